@@ -1,0 +1,364 @@
+// Package auth owns users' credentials: password hashing, login sessions,
+// login throttling, API tokens and the first-run setup token.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"parley/app/model"
+	"parley/app/store"
+)
+
+// Errors a caller turns into messages for people.
+var (
+	ErrBadCredentials = errors.New("wrong email or password")
+	ErrNoSession      = errors.New("not signed in")
+	ErrBadSetupToken  = errors.New("this setup link is invalid or was already used")
+)
+
+// FieldError says which input is wrong and why.
+type FieldError = model.FieldError
+
+// ThrottledError is returned while an IP or an email has too many recent
+// failed logins.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed login attempts; try again in %s", e.RetryAfter.Round(time.Second))
+}
+
+// Password rules: bcrypt only reads 72 bytes, so longer passwords would be
+// silently truncated; refuse them instead.
+const (
+	MinPasswordLen   = 8
+	MaxPasswordBytes = 72
+	sessionTTL       = 14 * 24 * time.Hour
+	sessionSlide     = time.Hour // extend the expiry at most this often
+)
+
+// Service is the authentication service.
+type Service struct {
+	store   *store.Store
+	now     func() time.Time
+	limiter *Limiter
+	cost    int
+
+	mu         sync.Mutex
+	setupToken string
+}
+
+// Options tune a Service; zero values take production defaults.
+type Options struct {
+	Now        func() time.Time
+	BcryptCost int // tests lower it for speed
+	Limiter    *Limiter
+}
+
+// New returns the authentication service.
+func New(st *store.Store, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.BcryptCost == 0 {
+		o.BcryptCost = bcrypt.DefaultCost
+	}
+	if o.Limiter == nil {
+		o.Limiter = NewLimiter(10, 5, 15*time.Minute, o.Now)
+	}
+	return &Service{store: st, now: o.Now, limiter: o.Limiter, cost: o.BcryptCost}
+}
+
+// RandomToken returns a URL-safe random string with 256 bits of entropy.
+func RandomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("auth: crypto/rand failed: " + err.Error()) // the OS RNG failing leaves nothing safe to do
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken returns the SHA-256 of a bearer secret, as stored.
+func HashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+// ValidatePassword checks the password rules.
+func ValidatePassword(pw string) error {
+	if utf8.RuneCountInString(pw) < MinPasswordLen {
+		return &FieldError{Field: "password", Message: fmt.Sprintf("The password must have at least %d characters.", MinPasswordLen)}
+	}
+	if len(pw) > MaxPasswordBytes {
+		return &FieldError{Field: "password", Message: fmt.Sprintf("The password must be at most %d bytes long.", MaxPasswordBytes)}
+	}
+	return nil
+}
+
+// HashPassword validates and hashes a password with bcrypt.
+func (s *Service) HashPassword(pw string) (string, error) {
+	if err := ValidatePassword(pw); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.cost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// NormalizeEmail trims and validates an email address.
+func NormalizeEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || !strings.Contains(email, "@") {
+		return "", &FieldError{Field: "email", Message: "Enter a valid email address."}
+	}
+	return strings.ToLower(email), nil
+}
+
+// NewUser is what CreateUser needs.
+type NewUser struct {
+	Email, Name, ChatName, Password string
+	Role                            model.Role
+}
+
+// CreateUser validates and stores a new user.
+func (s *Service) CreateUser(ctx context.Context, n NewUser) (*model.User, error) {
+	email, err := NormalizeEmail(n.Email)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(n.Name)
+	if name == "" {
+		return nil, &FieldError{Field: "name", Message: "The name is required."}
+	}
+	if utf8.RuneCountInString(name) > 100 {
+		return nil, &FieldError{Field: "name", Message: "The name must be at most 100 characters."}
+	}
+	if !n.Role.Valid() {
+		return nil, &FieldError{Field: "role", Message: "The role must be admin or operator."}
+	}
+	hash, err := s.HashPassword(n.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &model.User{Email: email, Name: name, ChatName: strings.TrimSpace(n.ChatName), Role: n.Role, PasswordHash: hash}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, &FieldError{Field: "email", Message: "A user with this email already exists."}
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// Login checks credentials and opens a login session, returning the cookie
+// value. Failures count towards the per-IP and per-email throttles.
+func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (string, *model.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if wait := s.limiter.Blocked(ip, email); wait > 0 {
+		return "", nil, &ThrottledError{RetryAfter: wait}
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		// Compare against a fixed hash so an unknown email costs as much
+		// time as a wrong password and does not reveal which emails exist.
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		s.limiter.Fail(ip, email)
+		return "", nil, ErrBadCredentials
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		s.limiter.Fail(ip, email)
+		return "", nil, ErrBadCredentials
+	}
+	s.limiter.Reset(email)
+	cookie, err := s.StartSession(ctx, u.ID, ip, userAgent)
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.now().UTC()
+	if err := s.store.TouchLogin(ctx, u.ID, now); err != nil {
+		return "", nil, err
+	}
+	u.LastLoginAt = now
+	return cookie, u, nil
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("parley-timing-equaliser"), bcrypt.DefaultCost)
+
+// StartSession opens a login session for userID and returns the cookie value.
+func (s *Service) StartSession(ctx context.Context, userID int64, ip, userAgent string) (string, error) {
+	cookie := RandomToken()
+	now := s.now().UTC()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	ls := &model.LoginSession{ID: HashToken(cookie), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(sessionTTL), LastSeenAt: now, IP: ip, UserAgent: userAgent}
+	if err := s.store.CreateLoginSession(ctx, ls); err != nil {
+		return "", err
+	}
+	return cookie, nil
+}
+
+// Authenticate returns the user behind a login cookie, sliding its expiry.
+func (s *Service) Authenticate(ctx context.Context, cookie string) (*model.User, *model.LoginSession, error) {
+	if cookie == "" {
+		return nil, nil, ErrNoSession
+	}
+	now := s.now().UTC()
+	ls, u, err := s.store.LoginSession(ctx, HashToken(cookie), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if now.Sub(ls.LastSeenAt) > sessionSlide {
+		if err := s.store.ExtendLoginSession(ctx, ls.ID, now, now.Add(sessionTTL)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return u, ls, nil
+}
+
+// Logout ends the login session behind cookie.
+func (s *Service) Logout(ctx context.Context, cookie string) error {
+	if cookie == "" {
+		return nil
+	}
+	return s.store.DeleteLoginSession(ctx, HashToken(cookie))
+}
+
+// ChangePassword checks the current password, stores the new one and signs
+// the user out of every other browser.
+func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, current, next string) error {
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
+		return &FieldError{Field: "current_password", Message: "The current password is wrong."}
+	}
+	hash, err := s.HashPassword(next)
+	if err != nil {
+		return &FieldError{Field: "new_password", Message: err.(*FieldError).Message}
+	}
+	if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	u.PasswordHash = hash
+	return s.store.DeleteUserLoginSessions(ctx, u.ID, sessionID)
+}
+
+// SetPassword replaces a user's password without asking for the old one
+// (admins resetting an operator, the CLI).
+func (s *Service) SetPassword(ctx context.Context, userID int64, pw string) error {
+	hash, err := s.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPasswordHash(ctx, userID, hash); err != nil {
+		return err
+	}
+	return s.store.DeleteUserLoginSessions(ctx, userID, "")
+}
+
+// TokenPrefix starts every API token so that leaked tokens are recognisable.
+const TokenPrefix = "parley_"
+
+// CreateAPIToken makes a token for userID; the plain value is returned once
+// and only its hash is stored.
+func (s *Service) CreateAPIToken(ctx context.Context, userID int64, name string) (string, *model.APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "API token"
+	}
+	if utf8.RuneCountInString(name) > 80 {
+		return "", nil, &FieldError{Field: "name", Message: "The token name must be at most 80 characters."}
+	}
+	plain := TokenPrefix + RandomToken()
+	t := &model.APIToken{UserID: userID, Name: name, Hint: plain[len(plain)-4:], CreatedAt: s.now().UTC()}
+	if err := s.store.CreateAPIToken(ctx, t, HashToken(plain)); err != nil {
+		return "", nil, err
+	}
+	return plain, t, nil
+}
+
+// UserByAPIToken returns the owner of a bearer token.
+func (s *Service) UserByAPIToken(ctx context.Context, plain string) (*model.User, error) {
+	if !strings.HasPrefix(plain, TokenPrefix) {
+		return nil, ErrNoSession
+	}
+	u, err := s.store.UserByAPIToken(ctx, HashToken(plain), s.now().UTC())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoSession
+	}
+	return u, err
+}
+
+// NeedsSetup reports whether no admin exists yet.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	n, err := s.store.CountAdmins(ctx)
+	return n == 0, err
+}
+
+// SetupToken returns the one-time token of the first-run setup page,
+// creating it on first use. It lives in memory only, until used.
+func (s *Service) SetupToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.setupToken == "" {
+		s.setupToken = RandomToken()
+	}
+	return s.setupToken
+}
+
+// CheckSetupToken reports whether token is the live setup token.
+func (s *Service) CheckSetupToken(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.setupToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.setupToken)) == 1
+}
+
+// CompleteSetup creates the first admin with the setup token, which then
+// stops working, and makes the admin the operator of unstaffed channels.
+func (s *Service) CompleteSetup(ctx context.Context, token string, n NewUser) (*model.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.setupToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.setupToken)) != 1 {
+		return nil, ErrBadSetupToken
+	}
+	n.Role = model.RoleAdmin
+	u, err := s.CreateFirstAdmin(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	s.setupToken = ""
+	return u, nil
+}
+
+// CreateFirstAdmin creates an admin and staffs the channels nobody operates.
+func (s *Service) CreateFirstAdmin(ctx context.Context, n NewUser) (*model.User, error) {
+	n.Role = model.RoleAdmin
+	u, err := s.CreateUser(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.AddOperatorToUnstaffedChannels(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,277 @@
+package livechat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"parley/app/geo"
+	"parley/app/model"
+	"parley/app/store"
+)
+
+// Service owns channels, their rules and operators, and operator presence.
+type Service struct {
+	st       *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	Presence *Presence
+
+	mu    sync.RWMutex
+	rules map[int64]*RuleSet // compiled per channel; dropped on every rule change
+}
+
+// Options tune a Service; zero values take production defaults.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// New returns the live chat service.
+func New(st *store.Store, o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now,
+		Presence: NewPresence(o.Now), rules: map[int64]*RuleSet{}}
+}
+
+func fieldErr(field, msg string, args ...any) error {
+	return &model.FieldError{Field: field, Message: fmt.Sprintf(msg, args...)}
+}
+
+// Text limits, generous for any language but bounded so a form cannot fill
+// the database or break the widget's layout.
+const (
+	maxNameLen        = 100
+	maxButtonText     = 120
+	maxWelcomeMessage = 500
+	maxPlaceholder    = 120
+)
+
+// NormalizeChannel trims and validates a channel before it is saved.
+func NormalizeChannel(c *model.Channel) error {
+	c.Name = strings.TrimSpace(c.Name)
+	o := &c.Options
+	o.ButtonText = strings.TrimSpace(o.ButtonText)
+	o.DefaultMessage = strings.TrimSpace(o.DefaultMessage)
+	o.InputPlaceholder = strings.TrimSpace(o.InputPlaceholder)
+	switch {
+	case c.Name == "":
+		return fieldErr("name", "The channel name is required.")
+	case utf8.RuneCountInString(c.Name) > maxNameLen:
+		return fieldErr("name", "The channel name must be at most %d characters.", maxNameLen)
+	case o.ButtonText == "":
+		return fieldErr("button_text", "The button text is required.")
+	case utf8.RuneCountInString(o.ButtonText) > maxButtonText:
+		return fieldErr("button_text", "The button text must be at most %d characters.", maxButtonText)
+	case utf8.RuneCountInString(o.DefaultMessage) > maxWelcomeMessage:
+		return fieldErr("default_message", "The welcome message must be at most %d characters.", maxWelcomeMessage)
+	case utf8.RuneCountInString(o.InputPlaceholder) > maxPlaceholder:
+		return fieldErr("input_placeholder", "The placeholder must be at most %d characters.", maxPlaceholder)
+	case utf8.RuneCountInString(c.WebsiteDescription) > 5000:
+		return fieldErr("website_description", "The description must be at most 5000 characters.")
+	}
+	for _, f := range []struct {
+		field string
+		v     *string
+	}{
+		{"button_background_color", &o.ButtonBackgroundColor},
+		{"button_text_color", &o.ButtonTextColor},
+		{"header_background_color", &o.HeaderBackgroundColor},
+		{"title_color", &o.TitleColor},
+	} {
+		norm, err := NormalizeColor(*f.v)
+		if err != nil {
+			return fieldErr(f.field, "%s", err.Error())
+		}
+		*f.v = norm
+	}
+	return nil
+}
+
+// CreateChannel validates and stores a new channel with its operators.
+func (s *Service) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs ...int64) error {
+	if err := NormalizeChannel(c); err != nil {
+		return err
+	}
+	if err := s.st.CreateChannel(ctx, c, operatorIDs...); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return fieldErr("name", "A channel named %q already exists.", c.Name)
+		}
+		return err
+	}
+	return nil
+}
+
+// UpdateChannel validates and saves a channel's name, options and publication.
+func (s *Service) UpdateChannel(ctx context.Context, c *model.Channel) error {
+	if err := NormalizeChannel(c); err != nil {
+		return err
+	}
+	if err := s.st.UpdateChannel(ctx, c); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return fieldErr("name", "A channel named %q already exists.", c.Name)
+		}
+		return err
+	}
+	return nil
+}
+
+// DeleteChannel removes a channel and forgets its compiled rules.
+func (s *Service) DeleteChannel(ctx context.Context, id int64) error {
+	if err := s.st.DeleteChannel(ctx, id); err != nil {
+		return err
+	}
+	s.invalidate(id)
+	return nil
+}
+
+// EnsureDefaultChannel creates the first channel, named after the site, the
+// first time Parley starts. It never recreates a channel an admin deleted.
+func (s *Service) EnsureDefaultChannel(ctx context.Context, siteName string) (bool, error) {
+	const key = "default_channel_created"
+	if _, err := s.st.Setting(ctx, key); err == nil {
+		return false, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	n, err := s.st.CountChannels(ctx)
+	if err != nil {
+		return false, err
+	}
+	created := false
+	if n == 0 {
+		c := &model.Channel{Name: siteName, Options: model.DefaultChannelOptions()}
+		c.Options.DefaultMessage = model.DefaultFirstChannelMessage
+		if err := s.CreateChannel(ctx, c); err != nil {
+			return false, fmt.Errorf("livechat: default channel: %w", err)
+		}
+		created = true
+	}
+	return created, s.st.SetSetting(ctx, key, s.now().UTC().Format(time.RFC3339))
+}
+
+// Join makes userID an operator of the channel.
+func (s *Service) Join(ctx context.Context, channelID, userID int64) error {
+	if _, err := s.st.Channel(ctx, channelID); err != nil {
+		return err
+	}
+	if _, err := s.st.User(ctx, userID); err != nil {
+		return err
+	}
+	return s.st.AddChannelOperators(ctx, channelID, userID)
+}
+
+// AddOperators joins several users at once (the operator picker).
+func (s *Service) AddOperators(ctx context.Context, channelID int64, userIDs []int64) error {
+	if _, err := s.st.Channel(ctx, channelID); err != nil {
+		return err
+	}
+	for _, id := range userIDs {
+		if _, err := s.st.User(ctx, id); err != nil {
+			return err
+		}
+	}
+	return s.st.AddChannelOperators(ctx, channelID, userIDs...)
+}
+
+// ErrLastOperator refuses to leave a channel without operators.
+var ErrLastOperator = &model.FieldError{Field: "operators", Message: "A channel needs at least one operator: add another operator before removing the last one."}
+
+// Leave removes userID from the channel's operators, unless they are the last.
+func (s *Service) Leave(ctx context.Context, channelID, userID int64) error {
+	ids, err := s.st.ChannelOperatorIDs(ctx, channelID)
+	if err != nil {
+		return err
+	}
+	member := false
+	for _, id := range ids {
+		member = member || id == userID
+	}
+	if !member {
+		return nil
+	}
+	if len(ids) == 1 {
+		return ErrLastOperator
+	}
+	return s.st.RemoveChannelOperator(ctx, channelID, userID)
+}
+
+// RuleInput is a rule as a form or the API sends it.
+type RuleInput = model.Rule
+
+// SaveRules validates and replaces a channel's whole rule list; the slice
+// order is the matching order. Nothing is saved when any rule is invalid.
+func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.Rule) ([]model.Rule, error) {
+	for i := range rules {
+		r := &rules[i]
+		r.RegexURL = strings.TrimSpace(r.RegexURL)
+		var cs []string
+		seen := map[string]bool{}
+		for _, c := range r.Countries {
+			code, ok := geo.NormalizeCountry(c)
+			if !ok {
+				return nil, fieldErr("countries", "Rule %d: unknown country %q.", i+1, c)
+			}
+			if !seen[code] {
+				seen[code] = true
+				cs = append(cs, code)
+			}
+		}
+		r.Countries = cs
+		r.Sequence = (i + 1) * 10
+		if r.Action == model.ActionHide {
+			r.ChatbotID, r.ChatbotOnlyIfNoOperator = 0, false
+		}
+		if err := ValidateRule(*r); err != nil {
+			var fe *model.FieldError
+			if errors.As(err, &fe) {
+				return nil, fieldErr(fe.Field, "Rule %d: %s", i+1, fe.Message)
+			}
+			return nil, err
+		}
+	}
+	if err := s.st.ReplaceRules(ctx, channelID, rules); err != nil {
+		return nil, err
+	}
+	s.invalidate(channelID)
+	return s.st.Rules(ctx, channelID)
+}
+
+// RuleSet returns a channel's compiled rules, compiling once per change:
+// the widget asks on every page view of every customer site.
+func (s *Service) RuleSet(ctx context.Context, channelID int64) (*RuleSet, error) {
+	s.mu.RLock()
+	rs, ok := s.rules[channelID]
+	s.mu.RUnlock()
+	if ok {
+		return rs, nil
+	}
+	rules, err := s.st.Rules(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err = CompileRules(rules)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.rules[channelID] = rs
+	s.mu.Unlock()
+	return rs, nil
+}
+
+func (s *Service) invalidate(channelID int64) {
+	s.mu.Lock()
+	delete(s.rules, channelID)
+	s.mu.Unlock()
+}

@@ -1,0 +1,2 @@
+// Package livechat owns channels, channel rules, operator presence and live chat sessions.
+package livechat

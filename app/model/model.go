@@ -1,0 +1,124 @@
+// Package model holds the plain data types shared across Parley's packages.
+// Nothing here does I/O.
+package model
+
+import "time"
+
+// Role is what a user may do in the admin.
+type Role string
+
+// Roles.
+const (
+	RoleAdmin    Role = "admin"    // everything, including configuration
+	RoleOperator Role = "operator" // chats and joins channels
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleOperator }
+
+// User is an admin or an operator.
+type User struct {
+	ID           int64
+	Email        string
+	Name         string
+	ChatName     string // "Online Chat Name"; empty means Name
+	Role         Role
+	PasswordHash string
+	CreatedAt    time.Time
+	LastLoginAt  time.Time // zero when never logged in
+}
+
+// DisplayChatName is the name visitors see.
+func (u *User) DisplayChatName() string {
+	if u.ChatName != "" {
+		return u.ChatName
+	}
+	return u.Name
+}
+
+// IsAdmin reports whether u has the admin role.
+func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// LoginSession is one signed-in browser.
+type LoginSession struct {
+	ID         string // SHA-256 of the cookie value
+	UserID     int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// APIToken authenticates /api/v1 requests on behalf of a user.
+type APIToken struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Hint       string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+}
+
+// ChannelOptions are the texts and colours of a channel's widget ("Options" tab).
+type ChannelOptions struct {
+	ButtonText            string `json:"button_text"`
+	ButtonBackgroundColor string `json:"button_background_color"`
+	ButtonTextColor       string `json:"button_text_color"`
+	HeaderBackgroundColor string `json:"header_background_color"`
+	TitleColor            string `json:"title_color"`
+	DefaultMessage        string `json:"default_message"`
+	InputPlaceholder      string `json:"input_placeholder"`
+}
+
+// Default colours and texts of a new channel (Odoo's field defaults). The
+// colour reset in the UI returns to these same values.
+const (
+	DefaultButtonText            = "Have a Question? Chat with us."
+	DefaultMessage               = "How may I help you?"
+	DefaultFirstChannelMessage   = "Hello, how may I help you?"
+	DefaultHeaderBackgroundColor = "#875A7B"
+	DefaultTitleColor            = "#FFFFFF"
+	DefaultButtonBackgroundColor = "#875A7B"
+	DefaultButtonTextColor       = "#FFFFFF"
+)
+
+// DefaultChannelOptions returns the options a new channel starts with.
+func DefaultChannelOptions() ChannelOptions {
+	return ChannelOptions{
+		ButtonText:            DefaultButtonText,
+		ButtonBackgroundColor: DefaultButtonBackgroundColor,
+		ButtonTextColor:       DefaultButtonTextColor,
+		HeaderBackgroundColor: DefaultHeaderBackgroundColor,
+		TitleColor:            DefaultTitleColor,
+		DefaultMessage:        DefaultMessage,
+	}
+}
+
+// Channel is a live chat channel: a widget configuration with its operators.
+type Channel struct {
+	ID                 int64
+	Name               string
+	Options            ChannelOptions
+	Published          bool   // rating statistics shown on /livechat
+	WebsiteDescription string // text on the public ratings page
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// ChannelSummary is a channel with the counts its dashboard card shows.
+type ChannelSummary struct {
+	Channel
+	OperatorCount int
+	SessionCount  int
+	IsMember      bool // the viewing user is one of its operators
+}
+
+// FieldError says which input is wrong and why. Message is English source
+// text that the web layer translates and shows next to the field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }

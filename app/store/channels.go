@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"parley/app/model"
+)
+
+const channelCols = `id, name, button_text, default_message, input_placeholder, header_background_color,
+	title_color, button_background_color, button_text_color, published, website_description, created_at, updated_at`
+
+func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Channel, error) {
+	var c model.Channel
+	var pub int
+	var created, updated int64
+	o := &c.Options
+	dest := []any{&c.ID, &c.Name, &o.ButtonText, &o.DefaultMessage, &o.InputPlaceholder, &o.HeaderBackgroundColor,
+		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription, &created, &updated}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	c.Published = pub != 0
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return &c, nil
+}
+
+// CreateChannel inserts c with the given operators; ErrConflict on a taken name.
+func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs ...int64) error {
+	now := time.Now().UTC()
+	c.CreatedAt, c.UpdatedAt = now, now
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		o := c.Options
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO channels (name, button_text, default_message, input_placeholder, header_background_color,
+			  title_color, button_background_color, button_text_color, published, website_description, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
+			o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription, ms(now), ms(now))
+		if isUnique(err) {
+			return fmt.Errorf("store: create channel %q: %w", c.Name, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("store: create channel: %w", err)
+		}
+		c.ID, _ = res.LastInsertId()
+		for _, uid := range operatorIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO channel_operators (channel_id, user_id, added_at) VALUES (?, ?, ?)`, c.ID, uid, ms(now)); err != nil {
+				return fmt.Errorf("store: create channel operator: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// UpdateChannel saves a channel's name, options and publication.
+func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
+	c.UpdatedAt = time.Now().UTC()
+	o := c.Options
+	res, err := s.w.ExecContext(ctx,
+		`UPDATE channels SET name = ?, button_text = ?, default_message = ?, input_placeholder = ?, header_background_color = ?,
+		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?, updated_at = ?
+		 WHERE id = ?`,
+		strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
+		o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription, ms(c.UpdatedAt), c.ID)
+	if isUnique(err) {
+		return fmt.Errorf("store: update channel %q: %w", c.Name, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("store: update channel %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: update channel %d: %w", c.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteChannel removes a channel with its rules and operator links.
+func (s *Store) DeleteChannel(ctx context.Context, id int64) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM channels WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("store: delete channel %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: delete channel %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// Channel returns one channel.
+func (s *Store) Channel(ctx context.Context, id int64) (*model.Channel, error) {
+	c, err := scanChannel(s.r.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: channel %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: channel %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Channels lists every channel by name.
+func (s *Store) Channels(ctx context.Context) ([]*model.Channel, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+channelCols+` FROM channels ORDER BY name COLLATE NOCASE, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: channels: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Channel
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: channels: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CountChannels returns how many channels exist.
+func (s *Store) CountChannels(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM channels`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count channels: %w", err)
+	}
+	return n, nil
+}
+
+// ChannelOperatorIDs returns the user ids of a channel's operators.
+func (s *Store) ChannelOperatorIDs(ctx context.Context, channelID int64) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT user_id FROM channel_operators WHERE channel_id = ? ORDER BY added_at, user_id`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("store: channel operators: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: channel operators: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// ChannelOperators returns a channel's operators by name.
+func (s *Store) ChannelOperators(ctx context.Context, channelID int64) ([]*model.User, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at
+		 FROM channel_operators co JOIN users u ON u.id = co.user_id
+		 WHERE co.channel_id = ? ORDER BY u.name COLLATE NOCASE, u.id`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("store: channel operators: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: channel operators: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// AddChannelOperators joins users to a channel; already-joined users are kept.
+func (s *Store) AddChannelOperators(ctx context.Context, channelID int64, userIDs ...int64) error {
+	now := ms(time.Now())
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		for _, uid := range userIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO channel_operators (channel_id, user_id, added_at) VALUES (?, ?, ?)`, channelID, uid, now); err != nil {
+				return fmt.Errorf("store: add channel operator: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveChannelOperator removes a user from a channel's operators.
+func (s *Store) RemoveChannelOperator(ctx context.Context, channelID, userID int64) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM channel_operators WHERE channel_id = ? AND user_id = ?`, channelID, userID); err != nil {
+		return fmt.Errorf("store: remove channel operator: %w", err)
+	}
+	return nil
+}
+
+// AddOperatorToUnstaffedChannels makes userID the operator of every channel
+// that has none, so the first admin staffs the default channel.
+func (s *Store) AddOperatorToUnstaffedChannels(ctx context.Context, userID int64) error {
+	_, err := s.w.ExecContext(ctx,
+		`INSERT INTO channel_operators (channel_id, user_id, added_at)
+		 SELECT c.id, ?, ? FROM channels c
+		 WHERE NOT EXISTS (SELECT 1 FROM channel_operators co WHERE co.channel_id = c.id)`, userID, ms(time.Now()))
+	if err != nil {
+		return fmt.Errorf("store: staff channels: %w", err)
+	}
+	return nil
+}

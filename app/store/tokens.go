@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"parley/app/model"
+)
+
+// CreateAPIToken stores a token by its hash.
+func (s *Store) CreateAPIToken(ctx context.Context, t *model.APIToken, hash string) error {
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = time.Now().UTC()
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.UserID, t.Name, hash, t.Hint, ms(t.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: create api token: %w", err)
+	}
+	t.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// APITokens lists a user's tokens, newest first.
+func (s *Store) APITokens(ctx context.Context, userID int64) ([]model.APIToken, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, user_id, name, hint, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: api tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []model.APIToken
+	for rows.Next() {
+		var t model.APIToken
+		var created int64
+		var used sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Hint, &created, &used); err != nil {
+			return nil, fmt.Errorf("store: api tokens: %w", err)
+		}
+		t.CreatedAt, t.LastUsedAt = fromMS(created), nullMS(used)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// UserByAPIToken returns the owner of the token with hash and records its use.
+func (s *Store) UserByAPIToken(ctx context.Context, hash string, now time.Time) (*model.User, error) {
+	var tokenID int64
+	var lastUsed sql.NullInt64
+	row := s.r.QueryRowContext(ctx, `SELECT t.id, t.last_used_at, u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, hash)
+	var u model.User
+	var created int64
+	var last sql.NullInt64
+	var role string
+	err := row.Scan(&tokenID, &lastUsed, &u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: api token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: api token: %w", err)
+	}
+	u.Role, u.CreatedAt, u.LastLoginAt = model.Role(role), fromMS(created), nullMS(last)
+	// Record use at most once a minute: this runs on every API call and the
+	// writer is shared with chat messages.
+	if !lastUsed.Valid || now.Sub(fromMS(lastUsed.Int64)) > time.Minute {
+		if _, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ms(now), tokenID); err != nil {
+			return nil, fmt.Errorf("store: api token use: %w", err)
+		}
+	}
+	return &u, nil
+}
+
+// DeleteAPIToken revokes a token of userID.
+func (s *Store) DeleteAPIToken(ctx context.Context, userID, id int64) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM api_tokens WHERE id = ? AND user_id = ?`, id, userID)
+	if err != nil {
+		return fmt.Errorf("store: delete api token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: delete api token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}

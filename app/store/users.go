@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"parley/app/model"
+)
+
+const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
+	var u model.User
+	var created int64
+	var last sql.NullInt64
+	var role string
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last); err != nil {
+		return nil, err
+	}
+	u.Role = model.Role(role)
+	u.CreatedAt = fromMS(created)
+	u.LastLoginAt = nullMS(last)
+	return &u, nil
+}
+
+// CreateUser inserts u and sets its ID; ErrConflict when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = time.Now().UTC()
+	}
+	res, err := s.w.ExecContext(ctx,
+		`INSERT INTO users (email, name, chat_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		strings.TrimSpace(u.Email), u.Name, u.ChatName, string(u.Role), u.PasswordHash, ms(u.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("store: create user %s: %w", u.Email, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	u.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// User returns the user with id.
+func (s *Store) User(ctx context.Context, id int64) (*model.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: user %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user with email, compared case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, strings.TrimSpace(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: user %s: %w", email, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: user %s: %w", email, err)
+	}
+	return u, nil
+}
+
+// Users lists users by name; query filters on name or email when not empty.
+func (s *Store) Users(ctx context.Context, query string, limit int) ([]*model.User, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(query)) + "%"
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT `+userCols+` FROM users
+		 WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\' OR chat_name LIKE ?1 ESCAPE '\'
+		 ORDER BY name COLLATE NOCASE, id LIMIT ?2`, like, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// CountAdmins returns how many admins exist.
+func (s *Store) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count admins: %w", err)
+	}
+	return n, nil
+}
+
+// UpdateUserProfile saves name, chat name, email and role.
+func (s *Store) UpdateUserProfile(ctx context.Context, u *model.User) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, chat_name = ?, role = ? WHERE id = ?`,
+		strings.TrimSpace(u.Email), u.Name, u.ChatName, string(u.Role), u.ID)
+	if isUnique(err) {
+		return fmt.Errorf("store: update user %d: %w", u.ID, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("store: update user %d: %w", u.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: update user %d: %w", u.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// SetPasswordHash replaces a user's password hash.
+func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("store: set password %d: %w", userID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: set password %d: %w", userID, ErrNotFound)
+	}
+	return nil
+}
+
+// TouchLogin records a successful login.
+func (s *Store) TouchLogin(ctx context.Context, userID int64, at time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, ms(at), userID); err != nil {
+		return fmt.Errorf("store: touch login %d: %w", userID, err)
+	}
+	return nil
+}
+
+// FirstAdminID returns the oldest admin's id; ErrNotFound when none exists.
+func (s *Store) FirstAdminID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, `SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: first admin: %w", ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: first admin: %w", err)
+	}
+	return id, nil
+}

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"parley/app/auth"
+)
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/admin"
+	}
+	return next
+}
+
+type loginData struct {
+	Email, Next, Error string
+	NeedsSetup         bool
+}
+
+func (s *Server) loginForm(c echo.Context) error {
+	if userFrom(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
+	needs, err := s.d.Auth.NeedsSetup(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p := s.newPage(c, s.localizer(c).T("Log in"), "")
+	p.BodyClass = "auth"
+	p.Data = loginData{Next: c.QueryParam("next"), NeedsSetup: needs}
+	return s.render(c, "login", p)
+}
+
+func (s *Server) login(c echo.Context) error {
+	l := s.localizer(c)
+	email, password := c.FormValue("email"), c.FormValue("password")
+	next := c.FormValue("next")
+	cookie, _, err := s.d.Auth.Login(c.Request().Context(), email, password, c.RealIP(), c.Request().UserAgent())
+	if err != nil {
+		status, msg := http.StatusUnauthorized, l.T("Wrong email or password.")
+		var te *auth.ThrottledError
+		switch {
+		case errors.As(err, &te):
+			status = http.StatusTooManyRequests
+			msg = l.T("Too many failed login attempts. Try again in %d minutes.", int(te.RetryAfter.Minutes())+1)
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds())+1))
+		case errors.Is(err, auth.ErrBadCredentials):
+		default:
+			return err
+		}
+		p := s.newPage(c, l.T("Log in"), "")
+		p.BodyClass = "auth"
+		p.Data = loginData{Email: email, Next: next, Error: msg}
+		return s.renderStatus(c, status, "login", p)
+	}
+	s.setSessionCookie(c, cookie)
+	return c.Redirect(http.StatusSeeOther, safeNext(next))
+}
+
+func (s *Server) logout(c echo.Context) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		if err := s.d.Auth.Logout(c.Request().Context(), ck.Value); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+type setupData struct {
+	Token, Email, Name string
+	Errors             map[string]string
+}
+
+// setupForm is the first-run page where the first admin is created with the
+// one-time token printed in the server log.
+func (s *Server) setupForm(c echo.Context) error {
+	needs, err := s.d.Auth.NeedsSetup(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if !needs {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	token := c.QueryParam("token")
+	if !s.d.Auth.CheckSetupToken(token) {
+		return userErr(http.StatusForbidden, "bad_setup_token", "This setup link is invalid or was already used. Use the link printed in the server log.")
+	}
+	p := s.newPage(c, s.localizer(c).T("Set up Parley"), "")
+	p.BodyClass = "auth"
+	p.Data = setupData{Token: token}
+	return s.render(c, "setup", p)
+}
+
+func (s *Server) setup(c echo.Context) error {
+	l := s.localizer(c)
+	d := setupData{Token: c.FormValue("token"), Email: c.FormValue("email"), Name: c.FormValue("name"), Errors: map[string]string{}}
+	if c.FormValue("password") != c.FormValue("password_confirm") {
+		d.Errors["password_confirm"] = l.T("The passwords do not match.")
+	} else {
+		u, err := s.d.Auth.CompleteSetup(c.Request().Context(), d.Token, auth.NewUser{Email: d.Email, Name: d.Name, Password: c.FormValue("password")})
+		var fe *auth.FieldError
+		switch {
+		case err == nil:
+			cookie, err := s.d.Auth.StartSession(c.Request().Context(), u.ID, c.RealIP(), c.Request().UserAgent())
+			if err != nil {
+				return err
+			}
+			s.setSessionCookie(c, cookie)
+			s.setFlash(c, "ok", l.T("Welcome to Parley! Your administrator account is ready."))
+			return c.Redirect(http.StatusSeeOther, "/admin")
+		case errors.Is(err, auth.ErrBadSetupToken):
+			return userErr(http.StatusForbidden, "bad_setup_token", "This setup link is invalid or was already used. Use the link printed in the server log.")
+		case errors.As(err, &fe):
+			d.Errors[fe.Field] = l.T(fe.Message)
+		default:
+			return err
+		}
+	}
+	p := s.newPage(c, l.T("Set up Parley"), "")
+	p.BodyClass = "auth"
+	p.Data = d
+	return s.renderStatus(c, http.StatusUnprocessableEntity, "setup", p)
+}

@@ -1,0 +1,274 @@
+package web
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parley/app/auth"
+	"parley/app/i18n"
+	"parley/app/model"
+)
+
+const (
+	sessionCookie = "parley_session"
+	csrfCookie    = "parley_csrf"
+	flashCookie   = "parley_flash"
+	ctxUser       = "user"
+	ctxLogin      = "login"
+	ctxCSRF       = "csrf"
+	ctxL          = "l10n"
+)
+
+// logRequests logs every request once it is answered.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // let the error handler write the response so the status below is real
+		}
+		req, res := c.Request(), c.Response()
+		level := slog.LevelInfo
+		if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/healthz" {
+			level = slog.LevelDebug
+		}
+		s.log.Log(req.Context(), level, "http",
+			slog.Group("request", slog.String("method", req.Method), slog.String("uri", req.RequestURI)),
+			slog.Int("status", res.Status), slog.Int64("bytes", res.Size),
+			slog.Duration("duration", time.Since(start)), slog.String("client_ip", c.RealIP()))
+		return nil
+	}
+}
+
+// securityHeaders sets the headers every response carries; admin HTML pages
+// also get a strict CSP (scripts only from this origin, no framing).
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		p := c.Request().URL.Path
+		if !strings.HasPrefix(p, "/im_livechat/") && !strings.HasPrefix(p, "/api/") {
+			// Inline style attributes are allowed for per-record colours
+			// (channel previews, avatars); scripts never run inline.
+			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
+			h.Set("X-Frame-Options", "DENY")
+		}
+		return next(c)
+	}
+}
+
+// withLocale picks the viewer's language once per request.
+func (s *Server) withLocale(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Set(ctxL, s.d.I18n.Match(c.Request().Header.Get("Accept-Language")))
+		return next(c)
+	}
+}
+
+func (s *Server) localizer(c echo.Context) *i18n.Localizer {
+	if l, ok := c.Get(ctxL).(*i18n.Localizer); ok {
+		return l
+	}
+	return s.d.I18n.Match(c.Request().Header.Get("Accept-Language"))
+}
+
+// csrf protects every state-changing browser request with a double-submit
+// token: a random HttpOnly cookie whose value the page repeats in a form
+// field (_csrf) or, for htmx and fetch, the X-CSRF-Token header. A request
+// that the browser marks as cross-site is refused outright.
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token := ""
+		if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+			token = ck.Value
+		} else {
+			token = auth.RandomToken()
+			c.SetCookie(&http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
+				SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies()})
+		}
+		c.Set(ctxCSRF, token)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if c.Request().Header.Get("Sec-Fetch-Site") == "cross-site" {
+			return userErr(http.StatusForbidden, "csrf", "This request came from another site and was refused.")
+		}
+		sent := c.Request().Header.Get("X-CSRF-Token")
+		if sent == "" {
+			sent = c.FormValue("_csrf")
+		}
+		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+			return userErr(http.StatusForbidden, "csrf", "The form expired or was sent from another site. Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+// loadUser attaches the signed-in user, if any.
+func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || ck.Value == "" {
+			return next(c)
+		}
+		u, ls, err := s.d.Auth.Authenticate(c.Request().Context(), ck.Value)
+		if errors.Is(err, auth.ErrNoSession) {
+			s.clearSessionCookie(c)
+			return next(c)
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxLogin, ls)
+		return next(c)
+	}
+}
+
+// requireUser sends anonymous visitors of admin pages to the login page.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if userFrom(c) != nil {
+			return next(c)
+		}
+		target := "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+		if isHTMX(c) {
+			c.Response().Header().Set("HX-Redirect", target)
+			return c.NoContent(http.StatusUnauthorized)
+		}
+		if c.Request().Method != http.MethodGet {
+			return userErr(http.StatusUnauthorized, "unauthorized", "Your session ended. Please log in again.")
+		}
+		return c.Redirect(http.StatusSeeOther, target)
+	}
+}
+
+// requireAdmin refuses operators with a 403 page.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := userFrom(c); u == nil || !u.IsAdmin() {
+			return userErr(http.StatusForbidden, "forbidden", "Only administrators can do this.")
+		}
+		return next(c)
+	}
+}
+
+// apiAuth authenticates /api/v1 with a bearer API token.
+func (s *Server) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || token == "" {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+			return userErr(http.StatusUnauthorized, "unauthorized", "Send an API token as Authorization: Bearer <token>.")
+		}
+		u, err := s.d.Auth.UserByAPIToken(c.Request().Context(), strings.TrimSpace(token))
+		if errors.Is(err, auth.ErrNoSession) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="parley", error="invalid_token"`)
+			return userErr(http.StatusUnauthorized, "invalid_token", "This API token is unknown or was revoked.")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, u)
+		return next(c)
+	}
+}
+
+func userFrom(c echo.Context) *model.User {
+	u, _ := c.Get(ctxUser).(*model.User)
+	return u
+}
+
+func loginFrom(c echo.Context) *model.LoginSession {
+	ls, _ := c.Get(ctxLogin).(*model.LoginSession)
+	return ls
+}
+
+func csrfFrom(c echo.Context) string {
+	t, _ := c.Get(ctxCSRF).(string)
+	return t
+}
+
+func (s *Server) setSessionCookie(c echo.Context, value string) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies(), MaxAge: 14 * 24 * 3600})
+}
+
+func (s *Server) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies(), MaxAge: -1})
+}
+
+// setFlash carries a message to the next page view.
+func (s *Server) setFlash(c echo.Context, kind, msg string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape(kind + "|" + msg), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies(), MaxAge: 60})
+}
+
+func (s *Server) takeFlash(c echo.Context) *Flash {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	v, err := url.QueryUnescape(ck.Value)
+	if err != nil {
+		return nil
+	}
+	kind, msg, ok := strings.Cut(v, "|")
+	if !ok || (kind != "ok" && kind != "error" && kind != "info") {
+		return nil
+	}
+	return &Flash{Kind: kind, Msg: msg}
+}
+
+// newPage prepares the data every page template receives.
+func (s *Server) newPage(c echo.Context, title, nav string) *Page {
+	return &Page{
+		Title:    title,
+		Nav:      nav,
+		User:     userFrom(c),
+		CSRF:     csrfFrom(c),
+		L:        s.localizer(c),
+		Flash:    s.takeFlash(c),
+		SiteName: s.d.Config.SiteName,
+		Version:  s.version(),
+		BaseURL:  s.d.Config.PublicURL(),
+	}
+}
+
+// render writes a full page with status 200. Admin pages are never cached:
+// they show live data and the CSRF token.
+func (s *Server) render(c echo.Context, name string, p *Page) error {
+	return s.renderStatus(c, http.StatusOK, name, p)
+}
+
+func (s *Server) renderStatus(c echo.Context, status int, name string, p *Page) error {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	var buf bytes.Buffer
+	if err := s.r.page(&buf, name, p); err != nil {
+		return err
+	}
+	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+}
+
+// fragment writes one partial for an htmx swap.
+func (s *Server) fragment(c echo.Context, status int, name string, data any) error {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	var buf bytes.Buffer
+	if err := s.r.fragment(&buf, name, &Fragment{User: userFrom(c), CSRF: csrfFrom(c), L: s.localizer(c), Data: data}); err != nil {
+		return err
+	}
+	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+}

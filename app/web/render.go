@@ -1,0 +1,250 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"parley/app/i18n"
+	"parley/app/model"
+)
+
+// Page is what every full admin page template receives.
+type Page struct {
+	Title     string
+	BodyClass string
+	Nav       string // active navigation entry
+	User      *model.User
+	CSRF      string
+	L         *i18n.Localizer
+	Flash     *Flash
+	SiteName  string
+	Version   string
+	BaseURL   string
+	Data      any
+}
+
+// Flash is a one-shot message carried across a redirect.
+type Flash struct {
+	Kind string // ok | error | info
+	Msg  string
+}
+
+// Fragment is what a partial receives: the same request context as a page,
+// with its own data.
+type Fragment struct {
+	User *model.User
+	CSRF string
+	L    *i18n.Localizer
+	Data any
+}
+
+// renderer parses templates once (or per request in dev mode) and serves
+// content-hashed static URLs.
+type renderer struct {
+	fsys fs.FS
+	dev  bool
+
+	mu     sync.Mutex
+	pages  map[string]*template.Template // page name → base + partials + page
+	parts  *template.Template            // partials only, for htmx fragments
+	hashes map[string]string             // static path → content hash
+}
+
+func newRenderer(fsys fs.FS, dev bool) (*renderer, error) {
+	r := &renderer{fsys: fsys, dev: dev}
+	if err := r.load(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *renderer) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": r.assetURL,
+		"iso": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		},
+		"utc": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"initials":  initials,
+		"avatarHue": func(id int64) int { return int((id * 47) % 360) },
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"contains": func(list []string, s string) bool {
+			for _, v := range list {
+				if v == s {
+					return true
+				}
+			}
+			return false
+		},
+		"add": func(a, b int) int { return a + b },
+	}
+}
+
+func initials(name string) string {
+	var out []rune
+	for _, f := range strings.Fields(name) {
+		out = append(out, []rune(strings.ToUpper(f))[0])
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
+
+func (r *renderer) load() error {
+	hashes := map[string]string{}
+	err := fs.WalkDir(r.fsys, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(r.fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		hashes[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:])[:10]
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("web: hash static files: %w", err)
+	}
+	r.mu.Lock()
+	r.hashes = hashes
+	r.mu.Unlock()
+
+	common, err := fs.Glob(r.fsys, "templates/partials/*.html")
+	if err != nil {
+		return err
+	}
+	layouts, err := fs.Glob(r.fsys, "templates/layout/*.html")
+	if err != nil {
+		return err
+	}
+	parts := template.New("").Funcs(r.funcs())
+	if len(common) > 0 {
+		if parts, err = parts.ParseFS(r.fsys, common...); err != nil {
+			return fmt.Errorf("web: parse partials: %w", err)
+		}
+	}
+	base, err := parts.Clone()
+	if err != nil {
+		return err
+	}
+	if base, err = base.ParseFS(r.fsys, layouts...); err != nil {
+		return fmt.Errorf("web: parse layouts: %w", err)
+	}
+	pageFiles, err := fs.Glob(r.fsys, "templates/pages/*.html")
+	if err != nil {
+		return err
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range pageFiles {
+		t, err := base.Clone()
+		if err != nil {
+			return err
+		}
+		if t, err = t.ParseFS(r.fsys, f); err != nil {
+			return fmt.Errorf("web: parse %s: %w", f, err)
+		}
+		pages[strings.TrimSuffix(path.Base(f), ".html")] = t
+	}
+	r.mu.Lock()
+	r.pages, r.parts = pages, parts
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *renderer) assetURL(name string) string {
+	r.mu.Lock()
+	h := r.hashes[name]
+	r.mu.Unlock()
+	if h == "" {
+		h = "0"
+	}
+	return "/static/" + h + "/" + name
+}
+
+// page renders a full page into w through the base layout.
+func (r *renderer) page(w io.Writer, name string, p *Page) error {
+	if r.dev {
+		if err := r.load(); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	t := r.pages[name]
+	r.mu.Unlock()
+	if t == nil {
+		return fmt.Errorf("web: no page template %q", name)
+	}
+	var buf bytes.Buffer // render fully first so a template error never sends half a page
+	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// fragment renders one named partial on its own, for htmx swaps.
+func (r *renderer) fragment(w io.Writer, name string, f *Fragment) error {
+	if r.dev {
+		if err := r.load(); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	t := r.parts
+	r.mu.Unlock()
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, f); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// staticHash returns the current hash of a static file, "" when unknown.
+func (r *renderer) staticHash(name string) string {
+	if r.dev {
+		if b, err := fs.ReadFile(r.fsys, "static/"+name); err == nil {
+			sum := sha256.Sum256(b)
+			return hex.EncodeToString(sum[:])[:10]
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hashes[name]
+}

@@ -1,0 +1,147 @@
+// Package web is Parley's HTTP layer: routes, middleware, templates, the
+// central error handler and thin handlers that call the domain packages.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parley/app/auth"
+	"parley/app/config"
+	"parley/app/geo"
+	"parley/app/i18n"
+	"parley/app/livechat"
+	"parley/app/store"
+	"parley/app/version"
+)
+
+// Deps is everything the web layer needs, built by main.
+type Deps struct {
+	Config   config.Config
+	Store    *store.Store
+	Auth     *auth.Service
+	Livechat *livechat.Service
+	Geo      *geo.Locator
+	I18n     *i18n.Bundle
+	Assets   fs.FS // the assets tree: templates/, static/, widget/
+	Dev      bool  // Assets is read from disk and templates re-parsed per request
+	Logger   *slog.Logger
+}
+
+// Server is the HTTP server.
+type Server struct {
+	d       Deps
+	e       *echo.Echo
+	r       *renderer
+	log     *slog.Logger
+	proxies []netip.Prefix
+	http    *http.Server
+}
+
+// Request body limit for everything but explicitly larger endpoints.
+const maxBody = 1 << 20
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	r, err := newRenderer(d.Assets, d.Dev)
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := config.ParseProxies(d.Config.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
+	}
+	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = s.clientIP
+	s.e = e
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the root http.Handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{
+		Handler:           s.e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Shutdown(ctx)
+}
+
+// clientIP believes X-Forwarded-For only from trusted proxies, walking the
+// chain from the right so a client cannot forge its own address.
+func (s *Server) clientIP(req *http.Request) string {
+	remote, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		remote = req.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(remote)
+	if err != nil || !s.trusted(addr) {
+		return remote
+	}
+	xff := req.Header.Values(echo.HeaderXForwardedFor)
+	var hops []string
+	for _, h := range xff {
+		for _, p := range strings.Split(h, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				hops = append(hops, p)
+			}
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			return remote
+		}
+		if !s.trusted(a) {
+			return a.Unmap().String()
+		}
+		remote = a.Unmap().String()
+	}
+	return remote
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Version is shown in the footer and /healthz.
+func (s *Server) version() string { return version.String() }

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"context"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// static serves /static/<hash>/<file>. A URL with the current content hash
+// is cached for a year as immutable; an old hash still gets the file but
+// uncached, so a page rendered before a deploy keeps working.
+func (s *Server) static(c echo.Context) error {
+	name := path.Clean("/" + c.Param("*"))[1:]
+	if name == "" || strings.HasPrefix(name, ".") {
+		return echo.ErrNotFound
+	}
+	b, err := fs.ReadFile(s.d.Assets, "static/"+name)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	if c.Param("hash") == s.r.staticHash(name) && !s.d.Dev {
+		h.Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		h.Set(echo.HeaderCacheControl, "no-cache")
+	}
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = http.DetectContentType(b)
+	}
+	return c.Blob(http.StatusOK, ct, b)
+}
+
+func (s *Server) favicon(c echo.Context) error {
+	b, err := fs.ReadFile(s.d.Assets, "static/img/favicon.svg")
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=86400")
+	return c.Blob(http.StatusOK, "image/svg+xml", b)
+}
+
+// healthz answers 200 when the database answers, for Docker and load balancers.
+func (s *Server) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.d.Store.Ping(ctx); err != nil {
+		s.log.Error("healthz: database", "error", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "error", "error": "database unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.version()})
+}

@@ -1,0 +1,543 @@
+// Command parley is a self-hosted live chat appliance: one binary, one
+// SQLite file. This file is the composition root: it alone reads flags and
+// the environment, builds every component in order and exits.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"parley/app/auth"
+	"parley/app/config"
+	"parley/app/geo"
+	"parley/app/i18n"
+	"parley/app/livechat"
+	"parley/app/model"
+	"parley/app/store"
+	"parley/app/version"
+	"parley/app/web"
+	"parley/assets"
+	"parley/db"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `Parley — self-hosted live chat.
+
+Usage:
+  parley [serve] [flags]            run the server (the default command)
+  parley migrate [flags]            apply database migrations and exit
+  parley user create --email E --name N --role admin|operator [--password-file F]
+                                    create a user; the password comes from
+                                    --password-file, PARLEY_PASSWORD or a prompt
+  parley token create --email E [--name N]
+                                    create an API token; printed alone on the last line
+  parley backup FILE                write a consistent copy of the database to FILE
+  parley healthcheck                probe /healthz of the running server (for Docker)
+  parley version                    print the version
+
+Flags shared by every command:
+  --config FILE      YAML configuration (default ./parley.yaml when it exists)
+  --data-dir DIR     where parley.db lives (default ./data)
+  --log-level LEVEL  debug, info, warn or error
+  --log-format FMT   text or json
+serve also takes --listen ADDR, --base-url URL and --dev (read assets/ from disk).
+Every setting can also come from PARLEY_* environment variables; see config.example.yaml.
+`
+
+// exit codes
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// cli carries what one invocation needs.
+type cli struct {
+	ctx     context.Context
+	environ []string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+}
+
+func (c *cli) getenv(key string) string {
+	for _, kv := range c.environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func (c *cli) fail(format string, args ...any) int {
+	fmt.Fprintf(c.stderr, "parley: "+format+"\n", args...)
+	return exitError
+}
+
+func (c *cli) usageErr(format string, args ...any) int {
+	fmt.Fprintf(c.stderr, "parley: "+format+"\n\n%s", append(args, usage)...)
+	return exitUsage
+}
+
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{ctx: ctx, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return c.serve(args)
+	case "migrate":
+		return c.migrate(args)
+	case "user":
+		if len(args) == 0 || args[0] != "create" {
+			return c.usageErr("unknown user command; want: parley user create")
+		}
+		return c.userCreate(args[1:])
+	case "token":
+		if len(args) == 0 || args[0] != "create" {
+			return c.usageErr("unknown token command; want: parley token create")
+		}
+		return c.tokenCreate(args[1:])
+	case "backup":
+		return c.backup(args)
+	case "healthcheck":
+		return c.healthcheck(args)
+	case "version":
+		fmt.Fprintln(stdout, "parley", version.String())
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	return c.usageErr("unknown command %q", cmd)
+}
+
+// common flags shared by every command.
+type common struct {
+	fs                        *flag.FlagSet
+	configPath                string
+	dataDir, logLevel, logFmt string
+	listen, baseURL           string
+	dev                       bool
+}
+
+func (c *cli) flags(name string, serve bool) *common {
+	f := &common{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+	f.fs.SetOutput(io.Discard) // errors are printed once, with the usage, below
+	f.fs.StringVar(&f.configPath, "config", "", "YAML configuration file")
+	f.fs.StringVar(&f.dataDir, "data-dir", "", "data directory")
+	f.fs.StringVar(&f.logLevel, "log-level", "", "log level")
+	f.fs.StringVar(&f.logFmt, "log-format", "", "log format")
+	if serve {
+		f.fs.StringVar(&f.listen, "listen", "", "listen address")
+		f.fs.StringVar(&f.baseURL, "base-url", "", "public URL")
+		f.fs.BoolVar(&f.dev, "dev", false, "read assets from disk")
+	}
+	return f
+}
+
+// parse parses args, reporting bad flags as a usage error.
+func (c *cli) parse(f *common, args []string) (int, bool) {
+	if err := f.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(c.stdout, usage)
+			return exitOK, false
+		}
+		return c.usageErr("%s: %v", f.fs.Name(), err), false
+	}
+	return 0, true
+}
+
+// config loads file < env < flags and validates.
+func (c *cli) config(f *common) (config.Config, error) {
+	path := f.configPath
+	if path == "" {
+		path = c.getenv("PARLEY_CONFIG")
+	}
+	if path == "" {
+		if _, err := os.Stat("parley.yaml"); err == nil {
+			path = "parley.yaml"
+		}
+	}
+	cfg, err := config.Load(path, c.environ)
+	if err != nil {
+		return cfg, err
+	}
+	for key, v := range map[string]string{"data_dir": f.dataDir, "log.level": f.logLevel, "log.format": f.logFmt, "listen": f.listen, "base_url": f.baseURL} {
+		if v != "" {
+			if err := cfg.Set(key, v); err != nil {
+				return cfg, err
+			}
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+func (c *cli) logger(cfg config.Config) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(c.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(c.stderr, opts))
+}
+
+// openStore makes the data directory, opens the database and migrates it.
+func (c *cli) openStore(cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir %s cannot be created: %w", cfg.DataDir, err)
+	}
+	probe, err := os.CreateTemp(cfg.DataDir, ".write-test-*")
+	if err != nil {
+		return nil, fmt.Errorf("data_dir %s is not writable: %w", cfg.DataDir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	st, err := store.Open(c.ctx, cfg.DatabasePath())
+	if err != nil {
+		return nil, err
+	}
+	n, err := db.Migrate(c.ctx, st.Writer())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "migrations_applied", n, "path", cfg.DatabasePath())
+	}
+	return st, nil
+}
+
+// setup loads config, logger and store for the commands that need them.
+func (c *cli) setup(f *common, args []string) (config.Config, *slog.Logger, *store.Store, int) {
+	if code, ok := c.parse(f, args); !ok {
+		return config.Config{}, nil, nil, code
+	}
+	cfg, err := c.config(f)
+	if err != nil {
+		return cfg, nil, nil, c.fail("%v", err)
+	}
+	log := c.logger(cfg)
+	st, err := c.openStore(cfg, log)
+	if err != nil {
+		return cfg, nil, nil, c.fail("%v", err)
+	}
+	return cfg, log, st, exitOK
+}
+
+func (c *cli) migrate(args []string) int {
+	_, _, st, code := c.setup(c.flags("migrate", false), args)
+	if st == nil {
+		return code
+	}
+	defer st.Close()
+	fmt.Fprintln(c.stdout, "database is up to date")
+	return exitOK
+}
+
+// defaults creates the first-run data: the default channel, staffed by the
+// first admin when there is one.
+func defaults(ctx context.Context, cfg config.Config, st *store.Store, lc *livechat.Service) error {
+	created, err := lc.EnsureDefaultChannel(ctx, cfg.SiteName)
+	if err != nil || !created {
+		return err
+	}
+	id, err := st.FirstAdminID(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the first admin staffs it when created
+	}
+	if err != nil {
+		return err
+	}
+	return st.AddOperatorToUnstaffedChannels(ctx, id)
+}
+
+func (c *cli) serve(args []string) int {
+	f := c.flags("serve", true)
+	cfg, log, st, code := c.setup(f, args)
+	if st == nil {
+		return code
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close database", "error", err)
+		}
+	}()
+	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	locator, err := geo.Open(cfg.GeoIP.Database)
+	if err != nil {
+		return c.fail("geoip.database: %v", err)
+	}
+	defer locator.Close()
+	authSvc := auth.New(st, auth.Options{})
+	lc := livechat.New(st, livechat.Options{Logger: log})
+	if err := defaults(ctx, cfg, st, lc); err != nil {
+		return c.fail("first-run data: %v", err)
+	}
+
+	var fsys = assets.FS(f.dev, "assets")
+	srv, err := web.New(web.Deps{Config: cfg, Store: st, Auth: authSvc, Livechat: lc, Geo: locator,
+		I18n: i18n.New(nil), Assets: fsys, Dev: f.dev, Logger: log})
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return c.fail("listen %s: %v", cfg.Listen, err)
+	}
+	url := cfg.PublicURL()
+	fmt.Fprintf(c.stdout, "Parley %s is running at %s\n", version.String(), url)
+	if msg, err := c.firstAdmin(ctx, authSvc, url); err != nil {
+		ln.Close()
+		return c.fail("%v", err)
+	} else {
+		fmt.Fprintln(c.stdout, msg)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			return c.fail("serve: %v", err)
+		}
+		return exitOK
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "error", err)
+	}
+	<-errc
+	log.Info("stopped")
+	return exitOK
+}
+
+// firstAdmin creates the first admin from PARLEY_ADMIN_EMAIL and
+// PARLEY_ADMIN_PASSWORD, or returns the one-time setup URL; either way it
+// returns the line telling the person at the terminal how to log in.
+func (c *cli) firstAdmin(ctx context.Context, a *auth.Service, url string) (string, error) {
+	needs, err := a.NeedsSetup(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !needs {
+		return fmt.Sprintf("Log in at %s/login with your administrator account.", url), nil
+	}
+	email, pw := c.getenv("PARLEY_ADMIN_EMAIL"), c.getenv("PARLEY_ADMIN_PASSWORD")
+	if email != "" && pw != "" {
+		name := c.getenv("PARLEY_ADMIN_NAME")
+		if name == "" {
+			name = "Administrator"
+		}
+		if _, err := a.CreateFirstAdmin(ctx, auth.NewUser{Email: email, Name: name, Password: pw}); err != nil {
+			return "", fmt.Errorf("PARLEY_ADMIN_EMAIL/PARLEY_ADMIN_PASSWORD: %v", err)
+		}
+		return fmt.Sprintf("Administrator %s created from PARLEY_ADMIN_EMAIL. Log in at %s/login", email, url), nil
+	}
+	return fmt.Sprintf("No administrator yet. Create one in your browser (this link works once):\n  %s/setup?token=%s", url, a.SetupToken()), nil
+}
+
+func (c *cli) userCreate(args []string) int {
+	f := c.flags("user create", false)
+	var email, name, role, pwFile string
+	f.fs.StringVar(&email, "email", "", "email")
+	f.fs.StringVar(&name, "name", "", "name")
+	f.fs.StringVar(&role, "role", "operator", "admin or operator")
+	f.fs.StringVar(&pwFile, "password-file", "", "file whose first line is the password")
+	if code, ok := c.parse(f, args); !ok {
+		return code
+	}
+	if email == "" || name == "" {
+		return c.usageErr("user create: --email and --name are required")
+	}
+	if !model.Role(role).Valid() {
+		return c.usageErr("user create: --role %q must be admin or operator", role)
+	}
+	pw, err := c.password(pwFile)
+	if err != nil {
+		return c.fail("user create: %v", err)
+	}
+	cfg, err := c.config(f)
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	log := c.logger(cfg)
+	st, err := c.openStore(cfg, log)
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	defer st.Close()
+	a := auth.New(st, auth.Options{})
+	lc := livechat.New(st, livechat.Options{Logger: log})
+	if err := defaults(c.ctx, cfg, st, lc); err != nil {
+		return c.fail("first-run data: %v", err)
+	}
+	n := auth.NewUser{Email: email, Name: name, Role: model.Role(role), Password: pw}
+	var u *model.User
+	if needs, _ := a.NeedsSetup(c.ctx); needs && n.Role == model.RoleAdmin {
+		u, err = a.CreateFirstAdmin(c.ctx, n)
+	} else {
+		u, err = a.CreateUser(c.ctx, n)
+	}
+	var fe *model.FieldError
+	if errors.As(err, &fe) {
+		return c.fail("user create: --%s: %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Message)
+	}
+	if err != nil {
+		return c.fail("user create: %v", err)
+	}
+	fmt.Fprintf(c.stdout, "created %s %s <%s> (id %d)\n", u.Role, u.Name, u.Email, u.ID)
+	return exitOK
+}
+
+// password reads the new user's password from a file, PARLEY_PASSWORD, or
+// a terminal prompt, in that order.
+func (c *cli) password(file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--password-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	if pw := c.getenv("PARLEY_PASSWORD"); pw != "" {
+		return pw, nil
+	}
+	in, ok := c.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		return "", errors.New("no password: use --password-file FILE, set PARLEY_PASSWORD, or run in a terminal to be prompted")
+	}
+	fmt.Fprint(c.stderr, "Password: ")
+	a, err := term.ReadPassword(int(in.Fd()))
+	fmt.Fprintln(c.stderr)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(c.stderr, "Repeat password: ")
+	b, err := term.ReadPassword(int(in.Fd()))
+	fmt.Fprintln(c.stderr)
+	if err != nil {
+		return "", err
+	}
+	if string(a) != string(b) {
+		return "", errors.New("the passwords do not match")
+	}
+	return string(a), nil
+}
+
+func (c *cli) tokenCreate(args []string) int {
+	f := c.flags("token create", false)
+	var email, name string
+	f.fs.StringVar(&email, "email", "", "the user the token acts as")
+	f.fs.StringVar(&name, "name", "CLI token", "a name to recognise the token")
+	_, _, st, code := c.setup(f, args)
+	if st == nil {
+		return code
+	}
+	defer st.Close()
+	if email == "" {
+		return c.usageErr("token create: --email is required")
+	}
+	u, err := st.UserByEmail(c.ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return c.fail("token create: --email: no user %q", email)
+	}
+	if err != nil {
+		return c.fail("token create: %v", err)
+	}
+	plain, _, err := auth.New(st, auth.Options{}).CreateAPIToken(c.ctx, u.ID, name)
+	if err != nil {
+		return c.fail("token create: %v", err)
+	}
+	fmt.Fprintf(c.stdout, "API token for %s <%s>, with the %s role. It is shown only this once:\n%s\n", u.Name, u.Email, u.Role, plain)
+	return exitOK
+}
+
+func (c *cli) backup(args []string) int {
+	f := c.flags("backup", false)
+	if code, ok := c.parse(f, args); !ok {
+		return code
+	}
+	if f.fs.NArg() != 1 {
+		return c.usageErr("backup: give exactly one destination FILE")
+	}
+	dest := f.fs.Arg(0)
+	cfg, err := c.config(f)
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	if _, err := os.Stat(cfg.DatabasePath()); err != nil {
+		return c.fail("backup: no database at %s: %v", cfg.DatabasePath(), err)
+	}
+	st, err := c.openStore(cfg, c.logger(cfg))
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	defer st.Close()
+	abs, _ := filepath.Abs(dest)
+	if err := st.Backup(c.ctx, abs); err != nil {
+		return c.fail("%v", err)
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return c.fail("backup: %v", err)
+	}
+	fmt.Fprintf(c.stdout, "backup written to %s (%d bytes)\n", dest, info.Size())
+	return exitOK
+}
+
+// healthcheck probes the local server's /healthz; Docker's HEALTHCHECK runs
+// it because the distroless image has no curl.
+func (c *cli) healthcheck(args []string) int {
+	f := c.flags("healthcheck", true)
+	if code, ok := c.parse(f, args); !ok {
+		return code
+	}
+	cfg, err := c.config(f)
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	host, port, _ := net.SplitHostPort(cfg.Listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	res, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		return c.fail("healthcheck: %v", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(bufio.NewReader(io.LimitReader(res.Body, 512)))
+	if res.StatusCode != http.StatusOK {
+		return c.fail("healthcheck: %s: %s", res.Status, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintln(c.stdout, "ok")
+	return exitOK
+}
