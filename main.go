@@ -298,15 +298,16 @@ func (c *cli) serve(args []string) int {
 		return c.fail("first-run data: %v", err)
 	}
 
-	var fsys = assets.FS(f.dev, "assets")
-	srv, err := web.New(web.Deps{Config: cfg, Store: st, Auth: authSvc, Livechat: lc, Geo: locator,
-		I18n: i18n.New(nil), Assets: fsys, Dev: f.dev, Logger: log})
-	if err != nil {
-		return c.fail("%v", err)
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return c.fail("listen %s: %v", cfg.Listen, err)
+	}
+	cfg.Listen = ln.Addr().String() // the real port when listen asked for :0
+	srv, err := web.New(web.Deps{Config: cfg, Store: st, Auth: authSvc, Livechat: lc, Geo: locator,
+		I18n: i18n.New(nil), Assets: assets.FS(f.dev, "assets"), Dev: f.dev, Logger: log})
+	if err != nil {
+		ln.Close()
+		return c.fail("%v", err)
 	}
 	url := cfg.PublicURL()
 	fmt.Fprintf(c.stdout, "Parley %s is running at %s\n", version.String(), url)

@@ -202,3 +202,28 @@ func (s *Store) AddOperatorToUnstaffedChannels(ctx context.Context, userID int64
 	}
 	return nil
 }
+
+// ChannelSummaries lists channels with their operator and session counts and
+// whether viewerID operates each, for the channels dashboard.
+func (s *Store) ChannelSummaries(ctx context.Context, viewerID int64) ([]model.ChannelSummary, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+channelCols+`,
+		  (SELECT count(*) FROM channel_operators co WHERE co.channel_id = channels.id),
+		  EXISTS (SELECT 1 FROM channel_operators co WHERE co.channel_id = channels.id AND co.user_id = ?)
+		 FROM channels ORDER BY name COLLATE NOCASE, id`, viewerID)
+	if err != nil {
+		return nil, fmt.Errorf("store: channel summaries: %w", err)
+	}
+	defer rows.Close()
+	var out []model.ChannelSummary
+	for rows.Next() {
+		var sum model.ChannelSummary
+		var member int
+		c, err := scanChannel(rows, &sum.OperatorCount, &member)
+		if err != nil {
+			return nil, fmt.Errorf("store: channel summaries: %w", err)
+		}
+		sum.Channel, sum.IsMember = *c, member != 0
+		out = append(out, sum)
+	}
+	return out, rows.Err()
+}
