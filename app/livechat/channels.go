@@ -23,7 +23,15 @@ type Service struct {
 	Presence *Presence
 
 	mu    sync.RWMutex
-	rules map[int64]*RuleSet // compiled per channel; dropped on every rule change
+	cache map[int64]*ChannelInfo // per channel; dropped on every change to it
+}
+
+// ChannelInfo is what a visitor page view needs about a channel, cached so
+// /im_livechat/init costs no database round trip while nothing changes.
+type ChannelInfo struct {
+	Channel     model.Channel
+	OperatorIDs []int64
+	Rules       *RuleSet
 }
 
 // Options tune a Service; zero values take production defaults.
@@ -41,7 +49,7 @@ func New(st *store.Store, o Options) *Service {
 		o.Now = time.Now
 	}
 	return &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now,
-		Presence: NewPresence(o.Now), rules: map[int64]*RuleSet{}}
+		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
 }
 
 func fieldErr(field, msg string, args ...any) error {
@@ -123,6 +131,7 @@ func (s *Service) UpdateChannel(ctx context.Context, c *model.Channel) error {
 		}
 		return err
 	}
+	s.invalidate(c.ID)
 	return nil
 }
 
@@ -168,6 +177,7 @@ func (s *Service) Join(ctx context.Context, channelID, userID int64) error {
 	if _, err := s.st.User(ctx, userID); err != nil {
 		return err
 	}
+	defer s.invalidate(channelID)
 	return s.st.AddChannelOperators(ctx, channelID, userID)
 }
 
@@ -181,6 +191,7 @@ func (s *Service) AddOperators(ctx context.Context, channelID int64, userIDs []i
 			return err
 		}
 	}
+	defer s.invalidate(channelID)
 	return s.st.AddChannelOperators(ctx, channelID, userIDs...)
 }
 
@@ -203,6 +214,7 @@ func (s *Service) Leave(ctx context.Context, channelID, userID int64) error {
 	if len(ids) == 1 {
 		return ErrLastOperator
 	}
+	defer s.invalidate(channelID)
 	return s.st.RemoveChannelOperator(ctx, channelID, userID)
 }
 
@@ -247,31 +259,79 @@ func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.
 	return s.st.Rules(ctx, channelID)
 }
 
-// RuleSet returns a channel's compiled rules, compiling once per change:
-// the widget asks on every page view of every customer site.
-func (s *Service) RuleSet(ctx context.Context, channelID int64) (*RuleSet, error) {
+// Info returns a channel's cached page-view data, loading it on first use.
+func (s *Service) Info(ctx context.Context, channelID int64) (*ChannelInfo, error) {
 	s.mu.RLock()
-	rs, ok := s.rules[channelID]
+	info, ok := s.cache[channelID]
 	s.mu.RUnlock()
 	if ok {
-		return rs, nil
+		return info, nil
+	}
+	c, err := s.st.Channel(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.st.ChannelOperatorIDs(ctx, channelID)
+	if err != nil {
+		return nil, err
 	}
 	rules, err := s.st.Rules(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}
-	rs, err = CompileRules(rules)
+	rs, err := CompileRules(rules)
 	if err != nil {
 		return nil, err
 	}
+	info = &ChannelInfo{Channel: *c, OperatorIDs: ids, Rules: rs}
 	s.mu.Lock()
-	s.rules[channelID] = rs
+	s.cache[channelID] = info
 	s.mu.Unlock()
-	return rs, nil
+	return info, nil
+}
+
+// RuleSet returns a channel's compiled rules, compiling once per change:
+// the widget asks on every page view of every customer site.
+func (s *Service) RuleSet(ctx context.Context, channelID int64) (*RuleSet, error) {
+	info, err := s.Info(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	return info.Rules, nil
+}
+
+// InitResult is the widget's boot decision for one page view.
+type InitResult struct {
+	Channel         model.Channel
+	OperatorsOnline int
+	Decision        Decision
+}
+
+// Init decides whether and how the widget shows on a page (§2.2): the
+// rules matched against the page URL and the visitor's country, and
+// whether an operator is online.
+func (s *Service) Init(ctx context.Context, channelID int64, url, country string) (*InitResult, error) {
+	info, err := s.Info(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	online := len(s.Presence.Online(info.OperatorIDs))
+	// No chatbot scripts exist yet, so no rule's chatbot is usable.
+	d := Decide(info.Rules, url, country, online, nil)
+	return &InitResult{Channel: info.Channel, OperatorsOnline: online, Decision: d}, nil
+}
+
+// OnlineOperators returns the channel's operators who are online now.
+func (s *Service) OnlineOperators(ctx context.Context, channelID int64) ([]int64, error) {
+	info, err := s.Info(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Presence.Online(info.OperatorIDs), nil
 }
 
 func (s *Service) invalidate(channelID int64) {
 	s.mu.Lock()
-	delete(s.rules, channelID)
+	delete(s.cache, channelID)
 	s.mu.Unlock()
 }

@@ -20,6 +20,7 @@ import (
 type apiError struct {
 	Status int
 	Code   string
+	Field  string // the input at fault, for validation errors
 	Msg    string
 	Args   []any
 }
@@ -53,7 +54,7 @@ func toAPIError(err error) *apiError {
 	}
 	var fe *model.FieldError
 	if errors.As(err, &fe) {
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_" + fe.Field, Msg: fe.Message}
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_" + fe.Field, Field: fe.Field, Msg: fe.Message}
 	}
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
@@ -130,7 +131,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	switch {
 	case wantsJSON(c):
-		_ = c.JSON(ae.Status, map[string]string{"error": msg, "code": ae.Code})
+		body := map[string]string{"error": msg, "code": ae.Code}
+		if ae.Field != "" {
+			body["field"] = ae.Field
+		}
+		_ = c.JSON(ae.Status, body)
 	case isHTMX(c):
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 		c.Response().WriteHeader(ae.Status)

@@ -46,9 +46,22 @@ func (s *Server) routes() {
 	cfg.GET("/users/:id", s.editUser)
 	cfg.POST("/users/:id", s.updateUser)
 
+	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
+	visitor := e.Group("/im_livechat", cors)
+	visitor.GET("/init", s.visitorInit)
+	visitor.OPTIONS("/*", func(c echo.Context) error { return nil })
+
 	// JSON API for integrations: bearer token, no cookies, no CSRF.
 	api := e.Group("/api/v1", s.apiAuth)
 	api.GET("/me", s.apiMe)
+	api.POST("/channels/:id/join", s.apiJoinChannel)
+	api.POST("/channels/:id/leave", s.apiLeaveChannel)
+	apiAdmin := api.Group("", requireAdmin)
+	apiAdmin.GET("/channels", s.apiChannels)
+	apiAdmin.GET("/channels/:id", s.apiChannel)
+	apiAdmin.PATCH("/channels/:id", s.apiPatchChannel)
+	apiAdmin.GET("/channels/:id/rules", s.apiRules)
+	apiAdmin.PUT("/channels/:id/rules", s.apiPutRules)
 
 	// Anything else is a 404 rendered by the error handler.
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parley/app/model"
+)
+
+// apiChannel is a channel as the admin API shows and edits it: the name,
+// every option of the Options tab and the publication flag, flat.
+type apiChannel struct {
+	ID                 int64     `json:"id"`
+	Name               string    `json:"name"`
+	Published          bool      `json:"published"`
+	WebsiteDescription string    `json:"website_description"`
+	OperatorIDs        []int64   `json:"operator_ids"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	model.ChannelOptions
+}
+
+func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, error) {
+	ids, err := s.d.Store.ChannelOperatorIDs(c.Request().Context(), ch.ID)
+	if err != nil {
+		return apiChannel{}, err
+	}
+	if ids == nil {
+		ids = []int64{}
+	}
+	return apiChannel{ID: ch.ID, Name: ch.Name, Published: ch.Published, WebsiteDescription: ch.WebsiteDescription,
+		OperatorIDs: ids, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
+}
+
+func (s *Server) apiChannels(c echo.Context) error {
+	list, err := s.d.Store.Channels(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]apiChannel, 0, len(list))
+	for _, ch := range list {
+		a, err := s.toAPIChannel(c, ch)
+		if err != nil {
+			return err
+		}
+		out = append(out, a)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"channels": out})
+}
+
+func (s *Server) apiChannelParam(c echo.Context) (*model.Channel, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	ch, err := s.d.Store.Channel(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+func (s *Server) apiChannel(c echo.Context) error {
+	ch, err := s.apiChannelParam(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.toAPIChannel(c, ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"channel": a})
+}
+
+// channelPatch has a pointer per editable field: absent fields are kept.
+type channelPatch struct {
+	Name                  *string `json:"name"`
+	Published             *bool   `json:"published"`
+	WebsiteDescription    *string `json:"website_description"`
+	ButtonText            *string `json:"button_text"`
+	ButtonBackgroundColor *string `json:"button_background_color"`
+	ButtonTextColor       *string `json:"button_text_color"`
+	HeaderBackgroundColor *string `json:"header_background_color"`
+	TitleColor            *string `json:"title_color"`
+	DefaultMessage        *string `json:"default_message"`
+	InputPlaceholder      *string `json:"input_placeholder"`
+}
+
+func (s *Server) apiPatchChannel(c echo.Context) error {
+	ch, err := s.apiChannelParam(c)
+	if err != nil {
+		return err
+	}
+	var p channelPatch
+	if err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&ch.Name, p.Name)
+	set(&ch.WebsiteDescription, p.WebsiteDescription)
+	o := &ch.Options
+	set(&o.ButtonText, p.ButtonText)
+	set(&o.ButtonBackgroundColor, p.ButtonBackgroundColor)
+	set(&o.ButtonTextColor, p.ButtonTextColor)
+	set(&o.HeaderBackgroundColor, p.HeaderBackgroundColor)
+	set(&o.TitleColor, p.TitleColor)
+	set(&o.DefaultMessage, p.DefaultMessage)
+	set(&o.InputPlaceholder, p.InputPlaceholder)
+	if p.Published != nil {
+		ch.Published = *p.Published
+	}
+	if err := s.d.Livechat.UpdateChannel(c.Request().Context(), ch); err != nil {
+		return err
+	}
+	a, err := s.toAPIChannel(c, ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"channel": a})
+}
+
+// apiRule is a rule in the admin API; the list order is the matching order.
+type apiRule struct {
+	ID                      int64            `json:"id,omitempty"`
+	Action                  model.RuleAction `json:"action"`
+	RegexURL                string           `json:"regex_url"`
+	AutoPopupTimer          int              `json:"auto_popup_timer"`
+	Countries               []string         `json:"countries"`
+	ChatbotID               *int64           `json:"chatbot_id"`
+	ChatbotOnlyIfNoOperator bool             `json:"chatbot_only_if_no_operator"`
+}
+
+func toAPIRules(rules []model.Rule) []apiRule {
+	out := make([]apiRule, 0, len(rules))
+	for _, r := range rules {
+		a := apiRule{ID: r.ID, Action: r.Action, RegexURL: r.RegexURL, AutoPopupTimer: r.AutoPopupTimer,
+			Countries: r.Countries, ChatbotOnlyIfNoOperator: r.ChatbotOnlyIfNoOperator}
+		if a.Countries == nil {
+			a.Countries = []string{}
+		}
+		if r.ChatbotID != 0 {
+			id := r.ChatbotID
+			a.ChatbotID = &id
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (s *Server) apiRules(c echo.Context) error {
+	ch, err := s.apiChannelParam(c)
+	if err != nil {
+		return err
+	}
+	rules, err := s.d.Store.Rules(c.Request().Context(), ch.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"rules": toAPIRules(rules)})
+}
+
+// apiPutRules replaces the whole ordered rule list, validated exactly as
+// the Channel Rules tab validates it; an invalid rule saves nothing.
+// The body is {"rules": [...]} or the bare list.
+func (s *Server) apiPutRules(c echo.Context) error {
+	ch, err := s.apiChannelParam(c)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if err := decodeJSON(c, &raw); err != nil {
+		return err
+	}
+	var in []apiRule
+	if len(raw) > 0 && raw[0] == '{' {
+		var wrapped struct {
+			Rules []apiRule `json:"rules"`
+		}
+		if err := strictUnmarshal(raw, &wrapped); err != nil {
+			return err
+		}
+		in = wrapped.Rules
+	} else if err := strictUnmarshal(raw, &in); err != nil {
+		return err
+	}
+	rules := make([]model.Rule, len(in))
+	for i, a := range in {
+		if a.Action == "" {
+			a.Action = model.ActionShow
+		}
+		rules[i] = model.Rule{ID: a.ID, Action: a.Action, RegexURL: a.RegexURL, AutoPopupTimer: a.AutoPopupTimer,
+			Countries: a.Countries, ChatbotOnlyIfNoOperator: a.ChatbotOnlyIfNoOperator}
+		if a.ChatbotID != nil && *a.ChatbotID != 0 {
+			return userErr(http.StatusUnprocessableEntity, "invalid_chatbot_id", "Rule %d: chatbot %d does not exist.", i+1, *a.ChatbotID)
+		}
+	}
+	saved, err := s.d.Livechat.SaveRules(c.Request().Context(), ch.ID, rules)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"rules": toAPIRules(saved)})
+}
+
+func strictUnmarshal(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return userErr(http.StatusBadRequest, "invalid_json", "The body is not valid: %s", err.Error())
+	}
+	return nil
+}
+
+func (s *Server) apiJoinChannel(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.d.Livechat.Join(c.Request().Context(), id, userFrom(c).ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"channel_id": id, "joined": true})
+}
+
+func (s *Server) apiLeaveChannel(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.d.Store.Channel(c.Request().Context(), id); err != nil {
+		return err
+	}
+	if err := s.d.Livechat.Leave(c.Request().Context(), id, userFrom(c).ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"channel_id": id, "joined": false})
+}
