@@ -238,9 +238,13 @@ func readAll(t testing.TB, res *http.Response) string {
 
 // Chromium returns the path of a Chromium binary, or skips the test with a
 // clear message; under CI=true a missing browser fails instead.
+// PARLEY_CHROMIUM=none pretends no browser is installed.
 func Chromium(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{os.Getenv("PARLEY_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if p == "none" {
+			break
+		}
 		if p == "" {
 			continue
 		}
