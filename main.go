@@ -293,16 +293,19 @@ func (c *cli) serve(args []string) int {
 	}
 	defer locator.Close()
 	authSvc := auth.New(st, auth.Options{})
-	lc := livechat.New(st, livechat.Options{Logger: log})
-	if err := defaults(ctx, cfg, st, lc); err != nil {
-		return c.fail("first-run data: %v", err)
-	}
-
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return c.fail("listen %s: %v", cfg.Listen, err)
 	}
 	cfg.Listen = ln.Addr().String() // the real port when listen asked for :0
+	lc := livechat.New(st, livechat.Options{Logger: log, BaseURL: cfg.PublicURL()})
+	if err := defaults(ctx, cfg, st, lc); err != nil {
+		ln.Close()
+		return c.fail("first-run data: %v", err)
+	}
+	lc.Start()
+	defer lc.Stop() // runs before the store closes: queued messages are committed
+	go sweepPresence(ctx, lc)
 	srv, err := web.New(web.Deps{Config: cfg, Store: st, Auth: authSvc, Livechat: lc, Geo: locator,
 		I18n: i18n.New(nil), Assets: assets.FS(f.dev, "assets"), Dev: f.dev, Logger: log})
 	if err != nil {
@@ -337,6 +340,21 @@ func (c *cli) serve(args []string) int {
 	<-errc
 	log.Info("stopped")
 	return exitOK
+}
+
+// sweepPresence turns idle operators "away" on time even when nothing
+// else happens, so the admin's status dots are right.
+func sweepPresence(ctx context.Context, lc *livechat.Service) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			lc.Presence.Sweep()
+		}
+	}
 }
 
 // firstAdmin creates the first admin from PARLEY_ADMIN_EMAIL and

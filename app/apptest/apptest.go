@@ -72,8 +72,14 @@ type Server struct {
 	Web      *web.Server
 }
 
-// Option adjusts a test server's configuration before it starts.
-type Option func(*config.Config)
+// Option adjusts a test server's configuration and live chat options
+// before it starts.
+type Option func(*config.Config, *livechat.Options)
+
+// WithConfig adjusts only the configuration.
+func WithConfig(f func(*config.Config)) Option {
+	return func(c *config.Config, _ *livechat.Options) { f(c) }
+}
 
 // AssetsDir is the checkout's assets folder, found from this file.
 func AssetsDir() string {
@@ -88,25 +94,29 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	st := NewStore(t)
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	var lcOpts livechat.Options
 	for _, o := range opts {
-		o(&cfg)
+		o(&cfg, &lcOpts)
 	}
 	log := Logger(t)
 	a := auth.New(st, auth.Options{BcryptCost: bcrypt.MinCost})
-	lc := livechat.New(st, livechat.Options{Logger: log})
-	if _, err := lc.EnsureDefaultChannel(context.Background(), cfg.SiteName); err != nil {
-		t.Fatalf(`default channel: %v`, err)
-	}
-	locator, err := geo.Open(cfg.GeoIP.Database)
-	if err != nil {
-		t.Fatalf(`geo: %v`, err)
-	}
-	s := &Server{Store: st, Auth: a, Livechat: lc}
 	ts := httptest.NewUnstartedServer(nil)
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	}
 	cfg.Listen = ts.Listener.Addr().String()
+	lcOpts.Logger, lcOpts.BaseURL = log, cfg.PublicURL()
+	lc := livechat.New(st, lcOpts)
+	if _, err := lc.EnsureDefaultChannel(context.Background(), cfg.SiteName); err != nil {
+		t.Fatalf(`default channel: %v`, err)
+	}
+	lc.Start()
+	t.Cleanup(lc.Stop)
+	locator, err := geo.Open(cfg.GeoIP.Database)
+	if err != nil {
+		t.Fatalf(`geo: %v`, err)
+	}
+	s := &Server{Store: st, Auth: a, Livechat: lc}
 	s.Config = cfg
 	w, err := web.New(web.Deps{Config: cfg, Store: st, Auth: a, Livechat: lc, Geo: locator,
 		I18n: i18n.New(nil), Assets: assets.FS(false, ""), Logger: log})
@@ -117,7 +127,11 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	ts.Config.Handler = w.Handler()
 	ts.Start()
 	s.Server = ts
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		// Close sockets before the test server waits for its handlers.
+		_ = w.Shutdown(context.Background())
+		ts.Close()
+	})
 	return s
 }
 

@@ -20,6 +20,10 @@ type Service struct {
 	st       *store.Store
 	log      *slog.Logger
 	now      func() time.Time
+	intn     func(n int) int
+	baseURL  string
+	pub      Publisher
+	writer   *writer
 	Presence *Presence
 
 	mu    sync.RWMutex
@@ -38,6 +42,11 @@ type ChannelInfo struct {
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Intn breaks ties between equally busy operators; tests make it
+	// deterministic. Defaults to crypto/rand.
+	Intn func(n int) int
+	// BaseURL is the public URL, for absolute links sent to widgets.
+	BaseURL string
 }
 
 // New returns the live chat service.
@@ -48,8 +57,13 @@ func New(st *store.Store, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now,
-		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
+	if o.Intn == nil {
+		o.Intn = cryptoIntn
+	}
+	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
+		pub: nopPublisher{}, Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
+	s.writer = newWriter(st, func(x *model.Session, m *model.Message) { s.publishMessage(x, m) })
+	return s
 }
 
 func fieldErr(field, msg string, args ...any) error {

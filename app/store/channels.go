@@ -208,6 +208,7 @@ func (s *Store) AddOperatorToUnstaffedChannels(ctx context.Context, userID int64
 func (s *Store) ChannelSummaries(ctx context.Context, viewerID int64) ([]model.ChannelSummary, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+channelCols+`,
 		  (SELECT count(*) FROM channel_operators co WHERE co.channel_id = channels.id),
+		  (SELECT count(*) FROM chat_sessions cs WHERE cs.channel_id = channels.id),
 		  EXISTS (SELECT 1 FROM channel_operators co WHERE co.channel_id = channels.id AND co.user_id = ?)
 		 FROM channels ORDER BY name COLLATE NOCASE, id`, viewerID)
 	if err != nil {
@@ -218,7 +219,7 @@ func (s *Store) ChannelSummaries(ctx context.Context, viewerID int64) ([]model.C
 	for rows.Next() {
 		var sum model.ChannelSummary
 		var member int
-		c, err := scanChannel(rows, &sum.OperatorCount, &member)
+		c, err := scanChannel(rows, &sum.OperatorCount, &sum.SessionCount, &member)
 		if err != nil {
 			return nil, fmt.Errorf("store: channel summaries: %w", err)
 		}

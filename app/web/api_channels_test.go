@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,10 +142,10 @@ func TestAPIChannels(t *testing.T) {
 
 func TestVisitorInit(t *testing.T) {
 	mmdb := geotest.WriteMMDB(t, map[string]string{"203.0.113.0/24": "BE", "198.51.100.0/24": "FR"})
-	srv := apptest.NewServer(t, func(c *config.Config) {
+	srv := apptest.NewServer(t, apptest.WithConfig(func(c *config.Config) {
 		c.GeoIP.Database = mmdb
 		c.TrustedProxies = []string{"127.0.0.1/32", "::1/128"}
-	})
+	}))
 	admin := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
 	ch := defaultChannel(t, srv)
 	ctx := context.Background()
@@ -230,3 +231,11 @@ func TestVisitorInit(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func mustURL(s string) *neturl.URL {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}

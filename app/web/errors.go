@@ -94,7 +94,7 @@ func toAPIError(err error) *apiError {
 // wantsJSON reports whether the client is an API or widget client.
 func wantsJSON(c echo.Context) bool {
 	p := c.Request().URL.Path
-	if strings.HasPrefix(p, "/api/") {
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/admin/api/") {
 		return true
 	}
 	if strings.HasPrefix(p, "/im_livechat/") && !strings.HasPrefix(p, "/im_livechat/support/") &&

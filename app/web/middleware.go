@@ -142,6 +142,9 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		target := "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+		if wantsJSON(c) {
+			return userErr(http.StatusUnauthorized, "unauthorized", "Your session ended. Please log in again.")
+		}
 		if isHTMX(c) {
 			c.Response().Header().Set("HX-Redirect", target)
 			return c.NoContent(http.StatusUnauthorized)

@@ -7,6 +7,18 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 )
 
+// operatorRoutes mounts the operator API on a group: /api/v1 (bearer
+// token) and /admin/api (session cookie + CSRF) share these handlers.
+func (s *Server) operatorRoutes(g *echo.Group) {
+	g.GET("/ws", s.operatorSocket)
+	g.GET("/sessions", s.opSessions)
+	g.GET("/sessions/:id", s.opSession)
+	g.GET("/sessions/:id/messages", s.opMessages)
+	g.POST("/sessions/:id/messages", s.opPost)
+	g.POST("/sessions/:id/typing", s.opTyping)
+	g.POST("/sessions/:id/read", s.opRead)
+}
+
 // routes lists every route, grouped, top to bottom.
 func (s *Server) routes() {
 	e := s.e
@@ -33,11 +45,32 @@ func (s *Server) routes() {
 
 	admin := web.Group("/admin", s.requireUser)
 	admin.GET("", s.dashboard)
+	s.operatorRoutes(admin.Group("/api"))
 	admin.GET("/profile", s.profile)
 	admin.POST("/profile", s.saveProfile)
 	admin.POST("/profile/password", s.changePassword)
 	admin.POST("/profile/tokens", s.createToken)
 	admin.DELETE("/profile/tokens/:id", s.revokeToken)
+
+	// Channels: operators view them and join or leave; admins edit them.
+	admin.GET("/channels", s.channels)
+	admin.GET("/channels/new", s.newChannelForm, requireAdmin)
+	admin.POST("/channels", s.createChannel, requireAdmin)
+	admin.GET("/channels/:id", s.channel)
+	admin.POST("/channels/:id", s.saveChannel, requireAdmin)
+	admin.DELETE("/channels/:id", s.deleteChannel, requireAdmin)
+	admin.POST("/channels/:id/join", s.joinChannel)
+	admin.POST("/channels/:id/leave", s.leaveChannel)
+	admin.GET("/channels/:id/operators/picker", s.operatorPicker, requireAdmin)
+	admin.POST("/channels/:id/operators", s.addOperators, requireAdmin)
+	admin.POST("/channels/:id/operators/new", s.createOperator, requireAdmin)
+	admin.DELETE("/channels/:id/operators/:uid", s.removeOperator, requireAdmin)
+	admin.GET("/channels/:id/rules/new", s.ruleNew, requireAdmin)
+	admin.POST("/channels/:id/rules", s.ruleSave, requireAdmin)
+	admin.GET("/channels/:id/rules/:rid", s.ruleEdit, requireAdmin)
+	admin.POST("/channels/:id/rules/:rid", s.ruleSave, requireAdmin)
+	admin.POST("/channels/:id/rules/:rid/move", s.ruleMove, requireAdmin)
+	admin.DELETE("/channels/:id/rules/:rid", s.ruleDelete, requireAdmin)
 
 	cfg := admin.Group("/config", requireAdmin)
 	cfg.GET("/users", s.users)
@@ -49,6 +82,16 @@ func (s *Server) routes() {
 	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
 	visitor := e.Group("/im_livechat", cors)
 	visitor.GET("/init", s.visitorInit)
+	visitor.POST("/sessions", s.startSession)
+	visitor.GET("/sessions/:id", s.visitorGetSession)
+	visitor.GET("/sessions/:id/messages", s.visitorMessages)
+	visitor.POST("/sessions/:id/messages", s.visitorPost)
+	visitor.POST("/sessions/:id/typing", s.visitorTyping)
+	visitor.POST("/sessions/:id/close", s.visitorClose)
+	visitor.POST("/pageviews", s.pageView)
+	visitor.POST("/offline_messages", s.offlineMessage)
+	visitor.GET("/ws", s.visitorSocket)
+	visitor.GET("/operator/:id/avatar", s.operatorAvatar)
 	visitor.OPTIONS("/*", func(c echo.Context) error { return nil })
 
 	// JSON API for integrations: bearer token, no cookies, no CSRF.
@@ -56,6 +99,7 @@ func (s *Server) routes() {
 	api.GET("/me", s.apiMe)
 	api.POST("/channels/:id/join", s.apiJoinChannel)
 	api.POST("/channels/:id/leave", s.apiLeaveChannel)
+	s.operatorRoutes(api)
 	apiAdmin := api.Group("", requireAdmin)
 	apiAdmin.GET("/channels", s.apiChannels)
 	apiAdmin.GET("/channels/:id", s.apiChannel)

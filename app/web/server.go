@@ -21,6 +21,7 @@ import (
 	"parley/app/geo"
 	"parley/app/i18n"
 	"parley/app/livechat"
+	"parley/app/realtime"
 	"parley/app/store"
 	"parley/app/version"
 )
@@ -46,6 +47,8 @@ type Server struct {
 	log     *slog.Logger
 	proxies []netip.Prefix
 	http    *http.Server
+	hub     *realtime.Hub
+	limits  *limits
 }
 
 // Request body limit for everything but explicitly larger endpoints.
@@ -64,7 +67,23 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
 	}
-	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies}
+	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits()}
+	s.hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: s.checkOrigin, OnFrame: s.onFrame,
+		OnConnect: func(id realtime.Identity) {
+			if id.Kind == "operator" {
+				d.Livechat.Presence.Connect(id.ID)
+			}
+		},
+		OnDisconnect: func(id realtime.Identity) {
+			if id.Kind == "operator" {
+				d.Livechat.Presence.Disconnect(id.ID)
+			}
+		},
+	})
+	d.Livechat.SetPublisher(s.hub)
+	d.Livechat.Presence.OnChange(func(userID int64, st livechat.Status) {
+		s.hub.Publish(livechat.PresenceTopic, livechat.EventPresence, map[string]any{"user_id": userID, "status": st})
+	})
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -92,12 +111,16 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting connections and waits for in-flight requests.
+// Shutdown stops accepting connections, waits for in-flight requests and
+// closes every websocket (clients reconnect to the next process).
 func (s *Server) Shutdown(ctx context.Context) error {
+	// Sockets are hijacked connections http.Server.Shutdown does not wait
+	// for: close them first so their handlers return.
+	herr := s.hub.Close()
 	if s.http == nil {
-		return nil
+		return herr
 	}
-	return s.http.Shutdown(ctx)
+	return errors.Join(s.http.Shutdown(ctx), herr)
 }
 
 // clientIP believes X-Forwarded-For only from trusted proxies, walking the

@@ -1,13 +1,20 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"html"
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"parley/app/livechat"
 	"parley/app/model"
+	"parley/app/realtime"
+	"parley/app/store"
 )
 
 // cors opens the visitor API to every website that embeds the widget. The
@@ -67,4 +74,315 @@ func (s *Server) visitorInit(c echo.Context) error {
 		"rule":             rule,
 		"options":          res.Channel.Options,
 	})
+}
+
+// bearer returns the token of an Authorization: Bearer header.
+func bearer(c echo.Context) string {
+	t, _ := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	return strings.TrimSpace(t)
+}
+
+// visitorFrom authenticates the visitor by its bearer token.
+func (s *Server) visitorFrom(c echo.Context) (*model.Visitor, string, error) {
+	token := bearer(c)
+	if token == "" {
+		return nil, "", userErr(http.StatusUnauthorized, "unauthorized", "Send the visitor token as Authorization: Bearer <token>.")
+	}
+	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), token)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown; start a new conversation.")
+	}
+	return v, token, err
+}
+
+// visitorSession loads the session in the path and checks it belongs to
+// the visitor; another visitor's session is a plain 404, never a hint.
+func (s *Server) visitorSession(c echo.Context) (*model.Visitor, *model.Session, error) {
+	v, _, err := s.visitorFrom(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	x, err := s.d.Store.SessionByPublicID(c.Request().Context(), c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && x.VisitorID != v.ID) {
+		return nil, nil, userErr(http.StatusNotFound, "not_found", "This conversation does not exist.")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, x, nil
+}
+
+type startRequest struct {
+	ChannelID    int64  `json:"channel_id"`
+	URL          string `json:"url"`
+	Title        string `json:"title"`
+	VisitorToken string `json:"visitor_token"`
+	VisitorName  string `json:"visitor_name"`
+	VisitorEmail string `json:"visitor_email"`
+}
+
+// startSession is POST /im_livechat/sessions: the visitor's first message
+// opens the chat with an available operator.
+func (s *Server) startSession(c echo.Context) error {
+	if err := check(c, s.limits.sessionsPerIP, c.RealIP()); err != nil {
+		return err
+	}
+	var in startRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.ChannelID <= 0 {
+		return userErr(http.StatusBadRequest, "invalid_channel_id", "channel_id must be a channel's number.")
+	}
+	ctx := c.Request().Context()
+	token := in.VisitorToken
+	if token == "" {
+		token = bearer(c)
+	}
+	var v *model.Visitor
+	if token != "" {
+		var err error
+		v, err = s.d.Livechat.VisitorByToken(ctx, token)
+		if errors.Is(err, store.ErrNotFound) {
+			v, token = nil, "" // forgotten visitor (e.g. a restored backup): start afresh
+		} else if err != nil {
+			return err
+		}
+	}
+	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, Visitor: v, Country: s.country(c),
+		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail})
+	if errors.Is(err, livechat.ErrNoOperator) {
+		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")
+	}
+	if err != nil {
+		return err
+	}
+	if res.Token != "" {
+		token = res.Token
+	}
+	status := http.StatusCreated
+	if !res.Created {
+		status = http.StatusOK
+	}
+	return c.JSON(status, map[string]any{
+		"visitor_token": token,
+		"session":       livechat.NewSessionView(res.Session, s.d.Config.PublicURL()),
+		"messages":      livechat.MessageViews(res.Session.PublicID, res.Messages),
+	})
+}
+
+func (s *Server) visitorGetSession(c echo.Context) error {
+	_, x, err := s.visitorSession(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"session": livechat.NewSessionView(x, s.d.Config.PublicURL())})
+}
+
+// afterParam parses ?after=<message id>.
+func afterParam(c echo.Context) (int64, error) {
+	q := c.QueryParam("after")
+	if q == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(q, 10, 64)
+	if err != nil || n < 0 {
+		return 0, userErr(http.StatusBadRequest, "invalid_after", "after must be a message id (a whole number ≥ 0).")
+	}
+	return n, nil
+}
+
+func (s *Server) messagesJSON(c echo.Context, x *model.Session) error {
+	after, err := afterParam(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.d.Store.Messages(c.Request().Context(), x.ID, after, 1000)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"messages": livechat.MessageViews(x.PublicID, msgs)})
+}
+
+func (s *Server) visitorMessages(c echo.Context) error {
+	_, x, err := s.visitorSession(c)
+	if err != nil {
+		return err
+	}
+	return s.messagesJSON(c, x)
+}
+
+type bodyRequest struct {
+	Body string `json:"body"`
+}
+
+// visitorPost answers 201 with the message only once it is committed.
+func (s *Server) visitorPost(c echo.Context) error {
+	_, x, err := s.visitorSession(c)
+	if err != nil {
+		return err
+	}
+	if err := check(c, s.limits.messagesPerToken, bearer(c), s.limits.messagesPerIP, c.RealIP()); err != nil {
+		return err
+	}
+	var in bodyRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	m, err := s.d.Livechat.PostVisitorMessage(c.Request().Context(), x, in.Body)
+	if err != nil {
+		return s.postError(c, err)
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"message": livechat.NewMessageView(x.PublicID, m)})
+}
+
+// postError maps the message path's errors: a full queue is a 503 with
+// Retry-After, a closed session a 409.
+func (s *Server) postError(c echo.Context, err error) error {
+	switch {
+	case errors.Is(err, livechat.ErrBusy):
+		c.Response().Header().Set("Retry-After", "1")
+		return userErr(http.StatusServiceUnavailable, "busy", "The server is busy; your message was not sent. Try again in a moment.")
+	case errors.Is(err, livechat.ErrSessionClosed):
+		return userErr(http.StatusConflict, "session_closed", "This conversation has ended.")
+	}
+	return err
+}
+
+type typingRequest struct {
+	Typing bool `json:"typing"`
+}
+
+func (s *Server) visitorTyping(c echo.Context) error {
+	_, x, err := s.visitorSession(c)
+	if err != nil {
+		return err
+	}
+	var in typingRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if x.Status == model.SessionOpen {
+		s.d.Livechat.Typing(x, model.AuthorVisitor, x.VisitorName, in.Typing)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) visitorClose(c echo.Context) error {
+	_, x, err := s.visitorSession(c)
+	if err != nil {
+		return err
+	}
+	x, err = s.d.Livechat.CloseByVisitor(c.Request().Context(), x)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"session": livechat.NewSessionView(x, s.d.Config.PublicURL())})
+}
+
+type pageViewRequest struct {
+	URL   string `json:"url"`
+	Title string `json:"title"`
+}
+
+// pageView records a page view. Without a token it creates the visitor and
+// answers 201 with its token (an extension of the contract, so visitors
+// are known before they chat); with one it answers 204.
+func (s *Server) pageView(c echo.Context) error {
+	if err := check(c, s.limits.pageViewsPerIP, c.RealIP()); err != nil {
+		return err
+	}
+	var in pageViewRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	status, token := http.StatusNoContent, bearer(c)
+	var v *model.Visitor
+	if token != "" {
+		var err error
+		v, err = s.d.Livechat.VisitorByToken(ctx, token)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if v == nil {
+		var err error
+		if v, token, err = s.d.Livechat.NewVisitor(ctx, s.country(c)); err != nil {
+			return err
+		}
+		status = http.StatusCreated
+	}
+	if err := s.d.Livechat.RecordPageView(ctx, v, in.URL, in.Title); err != nil {
+		return err
+	}
+	if status == http.StatusCreated {
+		return c.JSON(status, map[string]any{"visitor_token": token})
+	}
+	return c.NoContent(status)
+}
+
+type offlineRequest struct {
+	ChannelID int64  `json:"channel_id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Body      string `json:"body"`
+	URL       string `json:"url"`
+}
+
+// offlineMessage stores a message left while no operator was available.
+func (s *Server) offlineMessage(c echo.Context) error {
+	if err := check(c, s.limits.offlinePerIP, c.RealIP()); err != nil {
+		return err
+	}
+	var in offlineRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	m := &model.OfflineMessage{ChannelID: in.ChannelID, Name: in.Name, Email: in.Email, Body: in.Body, URL: in.URL}
+	if token := bearer(c); token != "" {
+		if v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), token); err == nil {
+			m.VisitorID = v.ID
+		}
+	}
+	if err := s.d.Livechat.LeaveOfflineMessage(c.Request().Context(), m); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"id": m.ID})
+}
+
+// visitorSocket is GET /im_livechat/ws?token=: browsers cannot set headers
+// on websockets, so the token rides in the query.
+func (s *Server) visitorSocket(c echo.Context) error {
+	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), c.QueryParam("token"))
+	if errors.Is(err, store.ErrNotFound) {
+		return userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown.")
+	}
+	if err != nil {
+		return err
+	}
+	id := realtime.Identity{Kind: "visitor", ID: v.ID, Topics: []string{livechat.VisitorTopic(v.ID)}}
+	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
+		s.log.Debug("visitor socket", "error", err)
+	}
+	return nil
+}
+
+// operatorAvatar draws an operator's initials, so the widget can show a
+// face without uploads.
+func (s *Server) operatorAvatar(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.d.Store.User(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	hue := (id * 47) % 360
+	svg := fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="32" fill="hsl(%d,45%%,45%%)"/>`+
+		`<text x="32" y="41" font-family="system-ui,sans-serif" font-size="24" font-weight="600" fill="#fff" text-anchor="middle">%s</text></svg>`,
+		hue, html.EscapeString(initials(u.DisplayChatName())))
+	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
+	return c.Blob(http.StatusOK, "image/svg+xml", []byte(svg))
 }

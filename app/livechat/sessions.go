@@ -1,0 +1,370 @@
+package livechat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"parley/app/auth"
+	"parley/app/model"
+	"parley/app/store"
+)
+
+// Publisher pushes events to connected clients (realtime.Hub satisfies it).
+type Publisher interface {
+	Publish(topic, typ string, data any)
+}
+
+// Event types pushed to clients.
+const (
+	EventMessage  = "message"
+	EventTyping   = "typing"
+	EventSession  = "session"
+	EventPresence = "presence"
+)
+
+// Topics.
+func VisitorTopic(id int64) string  { return fmt.Sprintf("visitor:%d", id) }
+func OperatorTopic(id int64) string { return fmt.Sprintf("operator:%d", id) }
+
+// PresenceTopic carries operators' status changes to every admin tab.
+const PresenceTopic = "presence"
+
+// MaxMessageLen is the longest message body, in characters.
+const MaxMessageLen = 4000
+
+// ErrNoOperator means nobody can take the chat (409 no_operator_available).
+var ErrNoOperator = errors.New("livechat: no operator available")
+
+type nopPublisher struct{}
+
+func (nopPublisher) Publish(string, string, any) {}
+
+// Start runs the message writer; Stop commits what is queued and stops it.
+func (s *Service) Start() { s.writer.start() }
+
+// Stop flushes and stops the message writer.
+func (s *Service) Stop() { s.writer.close() }
+
+// SetPublisher connects the service to the realtime hub.
+func (s *Service) SetPublisher(p Publisher) { s.pub = p }
+
+func (s *Service) publishMessage(x *model.Session, m *model.Message) {
+	v := NewMessageView(x.PublicID, m)
+	s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, v)
+	if x.OperatorID != 0 {
+		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, v)
+	}
+}
+
+func (s *Service) publishSession(x *model.Session) {
+	s.pub.Publish(VisitorTopic(x.VisitorID), EventSession, NewSessionView(x, s.baseURL))
+	if x.OperatorID != 0 {
+		v, _ := s.st.Visitor(context.Background(), x.VisitorID)
+		s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, NewOperatorSessionView(x, v, s.baseURL))
+	}
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic("livechat: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// cryptoIntn is the default tie breaker between equally busy operators.
+func cryptoIntn(n int) int {
+	v, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
+	if err != nil {
+		return 0
+	}
+	return int(v.Int64())
+}
+
+// VisitorTokenPrefix marks visitor tokens, distinct from API tokens.
+const VisitorTokenPrefix = "pv_"
+
+// NewVisitor creates a visitor and returns its bearer token, shown once.
+func (s *Service) NewVisitor(ctx context.Context, country string) (*model.Visitor, string, error) {
+	token := VisitorTokenPrefix + auth.RandomToken()
+	v := &model.Visitor{Country: country}
+	if err := s.st.CreateVisitor(ctx, v, auth.HashToken(token)); err != nil {
+		return nil, "", err
+	}
+	return v, token, nil
+}
+
+// VisitorByToken returns the visitor behind a bearer token.
+func (s *Service) VisitorByToken(ctx context.Context, token string) (*model.Visitor, error) {
+	if !strings.HasPrefix(token, VisitorTokenPrefix) {
+		return nil, store.ErrNotFound
+	}
+	return s.st.VisitorByToken(ctx, auth.HashToken(token))
+}
+
+// CleanText trims a visitor- or operator-typed text and drops control
+// characters other than newlines and tabs; it stays plain text.
+func CleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+			return r
+		}
+		return -1
+	}, s)
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+func validateBody(body string) (string, error) {
+	body = CleanText(body)
+	switch {
+	case body == "":
+		return "", &model.FieldError{Field: "body", Message: "The message is empty."}
+	case utf8.RuneCountInString(body) > MaxMessageLen:
+		return "", &model.FieldError{Field: "body", Message: fmt.Sprintf("The message is too long: at most %d characters.", MaxMessageLen)}
+	}
+	return body, nil
+}
+
+// StartInput is what a visitor sends to open a chat.
+type StartInput struct {
+	ChannelID    int64
+	Visitor      *model.Visitor // nil: a new visitor is created
+	Country      string
+	URL, Title   string
+	VisitorName  string // from the host page's Parley.setVisitor
+	VisitorEmail string
+}
+
+// StartResult is the opened (or continued) session.
+type StartResult struct {
+	Session  *model.Session
+	Visitor  *model.Visitor
+	Token    string // set only when a new visitor was created
+	Messages []*model.Message
+	Created  bool
+}
+
+// StartSession opens a chat for a visitor on a channel (§2.4): an open
+// session of this visitor on this channel is continued; otherwise an
+// operator is chosen (§2.3) and a new session created. ErrNoOperator when
+// nobody is available.
+func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult, error) {
+	info, err := s.Info(ctx, in.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	res := &StartResult{Visitor: in.Visitor}
+	if v := in.Visitor; v != nil {
+		open, err := s.st.OpenSessionsOfVisitor(ctx, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range open {
+			if x.ChannelID == in.ChannelID {
+				msgs, err := s.st.Messages(ctx, x.ID, 0, 0)
+				if err != nil {
+					return nil, err
+				}
+				res.Session, res.Messages = x, msgs
+				return res, nil
+			}
+		}
+	}
+	var prev int64
+	if in.Visitor != nil {
+		prev = in.Visitor.LastOperatorID
+	}
+	opID, err := s.pickOperator(ctx, info.OperatorIDs, prev)
+	if err != nil {
+		return nil, err
+	}
+	op, err := s.st.User(ctx, opID)
+	if err != nil {
+		return nil, err
+	}
+	if res.Visitor == nil {
+		v, token, err := s.NewVisitor(ctx, in.Country)
+		if err != nil {
+			return nil, err
+		}
+		res.Visitor, res.Token = v, token
+	}
+	v := res.Visitor
+	if name := CleanText(in.VisitorName); name != "" && utf8.RuneCountInString(name) <= 100 {
+		v.Name = name
+	}
+	if email, err := auth.NormalizeEmail(in.VisitorEmail); err == nil {
+		v.Email = email
+	}
+	if in.Country != "" {
+		v.Country = in.Country
+	}
+	v.LastOperatorID = opID
+	if in.URL != "" {
+		v.CurrentURL, v.CurrentTitle = clip(in.URL, 2000), clip(in.Title, 300)
+	}
+	if err := s.st.UpdateVisitor(ctx, v); err != nil {
+		return nil, err
+	}
+	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name, VisitorID: v.ID,
+		VisitorName: v.DisplayName(), Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
+		URL: clip(in.URL, 2000), Title: clip(in.Title, 300)}
+	if err := s.st.CreateSession(ctx, x); err != nil {
+		return nil, err
+	}
+	res.Session, res.Created = x, true
+	s.publishSession(x)
+	return res, nil
+}
+
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// pickOperator chooses who takes a new chat (§2.3): the visitor's previous
+// operator when available, else the least busy available operator (fewest
+// open sessions started in the last 24 hours), ties broken at random.
+func (s *Service) pickOperator(ctx context.Context, operatorIDs []int64, previous int64) (int64, error) {
+	online := s.Presence.Online(operatorIDs)
+	if len(online) == 0 {
+		return 0, ErrNoOperator
+	}
+	for _, id := range online {
+		if id == previous {
+			return id, nil
+		}
+	}
+	load, err := s.st.OperatorLoad(ctx, online, s.now().Add(-24*time.Hour))
+	if err != nil {
+		return 0, err
+	}
+	best := -1
+	var tied []int64
+	for _, id := range online {
+		switch n := load[id]; {
+		case best < 0 || n < best:
+			best, tied = n, []int64{id}
+		case n == best:
+			tied = append(tied, id)
+		}
+	}
+	return tied[s.intn(len(tied))], nil
+}
+
+// PostMessage commits a message to a session and publishes it; it returns
+// only after the commit, with the message's id.
+func (s *Service) PostMessage(ctx context.Context, x *model.Session, kind model.AuthorKind, authorID int64, authorName, body string) (*model.Message, error) {
+	body, err := validateBody(body)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status != model.SessionOpen && kind != model.AuthorSystem {
+		return nil, ErrSessionClosed
+	}
+	m := &model.Message{SessionID: x.ID, AuthorKind: kind, AuthorID: authorID, AuthorName: authorName, Body: body}
+	if err := s.writer.write(ctx, x, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// PostVisitorMessage posts as the session's visitor.
+func (s *Service) PostVisitorMessage(ctx context.Context, x *model.Session, body string) (*model.Message, error) {
+	return s.PostMessage(ctx, x, model.AuthorVisitor, 0, x.VisitorName, body)
+}
+
+// PostOperatorMessage posts as an operator and counts as their activity.
+func (s *Service) PostOperatorMessage(ctx context.Context, x *model.Session, u *model.User, body string) (*model.Message, error) {
+	s.Presence.Activity(u.ID)
+	m, err := s.PostMessage(ctx, x, model.AuthorOperator, u.ID, u.DisplayChatName(), body)
+	if err != nil {
+		return nil, err
+	}
+	_ = s.st.MarkRead(ctx, x.ID, u.ID, m.ID) // your own message means you have read the chat
+	return m, nil
+}
+
+// Typing tells the other side that someone is (or stopped) typing; nothing
+// is stored.
+func (s *Service) Typing(x *model.Session, kind model.AuthorKind, name string, typing bool) {
+	v := TypingView{SessionID: x.PublicID, Author: AuthorView{Kind: kind, Name: name}, Typing: typing}
+	if kind == model.AuthorVisitor {
+		if x.OperatorID != 0 {
+			s.pub.Publish(OperatorTopic(x.OperatorID), EventTyping, v)
+		}
+		return
+	}
+	s.pub.Publish(VisitorTopic(x.VisitorID), EventTyping, v)
+}
+
+// CloseByVisitor ends the session for the visitor and tells the operator
+// "<visitor> has left the conversation." The rating screen (a later
+// feature) follows on the visitor's side.
+func (s *Service) CloseByVisitor(ctx context.Context, x *model.Session) (*model.Session, error) {
+	closed, err := s.st.CloseSession(ctx, x.ID)
+	if err != nil {
+		return nil, err
+	}
+	if closed {
+		x.Status, x.ClosedAt = model.SessionClosed, s.now().UTC()
+		if _, err := s.PostMessage(ctx, x, model.AuthorSystem, 0, "", fmt.Sprintf("%s has left the conversation.", x.VisitorName)); err != nil {
+			return nil, err
+		}
+		s.publishSession(x)
+	}
+	return s.st.Session(ctx, x.ID)
+}
+
+// RecordPageView stores a page the visitor opened (for /history and the
+// Visitors menu) and tells their operator where they are now.
+func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, title string) error {
+	url, title = clip(CleanText(url), 2000), clip(CleanText(title), 300)
+	if url == "" {
+		return &model.FieldError{Field: "url", Message: "The page URL is required."}
+	}
+	if err := s.st.AddPageView(ctx, &model.PageView{VisitorID: v.ID, URL: url, Title: title}); err != nil {
+		return err
+	}
+	v.CurrentURL, v.CurrentTitle = url, title
+	open, err := s.st.OpenSessionsOfVisitor(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range open {
+		if x.OperatorID != 0 {
+			s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, NewOperatorSessionView(x, v, s.baseURL))
+		}
+	}
+	return nil
+}
+
+// LeaveOfflineMessage stores a message for the operators when nobody was
+// available to chat.
+func (s *Service) LeaveOfflineMessage(ctx context.Context, m *model.OfflineMessage) error {
+	if _, err := s.st.Channel(ctx, m.ChannelID); err != nil {
+		return err
+	}
+	email, err := auth.NormalizeEmail(m.Email)
+	if err != nil {
+		return &model.FieldError{Field: "email", Message: "Enter a valid email address so we can answer you."}
+	}
+	body, err := validateBody(m.Body)
+	if err != nil {
+		return err
+	}
+	m.Email, m.Body = email, body
+	m.Name = clip(CleanText(m.Name), 100)
+	m.URL = clip(CleanText(m.URL), 2000)
+	return s.st.CreateOfflineMessage(ctx, m)
+}

@@ -1,0 +1,123 @@
+package livechat
+
+import (
+	"strconv"
+	"time"
+
+	"parley/app/geo"
+	"parley/app/model"
+)
+
+// The JSON shapes of the public contract (visitor-api.md §2): the same
+// structs answer HTTP calls and fill socket frames, so they cannot drift.
+
+// AuthorView is who wrote a message.
+type AuthorView struct {
+	Kind model.AuthorKind `json:"kind"`
+	Name string           `json:"name"`
+}
+
+// MessageView is a message as clients see it.
+type MessageView struct {
+	ID        int64      `json:"id"`
+	SessionID string     `json:"session_id"`
+	Author    AuthorView `json:"author"`
+	Body      string     `json:"body"`
+	CreatedAt time.Time  `json:"created_at"`
+	Step      any        `json:"step"` // chatbot steps arrive with their issue
+}
+
+// NewMessageView formats m of the session with public id sessionID.
+func NewMessageView(sessionID string, m *model.Message) MessageView {
+	return MessageView{ID: m.ID, SessionID: sessionID, Author: AuthorView{Kind: m.AuthorKind, Name: m.AuthorName},
+		Body: m.Body, CreatedAt: m.CreatedAt}
+}
+
+// MessageViews formats a list, never nil so it encodes as [].
+func MessageViews(sessionID string, ms []*model.Message) []MessageView {
+	out := make([]MessageView, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, NewMessageView(sessionID, m))
+	}
+	return out
+}
+
+// OperatorView is the operator a visitor talks to.
+type OperatorView struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	AvatarURL string `json:"avatar_url"`
+}
+
+// SessionView is a session as the visitor sees it.
+type SessionView struct {
+	ID          string              `json:"id"`
+	ChannelID   int64               `json:"channel_id"`
+	VisitorName string              `json:"visitor_name"`
+	Status      model.SessionStatus `json:"status"`
+	Operator    *OperatorView       `json:"operator"`
+	Chatbot     any                 `json:"chatbot"`
+	Rating      *int                `json:"rating"`
+}
+
+// NewSessionView formats x; baseURL makes the avatar URL absolute because
+// the widget runs on other origins.
+func NewSessionView(x *model.Session, baseURL string) SessionView {
+	v := SessionView{ID: x.PublicID, ChannelID: x.ChannelID, VisitorName: x.VisitorName, Status: x.Status}
+	if x.OperatorID != 0 {
+		v.Operator = &OperatorView{ID: x.OperatorID, Name: x.OperatorName,
+			AvatarURL: baseURL + "/im_livechat/operator/" + strconv.FormatInt(x.OperatorID, 10) + "/avatar"}
+	}
+	return v
+}
+
+// VisitorView is what operators see of the visitor.
+type VisitorView struct {
+	ID           int64  `json:"id"`
+	Name         string `json:"name"`
+	Email        string `json:"email,omitempty"`
+	Country      string `json:"country"`
+	CountryName  string `json:"country_name"`
+	CurrentURL   string `json:"current_url"`
+	CurrentTitle string `json:"current_title"`
+}
+
+// OperatorSessionView is a session as operators and the operator API see it.
+type OperatorSessionView struct {
+	SessionView
+	ChannelName   string       `json:"channel_name"`
+	Visitor       VisitorView  `json:"visitor"`
+	CreatedAt     time.Time    `json:"created_at"`
+	ClosedAt      *time.Time   `json:"closed_at"`
+	LastMessageAt *time.Time   `json:"last_message_at"`
+	MessageCount  int          `json:"message_count"`
+	Unread        int          `json:"unread"`
+	LastMessage   *MessageView `json:"last_message"`
+}
+
+// NewOperatorSessionView formats x with its visitor (which may be nil).
+func NewOperatorSessionView(x *model.Session, v *model.Visitor, baseURL string) OperatorSessionView {
+	o := OperatorSessionView{SessionView: NewSessionView(x, baseURL), ChannelName: x.ChannelName,
+		CreatedAt: x.CreatedAt, MessageCount: x.MessageCount}
+	if !x.ClosedAt.IsZero() {
+		t := x.ClosedAt
+		o.ClosedAt = &t
+	}
+	if !x.LastMessageAt.IsZero() {
+		t := x.LastMessageAt
+		o.LastMessageAt = &t
+	}
+	o.Visitor = VisitorView{ID: x.VisitorID, Name: x.VisitorName, Country: x.Country}
+	o.Visitor.CountryName, _ = geo.CountryName(x.Country)
+	if v != nil {
+		o.Visitor.Email, o.Visitor.CurrentURL, o.Visitor.CurrentTitle = v.Email, v.CurrentURL, v.CurrentTitle
+	}
+	return o
+}
+
+// TypingView is the data of a typing frame.
+type TypingView struct {
+	SessionID string     `json:"session_id"`
+	Author    AuthorView `json:"author"`
+	Typing    bool       `json:"typing"`
+}

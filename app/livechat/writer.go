@@ -1,0 +1,123 @@
+package livechat
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"parley/app/model"
+	"parley/app/store"
+)
+
+// ErrBusy means the message queue is full; clients retry later (503).
+var ErrBusy = errors.New("livechat: too many messages in flight")
+
+// ErrSessionClosed refuses messages to a closed session.
+var ErrSessionClosed = &model.FieldError{Field: "session", Message: "This conversation has ended."}
+
+// Group commit: every chat message goes through one goroutine that drains
+// whatever is queued (up to maxBatch), commits it in one transaction, then
+// publishes and acknowledges each message in id order. One fsync serves
+// hundreds of messages, and nobody is told "sent" before the commit.
+const (
+	queueSize = 8192
+	maxBatch  = 256
+)
+
+type writeJob struct {
+	msg     *model.Message
+	session *model.Session
+	done    chan error
+}
+
+type writer struct {
+	st      *store.Store
+	publish func(x *model.Session, m *model.Message)
+	q       chan writeJob
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func newWriter(st *store.Store, publish func(*model.Session, *model.Message)) *writer {
+	return &writer{st: st, publish: publish, q: make(chan writeJob, queueSize), stop: make(chan struct{})}
+}
+
+func (w *writer) start() {
+	w.wg.Add(1)
+	go w.loop()
+}
+
+// close stops the writer after committing everything already queued.
+func (w *writer) close() {
+	close(w.stop)
+	w.wg.Wait()
+}
+
+// write queues m and waits for its commit.
+func (w *writer) write(ctx context.Context, x *model.Session, m *model.Message) error {
+	j := writeJob{msg: m, session: x, done: make(chan error, 1)}
+	select {
+	case w.q <- j:
+	default:
+		return ErrBusy
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-ctx.Done():
+		// The message may still commit; the client will see it with ?after=.
+		return ctx.Err()
+	}
+}
+
+func (w *writer) loop() {
+	defer w.wg.Done()
+	batch := make([]writeJob, 0, maxBatch)
+	for {
+		select {
+		case j := <-w.q:
+			batch = append(batch[:0], j)
+		case <-w.stop:
+			// Drain what is queued so acknowledged-pending writers get an answer.
+			for {
+				select {
+				case j := <-w.q:
+					w.commit([]writeJob{j})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-w.q:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+func (w *writer) commit(batch []writeJob) {
+	msgs := make([]*model.Message, len(batch))
+	for i, j := range batch {
+		msgs[i] = j.msg
+	}
+	errs, err := w.st.InsertMessages(context.Background(), msgs)
+	for i, j := range batch {
+		e := err
+		if e == nil && errs[i] != nil {
+			e = errs[i]
+			if errors.Is(e, store.ErrConflict) {
+				e = ErrSessionClosed
+			}
+		}
+		if e == nil {
+			w.publish(j.session, j.msg)
+		}
+		j.done <- e
+	}
+}

@@ -1,0 +1,116 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// AuthorKind says who wrote a message.
+type AuthorKind string
+
+// Message authors.
+const (
+	AuthorVisitor  AuthorKind = "visitor"
+	AuthorOperator AuthorKind = "operator"
+	AuthorBot      AuthorKind = "bot"
+	AuthorSystem   AuthorKind = "system" // notices such as "X has left the conversation."
+)
+
+// SessionStatus is whether a chat is still going on.
+type SessionStatus string
+
+// Session statuses.
+const (
+	SessionOpen   SessionStatus = "open"
+	SessionClosed SessionStatus = "closed"
+)
+
+// Visitor is a person on a customer's website.
+type Visitor struct {
+	ID             int64
+	Name           string // set by the host page; empty means DisplayName's default
+	Email          string
+	Country        string
+	LastOperatorID int64
+	CurrentURL     string
+	CurrentTitle   string
+	CreatedAt      time.Time
+	LastSeenAt     time.Time
+}
+
+// DisplayName is how operators see the visitor: "Website Visitor #12".
+func (v *Visitor) DisplayName() string {
+	if v.Name != "" {
+		return v.Name
+	}
+	return fmt.Sprintf("Website Visitor #%d", v.ID)
+}
+
+// Session is one live chat conversation.
+type Session struct {
+	ID            int64
+	PublicID      string
+	ChannelID     int64
+	ChannelName   string
+	VisitorID     int64
+	VisitorName   string
+	Country       string
+	OperatorID    int64
+	OperatorName  string
+	Status        SessionStatus
+	URL           string
+	Title         string
+	CreatedAt     time.Time
+	ClosedAt      time.Time
+	LastMessageAt time.Time
+	MessageCount  int
+}
+
+// Duration is how long the conversation lasted: first to last message, or
+// creation to now while nothing was said.
+func (s *Session) Duration(now time.Time) time.Duration {
+	end := s.LastMessageAt
+	if end.IsZero() {
+		end = s.ClosedAt
+	}
+	if end.IsZero() {
+		end = now
+	}
+	if d := end.Sub(s.CreatedAt); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Message is one chat message. Bodies are plain text, always.
+type Message struct {
+	ID         int64
+	SessionID  int64
+	AuthorKind AuthorKind
+	AuthorID   int64
+	AuthorName string
+	Body       string
+	CreatedAt  time.Time
+}
+
+// PageView is one page a visitor opened.
+type PageView struct {
+	ID        int64
+	VisitorID int64
+	URL       string
+	Title     string
+	CreatedAt time.Time
+}
+
+// OfflineMessage was left while no operator was available.
+type OfflineMessage struct {
+	ID        int64
+	ChannelID int64
+	VisitorID int64
+	Name      string
+	Email     string
+	Body      string
+	URL       string
+	CreatedAt time.Time
+	HandledAt time.Time
+}

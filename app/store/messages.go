@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"parley/app/model"
+)
+
+// InsertMessages commits a batch of messages in one transaction and sets
+// their ids and times; the group-commit writer calls it with everything
+// queued since its last commit. A message whose session is gone or closed
+// gets its error in errs and is not written; the others still are.
+func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs []error, err error) {
+	errs = make([]error, len(msgs))
+	err = s.Tx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("store: insert messages: %w", err)
+		}
+		defer ins.Close()
+		upd, err := tx.PrepareContext(ctx, `UPDATE chat_sessions SET last_message_at = ?, message_count = message_count + 1 WHERE id = ? AND (status = 'open' OR ?)`)
+		if err != nil {
+			return fmt.Errorf("store: insert messages: %w", err)
+		}
+		defer upd.Close()
+		for i, m := range msgs {
+			m.CreatedAt = time.Now().UTC()
+			// System notices (such as the leave notice) may land on a
+			// session that has just been closed; chat messages may not.
+			res, err := upd.ExecContext(ctx, ms(m.CreatedAt), m.SessionID, m.AuthorKind == model.AuthorSystem)
+			if err != nil {
+				return fmt.Errorf("store: insert messages: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				errs[i] = fmt.Errorf("store: session %d is closed: %w", m.SessionID, ErrConflict)
+				continue
+			}
+			var author any
+			if m.AuthorID != 0 {
+				author = m.AuthorID
+			}
+			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, ms(m.CreatedAt))
+			if err != nil {
+				return fmt.Errorf("store: insert messages: %w", err)
+			}
+			m.ID, _ = r.LastInsertId()
+		}
+		return nil
+	})
+	return errs, err
+}
+
+// Messages returns a session's messages with id > after, oldest first.
+func (s *Store) Messages(ctx context.Context, sessionID, after int64, limit int) ([]*model.Message, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, created_at
+		FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?`, sessionID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Message
+	for rows.Next() {
+		var m model.Message
+		var kind string
+		var created int64
+		if err := rows.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &created); err != nil {
+			return nil, fmt.Errorf("store: messages: %w", err)
+		}
+		m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+// MarkRead records that userID has read a session up to messageID.
+func (s *Store) MarkRead(ctx context.Context, sessionID, userID, messageID int64) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO session_reads (session_id, user_id, last_read_id) VALUES (?, ?, ?)
+		ON CONFLICT (session_id, user_id) DO UPDATE SET last_read_id = max(last_read_id, excluded.last_read_id)`, sessionID, userID, messageID)
+	if err != nil {
+		return fmt.Errorf("store: mark read: %w", err)
+	}
+	return nil
+}
+
+// Unread counts, per session of the operator, the visitor messages after
+// what the operator has read.
+func (s *Store) Unread(ctx context.Context, userID int64, sessionIDs []int64) (map[int64]int, error) {
+	out := make(map[int64]int, len(sessionIDs))
+	for _, id := range sessionIDs {
+		var n int
+		err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM messages m
+			WHERE m.session_id = ?1 AND m.author_kind = 'visitor'
+			  AND m.id > COALESCE((SELECT last_read_id FROM session_reads WHERE session_id = ?1 AND user_id = ?2), 0)`, id, userID).Scan(&n)
+		if err != nil {
+			return nil, fmt.Errorf("store: unread: %w", err)
+		}
+		out[id] = n
+	}
+	return out, nil
+}
+
+// LastMessages returns the newest message of each session.
+func (s *Store) LastMessages(ctx context.Context, sessionIDs []int64) (map[int64]*model.Message, error) {
+	out := make(map[int64]*model.Message, len(sessionIDs))
+	for _, id := range sessionIDs {
+		var m model.Message
+		var kind string
+		var created int64
+		err := s.r.QueryRowContext(ctx, `SELECT id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, created_at
+			FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT 1`, id).Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &created)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: last messages: %w", err)
+		}
+		m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)
+		out[id] = &m
+	}
+	return out, nil
+}

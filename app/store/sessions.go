@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"parley/app/model"
+)
+
+const sessionCols = `s.id, s.public_id, COALESCE(s.channel_id, 0), COALESCE(c.name, ''), s.visitor_id, s.visitor_name, s.country,
+	COALESCE(s.operator_id, 0), s.operator_name, s.status, s.url, s.title, s.created_at, s.closed_at, s.last_message_at, s.message_count`
+
+const sessionFrom = ` FROM chat_sessions s LEFT JOIN channels c ON c.id = s.channel_id `
+
+func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Session, error) {
+	var x model.Session
+	var status string
+	var created int64
+	var closed, last sql.NullInt64
+	dest := []any{&x.ID, &x.PublicID, &x.ChannelID, &x.ChannelName, &x.VisitorID, &x.VisitorName, &x.Country,
+		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	x.Status = model.SessionStatus(status)
+	x.CreatedAt, x.ClosedAt, x.LastMessageAt = fromMS(created), nullMS(closed), nullMS(last)
+	return &x, nil
+}
+
+// CreateSession stores a new open session.
+func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
+	x.CreatedAt = time.Now().UTC()
+	x.Status = model.SessionOpen
+	var op any
+	if x.OperatorID != 0 {
+		op = x.OperatorID
+	}
+	res, err := s.w.ExecContext(ctx,
+		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+		x.PublicID, x.ChannelID, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, ms(x.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	x.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// SessionByPublicID returns the session with that opaque id.
+func (s *Store) SessionByPublicID(ctx context.Context, publicID string) (*model.Session, error) {
+	x, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.public_id = ?`, publicID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: session: %w", err)
+	}
+	return x, nil
+}
+
+// Session returns the session with that id.
+func (s *Store) Session(ctx context.Context, id int64) (*model.Session, error) {
+	x, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: session %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: session %d: %w", id, err)
+	}
+	return x, nil
+}
+
+// OpenSessionsOfVisitor returns a visitor's open sessions, oldest first.
+func (s *Store) OpenSessionsOfVisitor(ctx context.Context, visitorID int64) ([]*model.Session, error) {
+	return s.sessions(ctx, `WHERE s.visitor_id = ? AND s.status = 'open' ORDER BY s.id`, visitorID)
+}
+
+// SessionFilter selects sessions for lists.
+type SessionFilter struct {
+	OperatorID int64 // 0 = any
+	ChannelID  int64 // 0 = any
+	VisitorID  int64 // 0 = any
+	Status     model.SessionStatus
+	Limit      int
+	Offset     int
+}
+
+// Sessions lists sessions matching f, newest first.
+func (s *Store) Sessions(ctx context.Context, f SessionFilter) ([]*model.Session, error) {
+	var where []string
+	var args []any
+	if f.OperatorID != 0 {
+		where, args = append(where, "s.operator_id = ?"), append(args, f.OperatorID)
+	}
+	if f.ChannelID != 0 {
+		where, args = append(where, "s.channel_id = ?"), append(args, f.ChannelID)
+	}
+	if f.VisitorID != 0 {
+		where, args = append(where, "s.visitor_id = ?"), append(args, f.VisitorID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "s.status = ?"), append(args, string(f.Status))
+	}
+	q := ""
+	if len(where) > 0 {
+		q = "WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	q += " ORDER BY COALESCE(s.last_message_at, s.created_at) DESC, s.id DESC LIMIT ? OFFSET ?"
+	return s.sessions(ctx, q, append(args, f.Limit, f.Offset)...)
+}
+
+// CountSessions counts sessions matching f (ignoring paging).
+func (s *Store) CountSessions(ctx context.Context, f SessionFilter) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions s
+		WHERE (?1 = 0 OR s.operator_id = ?1) AND (?2 = 0 OR s.channel_id = ?2) AND (?3 = 0 OR s.visitor_id = ?3) AND (?4 = '' OR s.status = ?4)`,
+		f.OperatorID, f.ChannelID, f.VisitorID, string(f.Status)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count sessions: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Store) sessions(ctx context.Context, where string, args ...any) ([]*model.Session, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sessionCols+sessionFrom+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Session
+	for rows.Next() {
+		x, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: sessions: %w", err)
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// CloseSession marks a session closed; false when it already was.
+func (s *Store) CloseSession(ctx context.Context, id int64) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE chat_sessions SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'`, ms(time.Now()), id)
+	if err != nil {
+		return false, fmt.Errorf("store: close session %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// OperatorLoad counts, per operator, the open sessions created since since:
+// the "least busy" measure used to assign new chats.
+func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, since time.Time) (map[int64]int, error) {
+	load := make(map[int64]int, len(operatorIDs))
+	if len(operatorIDs) == 0 {
+		return load, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(operatorIDs)), ",")
+	args := []any{ms(since)}
+	for _, id := range operatorIDs {
+		args = append(args, id)
+		load[id] = 0
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT operator_id, count(*) FROM chat_sessions
+		WHERE status = 'open' AND created_at > ? AND operator_id IN (`+ph+`) GROUP BY operator_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: operator load: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: operator load: %w", err)
+		}
+		load[id] = n
+	}
+	return load, rows.Err()
+}
+
+// CountChannelSessions returns how many sessions each channel has had.
+func (s *Store) CountChannelSessions(ctx context.Context) (map[int64]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT channel_id, count(*) FROM chat_sessions WHERE channel_id IS NOT NULL GROUP BY channel_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: channel sessions: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: channel sessions: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"parley/app/model"
+)
+
+const visitorCols = `id, name, email, country, COALESCE(last_operator_id, 0), current_url, current_title, created_at, last_seen_at`
+
+func scanVisitor(row interface{ Scan(...any) error }) (*model.Visitor, error) {
+	var v model.Visitor
+	var created, seen int64
+	if err := row.Scan(&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle, &created, &seen); err != nil {
+		return nil, err
+	}
+	v.CreatedAt, v.LastSeenAt = fromMS(created), fromMS(seen)
+	return &v, nil
+}
+
+// CreateVisitor stores a new visitor identified by the hash of its token.
+func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor, tokenHash string) error {
+	now := time.Now().UTC()
+	v.CreatedAt, v.LastSeenAt = now, now
+	res, err := s.w.ExecContext(ctx,
+		`INSERT INTO visitors (token_hash, name, email, country, current_url, current_title, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		tokenHash, v.Name, v.Email, v.Country, v.CurrentURL, v.CurrentTitle, ms(now), ms(now))
+	if err != nil {
+		return fmt.Errorf("store: create visitor: %w", err)
+	}
+	v.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// VisitorByToken returns the visitor owning a token hash.
+func (s *Store) VisitorByToken(ctx context.Context, tokenHash string) (*model.Visitor, error) {
+	v, err := scanVisitor(s.r.QueryRowContext(ctx, `SELECT `+visitorCols+` FROM visitors WHERE token_hash = ?`, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: visitor: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: visitor: %w", err)
+	}
+	return v, nil
+}
+
+// Visitor returns one visitor.
+func (s *Store) Visitor(ctx context.Context, id int64) (*model.Visitor, error) {
+	v, err := scanVisitor(s.r.QueryRowContext(ctx, `SELECT `+visitorCols+` FROM visitors WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: visitor %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: visitor %d: %w", id, err)
+	}
+	return v, nil
+}
+
+// UpdateVisitor saves what the visitor told about itself and where it is.
+func (s *Store) UpdateVisitor(ctx context.Context, v *model.Visitor) error {
+	v.LastSeenAt = time.Now().UTC()
+	var lastOp any
+	if v.LastOperatorID != 0 {
+		lastOp = v.LastOperatorID
+	}
+	_, err := s.w.ExecContext(ctx,
+		`UPDATE visitors SET name = ?, email = ?, country = ?, last_operator_id = ?, current_url = ?, current_title = ?, last_seen_at = ? WHERE id = ?`,
+		v.Name, v.Email, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, ms(v.LastSeenAt), v.ID)
+	if err != nil {
+		return fmt.Errorf("store: update visitor %d: %w", v.ID, err)
+	}
+	return nil
+}
+
+// AddPageView records a page view and makes it the visitor's current page.
+func (s *Store) AddPageView(ctx context.Context, pv *model.PageView) error {
+	pv.CreatedAt = time.Now().UTC()
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO page_views (visitor_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
+			pv.VisitorID, pv.URL, pv.Title, ms(pv.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("store: page view: %w", err)
+		}
+		pv.ID, _ = res.LastInsertId()
+		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET current_url = ?, current_title = ?, last_seen_at = ? WHERE id = ?`,
+			pv.URL, pv.Title, ms(pv.CreatedAt), pv.VisitorID); err != nil {
+			return fmt.Errorf("store: page view: %w", err)
+		}
+		return nil
+	})
+}
+
+// PageViews returns a visitor's latest page views, newest first.
+func (s *Store) PageViews(ctx context.Context, visitorID int64, limit int) ([]model.PageView, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, visitor_id, url, title, created_at FROM page_views WHERE visitor_id = ? ORDER BY id DESC LIMIT ?`, visitorID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: page views: %w", err)
+	}
+	defer rows.Close()
+	var out []model.PageView
+	for rows.Next() {
+		var pv model.PageView
+		var created int64
+		if err := rows.Scan(&pv.ID, &pv.VisitorID, &pv.URL, &pv.Title, &created); err != nil {
+			return nil, fmt.Errorf("store: page views: %w", err)
+		}
+		pv.CreatedAt = fromMS(created)
+		out = append(out, pv)
+	}
+	return out, rows.Err()
+}
+
+// VisitorRow is a visitor with the figures of the Visitors list.
+type VisitorRow struct {
+	model.Visitor
+	SessionCount int
+	PageViews    int
+}
+
+// Visitors lists visitors by last activity, newest first, with paging.
+func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]VisitorRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+visitorCols+`,
+		  (SELECT count(*) FROM chat_sessions cs WHERE cs.visitor_id = visitors.id),
+		  (SELECT count(*) FROM page_views pv WHERE pv.visitor_id = visitors.id)
+		 FROM visitors ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("store: visitors: %w", err)
+	}
+	defer rows.Close()
+	var out []VisitorRow
+	for rows.Next() {
+		var r VisitorRow
+		var created, seen int64
+		v := &r.Visitor
+		if err := rows.Scan(&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle, &created, &seen, &r.SessionCount, &r.PageViews); err != nil {
+			return nil, fmt.Errorf("store: visitors: %w", err)
+		}
+		v.CreatedAt, v.LastSeenAt = fromMS(created), fromMS(seen)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CreateOfflineMessage stores a message left while nobody was available.
+func (s *Store) CreateOfflineMessage(ctx context.Context, m *model.OfflineMessage) error {
+	m.CreatedAt = time.Now().UTC()
+	var visitor any
+	if m.VisitorID != 0 {
+		visitor = m.VisitorID
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO offline_messages (channel_id, visitor_id, name, email, body, url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.ChannelID, visitor, m.Name, m.Email, m.Body, m.URL, ms(m.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: offline message: %w", err)
+	}
+	m.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// OfflineMessages lists messages left offline, unhandled first, newest first.
+func (s *Store) OfflineMessages(ctx context.Context, limit int) ([]model.OfflineMessage, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, COALESCE(channel_id, 0), COALESCE(visitor_id, 0), name, email, body, url, created_at, handled_at
+		FROM offline_messages ORDER BY handled_at IS NOT NULL, created_at DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: offline messages: %w", err)
+	}
+	defer rows.Close()
+	var out []model.OfflineMessage
+	for rows.Next() {
+		var m model.OfflineMessage
+		var created int64
+		var handled sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.ChannelID, &m.VisitorID, &m.Name, &m.Email, &m.Body, &m.URL, &created, &handled); err != nil {
+			return nil, fmt.Errorf("store: offline messages: %w", err)
+		}
+		m.CreatedAt, m.HandledAt = fromMS(created), nullMS(handled)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkOfflineMessageHandled records that an operator dealt with a message.
+func (s *Store) MarkOfflineMessageHandled(ctx context.Context, id, userID int64) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE offline_messages SET handled_at = ?, handled_by = ? WHERE id = ? AND handled_at IS NULL`, ms(time.Now()), userID, id)
+	if err != nil {
+		return fmt.Errorf("store: offline message %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: offline message %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
