@@ -35,6 +35,7 @@ type writer struct {
 	publish func(x *model.Session, m *model.Message)
 	q       chan writeJob
 	stop    chan struct{}
+	stopped sync.Once
 	wg      sync.WaitGroup
 }
 
@@ -49,7 +50,7 @@ func (w *writer) start() {
 
 // close stops the writer after committing everything already queued.
 func (w *writer) close() {
-	close(w.stop)
+	w.stopped.Do(func() { close(w.stop) })
 	w.wg.Wait()
 }
 

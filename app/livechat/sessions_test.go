@@ -1,0 +1,230 @@
+package livechat_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"parley/app/auth"
+	"parley/app/livechat"
+	"parley/app/model"
+	"parley/app/store"
+	"parley/db"
+)
+
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (r *recorder) Publish(topic, typ string, data any) {
+	r.mu.Lock()
+	r.events = append(r.events, topic+" "+typ)
+	r.mu.Unlock()
+}
+
+type fixture struct {
+	st   *store.Store
+	lc   *livechat.Service
+	ch   *model.Channel
+	ops  []*model.User
+	path string
+}
+
+func newFixture(t *testing.T, nOps int, intn func(int) int) *fixture {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := db.Migrate(context.Background(), st.Writer()); err != nil {
+		t.Fatal(err)
+	}
+	a := auth.New(st, auth.Options{BcryptCost: bcrypt.MinCost})
+	f := &fixture{st: st, path: path}
+	f.lc = livechat.New(st, livechat.Options{Intn: intn, BaseURL: "https://chat.example"})
+	f.lc.SetPublisher(&recorder{})
+	f.lc.Start()
+	t.Cleanup(f.lc.Stop)
+	var ids []int64
+	for i := 0; i < nOps; i++ {
+		u, err := a.CreateUser(context.Background(), auth.NewUser{Email: string(rune('a'+i)) + "@example.com", Name: "Op " + string(rune('A'+i)), Role: model.RoleOperator, Password: "password123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.ops = append(f.ops, u)
+		ids = append(ids, u.ID)
+	}
+	f.ch = &model.Channel{Name: "Support", Options: model.DefaultChannelOptions()}
+	if err := f.lc.CreateChannel(context.Background(), f.ch, ids...); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) start(t *testing.T, v *model.Visitor) *livechat.StartResult {
+	t.Helper()
+	res, err := f.lc.StartSession(context.Background(), livechat.StartInput{ChannelID: f.ch.ID, Visitor: v, Country: "BE"})
+	if err != nil {
+		t.Fatalf(`start: %v`, err)
+	}
+	return res
+}
+
+func TestOperatorSelection(t *testing.T) {
+	first := func(int) int { return 0 }
+	f := newFixture(t, 3, first)
+	ctx := context.Background()
+	a, b, c := f.ops[0], f.ops[1], f.ops[2]
+
+	if _, err := f.lc.StartSession(ctx, livechat.StartInput{ChannelID: f.ch.ID}); !errors.Is(err, livechat.ErrNoOperator) {
+		t.Fatalf(`nobody online: got %v, want ErrNoOperator`, err)
+	}
+	// Only online operators are candidates; away ones (no activity for 30
+	// minutes) are covered by the presence tests.
+	f.lc.Presence.Connect(b.ID)
+	f.lc.Presence.Connect(c.ID)
+	r1 := f.start(t, nil)
+	if r1.Session.OperatorID != b.ID || r1.Token == "" || r1.Session.VisitorName != "Website Visitor #1" || r1.Session.Country != "BE" {
+		t.Fatalf(`first chat: %+v`, r1.Session)
+	}
+	// b now has one open chat, c none: the least busy gets the next one.
+	r2 := f.start(t, nil)
+	if r2.Session.OperatorID != c.ID {
+		t.Fatalf(`least busy: got operator %d, want %d`, r2.Session.OperatorID, c.ID)
+	}
+	// Tied at one each: the injected tie breaker decides.
+	f.lc.Presence.Connect(a.ID)
+	r3 := f.start(t, nil)
+	if r3.Session.OperatorID != a.ID {
+		t.Fatalf(`a has no chat: got %d`, r3.Session.OperatorID)
+	}
+	// The visitor of r1 comes back after closing: their previous operator
+	// b is preferred even though b is not the least busy.
+	if _, err := f.lc.CloseByVisitor(ctx, r1.Session); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t, nil) // a new visitor, to make b busier than others
+	again := f.start(t, r1.Visitor)
+	if again.Session.OperatorID != b.ID || again.Session.ID == r1.Session.ID || !again.Created {
+		t.Fatalf(`previous operator: %+v`, again.Session)
+	}
+	// An open session on the same channel is continued, not duplicated.
+	cont := f.start(t, r1.Visitor)
+	if cont.Created || cont.Session.ID != again.Session.ID {
+		t.Fatalf(`continue: created=%v id=%d want %d`, cont.Created, cont.Session.ID, again.Session.ID)
+	}
+	// The previous operator went offline: someone else takes the chat.
+	if _, err := f.lc.CloseByVisitor(ctx, again.Session); err != nil {
+		t.Fatal(err)
+	}
+	f.lc.Presence.Disconnect(b.ID)
+	other := f.start(t, r1.Visitor)
+	if other.Session.OperatorID == b.ID {
+		t.Fatalf(`offline previous operator must not be chosen`)
+	}
+}
+
+func TestTieBreakIsRandomAmongTied(t *testing.T) {
+	var asked []int
+	f := newFixture(t, 3, func(n int) int { asked = append(asked, n); return n - 1 })
+	for _, u := range f.ops {
+		f.lc.Presence.Connect(u.ID)
+	}
+	r := f.start(t, nil)
+	if len(asked) != 1 || asked[0] != 3 || r.Session.OperatorID != f.ops[2].ID {
+		t.Fatalf(`tie breaker asked %v, chose %d`, asked, r.Session.OperatorID)
+	}
+}
+
+func TestMessagesSurviveRestart(t *testing.T) {
+	f := newFixture(t, 1, nil)
+	f.lc.Presence.Connect(f.ops[0].ID)
+	r := f.start(t, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	ids := make([]int64, 200)
+	for i := range ids {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			m, err := f.lc.PostVisitorMessage(ctx, r.Session, "hello")
+			if err != nil {
+				t.Errorf(`post %d: %v`, i, err)
+				return
+			}
+			ids[i] = m.ID
+		}(i)
+	}
+	wg.Wait()
+	// Acknowledged means committed: reopen the file from scratch.
+	f.lc.Stop()
+	f.st.Close()
+	st, err := store.Open(ctx, f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	msgs, err := st.Messages(ctx, r.Session.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != len(ids) {
+		t.Fatalf(`after restart: %d messages, %d acknowledged`, len(msgs), len(ids))
+	}
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for i, m := range msgs {
+		if !seen[m.ID] || (i > 0 && m.ID <= msgs[i-1].ID) {
+			t.Fatalf(`message %d: id %d not acknowledged or out of order`, i, m.ID)
+		}
+	}
+	x, err := st.Session(ctx, r.Session.ID)
+	if err != nil || x.MessageCount != len(ids) {
+		t.Fatalf(`message_count %d, want %d (%v)`, x.MessageCount, len(ids), err)
+	}
+}
+
+func TestPostValidation(t *testing.T) {
+	f := newFixture(t, 1, nil)
+	f.lc.Presence.Connect(f.ops[0].ID)
+	r := f.start(t, nil)
+	ctx := context.Background()
+	for _, body := range []string{"", "  \n\t ", "\x00\x07"} {
+		if _, err := f.lc.PostVisitorMessage(ctx, r.Session, body); err == nil {
+			t.Errorf(`empty body %q accepted`, body)
+		}
+	}
+	m, err := f.lc.PostVisitorMessage(ctx, r.Session, "  line one\r\nline\x00 two  ")
+	if err != nil || m.Body != "line one\nline two" {
+		t.Fatalf(`cleaned body: %q %v`, m.Body, err)
+	}
+	if _, err := f.lc.CloseByVisitor(ctx, r.Session); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.lc.PostVisitorMessage(ctx, r.Session, "late"); !errors.Is(err, livechat.ErrSessionClosed) {
+		t.Fatalf(`post to closed session: %v`, err)
+	}
+	// Closing twice is harmless and posts one leave notice.
+	if _, err := f.lc.CloseByVisitor(ctx, r.Session); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := f.st.Messages(ctx, r.Session.ID, 0, 0)
+	notices := 0
+	for _, m := range msgs {
+		if m.AuthorKind == model.AuthorSystem {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Fatalf(`%d leave notices, want 1`, notices)
+	}
+}

@@ -1,0 +1,630 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"parley/app/auth"
+	"parley/app/store"
+	"parley/app/version"
+)
+
+// guard bounds waits on the server so a hang fails instead of blocking the
+// test run; it is not a performance expectation.
+const guard = 10 * time.Second
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runCmd runs one CLI invocation to completion.
+func runCmd(t *testing.T, env []string, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	var out, errb syncBuffer
+	code = run(context.Background(), args, env, stdin, &out, &errb)
+	if s := errb.String(); strings.Contains(s, "panic") || strings.Contains(s, "goroutine ") {
+		t.Fatalf(`%v panicked: %s`, args, s)
+	}
+	return code, out.String(), errb.String()
+}
+
+// workDir moves the test into an empty directory, so no parley.yaml or
+// ./data of the checkout is picked up, and returns it.
+func workDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	return dir
+}
+
+func openDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf(`database file: %v`, err)
+	}
+	conn, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatalf(`open %s: %v`, path, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func emails(t *testing.T, conn *sql.DB) []string {
+	t.Helper()
+	rows, err := conn.Query(`SELECT email FROM users ORDER BY id`)
+	if err != nil {
+		t.Fatalf(`query users: %v`, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	workDir(t)
+	code, out, _ := runCmd(t, nil, nil, "version")
+	if code != 0 || out != "parley "+version.String()+"\n" {
+		t.Fatalf(`version = %d %q`, code, out)
+	}
+	code, out, _ = runCmd(t, nil, nil, "help")
+	if code != 0 || !strings.Contains(out, "Usage:") {
+		t.Fatalf(`help = %d %q`, code, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	workDir(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"serve", "--nope"}, "-nope"},
+		{[]string{"--nope"}, "-nope"},
+		{[]string{"user"}, "parley user create"},
+		{[]string{"user", "delete"}, "parley user create"},
+		{[]string{"token"}, "parley token create"},
+		{[]string{"backup"}, "exactly one destination FILE"},
+		{[]string{"backup", "a.db", "b.db"}, "exactly one destination FILE"},
+		{[]string{"user", "create", "--email", "a@example.com"}, "--email and --name are required"},
+		{[]string{"user", "create", "--email", "a@example.com", "--name", "A", "--role", "root"}, "--role"},
+	}
+	for _, tt := range tests {
+		code, out, errs := runCmd(t, nil, nil, tt.args...)
+		if code != 2 {
+			t.Errorf(`%v: exit %d, want 2; stderr: %s`, tt.args, code, errs)
+			continue
+		}
+		if !strings.Contains(errs, tt.want) || !strings.Contains(errs, "Usage:") {
+			t.Errorf(`%v: stderr lacks %q and the usage: %s`, tt.args, tt.want, errs)
+		}
+		if out != "" {
+			t.Errorf(`%v: wrote to stdout: %q`, tt.args, out)
+		}
+	}
+	if _, err := os.Stat("data"); err == nil {
+		t.Fatalf(`a usage error created ./data`)
+	}
+}
+
+func TestInvalidConfig(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		key  string
+	}{
+		{"env log format", []string{"PARLEY_LOG_FORMAT=xml"}, nil, "log.format"},
+		{"flag log format", nil, []string{"--log-format", "xml"}, "log.format"},
+		{"env listen", []string{"PARLEY_LISTEN=nowhere"}, nil, "listen"},
+		{"config file missing", []string{"PARLEY_CONFIG=" + filepath.Join(dir, "missing.yaml")}, nil, "missing.yaml"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"serve", "--data-dir", data}, tt.args...)
+		code, _, errs := runCmd(t, tt.env, nil, args...)
+		if code != 1 {
+			t.Errorf(`%s: exit %d, want 1; stderr: %s`, tt.name, code, errs)
+			continue
+		}
+		if lines := strings.Split(strings.TrimRight(errs, "\n"), "\n"); len(lines) != 1 || !strings.Contains(lines[0], tt.key) {
+			t.Errorf(`%s: stderr = %q, want one line naming %s`, tt.name, errs, tt.key)
+		}
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Fatalf(`an invalid configuration still created the data directory`)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "custom", "data")
+	for i := range 2 {
+		code, out, errs := runCmd(t, nil, nil, "migrate", "--data-dir", data)
+		if code != 0 || !strings.Contains(out, "up to date") {
+			t.Fatalf(`migrate run %d = %d %q; stderr: %s`, i+1, code, out, errs)
+		}
+	}
+	conn := openDB(t, filepath.Join(data, "parley.db"))
+	var n int
+	if err := conn.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'users'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf(`users table after migrate: %d, %v`, n, err)
+	}
+
+	// The default data dir is ./data, relative to where parley runs.
+	if code, _, errs := runCmd(t, nil, nil, "migrate"); code != 0 {
+		t.Fatalf(`migrate with the default data dir = %d: %s`, code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "parley.db")); err != nil {
+		t.Fatalf(`./data/parley.db: %v`, err)
+	}
+}
+
+func TestUnusableDataDir(t *testing.T) {
+	dir := workDir(t)
+	file := filepath.Join(dir, "not-a-dir")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, dataDir string }{
+		{"a file", file},
+		{"below a file", filepath.Join(file, "data")},
+	}
+	if os.Geteuid() == 0 {
+		t.Log(`skipping the read-only data dir case: root ignores permissions`)
+	} else {
+		ro := filepath.Join(dir, "readonly")
+		if err := os.Mkdir(ro, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(ro, 0o700) })
+		cases = append(cases, struct{ name, dataDir string }{"read-only", ro})
+	}
+	for _, tt := range cases {
+		for _, cmd := range []string{"migrate", "serve"} {
+			code, _, errs := runCmd(t, nil, nil, cmd, "--data-dir", tt.dataDir)
+			if code != 1 {
+				t.Errorf(`%s with %s: exit %d, want 1; stderr: %s`, cmd, tt.name, code, errs)
+				continue
+			}
+			if !strings.Contains(errs, "data_dir") || !strings.Contains(errs, tt.dataDir) || strings.Count(strings.TrimRight(errs, "\n"), "\n") != 0 {
+				t.Errorf(`%s with %s: stderr = %q, want one line naming data_dir and the path`, cmd, tt.name, errs)
+			}
+		}
+	}
+}
+
+func TestUserCreate(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	base := []string{"user", "create", "--data-dir", data}
+	pwFile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwFile, []byte("from the file 1\nignored second line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nonTerminal, err := os.Open(pwFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nonTerminal.Close()
+
+	ok := []struct {
+		name, email, role, password string
+		env                         []string
+		extra                       []string
+	}{
+		{"password file", "admin@example.com", "admin", "from the file 1", nil, []string{"--password-file", pwFile}},
+		{"PARLEY_PASSWORD", "ops@example.com", "operator", "from the env 12", []string{"PARLEY_PASSWORD=from the env 12"}, nil},
+	}
+	for _, tt := range ok {
+		args := slices.Concat(base, []string{"--email", tt.email, "--name", "Someone", "--role", tt.role}, tt.extra)
+		code, out, errs := runCmd(t, tt.env, nil, args...)
+		if code != 0 || !strings.Contains(out, tt.email) {
+			t.Fatalf(`%s: exit %d, stdout %q, stderr %s`, tt.name, code, out, errs)
+		}
+	}
+
+	fail := []struct {
+		name  string
+		env   []string
+		stdin io.Reader
+		args  []string
+		wants []string
+	}{
+		{"no password, piped stdin", nil, strings.NewReader("secret\n"), []string{"--email", "x@example.com", "--name", "X"}, []string{"--password-file", "PARLEY_PASSWORD"}},
+		{"no password, stdin a plain file", nil, nonTerminal, []string{"--email", "x@example.com", "--name", "X"}, []string{"--password-file", "PARLEY_PASSWORD"}},
+		{"missing password file", nil, nil, []string{"--email", "x@example.com", "--name", "X", "--password-file", filepath.Join(dir, "nope")}, []string{"--password-file"}},
+		{"short password", []string{"PARLEY_PASSWORD=short"}, nil, []string{"--email", "x@example.com", "--name", "X"}, []string{"--password", "at least 8"}},
+		{"bad email", []string{"PARLEY_PASSWORD=long enough 1"}, nil, []string{"--email", "not-an-email", "--name", "X"}, []string{"--email"}},
+		{"duplicate email", []string{"PARLEY_PASSWORD=long enough 1"}, nil, []string{"--email", "OPS@example.com", "--name", "X"}, []string{"--email", "already exists"}},
+	}
+	for _, tt := range fail {
+		code, _, errs := runCmd(t, tt.env, tt.stdin, slices.Concat(base, tt.args)...)
+		if code != 1 {
+			t.Errorf(`%s: exit %d, want 1; stderr: %s`, tt.name, code, errs)
+			continue
+		}
+		for _, w := range tt.wants {
+			if !strings.Contains(errs, w) {
+				t.Errorf(`%s: stderr %q lacks %q`, tt.name, errs, w)
+			}
+		}
+	}
+
+	st, err := store.Open(context.Background(), filepath.Join(data, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := auth.New(st, auth.Options{})
+	for _, tt := range ok {
+		_, u, err := a.Login(context.Background(), tt.email, tt.password, "192.0.2.1", "")
+		if err != nil || string(u.Role) != tt.role {
+			t.Errorf(`%s: login as %s = %v, %v; want a %s`, tt.name, tt.email, u, err, tt.role)
+		}
+	}
+	users, _ := st.Users(context.Background(), "", 0)
+	if len(users) != 2 {
+		t.Fatalf(`%d users, want 2: failed commands must not create users`, len(users))
+	}
+	// The first admin made on the command line staffs the default channel.
+	channels, err := st.Channels(context.Background())
+	if err != nil || len(channels) != 1 {
+		t.Fatalf(`channels = %v, %v; want the default channel`, channels, err)
+	}
+	admin, _ := st.UserByEmail(context.Background(), "admin@example.com")
+	if ids, _ := st.ChannelOperatorIDs(context.Background(), channels[0].ID); !slices.Equal(ids, []int64{admin.ID}) {
+		t.Fatalf(`default channel operators = %v, want the admin %d`, ids, admin.ID)
+	}
+}
+
+func TestTokenCreate(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	env := []string{"PARLEY_PASSWORD=long enough 1"}
+	if code, _, errs := runCmd(t, env, nil, "user", "create", "--data-dir", data, "--email", "bot@example.com", "--name", "Bot"); code != 0 {
+		t.Fatalf(`user create: %d %s`, code, errs)
+	}
+	code, out, errs := runCmd(t, nil, nil, "token", "create", "--data-dir", data, "--email", "BOT@example.com", "--name", "CI")
+	if code != 0 {
+		t.Fatalf(`token create: %d %s`, code, errs)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	tok := lines[len(lines)-1]
+	if !strings.HasPrefix(tok, auth.TokenPrefix) || strings.ContainsAny(tok, " \t") {
+		t.Fatalf(`last line %q is not a token alone; stdout: %q`, tok, out)
+	}
+
+	st, err := store.Open(context.Background(), filepath.Join(data, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := auth.New(st, auth.Options{}).UserByAPIToken(context.Background(), tok)
+	st.Close()
+	if err != nil || u.Email != "bot@example.com" {
+		t.Fatalf(`UserByAPIToken = %v, %v; want bot@example.com`, u, err)
+	}
+
+	code, _, errs = runCmd(t, nil, nil, "token", "create", "--data-dir", data, "--email", "nobody@example.com")
+	if code != 1 || !strings.Contains(errs, "--email") {
+		t.Fatalf(`token for an unknown email = %d %q, want 1 naming --email`, code, errs)
+	}
+	code, _, errs = runCmd(t, nil, nil, "token", "create", "--data-dir", data)
+	if code != 2 || !strings.Contains(errs, "--email is required") {
+		t.Fatalf(`token without --email = %d %q, want 2`, code, errs)
+	}
+}
+
+func TestBackupCommand(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+
+	code, _, errs := runCmd(t, nil, nil, "backup", "--data-dir", data, filepath.Join(dir, "early.db"))
+	if code != 1 || !strings.Contains(errs, "no database") {
+		t.Fatalf(`backup before any database = %d %q, want 1 saying there is no database`, code, errs)
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Fatalf(`backup created an empty data directory`)
+	}
+
+	for _, e := range []string{"a@example.com", "b@example.com"} {
+		if code, _, errs := runCmd(t, []string{"PARLEY_PASSWORD=long enough 1"}, nil, "user", "create", "--data-dir", data, "--email", e, "--name", "N"); code != 0 {
+			t.Fatalf(`user create %s: %d %s`, e, code, errs)
+		}
+	}
+	// A relative FILE is relative to where parley runs.
+	code, out, errs := runCmd(t, nil, nil, "backup", "--data-dir", data, "backup.db")
+	if code != 0 || !strings.Contains(out, "backup.db") {
+		t.Fatalf(`backup = %d %q; stderr: %s`, code, out, errs)
+	}
+	backup := openDB(t, filepath.Join(dir, "backup.db"))
+	var check string
+	if err := backup.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf(`backup integrity_check = %q, %v`, check, err)
+	}
+	live := openDB(t, filepath.Join(data, "parley.db"))
+	if got, want := emails(t, backup), emails(t, live); len(want) != 2 || !slices.Equal(got, want) {
+		t.Fatalf(`backup users = %v, live users = %v`, got, want)
+	}
+
+	code, _, errs = runCmd(t, nil, nil, "backup", "--data-dir", data, "backup.db")
+	if code != 1 || !strings.Contains(errs, "already exists") {
+		t.Fatalf(`backup over an existing file = %d %q, want 1 saying it exists`, code, errs)
+	}
+}
+
+// server is one `parley serve` running in a goroutine.
+type server struct {
+	url    string
+	addr   string
+	lines  <-chan string // stdout lines after the "running at" line
+	stderr *syncBuffer
+	cancel context.CancelFunc
+	done   <-chan int
+
+	once sync.Once
+	code int
+}
+
+var runningRe = regexp.MustCompile(`is running at (http://\S+)`)
+
+func startServe(t *testing.T, dataDir string, env []string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	done := make(chan int, 1)
+	stderr := &syncBuffer{}
+	go func() {
+		code := run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir}, env, strings.NewReader(""), pw, stderr)
+		pw.Close()
+		done <- code
+	}()
+	s := &server{lines: lines, stderr: stderr, cancel: cancel, done: done}
+	t.Cleanup(func() { s.stop(t) })
+
+	timeout := time.After(guard)
+	for s.url == "" {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf(`serve exited before printing its URL; stderr: %s`, stderr)
+			}
+			if m := runningRe.FindStringSubmatch(line); m != nil {
+				s.url = m[1]
+			}
+		case <-timeout:
+			t.Fatalf(`serve printed no URL; stderr: %s`, stderr)
+		}
+	}
+	s.addr = strings.TrimPrefix(s.url, "http://")
+	return s
+}
+
+// nextLine returns the next stdout line containing want.
+func (s *server) nextLine(t *testing.T, want string) string {
+	t.Helper()
+	timeout := time.After(guard)
+	for {
+		select {
+		case line, ok := <-s.lines:
+			if !ok {
+				t.Fatalf(`stdout ended without a line containing %q`, want)
+			}
+			if strings.Contains(line, want) {
+				return line
+			}
+		case <-timeout:
+			t.Fatalf(`no stdout line containing %q`, want)
+		}
+	}
+}
+
+// stop cancels serve's context and returns its exit code.
+func (s *server) stop(t *testing.T) int {
+	t.Helper()
+	s.once.Do(func() {
+		s.cancel()
+		select {
+		case s.code = <-s.done:
+		case <-time.After(guard):
+			s.code = -1
+			t.Errorf(`serve did not return after its context was cancelled; stderr: %s`, s.stderr)
+		}
+	})
+	return s.code
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
+
+func TestServeEndToEnd(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	env := []string{"PARLEY_ADMIN_EMAIL=boss@example.com", "PARLEY_ADMIN_PASSWORD=boss password 1"}
+	s := startServe(t, data, env)
+	s.nextLine(t, "Administrator boss@example.com created")
+
+	res, err := http.Get(s.url + "/healthz")
+	if err != nil {
+		t.Fatalf(`healthz: %v`, err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf(`healthz = %d`, res.StatusCode)
+	}
+
+	// Log in over HTTP like a browser.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: guard, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		res, err := client.Get(s.url + path)
+		if err != nil {
+			t.Fatalf(`GET %s: %v`, path, err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	_, page := get("/login")
+	m := csrfMeta.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf(`login page has no CSRF token`)
+	}
+	res, err = client.PostForm(s.url+"/login", url.Values{"_csrf": {m[1]}, "email": {"boss@example.com"}, "password": {"boss password 1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin" {
+		t.Fatalf(`login = %d to %q, want 303 to /admin`, res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, page := get("/admin"); res.StatusCode != http.StatusOK || !strings.Contains(page, "Welcome, Administrator") {
+		t.Fatalf(`dashboard = %d: %.300s`, res.StatusCode, page)
+	}
+
+	// An in-flight request: a login whose body is still on its way. The
+	// Expect: 100-continue answer tells us the handler is reading it.
+	csrf := auth.RandomToken()
+	body := url.Values{"_csrf": {csrf}, "email": {"boss@example.com"}, "password": {"boss password 1"}}.Encode()
+	conn, err := net.DialTimeout("tcp", s.addr, guard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(guard))
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nCookie: parley_csrf=%s\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", s.addr, len(body), csrf)
+	br := bufio.NewReader(conn)
+	cont, err := http.ReadResponse(br, nil)
+	if err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf(`waiting for 100 Continue: %v %v`, cont, err)
+	}
+
+	s.cancel()
+	// Shutdown has begun once the listener refuses new connections.
+	for deadline := time.Now().Add(guard); ; time.Sleep(10 * time.Millisecond) {
+		c, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf(`the listener still accepts connections after cancel`)
+		}
+	}
+	select {
+	case code := <-s.done:
+		t.Fatalf(`serve returned %d while a request was in flight`, code)
+	default:
+	}
+	if _, err := io.WriteString(conn, body); err != nil {
+		t.Fatalf(`finishing the in-flight request: %v`, err)
+	}
+	final, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf(`the in-flight request got no answer: %v`, err)
+	}
+	final.Body.Close()
+	if final.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`in-flight login = %d, want 303`, final.StatusCode)
+	}
+
+	if code := s.stop(t); code != 0 {
+		t.Fatalf(`serve exit code = %d, want 0; stderr: %s`, code, s.stderr)
+	}
+	for _, w := range []string{"shutting down", "stopped"} {
+		if !strings.Contains(s.stderr.String(), w) {
+			t.Errorf(`the log lacks %q: %s`, w, s.stderr)
+		}
+	}
+
+	conn2 := openDB(t, filepath.Join(data, "parley.db"))
+	var check string
+	if err := conn2.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf(`integrity_check after shutdown = %q, %v`, check, err)
+	}
+	var sessions int
+	if err := conn2.QueryRow(`SELECT count(*) FROM login_sessions`).Scan(&sessions); err != nil || sessions != 2 {
+		t.Fatalf(`login sessions after shutdown = %d, %v; want 2 (the in-flight login's was saved)`, sessions, err)
+	}
+}
+
+func TestServeSetupLinkAndHealthcheck(t *testing.T) {
+	dir := workDir(t)
+	s := startServe(t, filepath.Join(dir, "data"), nil)
+	line := s.nextLine(t, "/setup?token=")
+	link := strings.TrimSpace(line)
+	if !strings.HasPrefix(link, s.url+"/setup?token=") {
+		t.Fatalf(`setup line %q does not hold a link to this server`, line)
+	}
+	res, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "Set up Parley") {
+		t.Fatalf(`setup link = %d: %.300s`, res.StatusCode, page)
+	}
+
+	code, out, errs := runCmd(t, nil, nil, "healthcheck", "--listen", s.addr)
+	if code != 0 || strings.TrimSpace(out) != "ok" {
+		t.Fatalf(`healthcheck while serving = %d %q %s`, code, out, errs)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf(`serve exit code = %d; stderr: %s`, code, s.stderr)
+	}
+	code, _, errs = runCmd(t, nil, nil, "healthcheck", "--listen", s.addr)
+	if code != 1 || !strings.Contains(errs, "healthcheck") {
+		t.Fatalf(`healthcheck after stop = %d %q, want 1 with a message`, code, errs)
+	}
+}
