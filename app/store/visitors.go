@@ -194,3 +194,12 @@ func (s *Store) MarkOfflineMessageHandled(ctx context.Context, id, userID int64)
 	}
 	return nil
 }
+
+// CountUnhandledOfflineMessages counts messages nobody has dealt with yet.
+func (s *Store) CountUnhandledOfflineMessages(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM offline_messages WHERE handled_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count offline messages: %w", err)
+	}
+	return n, nil
+}

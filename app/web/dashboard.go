@@ -2,16 +2,54 @@ package web
 
 import (
 	"github.com/labstack/echo/v4"
+
+	"parley/app/model"
+	"parley/app/store"
 )
 
-// dashboard is the admin home page.
+type dashboardData struct {
+	Channels        []model.ChannelSummary
+	MyOpen          int
+	AllOpen         int
+	OperatorsOnline int
+	Offline         int
+	MyStatus        string
+	Joined          int
+}
+
+// dashboard is the admin home page: what needs attention now.
 func (s *Server) dashboard(c echo.Context) error {
 	ctx := c.Request().Context()
-	channels, err := s.d.Store.Channels(ctx)
+	u := userFrom(c)
+	channels, err := s.d.Store.ChannelSummaries(ctx, u.ID)
 	if err != nil {
 		return err
 	}
+	d := dashboardData{Channels: channels, MyStatus: string(s.d.Livechat.Presence.Status(u.ID))}
+	if d.MyOpen, err = s.d.Store.CountSessions(ctx, store.SessionFilter{OperatorID: u.ID, Status: model.SessionOpen}); err != nil {
+		return err
+	}
+	if d.AllOpen, err = s.d.Store.CountSessions(ctx, store.SessionFilter{Status: model.SessionOpen}); err != nil {
+		return err
+	}
+	if d.Offline, err = s.d.Store.CountUnhandledOfflineMessages(ctx); err != nil {
+		return err
+	}
+	online := map[int64]bool{}
+	for _, ch := range channels {
+		if ch.IsMember {
+			d.Joined++
+		}
+		ids, err := s.d.Livechat.OnlineOperators(ctx, ch.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			online[id] = true
+		}
+	}
+	d.OperatorsOnline = len(online)
 	p := s.newPage(c, s.localizer(c).T("Dashboard"), "dashboard")
-	p.Data = map[string]any{"Channels": channels}
+	p.Data = d
 	return s.render(c, "dashboard", p)
 }
