@@ -284,15 +284,11 @@ func (s *Service) PostVisitorMessage(ctx context.Context, x *model.Session, body
 	return s.PostMessage(ctx, x, model.AuthorVisitor, 0, x.VisitorName, body)
 }
 
-// PostOperatorMessage posts as an operator and counts as their activity.
+// PostOperatorMessage posts as an operator and counts as their activity;
+// the store marks the chat read up to the reply in the same commit.
 func (s *Service) PostOperatorMessage(ctx context.Context, x *model.Session, u *model.User, body string) (*model.Message, error) {
 	s.Presence.Activity(u.ID)
-	m, err := s.PostMessage(ctx, x, model.AuthorOperator, u.ID, u.DisplayChatName(), body)
-	if err != nil {
-		return nil, err
-	}
-	_ = s.st.MarkRead(ctx, x.ID, u.ID, m.ID) // your own message means you have read the chat
-	return m, nil
+	return s.PostMessage(ctx, x, model.AuthorOperator, u.ID, u.DisplayChatName(), body)
 }
 
 // Typing tells the other side that someone is (or stopped) typing; nothing

@@ -26,6 +26,7 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
 		defer upd.Close()
+		var read *sql.Stmt // prepared on the first operator message only
 		for i, m := range msgs {
 			m.CreatedAt = time.Now().UTC()
 			// System notices (such as the leave notice) may land on a
@@ -47,6 +48,19 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
 			m.ID, _ = r.LastInsertId()
+			if m.AuthorKind == model.AuthorOperator && m.AuthorID != 0 {
+				// Replying means having read the chat: record it in the
+				// same transaction instead of a write of its own.
+				if read == nil {
+					if read, err = tx.PrepareContext(ctx, markReadSQL); err != nil {
+						return fmt.Errorf("store: insert messages: %w", err)
+					}
+					defer read.Close()
+				}
+				if _, err := read.ExecContext(ctx, m.SessionID, m.AuthorID, m.ID); err != nil {
+					return fmt.Errorf("store: insert messages: %w", err)
+				}
+			}
 		}
 		return nil
 	})
@@ -78,10 +92,12 @@ func (s *Store) Messages(ctx context.Context, sessionID, after int64, limit int)
 	return out, rows.Err()
 }
 
+const markReadSQL = `INSERT INTO session_reads (session_id, user_id, last_read_id) VALUES (?, ?, ?)
+	ON CONFLICT (session_id, user_id) DO UPDATE SET last_read_id = max(last_read_id, excluded.last_read_id)`
+
 // MarkRead records that userID has read a session up to messageID.
 func (s *Store) MarkRead(ctx context.Context, sessionID, userID, messageID int64) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO session_reads (session_id, user_id, last_read_id) VALUES (?, ?, ?)
-		ON CONFLICT (session_id, user_id) DO UPDATE SET last_read_id = max(last_read_id, excluded.last_read_id)`, sessionID, userID, messageID)
+	_, err := s.w.ExecContext(ctx, markReadSQL, sessionID, userID, messageID)
 	if err != nil {
 		return fmt.Errorf("store: mark read: %w", err)
 	}

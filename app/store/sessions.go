@@ -52,7 +52,7 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 
 // SessionByPublicID returns the session with that opaque id.
 func (s *Store) SessionByPublicID(ctx context.Context, publicID string) (*model.Session, error) {
-	x, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.public_id = ?`, publicID))
+	x, err := scanSession(s.queryRowCached(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.public_id = ?`, publicID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: session: %w", ErrNotFound)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -27,8 +28,27 @@ var (
 // writers queue in Go instead of fighting over SQLite's lock; readers run
 // concurrently thanks to WAL.
 type Store struct {
-	w, r *sql.DB
-	path string
+	w, r  *sql.DB
+	path  string
+	stmts sync.Map // query text → *sql.Stmt on the reader pool
+}
+
+// queryRowCached runs a read through a statement prepared on first use and
+// kept for the life of the store: on the chat path, parsing the SQL costs
+// more than running it.
+func (s *Store) queryRowCached(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, query, args...) // reports the error through Scan
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // busy_timeout must come first: the connection has to wait on a busy
@@ -78,6 +98,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close checkpoints the WAL and closes both pools.
 func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(s.r.Close(), s.w.Close())
 }

@@ -45,11 +45,14 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]model.APIToken, 
 	return out, rows.Err()
 }
 
+const userByAPITokenSQL = `SELECT t.id, t.last_used_at, u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at
+	FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`
+
 // UserByAPIToken returns the owner of the token with hash and records its use.
 func (s *Store) UserByAPIToken(ctx context.Context, hash string, now time.Time) (*model.User, error) {
 	var tokenID int64
 	var lastUsed sql.NullInt64
-	row := s.r.QueryRowContext(ctx, `SELECT t.id, t.last_used_at, u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, hash)
+	row := s.queryRowCached(ctx, userByAPITokenSQL, hash)
 	var u model.User
 	var created int64
 	var last sql.NullInt64

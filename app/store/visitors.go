@@ -38,7 +38,7 @@ func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor, tokenHash s
 
 // VisitorByToken returns the visitor owning a token hash.
 func (s *Store) VisitorByToken(ctx context.Context, tokenHash string) (*model.Visitor, error) {
-	v, err := scanVisitor(s.r.QueryRowContext(ctx, `SELECT `+visitorCols+` FROM visitors WHERE token_hash = ?`, tokenHash))
+	v, err := scanVisitor(s.queryRowCached(ctx, `SELECT `+visitorCols+` FROM visitors WHERE token_hash = ?`, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: visitor: %w", ErrNotFound)
 	}

@@ -87,7 +87,7 @@ func BenchmarkMessagePath(b *testing.B) {
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var seq atomic.Int64
-	b.SetParallelism(8)
+	b.SetParallelism(16)
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
