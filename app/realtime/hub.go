@@ -109,8 +109,14 @@ func New(o Options) *Hub {
 	m.HandleMessage(h.message)
 	m.HandleError(func(s *melody.Session, err error) {
 		if errors.Is(err, melody.ErrMessageBufferFull) {
-			h.log.Debug("dropping slow websocket client")
-			_ = s.Close()
+			// Session.Close would queue a close frame into the very buffer
+			// that is full (and re-enter this handler); close the socket
+			// itself: its read loop ends and the hub forgets it.
+			if _, dropping := s.Get("dropping"); !dropping {
+				s.Set("dropping", true)
+				h.log.Debug("dropping slow websocket client", "remote", s.RemoteAddr())
+			}
+			_ = s.WebsocketConnection().Close()
 		}
 	})
 	return h

@@ -1,0 +1,173 @@
+package realtime
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+func newTestHub(t *testing.T, onFrame func(Identity, Frame)) (*Hub, string) {
+	t.Helper()
+	var h *Hub
+	h = New(Options{
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") != "https://evil.example" },
+		OnFrame:     onFrame,
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = h.Serve(w, r, Identity{Kind: "visitor", ID: 1, Topics: []string{r.URL.Query().Get("topic")}})
+	}))
+	t.Cleanup(func() { h.Close(); srv.Close() })
+	return h, "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+func waitSubscribers(t *testing.T, h *Hub, topic string, n int) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if h.Subscribers(topic) == n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf(`topic %s: %d subscribers, want %d`, topic, h.Subscribers(topic), n)
+}
+
+func TestPublishReachesOnlyTheTopic(t *testing.T) {
+	h, url := newTestHub(t, nil)
+	a, _, err := websocket.DefaultDialer.Dial(url+"?topic=a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, _, err := websocket.DefaultDialer.Dial(url+"?topic=b", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	waitSubscribers(t, h, "a", 1)
+	waitSubscribers(t, h, "b", 1)
+	h.Publish("a", "message", map[string]string{"body": "for a"})
+	h.Publish("b", "message", map[string]string{"body": "for b"})
+	var ev struct {
+		Type string            `json:"type"`
+		Data map[string]string `json:"data"`
+	}
+	a.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := a.ReadJSON(&ev); err != nil || ev.Data["body"] != "for a" {
+		t.Fatalf(`a got %+v %v`, ev, err)
+	}
+	b.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := b.ReadJSON(&ev); err != nil || ev.Data["body"] != "for b" {
+		t.Fatalf(`b got %+v %v`, ev, err)
+	}
+	a.Close()
+	waitSubscribers(t, h, "a", 0)
+}
+
+// A client that never reads must not hold up the publisher: its buffer
+// fills, it is dropped, and everyone else keeps receiving.
+func TestSlowReaderIsDroppedNotWaitedFor(t *testing.T) {
+	h, url := newTestHub(t, nil)
+	slow, _, err := websocket.DefaultDialer.Dial(url+"?topic=t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fast, _, err := websocket.DefaultDialer.Dial(url+"?topic=t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close()
+	waitSubscribers(t, h, "t", 2)
+	const total, burst = 3200, 16
+	received := make(chan int, total)
+	go func() {
+		for n := 1; n <= total; n++ {
+			fast.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, _, err := fast.ReadMessage(); err != nil {
+				return
+			}
+			received <- n
+		}
+	}()
+	big := strings.Repeat("x", 8<<10) // 24 MB in all: far more than the slow client's socket buffers
+	start := time.Now()
+	for i := 0; i < total; i += burst {
+		for j := 0; j < burst; j++ {
+			h.Publish("t", "message", big)
+		}
+		// Pace the publisher to the reading client, as real chats are.
+		for n := 0; n < i+burst; {
+			select {
+			case n = <-received:
+			case <-time.After(5 * time.Second):
+				t.Fatalf(`the reading client stalled at %d of %d frames`, n, i+burst)
+			}
+		}
+	}
+	if time.Since(start) > 30*time.Second { // hang guard, not a performance figure
+		t.Fatalf(`publishing was held up by the slow reader`)
+	}
+	waitSubscribers(t, h, "t", 1) // the slow one was dropped
+}
+
+func TestInboundFrames(t *testing.T) {
+	var mu sync.Mutex
+	var frames []Frame
+	h, url := newTestHub(t, func(_ Identity, f Frame) {
+		mu.Lock()
+		frames = append(frames, f)
+		mu.Unlock()
+	})
+	_ = h
+	c, _, err := websocket.DefaultDialer.Dial(url+"?topic=x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	send := func(v string) {
+		if err := c.WriteMessage(websocket.TextMessage, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(`{"type":"typing","session_id":"s1","typing":true}`)
+	send(`{"type":"typing","session_id":"s1","typing":false}`) // within 300 ms: dropped
+	send(`{"type":"delete_everything"}`)                        // unknown: dropped
+	send(`not json`)                                             // ignored
+	send(`{"type":"ping"}`)
+	var ev Event
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := c.ReadJSON(&ev); err != nil || ev.Type != "pong" {
+		t.Fatalf(`ping: %+v %v`, ev, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(frames) != 2 || frames[0].Type != "typing" || frames[0].SessionID != "s1" || !frames[0].Typing || frames[1].Type != "ping" {
+		b, _ := json.Marshal(frames)
+		t.Fatalf(`frames handled: %s`, b)
+	}
+	// An oversized frame closes the connection.
+	send(`{"type":"typing","session_id":"` + strings.Repeat("x", MaxFrameSize) + `"}`)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := c.ReadMessage(); err == nil {
+		t.Fatalf(`connection survived a frame over %d bytes`, MaxFrameSize)
+	}
+}
+
+func TestCheckOrigin(t *testing.T) {
+	_, url := newTestHub(t, nil)
+	_, res, err := websocket.DefaultDialer.Dial(url+"?topic=x", http.Header{"Origin": {"https://evil.example"}})
+	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf(`refused origin: %v`, err)
+	}
+	// Defaults refuse every browser origin rather than melody's accept-all.
+	h := New(Options{})
+	if h.m.Upgrader.CheckOrigin(&http.Request{Header: http.Header{"Origin": {"https://x"}}}) {
+		t.Fatalf(`default CheckOrigin must refuse`)
+	}
+}
