@@ -19,6 +19,10 @@ type profileData struct {
 	Errors   map[string]string
 	Tokens   []model.APIToken
 	NewToken string
+	// TokensURL is where the token list posts: the user's own profile, or
+	// an admin managing another user's tokens.
+	TokensURL string
+	ForUser   bool
 }
 
 func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
@@ -33,7 +37,7 @@ func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
 	if err != nil {
 		return err
 	}
-	d.Tokens = toks
+	d.Tokens, d.TokensURL = toks, "/admin/profile/tokens"
 	p := s.newPage(c, s.localizer(c).T("My Profile"), "profile")
 	p.Data = d
 	return s.renderStatus(c, status, "profile", p)
@@ -110,32 +114,54 @@ func (s *Server) changePassword(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/profile")
 }
 
+// tokenOwner is whose tokens a request manages: the user themselves, or
+// for /admin/config/users/:id/tokens the user an admin is editing.
+func (s *Server) tokenOwner(c echo.Context) (int64, string, error) {
+	if c.Param("uid") == "" {
+		return userFrom(c).ID, "/admin/profile/tokens", nil
+	}
+	id, err := idParam(c, "uid")
+	if err != nil {
+		return 0, "", err
+	}
+	if _, err := s.d.Store.User(c.Request().Context(), id); err != nil {
+		return 0, "", err
+	}
+	return id, "/admin/config/users/" + strconv.FormatInt(id, 10) + "/tokens", nil
+}
+
 // createToken makes an API token and shows it once, in the token list.
 func (s *Server) createToken(c echo.Context) error {
-	u := userFrom(c)
-	plain, _, err := s.d.Auth.CreateAPIToken(c.Request().Context(), u.ID, c.FormValue("name"))
+	owner, url, err := s.tokenOwner(c)
 	if err != nil {
 		return err
 	}
-	toks, err := s.d.Store.APITokens(c.Request().Context(), u.ID)
+	plain, _, err := s.d.Auth.CreateAPIToken(c.Request().Context(), owner, c.FormValue("name"))
 	if err != nil {
 		return err
 	}
-	return s.fragment(c, http.StatusOK, "_tokens", &profileData{Tokens: toks, NewToken: plain})
+	toks, err := s.d.Store.APITokens(c.Request().Context(), owner)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_tokens", &profileData{Tokens: toks, NewToken: plain, TokensURL: url})
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
-	u := userFrom(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return echo.ErrNotFound
-	}
-	if err := s.d.Store.DeleteAPIToken(c.Request().Context(), u.ID, id); err != nil {
-		return err
-	}
-	toks, err := s.d.Store.APITokens(c.Request().Context(), u.ID)
+	owner, url, err := s.tokenOwner(c)
 	if err != nil {
 		return err
 	}
-	return s.fragment(c, http.StatusOK, "_tokens", &profileData{Tokens: toks})
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.d.Store.DeleteAPIToken(c.Request().Context(), owner, id); err != nil {
+		return err
+	}
+	toks, err := s.d.Store.APITokens(c.Request().Context(), owner)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_tokens", &profileData{Tokens: toks, TokensURL: url})
 }

@@ -52,6 +52,15 @@ func (s *Server) routes() {
 	admin.POST("/profile/tokens", s.createToken)
 	admin.DELETE("/profile/tokens/:id", s.revokeToken)
 
+	// Live conversations: operators see their own sessions, admins everyone's.
+	admin.GET("/conversations", s.conversations)
+	admin.GET("/sessions", s.sessionsList)
+	admin.GET("/sessions/:id", s.sessionTranscript)
+	admin.GET("/visitors", s.visitors)
+	admin.GET("/visitors/:id", s.visitor)
+	admin.GET("/offline", s.offlineMessages)
+	admin.POST("/offline/:id/handled", s.offlineHandled)
+
 	// Channels: operators view them and join or leave; admins edit them.
 	admin.GET("/channels", s.channels)
 	admin.GET("/channels/new", s.newChannelForm, requireAdmin)
@@ -78,6 +87,8 @@ func (s *Server) routes() {
 	cfg.POST("/users", s.createUser)
 	cfg.GET("/users/:id", s.editUser)
 	cfg.POST("/users/:id", s.updateUser)
+	cfg.POST("/users/:uid/tokens", s.createToken)
+	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
 
 	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
 	visitor := e.Group("/im_livechat", cors)
@@ -93,6 +104,15 @@ func (s *Server) routes() {
 	visitor.GET("/ws", s.visitorSocket)
 	visitor.GET("/operator/:id/avatar", s.operatorAvatar)
 	visitor.OPTIONS("/*", func(c echo.Context) error { return nil })
+
+	// Embeddable widget (public, CORS): the snippet's loader and legacy
+	// files, the content-hashed bundle and the direct chat page.
+	wg := s.widget()
+	e.GET("/im_livechat/loader/:channel_id", wg.loader)
+	e.GET("/im_livechat/widget.:file", wg.bundle)
+	e.GET("/im_livechat/external_lib.css", wg.externalCSS)
+	e.GET("/im_livechat/external_lib.js", wg.externalJS)
+	e.GET("/im_livechat/support/:channel_id", wg.support)
 
 	// JSON API for integrations: bearer token, no cookies, no CSRF.
 	api := e.Group("/api/v1", s.apiAuth)

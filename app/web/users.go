@@ -14,9 +14,10 @@ import (
 )
 
 type userForm struct {
-	User   *model.User
-	New    bool
-	Errors map[string]string
+	User      *model.User
+	New       bool
+	Errors    map[string]string
+	TokenData *profileData // the user's API tokens, managed by the admin
 }
 
 // users is Configuration ▸ Users: who can log in, with which role.
@@ -38,6 +39,13 @@ func (s *Server) userFormPage(c echo.Context, status int, f *userForm) error {
 	}
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
+	}
+	if !f.New {
+		toks, err := s.d.Store.APITokens(c.Request().Context(), f.User.ID)
+		if err != nil {
+			return err
+		}
+		f.TokenData = &profileData{Tokens: toks, ForUser: true, TokensURL: "/admin/config/users/" + strconv.FormatInt(f.User.ID, 10) + "/tokens"}
 	}
 	p := s.newPage(c, title, "config")
 	p.Data = f

@@ -1,0 +1,51 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"parley/app/apptest"
+	"parley/app/model"
+)
+
+// An admin manages another user's API tokens from the user's page; an
+// operator cannot.
+func TestAdminManagesUserTokens(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, _ := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	op := srv.CreateUser(t, "olga@example.com", "Olga", model.RoleOperator)
+	base := "/admin/config/users/" + strconv.FormatInt(op.ID, 10)
+
+	res, page := admin.Get(base)
+	if res.StatusCode != 200 || !strings.Contains(page, `hx-post="`+base+`/tokens"`) {
+		t.Fatalf(`user page lacks the token section: %d`, res.StatusCode)
+	}
+	res, frag := admin.Do("POST", base+"/tokens", strings.NewReader("name=CRM"), map[string]string{"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"})
+	plain := regexp.MustCompile(`parley_[A-Za-z0-9_-]{20,}`).FindString(frag)
+	if res.StatusCode != 200 || plain == "" {
+		t.Fatalf(`create: %d %s`, res.StatusCode, frag)
+	}
+	u, err := srv.Auth.UserByAPIToken(context.Background(), plain)
+	if err != nil || u.ID != op.ID {
+		t.Fatalf(`the token must act as Olga: %v %v`, u, err)
+	}
+	toks, _ := srv.Store.APITokens(context.Background(), op.ID)
+	res, _ = admin.Do("DELETE", base+"/tokens/"+strconv.FormatInt(toks[0].ID, 10), nil, map[string]string{"HX-Request": "true"})
+	if res.StatusCode != 200 {
+		t.Fatalf(`revoke: %d`, res.StatusCode)
+	}
+	if _, err := srv.Auth.UserByAPIToken(context.Background(), plain); err == nil {
+		t.Fatalf(`revoked token still works`)
+	}
+	operator, _ := srv.LoggedIn(t, "eve@example.com", model.RoleOperator)
+	if res, _ := operator.Do("POST", base+"/tokens", strings.NewReader("name=x"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf(`operator creating tokens for others: %d`, res.StatusCode)
+	}
+	if res, _ := admin.Do("POST", "/admin/config/users/999/tokens", strings.NewReader("name=x"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf(`unknown user: %d`, res.StatusCode)
+	}
+}
