@@ -137,8 +137,8 @@ func TestInboundFrames(t *testing.T) {
 	}
 	send(`{"type":"typing","session_id":"s1","typing":true}`)
 	send(`{"type":"typing","session_id":"s1","typing":false}`) // within 300 ms: dropped
-	send(`{"type":"delete_everything"}`)                        // unknown: dropped
-	send(`not json`)                                             // ignored
+	send(`{"type":"delete_everything"}`)                       // unknown: dropped
+	send(`not json`)                                           // ignored
 	send(`{"type":"ping"}`)
 	var ev Event
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
