@@ -16,38 +16,6 @@ import (
 	"parley/app/model"
 )
 
-// apiCall sends a JSON request with a bearer token and decodes the answer.
-func apiCall(t *testing.T, srv *apptest.Server, method, path, token, body string) (int, map[string]any) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, srv.URL+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf(`%s %s: %v`, method, path, err)
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	b, _ := io.ReadAll(res.Body)
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatalf(`%s %s: not JSON: %s`, method, path, b)
-		}
-	}
-	return res.StatusCode, out
-}
-
 func token(t *testing.T, srv *apptest.Server, u *model.User) string {
 	t.Helper()
 	plain, _, err := srv.Auth.CreateAPIToken(context.Background(), u.ID, "test")
@@ -74,7 +42,7 @@ func TestAPIChannels(t *testing.T) {
 	ch := defaultChannel(t, srv)
 	base := "/api/v1/channels/" + itoa(ch.ID)
 
-	code, body := apiCall(t, srv, "GET", "/api/v1/channels", at, "")
+	code, _, body := call(t, srv, "GET", "/api/v1/channels", at, "")
 	if code != 200 || len(body["channels"].([]any)) != 1 {
 		t.Fatalf(`list: %d %v`, code, body)
 	}
