@@ -8,7 +8,7 @@ import (
 	"os"
 )
 
-//go:embed all:templates static
+//go:embed all:templates static widget
 var embedded embed.FS
 
 // FS returns the assets tree: the embedded copy, or with dev the files on

@@ -58,7 +58,11 @@ func (s *Service) SetPublisher(p Publisher) { s.pub = p }
 
 func (s *Service) publishMessage(x *model.Session, m *model.Message) {
 	v := NewMessageView(x.PublicID, m)
-	s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, v)
+	// System notices ("… has left the conversation.") are for operators;
+	// the visitor has their own screens for what happened.
+	if m.AuthorKind != model.AuthorSystem {
+		s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, v)
+	}
 	if x.OperatorID != 0 {
 		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, v)
 	}

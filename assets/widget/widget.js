@@ -1,0 +1,959 @@
+/*! Parley live chat widget. Plain ES2019, no dependencies, no build step.
+ *
+ * The loader (/im_livechat/loader/<channel>) sets window.ParleyConfig =
+ * {server, channelId, bundle, css, lang, strings, autoOpen} and loads this file
+ * from its content-hashed URL. The widget mounts in a Shadow DOM on
+ * <div id="parley-livechat"> so the host page's CSS and ours never meet, and
+ * talks to the visitor API and socket (docs/api.md).
+ *
+ * State lives in the host page's localStorage under "parley.<server>.<channel>.":
+ * token (visitor token), session (open session id), last (last message id seen),
+ * open (window open), popup (last auto-popup), bubble (notification dismissed),
+ * sound (off when "0"), visitor (setVisitor data), rang (last message that
+ * chimed, so only one tab rings). Other tabs follow through storage events;
+ * messages reach every tab through its own socket.
+ *
+ * Message bodies are plain text: they are only ever set with textContent, and
+ * http(s) URLs become <a> elements built with setAttribute.
+ */
+(function (W, D) {
+  'use strict';
+  var cfg = W.ParleyConfig;
+  if (!cfg || cfg.mounted || !W.fetch || !D.documentElement.attachShadow) return;
+  cfg.mounted = 1;
+
+  var SERVER = String(cfg.server || '').replace(/\/+$/, '');
+  var CHAN = +cfg.channelId;
+  var STR = cfg.strings || {};
+  var PHONE = 600; // px: full-screen window and no auto-popup below this width
+  var DAY = 864e5;
+
+  // t translates an English UI text with the loader's dictionary; arg fills %s or %d.
+  function t(s, arg) {
+    var v = STR[s] || s;
+    return arg === undefined ? v : v.replace(/%[sd]/, arg);
+  }
+
+  // ---- Storage (localStorage, or memory when it is blocked) ----------------
+  var PRE = 'parley.' + SERVER + '.' + CHAN + '.';
+  var mem = {};
+  function load(k) {
+    try { return localStorage.getItem(PRE + k); } catch (e) { return k in mem ? mem[k] : null; }
+  }
+  function save(k, v) {
+    var del = v == null || v === '';
+    try {
+      if (del) localStorage.removeItem(PRE + k); else localStorage.setItem(PRE + k, String(v));
+    } catch (e) {
+      if (del) delete mem[k]; else mem[k] = String(v);
+    }
+  }
+  function recent(k) { return Date.now() - (+load(k) || 0) < DAY; }
+  function visitor() {
+    try { return JSON.parse(load('visitor')) || {}; } catch (e) { return {}; }
+  }
+
+  var S = {
+    token: load('token'), sid: load('session'), session: null, info: null, opts: {},
+    msgs: [], byId: {}, pending: [], tmp: 0, seen: +load('last') || 0, unread: 0,
+    open: false, ended: false, closing: false, queue: Promise.resolve(),
+    tries: 0, blockedUntil: 0, tSent: 0
+  };
+  var UI = { nodes: {} };
+  var handlers = {};
+
+  function emit(ev, data) {
+    (handlers[ev] || []).slice().forEach(function (fn) {
+      try { fn(data); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+  }
+
+  // hooks are the widget's extension points. onClosed runs once the visitor
+  // closed the conversation and the server confirmed; the rating screen goes here.
+  var hooks = {
+    onClosed: function () { ended(t('Conversation closed. Thank you!')); }
+  };
+
+  // ---- HTTP ---------------------------------------------------------------
+  function enc(s) { return encodeURIComponent(s); }
+
+  // api calls the visitor API; it resolves with the JSON answer or rejects with
+  // an Error carrying status, code and retry (seconds, from Retry-After).
+  function api(method, path, body, anonymous) {
+    var hd = {};
+    if (body) hd['Content-Type'] = 'application/json';
+    if (S.token && !anonymous) hd.Authorization = 'Bearer ' + S.token;
+    return fetch(SERVER + '/im_livechat' + path, {
+      method: method, headers: hd, body: body ? JSON.stringify(body) : undefined,
+      mode: 'cors', credentials: 'omit'
+    }).then(function (r) {
+      return r.text().then(function (txt) {
+        var j = null;
+        try { j = txt ? JSON.parse(txt) : {}; } catch (e) { /* not JSON */ }
+        if (r.ok) return j || {};
+        var err = new Error((j && j.error) || t('Something went wrong. Please try again.'));
+        err.status = r.status;
+        err.code = j && j.code;
+        err.retry = +r.headers.get('Retry-After') || 0;
+        throw err;
+      });
+    }, function () {
+      var err = new Error(t('Cannot reach the chat server. Check your connection.'));
+      err.status = 0;
+      throw err;
+    });
+  }
+
+  function setToken(v) { S.token = v || null; save('token', S.token); }
+  function setSid(v) { S.sid = v || null; save('session', S.sid); }
+  function same(a, b) { return a != null && b != null && String(a) === String(b); }
+  function chanName() { return (S.info && S.info.channel && S.info.channel.name) || ''; }
+  function operator() { return S.session && S.session.operator; }
+  function opName() { var o = operator(); return (o && o.name) || chanName(); }
+
+  // ---- Page views (feed the operator's /history) ---------------------------
+  function pageview(retried) {
+    var url = location.href;
+    if (url === S.pvURL) return S.pv;
+    S.pvURL = url;
+    var had = S.token;
+    S.pv = api('POST', '/pageviews', { url: url, title: D.title }).then(function (r) {
+      if (r && r.visitor_token && !S.token) setToken(r.visitor_token);
+    }, function (e) {
+      if (e.status === 401 && had && !retried) { // the server forgot this visitor
+        setToken(null);
+        reset();
+        S.pvURL = null;
+        return pageview(true);
+      }
+    });
+    return S.pv;
+  }
+  function spaPageview() { clearTimeout(S.pvT); S.pvT = setTimeout(pageview, 300); }
+  var push = history.pushState;
+  history.pushState = function () {
+    var r = push.apply(this, arguments);
+    spaPageview();
+    return r;
+  };
+  W.addEventListener('popstate', spaPageview);
+
+  // ---- DOM helpers ----------------------------------------------------------
+  function h(tag, cls, props) {
+    var e = D.createElement(tag);
+    if (cls) e.className = cls;
+    if (props) {
+      Object.keys(props).forEach(function (k) {
+        var v = props[k];
+        if (k === 'text') e.textContent = v;
+        else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
+        else e.setAttribute(k, v);
+      });
+    }
+    for (var i = 3; i < arguments.length; i++) if (arguments[i]) e.appendChild(arguments[i]);
+    return e;
+  }
+  var NS = 'http://www.w3.org/2000/svg';
+  function icon(d, cls) {
+    var s = D.createElementNS(NS, 'svg'), p = D.createElementNS(NS, 'path');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    if (cls) s.setAttribute('class', cls);
+    p.setAttribute('d', d);
+    s.appendChild(p);
+    return s;
+  }
+  var I = {
+    chat: 'M12 3C6.5 3 2 6.8 2 11.5c0 2.5 1.3 4.8 3.4 6.3L4.6 21a.6.6 0 00.8.7l4-1.8c.8.2 1.7.3 2.6.3 5.5 0 10-3.8 10-8.6S17.5 3 12 3z',
+    down: 'M6 9l6 6 6-6',
+    x: 'M6 6l12 12M18 6L6 18',
+    send: 'M3.4 3.3l17.7 8.2a.55.55 0 010 1L3.4 20.7a.5.5 0 01-.7-.6L5 12 2.7 3.9a.5.5 0 01.7-.6zM5 12h7',
+    on: 'M11 5L6 9H3v6h3l5 4zM15.5 8.5a5 5 0 010 7M18.5 5.5a9 9 0 010 13',
+    off: 'M11 5L6 9H3v6h3l5 4zM16 9.5l5 5M21 9.5l-5 5',
+    ok: 'M20 6L9 17l-5-5'
+  };
+  function initials(name) {
+    var out = '';
+    String(name || '').split(/\s+/).forEach(function (w) {
+      if (w && out.length < 2) out += Array.from(w)[0].toUpperCase();
+    });
+    return out || '?';
+  }
+  function safeURL(u) {
+    if (!u) return '';
+    try {
+      var x = new URL(u, SERVER + '/');
+      return /^https?:$/.test(x.protocol) ? x.href : '';
+    } catch (e) { return ''; }
+  }
+  // avatar shows the operator's picture, else their initials, else the chat icon.
+  function avatar(el, name, url) {
+    var key = name + '|' + url;
+    if (el._k === key) return;
+    el._k = key;
+    el.textContent = '';
+    var src = safeURL(url);
+    if (src) {
+      var img = h('img', '', { src: src, alt: '' });
+      img.onerror = function () { el.textContent = initials(name); };
+      el.appendChild(img);
+    } else if (name) {
+      el.textContent = initials(name);
+    } else {
+      el.appendChild(icon(I.chat, 'f'));
+    }
+  }
+  var URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+  // linkify appends text to el as text nodes, with http(s) URLs as safe links.
+  function linkify(el, text) {
+    var last = 0, m;
+    text = String(text || '');
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      var url = m[0].replace(/[.,;:!?'"\]]+$/, '');
+      if (/\)$/.test(url) && url.indexOf('(') < 0) url = url.slice(0, -1);
+      el.appendChild(D.createTextNode(text.slice(last, m.index)));
+      el.appendChild(h('a', '', { href: url, target: '_blank', rel: 'noopener noreferrer nofollow', text: url }));
+      last = m.index + url.length;
+      URL_RE.lastIndex = last;
+    }
+    el.appendChild(D.createTextNode(text.slice(last)));
+  }
+  var timeFmt;
+  function clock(at) {
+    var d = at ? new Date(at) : new Date();
+    if (isNaN(d)) return '';
+    try {
+      timeFmt = timeFmt || new Intl.DateTimeFormat(cfg.lang || undefined, { hour: 'numeric', minute: '2-digit' });
+      return timeFmt.format(d);
+    } catch (e) { return ''; }
+  }
+
+  // ---- Mounting -------------------------------------------------------------
+  function mount(action) {
+    var o = S.opts;
+    var host = D.getElementById('parley-livechat');
+    if (!host) {
+      host = h('div', '', { id: 'parley-livechat' });
+      D.body.appendChild(host);
+    }
+    // Inline CSSOM styles beat the host page's rules and pass any CSP.
+    host.style.setProperty('all', 'initial', 'important');
+    host.style.setProperty('position', 'fixed', 'important');
+    host.style.setProperty('z-index', '2147483000', 'important');
+    var root = UI.root = host.shadowRoot || host.attachShadow({ mode: 'open' });
+    var box = UI.box = h('div', 'pl', { lang: cfg.lang || 'en' });
+    box.style.display = 'none'; // until our stylesheet has loaded
+    var css = h('link', '', { rel: 'stylesheet', href: SERVER + cfg.css });
+    css.onload = function () {
+      box.style.display = '';
+      UI.styled = true;
+      if (S.focusLater && S.open) focusIn();
+      scrollEnd();
+    };
+    [['--btn-bg', o.button_background_color], ['--btn-fg', o.button_text_color],
+      ['--head-bg', o.header_background_color], ['--head-fg', o.title_color]].forEach(function (p) {
+      if (p[1]) box.style.setProperty(p[0], p[1]);
+    });
+
+    UI.badge = h('span', 'badge', { hidden: '', 'aria-hidden': 'true' });
+    UI.launcher = h('button', 'launcher', {
+      type: 'button', 'aria-expanded': 'false', 'aria-controls': 'pl-win',
+      onclick: function () { unlockAudio(); if (S.open) closeWin(true); else openWin(true); }
+    }, icon(I.chat, 'i-chat f'), icon(I.down, 'i-down'), UI.badge);
+
+    if (action === 'display_button_and_text' && !recent('bubble') && !S.sid) {
+      UI.bubble = h('div', 'bubble', null,
+        h('button', 'bubble-text', { type: 'button', text: o.button_text || t('Have a Question? Chat with us.'), onclick: function () { unlockAudio(); openWin(true); } }),
+        h('button', 'bubble-x', { type: 'button', 'aria-label': t('Dismiss'), title: t('Dismiss'), onclick: dismissBubble }, icon(I.x)));
+    }
+
+    UI.avatar = h('div', 'avatar', { 'aria-hidden': 'true' });
+    UI.title = h('div', 'title', { id: 'pl-title' });
+    UI.sub = h('div', 'sub');
+    UI.sound = h('button', 'hb snd', { type: 'button', 'aria-label': t('Notification sound'), title: t('Notification sound'), onclick: toggleSound }, icon(I.on, 'i-on'), icon(I.off, 'i-off'));
+    UI.x = h('button', 'hb', { type: 'button', onclick: askClose }, icon(I.x));
+    var head = h('div', 'head', null, UI.avatar, h('div', 'ht', null, UI.title, UI.sub), UI.sound,
+      h('button', 'hb', { type: 'button', 'aria-label': t('Minimise'), title: t('Minimise'), onclick: function () { closeWin(true); } }, icon(I.down)),
+      UI.x);
+
+    UI.log = h('div', 'log', { role: 'log', 'aria-live': 'polite', 'aria-label': t('Messages'), tabindex: '0' });
+    UI.typingText = h('span');
+    UI.typing = h('div', 'typing', { hidden: '' }, h('span', 'dots', { 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), UI.typingText);
+
+    function field(name, label, type) {
+      var id = 'pl-f-' + name;
+      var input = type === 'textarea'
+        ? h('textarea', '', { id: id, name: name, rows: '4', maxlength: '4000', required: '' })
+        : h('input', '', { id: id, name: name, type: type, autocomplete: name, maxlength: '200' });
+      if (type === 'email') input.setAttribute('required', '');
+      UI['f_' + name] = input;
+      return h('div', 'field', null, h('label', '', { 'for': id, text: label }), input);
+    }
+    UI.offErr = h('div', 'err', { role: 'alert', hidden: '' });
+    UI.offBtn = h('button', 'btn', { type: 'submit', text: t('Send message') });
+    UI.offline = h('form', 'offline', { hidden: '', novalidate: '', onsubmit: sendOffline },
+      h('p', 'lead', { text: t('Nobody is available right now.') }),
+      h('p', 'muted', { text: t('Leave us a message and we will answer by email.') }),
+      field('name', t('Your name'), 'text'), field('email', t('Email'), 'email'),
+      field('body', t('Message'), 'textarea'), UI.offErr, UI.offBtn);
+    UI.thanks = h('div', 'thanks', { hidden: '', role: 'status', tabindex: '-1' },
+      h('span', 'ok', null, icon(I.ok)), h('p', '', { text: t('Thanks! We will answer by email.') }));
+
+    UI.ta = h('textarea', '', {
+      rows: '1', maxlength: '4000', 'aria-label': t('Write a message'),
+      placeholder: o.input_placeholder || t('Say something...'), oninput: onInput, onkeydown: onKey
+    });
+    UI.send = h('button', 'send', { type: 'submit', 'aria-label': t('Send'), title: t('Send') }, icon(I.send, 'f'));
+    UI.form = h('form', 'composer', { onsubmit: function (e) { e.preventDefault(); submit(); } }, UI.ta, UI.send);
+    UI.err = h('div', 'err', { role: 'alert', hidden: '' });
+    UI.endText = h('p', '', { role: 'status' });
+    UI.endBtn = h('button', 'btn', { type: 'button', text: t('New conversation'), onclick: function () { reset(); focusIn(); } });
+    UI.end = h('div', 'end', { hidden: '' }, UI.endText, UI.endBtn);
+    UI.yes = h('button', 'btn', { type: 'button', text: t('Close conversation'), onclick: doClose });
+    UI.confirm = h('div', 'confirm', { hidden: '', role: 'alertdialog', 'aria-labelledby': 'pl-cq' },
+      h('p', '', { id: 'pl-cq', text: t('Close this conversation?') }),
+      h('div', 'row', null, UI.yes, h('button', 'btn ghost', { type: 'button', text: t('Cancel'), onclick: cancelClose })));
+
+    UI.win = h('div', 'win', { id: 'pl-win', role: 'dialog', 'aria-labelledby': 'pl-title' },
+      head, h('div', 'main', null, UI.log, UI.typing, UI.offline, UI.thanks),
+      UI.confirm, UI.end, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
+
+    box.addEventListener('keydown', function (e) {
+      if (e.key !== 'Escape' || !S.open) return;
+      e.stopPropagation();
+      if (!UI.confirm.hidden) cancelClose(); else closeWin(true);
+    });
+    box.appendChild(UI.win);
+    if (UI.bubble) box.appendChild(UI.bubble);
+    box.appendChild(UI.launcher);
+    root.appendChild(css);
+    root.appendChild(box);
+    soundUI();
+    header();
+    render();
+    badge();
+  }
+
+  function dismissBubble() {
+    if (!UI.bubble) return;
+    save('bubble', Date.now());
+    UI.bubble.remove();
+    UI.bubble = null;
+  }
+
+  // ---- Header ---------------------------------------------------------------
+  function header() {
+    if (!UI.win) return;
+    var op = operator();
+    UI.title.textContent = op ? op.name : chanName();
+    var live = !op && !S.offline && S.info && S.info.operators_online > 0;
+    UI.sub.textContent = op ? chanName() : live ? t('Online') : '';
+    UI.sub.classList.toggle('live', !!live);
+    avatar(UI.avatar, op ? op.name : '', op && op.avatar_url);
+    var label = S.sid && !S.ended ? t('End conversation') : t('Close');
+    UI.x.setAttribute('aria-label', label);
+    UI.x.setAttribute('title', label);
+  }
+
+  // ---- Sound ----------------------------------------------------------------
+  function soundOn() { return load('sound') !== '0'; }
+  function soundUI() {
+    if (!UI.sound) return;
+    UI.sound.setAttribute('aria-pressed', String(soundOn()));
+    UI.sound.classList.toggle('muted', !soundOn());
+  }
+  function toggleSound() {
+    save('sound', soundOn() ? '0' : null);
+    soundUI();
+    unlockAudio();
+  }
+  // Browsers only allow audio started from a user gesture: create it on clicks.
+  function unlockAudio() {
+    var C = W.AudioContext || W.webkitAudioContext;
+    try {
+      if (!S.ac && C && soundOn()) S.ac = new C();
+      if (S.ac && S.ac.state === 'suspended') S.ac.resume();
+    } catch (e) { /* no audio */ }
+  }
+  // chime plays two short sine notes; no audio file.
+  function chime() {
+    var a = S.ac;
+    if (!a || !soundOn()) return;
+    try {
+      var t0 = a.currentTime;
+      [784, 1175].forEach(function (f, i) {
+        var osc = a.createOscillator(), g = a.createGain(), s = t0 + i * 0.13;
+        osc.type = 'sine';
+        osc.frequency.value = f;
+        g.gain.setValueAtTime(0.0001, s);
+        g.gain.exponentialRampToValueAtTime(0.12, s + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, s + 0.3);
+        osc.connect(g);
+        g.connect(a.destination);
+        osc.start(s);
+        osc.stop(s + 0.32);
+      });
+    } catch (e) { /* no audio */ }
+  }
+
+  // ---- Messages -------------------------------------------------------------
+  function lastId() { return S.msgs.length ? S.msgs[S.msgs.length - 1].id : 0; }
+  function items() {
+    var list = [];
+    var welcome = S.opts.default_message;
+    if (welcome && !(S.session && S.session.chatbot)) {
+      list.push({ key: 'w', author: { kind: 'operator', name: opName() }, body: welcome, welcome: true });
+    }
+    S.msgs.forEach(function (m) {
+      list.push({ key: 'm' + m.id, author: m.author || {}, body: m.body, at: m.created_at });
+    });
+    S.pending.forEach(function (p) {
+      list.push({ key: 'p' + p.tmp, author: { kind: 'visitor' }, body: p.body, sending: true });
+    });
+    return list;
+  }
+  function bubbleNode(it) {
+    var k = it.author.kind;
+    var cls = k === 'visitor' ? 'me' : k === 'system' ? 'sys' : 'op';
+    var n = h('div', 'm ' + cls);
+    n._av = h('div', 'avatar sm', { 'aria-hidden': 'true' });
+    n._who = h('div', 'who');
+    var b = h('div', 'b');
+    linkify(b, it.body);
+    if (cls === 'op') n.appendChild(n._av);
+    n.appendChild(h('div', 'col', null, n._who, b, n._st = h('div', 'st')));
+    return n;
+  }
+  function nearBottom() {
+    var l = UI.log;
+    return !l || l.scrollHeight - l.scrollTop - l.clientHeight < 80;
+  }
+  function scrollEnd() { if (UI.log) UI.log.scrollTop = UI.log.scrollHeight; }
+
+  // render brings the message list up to date, keeping existing nodes so that
+  // screen readers announce only what is new.
+  function render(force) {
+    if (!UI.log) return;
+    var stick = force || nearBottom();
+    var keep = {}, prev = null, at = UI.log.firstChild;
+    var op = operator();
+    items().forEach(function (it) {
+      var n = UI.nodes[it.key] || (UI.nodes[it.key] = bubbleNode(it));
+      var a = it.author;
+      var first = !prev || prev.author.kind !== a.kind || prev.author.name !== a.name;
+      keep[it.key] = 1;
+      n.classList.toggle('first', first);
+      if (a.kind === 'visitor') {
+        n._who.textContent = t('You');
+        n._who.className = 'who sr';
+        n._st.textContent = it.sending ? t('Sending…') : '';
+      } else if (a.kind === 'system') {
+        n._who.hidden = true;
+      } else {
+        n._who.textContent = (a.name || '') + (it.at ? ' · ' + clock(it.at) : '');
+        if (a.kind !== 'system') avatar(n._av, it.welcome && !op ? '' : a.name, op && a.name === op.name && op.avatar_url);
+      }
+      n.classList.toggle('sending', !!it.sending);
+      if (n !== at) UI.log.insertBefore(n, at); else at = at.nextSibling;
+      prev = it;
+    });
+    Object.keys(UI.nodes).forEach(function (k) {
+      if (!keep[k]) { UI.nodes[k].remove(); delete UI.nodes[k]; }
+    });
+    if (stick) scrollEnd();
+  }
+
+  // merge adds server messages, de-duplicated by id and kept in id order.
+  // how is HISTORY (loaded with the conversation), SENT (the visitor's own)
+  // or LIVE (pushed by the socket: may ring); only new ones fire 'message'.
+  var HISTORY = 0, SENT = 1, LIVE = 2;
+  function merge(list, how) {
+    var added = [];
+    (list || []).forEach(function (m) {
+      if (!m || m.id == null || S.byId[m.id] || (m.session_id != null && !same(m.session_id, S.sid))) return;
+      S.byId[m.id] = m;
+      S.msgs.push(m);
+      added.push(m);
+      if (m.author && m.author.kind === 'visitor') {
+        for (var i = 0; i < S.pending.length; i++) {
+          if (S.pending[i].body === m.body) { settle(S.pending[i], m); break; }
+        }
+      }
+    });
+    if (!added.length) return;
+    S.msgs.sort(function (a, b) { return a.id - b.id; });
+    render();
+    seen();
+    var fromOp = added.some(function (m) { return m.author && m.author.kind !== 'visitor' && m.author.kind !== 'system'; });
+    if (how === LIVE && fromOp && (!S.open || D.hidden)) ring(lastId());
+    if (how) added.forEach(function (m) { emit('message', m); });
+  }
+  // settle turns a pending bubble into the server's message, reusing its node.
+  function settle(p, m) {
+    var i = S.pending.indexOf(p);
+    if (i < 0) return;
+    S.pending.splice(i, 1);
+    if (m && UI.nodes['p' + p.tmp] && !UI.nodes['m' + m.id]) UI.nodes['m' + m.id] = UI.nodes['p' + p.tmp];
+    delete UI.nodes['p' + p.tmp];
+  }
+  // ring plays the chime once across tabs for a given message id.
+  function ring(id) {
+    if (+load('rang') >= id) return;
+    save('rang', id);
+    chime();
+  }
+
+  // seen marks messages read while the window is open in a visible tab, and
+  // updates the launcher's unread badge (the count is shared by all tabs).
+  function seen() {
+    var max = lastId();
+    if (S.open && !D.hidden && max > S.seen) {
+      S.seen = max;
+      save('last', max);
+    }
+    badge();
+  }
+  function badge() {
+    if (!UI.badge) return;
+    var n = S.msgs.filter(function (m) {
+      return m.id > S.seen && m.author && m.author.kind !== 'visitor' && m.author.kind !== 'system';
+    }).length;
+    UI.badge.textContent = n > 9 ? '9+' : String(n);
+    UI.badge.hidden = !n;
+    var label = S.open ? t('Minimise chat') : t('Chat with us');
+    UI.launcher.setAttribute('aria-label', n && !S.open ? label + ' · ' + t('Unread messages: %d', n) : label);
+    if (n !== S.unread) {
+      S.unread = n;
+      emit('unread', n);
+    }
+  }
+  D.addEventListener('visibilitychange', seen);
+
+  // ---- Session ----------------------------------------------------------------
+  function msgsPath() { return '/sessions/' + enc(S.sid) + '/messages?after=' + lastId(); }
+
+  function setSession(sess) {
+    if (!sess || !same(sess.id, S.sid)) return;
+    S.session = sess;
+    header();
+    render();
+    if (sess.status === 'closed' && !S.ended && !S.closing) ended(t('The conversation has ended.'));
+  }
+
+  // restore continues the stored session after a reload or in another tab.
+  function restore() {
+    var sid = S.sid;
+    return api('GET', '/sessions/' + enc(sid)).then(function (r) {
+      if (!same(sid, S.sid)) return;
+      if (r.session.status === 'closed' && !S.open) { reset(); return; }
+      S.session = r.session;
+      header();
+      return api('GET', msgsPath()).then(function (x) {
+        merge(x.messages, HISTORY);
+        if (r.session.status === 'closed') ended(t('The conversation has ended.')); else connect();
+      });
+    }).catch(function (e) {
+      if (e.status >= 400 && e.status < 500 && same(sid, S.sid)) reset();
+    });
+  }
+
+  // ensureSession creates the session on the visitor's first message; it
+  // resolves false when nobody can take the chat (the offline form is shown).
+  function ensureSession(body) {
+    if (S.sid) return Promise.resolve(true);
+    return Promise.resolve(S.pv).then(function () {
+      var v = visitor();
+      return api('POST', '/sessions', {
+        channel_id: CHAN, url: location.href, title: D.title, visitor_token: S.token || undefined,
+        visitor_name: v.name || undefined, visitor_email: v.email || undefined
+      }, true);
+    }).then(function (r) {
+      if (r.visitor_token) setToken(r.visitor_token);
+      setSid(r.session.id);
+      S.session = r.session;
+      dismissBubble();
+      header();
+      merge(r.messages, HISTORY);
+      connect();
+      return true;
+    }, function (e) {
+      if (e.code === 'no_operator_available' || e.status === 409) {
+        showOffline(body);
+        return false;
+      }
+      throw e;
+    });
+  }
+
+  // reset forgets the current conversation (the visitor token stays).
+  function reset() {
+    disconnect();
+    setSid(null);
+    S.session = null;
+    S.msgs = [];
+    S.byId = {};
+    S.pending = [];
+    S.ended = S.closing = S.offline = false;
+    if (!UI.win) return;
+    UI.end.hidden = UI.confirm.hidden = UI.typing.hidden = UI.offline.hidden = UI.thanks.hidden = true;
+    UI.form.hidden = UI.log.hidden = false;
+    UI.ta.disabled = UI.send.disabled = false;
+    error('');
+    header();
+    render(true);
+    badge();
+  }
+
+  function ended(text) {
+    S.ended = true;
+    S.closing = false;
+    disconnect();
+    if (!UI.win) return;
+    stopTyping();
+    UI.endText.textContent = text;
+    UI.end.hidden = false;
+    UI.form.hidden = UI.confirm.hidden = UI.typing.hidden = true;
+    UI.ta.disabled = UI.send.disabled = true;
+    header();
+    scrollEnd();
+    if (UI.root.activeElement) UI.endBtn.focus();
+  }
+
+  function askClose() {
+    if (!S.sid || S.ended) {
+      if (S.ended) reset();
+      closeWin(true);
+      return;
+    }
+    var stick = nearBottom();
+    UI.confirm.hidden = false;
+    if (stick) scrollEnd();
+    UI.yes.focus();
+  }
+  function cancelClose() {
+    UI.confirm.hidden = true;
+    UI.ta.focus();
+  }
+  function doClose() {
+    UI.confirm.hidden = true;
+    S.closing = true;
+    api('POST', '/sessions/' + enc(S.sid) + '/close').then(function (r) {
+      if (r.session) S.session = r.session;
+      S.ended = true;
+      disconnect();
+      hooks.onClosed(S.session);
+    }, function (e) {
+      S.closing = false;
+      error(e.message);
+      UI.ta.focus();
+    });
+  }
+
+  // ---- Sending ------------------------------------------------------------------
+  function error(msg) {
+    if (!UI.err) return;
+    UI.err.textContent = msg || '';
+    UI.err.hidden = !msg;
+  }
+  function grow() {
+    var ta = UI.ta;
+    ta.style.height = 'auto';
+    ta.style.height = Math.min(ta.scrollHeight, 128) + 'px';
+  }
+  function onKey(e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  }
+  function onInput() {
+    grow();
+    if (!UI.err.hidden && Date.now() > S.blockedUntil) error('');
+    if (!UI.ta.value) return stopTyping();
+    var now = Date.now();
+    if (now - S.tSent > 2000) {
+      S.tSent = now;
+      wsSend({ type: 'typing', session_id: S.sid, typing: true });
+    }
+    clearTimeout(S.tIdle);
+    S.tIdle = setTimeout(stopTyping, 3000);
+  }
+  function stopTyping() {
+    clearTimeout(S.tIdle);
+    if (!S.tSent) return;
+    S.tSent = 0;
+    wsSend({ type: 'typing', session_id: S.sid, typing: false });
+  }
+
+  // submit shows the message at once ("sending") and posts it; sends are
+  // queued so that quick messages keep their order.
+  function submit() {
+    var body = UI.ta.value.trim();
+    if (!body || S.ended || Date.now() < S.blockedUntil) return;
+    UI.ta.value = '';
+    grow();
+    stopTyping();
+    error('');
+    var p = { tmp: ++S.tmp, body: body };
+    S.pending.push(p);
+    render(true);
+    S.queue = S.queue.then(function () {
+      return ensureSession(body).then(function (ok) {
+        if (!ok) { settle(p); render(); return; }
+        return api('POST', '/sessions/' + enc(S.sid) + '/messages', { body: body }).then(function (r) {
+          settle(p, r.message);
+          merge([r.message], SENT);
+          render();
+        });
+      });
+    }).catch(function (e) {
+      settle(p);
+      render();
+      if (!UI.ta.value) { UI.ta.value = body; grow(); }
+      if (e.code === 'session_closed') return ended(t('The conversation has ended.'));
+      error(e.message);
+      if (e.status === 429 || e.retry) { // rate limited or busy: wait as told
+        var wait = (e.retry || 10) * 1000;
+        S.blockedUntil = Date.now() + wait;
+        UI.send.disabled = true;
+        setTimeout(function () { UI.send.disabled = S.ended; error(''); }, wait);
+      }
+    });
+  }
+
+  // ---- Offline message (nobody available) --------------------------------------
+  function showOffline(body) {
+    if (!UI.win) return;
+    var v = visitor();
+    S.offline = true;
+    header();
+    UI.log.hidden = UI.typing.hidden = UI.form.hidden = true;
+    UI.offline.hidden = false;
+    UI.f_name.value = UI.f_name.value || v.name || '';
+    UI.f_email.value = UI.f_email.value || v.email || '';
+    UI.f_body.value = body || UI.f_body.value;
+    (UI.f_email.value ? UI.f_body : UI.f_name).focus();
+  }
+  function offErr(msg, field) {
+    UI.offErr.textContent = msg;
+    UI.offErr.hidden = !msg;
+    [UI.f_email, UI.f_body].forEach(function (f) { f.removeAttribute('aria-invalid'); });
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+    }
+  }
+  function sendOffline(e) {
+    e.preventDefault();
+    var name = UI.f_name.value.trim(), email = UI.f_email.value.trim(), body = UI.f_body.value.trim();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return offErr(t('Please enter a valid email address.'), UI.f_email);
+    if (!body) return offErr(t('Please write a message.'), UI.f_body);
+    offErr('');
+    UI.offBtn.disabled = true;
+    api('POST', '/offline_messages', { channel_id: CHAN, name: name, email: email, body: body, url: location.href }).then(function () {
+      UI.offline.hidden = true;
+      UI.thanks.hidden = false;
+      UI.thanks.focus();
+    }, function (err) {
+      offErr(err.message);
+    }).then(function () { UI.offBtn.disabled = false; });
+  }
+
+  // ---- Socket -----------------------------------------------------------------------
+  // The socket pushes message, typing and session frames for the visitor's
+  // sessions; we send only typing and ping. After every (re)connect we fetch
+  // messages after the last id we hold, so nothing is lost or duplicated.
+  function connect() {
+    if (S.ws || !S.token || !S.sid || S.ended) return;
+    var ws;
+    try {
+      ws = new WebSocket(SERVER.replace(/^http/, 'ws') + '/im_livechat/ws?token=' + enc(S.token));
+    } catch (e) { return retry(); }
+    S.ws = ws;
+    ws.onopen = function () {
+      S.tries = 0;
+      clearInterval(S.ping);
+      S.ping = setInterval(function () { wsSend({ type: 'ping' }); }, 25000);
+      catchUp();
+    };
+    ws.onmessage = function (ev) {
+      var f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      onFrame(f);
+    };
+    ws.onclose = function () {
+      clearInterval(S.ping);
+      if (S.ws !== ws) return;
+      S.ws = null;
+      retry();
+    };
+  }
+  // retry reconnects with exponential back-off from 1 s to 30 s, with jitter.
+  function retry() {
+    clearTimeout(S.rt);
+    if (!S.sid || S.ended) return;
+    var d = Math.min(30000, 1000 * Math.pow(2, S.tries++));
+    S.rt = setTimeout(connect, d / 2 + Math.random() * d / 2);
+  }
+  function disconnect() {
+    clearTimeout(S.rt);
+    clearInterval(S.ping);
+    var ws = S.ws;
+    S.ws = null;
+    if (ws) try { ws.close(); } catch (e) { /* closed */ }
+  }
+  function wsSend(f) {
+    if (S.ws && S.ws.readyState === 1 && (f.type === 'ping' || S.sid)) S.ws.send(JSON.stringify(f));
+  }
+  function catchUp() {
+    if (!S.sid) return;
+    var sid = S.sid;
+    api('GET', msgsPath()).then(function (r) { if (same(sid, S.sid)) merge(r.messages, LIVE); }, function () { /* next reconnect */ });
+    api('GET', '/sessions/' + enc(sid)).then(function (r) { setSession(r.session); }, function () { /* idem */ });
+  }
+  function onFrame(f) {
+    var d = f && f.data;
+    if (!d) return;
+    if (f.type === 'message' && same(d.session_id, S.sid)) {
+      if (d.author && d.author.kind !== 'visitor') UI.typing.hidden = true;
+      merge([d], LIVE);
+    } else if (f.type === 'typing' && same(d.session_id, S.sid) && d.author && d.author.kind !== 'visitor') {
+      showTyping(d);
+    } else if (f.type === 'session') {
+      setSession(d);
+    }
+  }
+  function showTyping(d) {
+    if (!UI.typing) return;
+    clearTimeout(S.typT);
+    if (!d.typing) { UI.typing.hidden = true; return; }
+    var stick = nearBottom();
+    UI.typingText.textContent = t('%s is typing…', d.author.name || opName());
+    UI.typing.hidden = false;
+    if (stick) scrollEnd();
+    S.typT = setTimeout(function () { UI.typing.hidden = true; }, 6000);
+  }
+
+  // ---- Window ----------------------------------------------------------------------
+  function focusIn() {
+    if (!UI.win) return;
+    S.focusLater = !UI.styled; // nothing is focusable before our stylesheet shows the widget
+    if (S.focusLater) return;
+    var el = !UI.thanks.hidden ? UI.thanks : !UI.offline.hidden ? UI.f_name : !UI.end.hidden ? UI.endBtn : UI.ta;
+    el.focus();
+  }
+  // openWin shows the window; focus moves into it only on the visitor's own action.
+  function openWin(focus, sync) {
+    if (!UI.win) { S.wantOpen = true; return; }
+    if (!S.open) {
+      S.open = true;
+      if (!sync) save('open', '1');
+      UI.box.classList.add('open');
+      UI.launcher.setAttribute('aria-expanded', 'true');
+      if (!sync) dismissBubble();
+      render(true);
+      seen();
+      emit('open');
+    }
+    if (focus) focusIn();
+  }
+  function closeWin(focus, sync) {
+    if (!UI.win) { S.wantOpen = false; return; }
+    if (!S.open) return;
+    var inside = UI.root.activeElement;
+    S.open = false;
+    if (!sync) save('open', null);
+    UI.box.classList.remove('open');
+    UI.launcher.setAttribute('aria-expanded', 'false');
+    UI.confirm.hidden = true;
+    stopTyping();
+    badge();
+    if (focus || inside) UI.launcher.focus();
+    emit('close');
+  }
+
+  function autoPopup(secs) {
+    if (recent('popup') || S.sid) return;
+    setTimeout(function () {
+      if (S.open || S.sid || W.innerWidth < PHONE || recent('popup')) return;
+      save('popup', Date.now());
+      openWin(false);
+    }, Math.max(0, +secs || 0) * 1000);
+  }
+
+  // Other tabs: follow the window state, the conversation and the read marker.
+  W.addEventListener('storage', function (e) {
+    if (!e.key || e.key.indexOf(PRE) !== 0 || !UI.win) return;
+    var k = e.key.slice(PRE.length), v = e.newValue;
+    if (k === 'open') {
+      if (v) openWin(false, true); else closeWin(false, true);
+    } else if (k === 'token') {
+      S.token = v;
+    } else if (k === 'session' && !same(v, S.sid)) {
+      reset();
+      if (v) { S.sid = v; restore(); }
+    } else if (k === 'last') {
+      S.seen = Math.max(S.seen, +v || 0);
+      badge();
+    } else if (k === 'sound') {
+      soundUI();
+    }
+  });
+
+  // ---- Boot ----------------------------------------------------------------------------
+  var readyData = null;
+  function ready(available) {
+    readyData = { available: available };
+    emit('ready', readyData);
+  }
+  function onDOM(fn) {
+    if (D.body) fn(); else D.addEventListener('DOMContentLoaded', fn);
+  }
+
+  function boot() {
+    pageview();
+    api('GET', '/init?channel_id=' + CHAN + '&url=' + enc(location.href), null, true).then(function (r) {
+      S.info = r;
+      S.opts = r.options || {};
+      var rule = r.rule || {}, action = rule.action || 'display_button';
+      var ongoing = !!(S.sid && S.token);
+      // A conversation in progress always shows; otherwise init decides.
+      if (!ongoing && (!r.available || (action === 'hide_button' && !rule.chatbot))) return ready(false);
+      onDOM(function () {
+        mount(action);
+        if (ongoing) restore();
+        if (cfg.autoOpen || S.wantOpen) openWin(true);
+        else if (load('open')) openWin(false);
+        else if (action === 'auto_popup') autoPopup(rule.auto_popup_timer);
+        ready(true);
+      });
+    }, function () { ready(false); });
+  }
+
+  // ---- Host page API ------------------------------------------------------------------
+  var P = W.Parley = W.Parley || {};
+  var queued = P.q || [];
+  delete P.q;
+  P.open = function () { openWin(true); };
+  P.close = function () { closeWin(false); };
+  P.on = function (ev, fn) {
+    if (typeof fn !== 'function') return function () {};
+    (handlers[ev] = handlers[ev] || []).push(fn);
+    if (ev === 'ready' && readyData) setTimeout(function () { fn(readyData); });
+    return function () {
+      var l = handlers[ev] || [], i = l.indexOf(fn);
+      if (i >= 0) l.splice(i, 1);
+    };
+  };
+  P.setVisitor = function (v) {
+    v = v || {};
+    var cur = visitor();
+    if (v.name != null) cur.name = String(v.name).slice(0, 100);
+    if (v.email != null) cur.email = String(v.email).slice(0, 200);
+    save('visitor', JSON.stringify(cur));
+  };
+  boot();
+  queued.forEach(function (c) { if (P[c[0]]) P[c[0]].apply(P, c[1]); });
+})(window, document);
