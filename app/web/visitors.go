@@ -1,0 +1,175 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parley/app/geo"
+	"parley/app/model"
+	"parley/app/store"
+)
+
+// Live Chat ▸ Visitors (website_livechat's visitors, §1.11) and the
+// messages visitors left while nobody was available.
+
+const (
+	visitorsPerPage = 30
+	offlinePerPage  = 30
+	// connectedWithin is how recent a visitor's last page view must be for
+	// them to count as on the site now (Odoo's is_connected: 5 minutes).
+	connectedWithin = 5 * time.Minute
+)
+
+type visitorRow struct {
+	store.VisitorRow
+	CountryName string
+	Connected   bool
+}
+
+func newVisitorRow(r store.VisitorRow, now time.Time) visitorRow {
+	name, _ := geo.CountryName(r.Country)
+	return visitorRow{VisitorRow: r, CountryName: name, Connected: now.Sub(r.LastSeenAt) < connectedWithin}
+}
+
+// visitors lists visitors by last activity.
+func (s *Server) visitors(c echo.Context) error {
+	ctx := c.Request().Context()
+	total, err := s.d.Store.CountVisitors(ctx)
+	if err != nil {
+		return err
+	}
+	pg := newPager(c.Request().URL, pageParam(c), visitorsPerPage, total)
+	list, err := s.d.Store.Visitors(ctx, visitorsPerPage, pg.Offset(visitorsPerPage))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	rows := make([]visitorRow, 0, len(list))
+	for _, r := range list {
+		rows = append(rows, newVisitorRow(r, now))
+	}
+	p := s.newPage(c, s.localizer(c).T("Visitors"), "visitors")
+	p.Data = map[string]any{"Rows": rows, "Pager": pg}
+	return s.render(c, "visitors", p)
+}
+
+type visitorData struct {
+	Visitor     *model.Visitor
+	CountryName string
+	Connected   bool
+	PageViews   []model.PageView
+	Sessions    []sessionRow
+}
+
+// visitor shows one visitor: where they went and their conversations
+// (operators see only their own).
+func (s *Server) visitor(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.d.Store.Visitor(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return userErr(http.StatusNotFound, "not_found", "This visitor does not exist.")
+	}
+	if err != nil {
+		return err
+	}
+	d := visitorData{Visitor: v, Connected: time.Since(v.LastSeenAt) < connectedWithin}
+	d.CountryName, _ = geo.CountryName(v.Country)
+	if d.PageViews, err = s.d.Store.PageViews(ctx, v.ID, 100); err != nil {
+		return err
+	}
+	f := store.SessionFilter{VisitorID: v.ID, Limit: 50}
+	if u := userFrom(c); !u.IsAdmin() {
+		f.OperatorID = u.ID
+	}
+	list, err := s.d.Store.Sessions(ctx, f)
+	if err != nil {
+		return err
+	}
+	l, now := s.localizer(c), time.Now()
+	for _, x := range list {
+		d.Sessions = append(d.Sessions, newSessionRow(l, x, now))
+	}
+	p := s.newPage(c, v.DisplayName(), "visitors")
+	p.Data = d
+	return s.render(c, "visitor", p)
+}
+
+type offlineRow struct {
+	model.OfflineMessage
+	ChannelName string
+}
+
+// offlineMessages lists what visitors left while nobody was available,
+// unhandled first.
+func (s *Server) offlineMessages(c echo.Context) error {
+	ctx := c.Request().Context()
+	total, unhandled, err := s.d.Store.CountOfflineMessages(ctx)
+	if err != nil {
+		return err
+	}
+	pg := newPager(c.Request().URL, pageParam(c), offlinePerPage, total)
+	list, err := s.d.Store.OfflineMessagesPage(ctx, offlinePerPage, pg.Offset(offlinePerPage))
+	if err != nil {
+		return err
+	}
+	names, err := s.channelNames(c)
+	if err != nil {
+		return err
+	}
+	rows := make([]offlineRow, 0, len(list))
+	for _, m := range list {
+		rows = append(rows, offlineRow{OfflineMessage: m, ChannelName: names[m.ChannelID]})
+	}
+	p := s.newPage(c, s.localizer(c).T("Offline messages"), "sessions")
+	p.Data = map[string]any{"Rows": rows, "Pager": pg, "Unhandled": unhandled}
+	return s.render(c, "offline", p)
+}
+
+func (s *Server) channelNames(c echo.Context) (map[int64]string, error) {
+	chans, err := s.d.Store.Channels(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(chans))
+	for _, ch := range chans {
+		names[ch.ID] = ch.Name
+	}
+	return names, nil
+}
+
+// offlineHandled marks a message as dealt with; htmx swaps the row, a
+// plain form comes back to the list. Marking twice is harmless.
+func (s *Server) offlineHandled(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	err = s.d.Store.MarkOfflineMessageHandled(ctx, id, userFrom(c).ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	m, err := s.d.Store.OfflineMessage(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return userErr(http.StatusNotFound, "not_found", "This message does not exist.")
+	}
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		s.setFlash(c, "ok", s.localizer(c).T("The message was marked as handled."))
+		return c.Redirect(http.StatusSeeOther, "/admin/offline")
+	}
+	names, err := s.channelNames(c)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_offline_row", offlineRow{OfflineMessage: m, ChannelName: names[m.ChannelID]})
+}

@@ -1,0 +1,1145 @@
+/*
+ * Parley operator chat (loaded on every admin page for a signed-in user; plain JS, no inline scripts).
+ *
+ * - One websocket per tab to /admin/api/ws. It is what makes the operator "online": it reconnects by
+ *   itself (exponential back-off with jitter, 1 s to 30 s) and, after a reconnect, asks every
+ *   conversation it shows for messages?after=<last id>, so nothing is lost or shown twice (messages
+ *   are kept deduplicated by id and sorted by id).
+ * - Chat windows docked bottom right on every page. A window opens for a chat newly assigned to the
+ *   operator and for a new message in a chat whose window is not open. Open windows, their minimised
+ *   state, scroll position and drafts live in sessionStorage, so they survive navigation in this tab.
+ * - The Conversations page (#conversations) shows the same conversation view full size, with the list
+ *   of chats on the left kept live; the dock is hidden there.
+ * - Notifications that are hard to miss: "(3) …" in the tab title, a badge in the menu, a short sound
+ *   (WebAudio, mutable, remembered in localStorage) and a browser notification when allowed. A
+ *   message is announced by one tab only: tabs claim it by id (Web Locks when available, else a
+ *   localStorage check-and-set), the visible tab first.
+ * - Presence: [data-presence-user="<id>"] dots follow `presence` frames; activity frames keep the
+ *   operator online (one on load, then at most one a minute on key, click, scroll or tab focus).
+ *
+ * Message bodies are plain text: they are rendered with textContent, and http(s) addresses become <a>
+ * elements built with the DOM. Nothing received is ever parsed as HTML.
+ */
+(function () {
+  'use strict';
+
+  var dockEl = document.getElementById('chat-dock');
+  var i18nEl = document.getElementById('chat-i18n');
+  if (!dockEl || !i18nEl || !window.WebSocket || !window.fetch) return;
+
+  var ME = Number(dockEl.getAttribute('data-user-id'));
+  var T = {};
+  try { T = JSON.parse(i18nEl.textContent); } catch (e) { T = {}; }
+  function tr(key, arg) {
+    var s = T[key] || key;
+    return arg === undefined ? s : s.replace(/%[sd]/, String(arg));
+  }
+
+  var API = '/admin/api';
+  var MAX_LEN = 4000;
+  var TYPING_EVERY = 2000;      // send "typing" at most this often while typing
+  var TYPING_IDLE = 3000;       // then "stopped typing" after this much silence
+  var TYPING_SHOW = 6000;       // hide the other side's indicator if it is not refreshed
+  var ACTIVITY_EVERY = 60000;   // activity frames at most once a minute
+  var PING_EVERY = 25000;       // detect dead sockets the browser did not notice
+  var WINDOW_W = 336;           // a docked window and its gap, for how many fit
+  var KEY_WINDOWS = 'parley.chat.windows';
+  var KEY_DRAFTS = 'parley.chat.drafts';
+  var KEY_MUTED = 'parley.chat.muted';
+  var KEY_CLAIM = 'parley.chat.notified.';
+  var TAB_ID = Math.random().toString(36).slice(2);
+  var BASE_TITLE = document.title;
+
+  var convRoot = document.getElementById('conversations');
+  var P = window.Parley || {};
+  var apiFetch = P.fetch || function (url, opts) { return fetch(url, Object.assign({ credentials: 'same-origin' }, opts)); };
+  function toast(msg, isError) { if (P.toast) P.toast(msg, isError); }
+
+  // ---- Small helpers --------------------------------------------------------
+  function api(path, opts) {
+    return apiFetch(API + path, opts).then(function (res) {
+      if (res.status === 204) return null;
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (!res.ok) {
+          var err = new Error((body && body.error) || res.statusText || ('HTTP ' + res.status));
+          err.status = res.status;
+          throw err;
+        }
+        return body;
+      });
+    }, function () {
+      var err = new Error(tr('failed'));
+      err.status = 0;
+      throw err;
+    });
+  }
+  function post(path, body) {
+    return api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  }
+  function sessPath(sid) { return '/sessions/' + encodeURIComponent(sid); }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function field(root, name) { return root.querySelector('[data-f="' + name + '"]'); }
+  function setText(root, name, text) { var f = field(root, name); if (f) f.textContent = text || ''; return f; }
+  function safeURL(u) { return typeof u === 'string' && /^https?:\/\//i.test(u) ? u : ''; }
+  function hue(id) { return ((Number(id) || 0) * 47) % 360; }
+  function initials(name) {
+    var out = '';
+    String(name || '').split(/\s+/).forEach(function (w) { if (w && out.length < 2) out += w.charAt(0).toUpperCase(); });
+    return out || '?';
+  }
+  function setAvatar(e, id, name) {
+    if (!e) return;
+    e.textContent = initials(name);
+    e.style.setProperty('--avatar-bg', 'hsl(' + hue(id) + ',45%,45%)');
+  }
+  function visitorTitle(s) {
+    var c = s.visitor && s.visitor.country_name;
+    return s.visitor_name + (c ? ' (' + c + ')' : '');
+  }
+  var timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+  var fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+  function timeEl(iso, cls) {
+    var t = el('time', cls);
+    var d = new Date(iso);
+    if (!isNaN(d.getTime())) {
+      t.dateTime = d.toISOString();
+      t.textContent = timeFmt.format(d);
+      t.title = fullFmt.format(d);
+    }
+    return t;
+  }
+  function readJSON(storage, key, fallback) {
+    try { var v = JSON.parse(storage.getItem(key) || 'null'); return v === null ? fallback : v; } catch (e) { return fallback; }
+  }
+  function writeJSON(storage, key, v) { try { storage.setItem(key, JSON.stringify(v)); } catch (e) { /* full or disabled */ } }
+
+  // linkify appends text to parent, turning http(s) addresses into links.
+  var URL_RE = /https?:\/\/[^\s<>"']+/g;
+  function linkify(parent, text) {
+    var last = 0, m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text)) !== null) {
+      var url = m[0].replace(/[.,;:!?)\]}]+$/, '');
+      if (url.length <= 8) continue;
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = el('a', null, url);
+      a.href = url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer nofollow';
+      parent.appendChild(a);
+      last = m.index + url.length;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // ---- Conversation state -----------------------------------------------------
+  // One Conv per session: its messages and state, shown by zero or more views
+  // (a docked window, the full-size view of the Conversations page).
+  var convs = {};
+  var known = {};        // sessions this tab already knew of: a `session` frame for another one is a new chat
+  function conv(sid) { return convs[sid] || (convs[sid] = new Conv(sid)); }
+
+  function Conv(sid) {
+    this.sid = sid;
+    this.s = null;
+    this.msgs = [];
+    this.ids = {};
+    this.views = [];
+    this.unread = 0;
+    this.loading = null;
+    this.complete = false;  // msgs holds the whole history, not only what arrived live
+    this.typingName = '';
+    this.typingTimer = null;
+    this.out = { typing: false, last: 0, idle: null };
+  }
+  Conv.prototype.lastId = function () { return this.msgs.length ? this.msgs[this.msgs.length - 1].id : 0; };
+  Conv.prototype.isOpen = function () { return !this.s || this.s.status === 'open'; };
+  Conv.prototype.mine = function () { return !this.s || !this.s.operator || this.s.operator.id === ME; };
+
+  // setSession stores a session view; withUnread is set when it comes from
+  // HTTP (socket frames carry no unread count).
+  Conv.prototype.setSession = function (s, withUnread) {
+    var prev = this.s;
+    if (prev && !withUnread) s.unread = prev.unread;
+    this.s = s;
+    if (withUnread) this.unread = s.unread || 0;
+    if (this.msgs.length && s.message_count < this.msgs.length) s.message_count = this.msgs.length;
+    if (!this.isOpen()) this.setTyping('', false);
+    this.views.forEach(function (v) { v.renderHead(); });
+    list.upsert(this);
+    info.update(this);
+  };
+
+  // add merges messages (from a frame, a fetch or a post answer); it
+  // returns those that were new.
+  Conv.prototype.add = function (list_) {
+    var self = this, added = [];
+    list_.forEach(function (m) {
+      if (!m || self.ids[m.id]) return;
+      self.ids[m.id] = true;
+      self.msgs.push(m);
+      added.push(m);
+    });
+    if (!added.length) return added;
+    this.msgs.sort(function (a, b) { return a.id - b.id; });
+    if (this.s) {
+      var last = this.msgs[this.msgs.length - 1];
+      this.s.last_message = last;
+      this.s.last_message_at = last.created_at;
+      this.s.message_count = Math.max(this.s.message_count || 0, this.msgs.length);
+    }
+    this.views.forEach(function (v) { v.renderMessages(added); });
+    list.upsert(this);
+    info.update(this);
+    return added;
+  };
+
+  // load fetches the session (once) and the history, then only the messages
+  // after the last one this tab has; concurrent calls share one request.
+  Conv.prototype.load = function () {
+    var self = this;
+    if (this.loading) return this.loading;
+    var first = this.s ? Promise.resolve(null) : api(sessPath(this.sid));
+    this.loading = first.then(function (r) {
+      if (r && r.session) {
+        known[self.sid] = true;
+        self.setSession(r.session, true);
+      }
+      return api(sessPath(self.sid) + '/messages?after=' + (self.complete ? self.lastId() : 0));
+    }).then(function (r) {
+      self.add((r && r.messages) || []);
+      self.complete = true;
+      self.views.forEach(function (v) { v.loaded(); });
+      self.loading = null;
+      self.maybeRead();
+    }, function (err) {
+      self.loading = null;
+      if (err.status === 404) {
+        self.views.slice().forEach(function (v) { v.gone(); });
+      }
+      throw err;
+    });
+    return this.loading;
+  };
+
+  // shown: some view of this conversation is on screen and the tab is in use.
+  Conv.prototype.shown = function () {
+    if (document.visibilityState !== 'visible' || !document.hasFocus()) return false;
+    return this.views.some(function (v) { return v.onScreen(); });
+  };
+  Conv.prototype.maybeRead = function () { if (this.unread > 0 && this.shown()) this.markRead(); };
+  Conv.prototype.markRead = function () {
+    var id = this.lastId();
+    this.unread = 0;
+    if (this.s) this.s.unread = 0;
+    badges.update();
+    list.upsert(this);
+    this.views.forEach(function (v) { v.renderUnread(); });
+    if (!id) return;
+    post(sessPath(this.sid) + '/read', { message_id: id }).catch(function () { /* next read will catch up */ });
+    bus.post({ t: 'read', sid: this.sid });
+  };
+
+  Conv.prototype.setTyping = function (name, on) {
+    var self = this;
+    clearTimeout(this.typingTimer);
+    this.typingName = on ? name : '';
+    if (on) this.typingTimer = setTimeout(function () { self.setTyping('', false); }, TYPING_SHOW);
+    this.views.forEach(function (v) { v.renderTyping(); });
+  };
+
+  // typed is called on every edit of a composer: "typing" at most every
+  // TYPING_EVERY while typing, "stopped" after TYPING_IDLE of silence.
+  Conv.prototype.typed = function (hasText) {
+    var o = this.out, self = this;
+    clearTimeout(o.idle);
+    if (!this.isOpen()) return;
+    if (!hasText) { if (o.typing) this.sendTyping(false); return; }
+    if (!o.typing || Date.now() - o.last >= TYPING_EVERY) this.sendTyping(true);
+    o.idle = setTimeout(function () { self.sendTyping(false); }, TYPING_IDLE);
+  };
+  Conv.prototype.sendTyping = function (on) {
+    var o = this.out;
+    clearTimeout(o.idle);
+    if (!on && !o.typing) return;
+    o.typing = on;
+    o.last = Date.now();
+    if (!sock.send({ type: 'typing', session_id: this.sid, typing: on })) {
+      post(sessPath(this.sid) + '/typing', { typing: on }).catch(function () { /* best effort */ });
+    }
+  };
+
+  // ---- The conversation view (docked window or full size) -----------------------
+  var windowTpl = document.getElementById('chat-window-tpl');
+
+  function ChatView(c, mode, mount) {
+    var self = this;
+    this.c = c;
+    this.mode = mode;
+    this.min = false;
+    this.rendered = {};
+    this.lastRendered = 0;
+    this.isLoaded = false;
+    this.pendingScroll = null;
+    var root = this.root = windowTpl.content.firstElementChild.cloneNode(true);
+    root.setAttribute('data-session', c.sid);
+    if (mode === 'full') root.classList.add('full');
+    this.body = root.querySelector('.chat-body');
+    this.form = root.querySelector('.chat-compose');
+    this.input = this.form.querySelector('textarea');
+    this.sendBtn = this.form.querySelector('.chat-send');
+    this.input.maxLength = MAX_LEN;
+    var expand = root.querySelector('[data-act="expand"]');
+    expand.href = '/admin/conversations?session=' + encodeURIComponent(c.sid);
+    if (mode === 'full') {
+      expand.remove();
+      root.querySelector('[data-act="min"]').remove();
+      root.querySelector('[data-act="close"]').remove();
+    }
+    this.empty = el('p', 'chat-empty', tr('empty'));
+    this.body.appendChild(this.empty);
+
+    root.querySelector('.chat-head').addEventListener('click', function (e) {
+      var act = e.target.closest('[data-act]');
+      if (act && act.getAttribute('data-act') === 'close') { e.preventDefault(); dock.close(c.sid); return; }
+      if (act && act.getAttribute('data-act') === 'expand') return; // a link
+      if (e.target.closest('a')) return;
+      if (self.mode === 'dock') self.setMin(!self.min);
+    });
+    this.form.addEventListener('submit', function (e) { e.preventDefault(); self.send(); });
+    this.input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        self.send();
+      }
+    });
+    this.input.addEventListener('input', function () {
+      self.grow();
+      c.typed(self.input.value.trim() !== '');
+      drafts.set(c.sid, self.input.value);
+    });
+    var scrollTimer = null;
+    this.body.addEventListener('scroll', function () {
+      clearTimeout(scrollTimer);
+      scrollTimer = setTimeout(function () { if (self.mode === 'dock') dock.save(); }, 200);
+    }, { passive: true });
+    root.addEventListener('focusin', function () { c.maybeRead(); });
+    root.addEventListener('click', function () { c.maybeRead(); });
+
+    var draft = drafts.get(c.sid);
+    if (draft) { this.input.value = draft; }
+    c.views.push(this);
+    mount.appendChild(root);
+    this.grow();
+    this.renderHead();
+    if (c.msgs.length) this.renderMessages(c.msgs);
+    this.renderTyping();
+  }
+
+  ChatView.prototype.onScreen = function () { return this.root.isConnected && !(this.mode === 'dock' && this.min); };
+  ChatView.prototype.atBottom = function () { var b = this.body; return b.scrollHeight - b.scrollTop - b.clientHeight < 24; };
+  ChatView.prototype.toBottom = function () { this.body.scrollTop = this.body.scrollHeight; };
+  ChatView.prototype.grow = function () {
+    var i = this.input;
+    i.style.height = 'auto';
+    i.style.height = Math.min(i.scrollHeight + 2, 140) + 'px';
+  };
+
+  ChatView.prototype.renderHead = function () {
+    var s = this.c.s, root = this.root;
+    if (!s) { setText(root, 'title', '…'); return; }
+    setText(root, 'title', visitorTitle(s));
+    root.setAttribute('aria-label', visitorTitle(s));
+    setAvatar(field(root, 'initials'), s.visitor && s.visitor.id, s.visitor_name);
+    var page = field(root, 'page'), v = s.visitor || {};
+    var url = safeURL(v.current_url);
+    page.textContent = v.current_title || v.current_url || '';
+    page.title = v.current_url || '';
+    if (url) page.href = url; else page.removeAttribute('href');
+    page.hidden = !page.textContent;
+    var closed = s.status !== 'open';
+    root.classList.toggle('closed', closed);
+    field(root, 'ended').hidden = !closed;
+    this.input.disabled = closed;
+    this.sendBtn.disabled = closed;
+    if (closed) this.input.placeholder = tr('ended');
+    this.renderUnread();
+  };
+
+  ChatView.prototype.renderUnread = function () {
+    var u = field(this.root, 'unread'), n = this.c.unread;
+    u.textContent = n > 99 ? '99+' : String(n);
+    u.hidden = !n;
+    this.root.classList.toggle('has-unread', n > 0);
+  };
+
+  ChatView.prototype.renderTyping = function () {
+    var t = field(this.root, 'typing'), name = this.c.typingName;
+    var stick = this.atBottom();
+    t.hidden = !name;
+    setText(this.root, 'typing-text', name ? tr('typing', name) : '');
+    if (stick) this.toBottom();
+  };
+
+  ChatView.prototype.msgEl = function (m) {
+    var kind = (m.author && m.author.kind) || 'visitor';
+    var e;
+    if (kind === 'system') {
+      e = el('div', 'msg system');
+      linkify(e, m.body || '');
+      return e;
+    }
+    e = el('div', 'msg ' + (kind === 'operator' ? 'mine' : kind));
+    if (kind === 'bot' || (kind === 'operator' && !this.c.mine())) e.appendChild(el('span', 'msg-author', m.author.name));
+    var text = el('span', 'msg-text');
+    linkify(text, m.body || '');
+    e.appendChild(text);
+    if (m.created_at) e.appendChild(timeEl(m.created_at, 'meta'));
+    if (m.id) e.setAttribute('data-id', m.id);
+    return e;
+  };
+
+  // renderMessages shows new messages: appended when they come after what
+  // is shown (the usual case), the whole list redrawn otherwise.
+  ChatView.prototype.renderMessages = function (added) {
+    var self = this, stick = this.atBottom() || !this.isLoaded;
+    var pending = this.body.querySelector('.msg.pending');
+    var inOrder = added.every(function (m) { return m.id > self.lastRendered; });
+    if (!inOrder) {
+      Array.prototype.slice.call(this.body.querySelectorAll('.msg[data-id]')).forEach(function (e) { e.remove(); });
+      this.rendered = {};
+      this.lastRendered = 0;
+      added = this.c.msgs;
+    }
+    added.slice().sort(function (a, b) { return a.id - b.id; }).forEach(function (m) {
+      if (self.rendered[m.id]) return;
+      var e = self.msgEl(m);
+      self.rendered[m.id] = e;
+      self.lastRendered = Math.max(self.lastRendered, m.id);
+      self.body.insertBefore(e, pending);
+    });
+    this.empty.hidden = this.c.msgs.length > 0 || !!pending;
+    if (stick) this.toBottom();
+  };
+
+  ChatView.prototype.loaded = function () {
+    this.isLoaded = true;
+    if (this.pendingScroll) {
+      var st = this.pendingScroll;
+      this.pendingScroll = null;
+      if (st.bottom) this.toBottom(); else this.body.scrollTop = st.top;
+    } else if (!this.scrolledOnce) {
+      this.toBottom();
+    }
+    this.scrolledOnce = true;
+  };
+
+  ChatView.prototype.gone = function () {
+    if (this.mode === 'dock') dock.close(this.c.sid);
+    else this.destroy();
+  };
+
+  ChatView.prototype.destroy = function () {
+    var i = this.c.views.indexOf(this);
+    if (i >= 0) this.c.views.splice(i, 1);
+    this.root.remove();
+  };
+
+  ChatView.prototype.setMin = function (min) {
+    this.min = min;
+    this.root.classList.toggle('min', min);
+    var b = this.root.querySelector('[data-act="min"]');
+    if (b) b.setAttribute('aria-expanded', min ? 'false' : 'true');
+    if (!min) { this.toBottom(); this.c.maybeRead(); }
+    dock.save();
+  };
+
+  ChatView.prototype.focus = function () {
+    if (this.min) this.setMin(false);
+    if (!this.input.disabled) this.input.focus({ preventScroll: true });
+  };
+
+  ChatView.prototype.send = function () {
+    var self = this, c = this.c;
+    var text = this.input.value.replace(/\s+$/, '').replace(/^\s*\n/, '');
+    if (!text.trim() || !c.isOpen()) return;
+    if (text.length > MAX_LEN) { toast(tr('tooLong', MAX_LEN), true); return; }
+    var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: text, created_at: new Date().toISOString() });
+    bubble.classList.add('pending');
+    bubble.title = tr('sending');
+    this.body.appendChild(bubble);
+    this.empty.hidden = true;
+    this.toBottom();
+    this.input.value = '';
+    this.grow();
+    drafts.set(c.sid, '');
+    c.sendTyping(false);
+    post(sessPath(c.sid) + '/messages', { body: text }).then(function (r) {
+      bubble.remove();
+      c.add([r.message]);
+      self.toBottom();
+      if (c.unread) { c.unread = 0; badges.update(); list.upsert(c); self.renderUnread(); }
+    }, function (err) {
+      bubble.classList.remove('pending');
+      bubble.classList.add('failed');
+      bubble.title = '';
+      var note = el('span', 'msg-error', tr('notSent', err.message) + ' ');
+      var retry = el('button', 'msg-retry', tr('retry'));
+      retry.type = 'button';
+      retry.addEventListener('click', function () {
+        bubble.remove();
+        if (!self.input.value) self.input.value = text;
+        self.send();
+      });
+      note.appendChild(retry);
+      bubble.appendChild(note);
+      toast(err.message, true);
+    });
+  };
+
+  // ---- Drafts (per tab) ---------------------------------------------------------
+  var drafts = {
+    all: readJSON(sessionStorage, KEY_DRAFTS, {}),
+    get: function (sid) { return this.all[sid] || ''; },
+    set: function (sid, v) {
+      if (v) this.all[sid] = v.slice(0, MAX_LEN); else delete this.all[sid];
+      writeJSON(sessionStorage, KEY_DRAFTS, this.all);
+    }
+  };
+
+  // ---- The dock ------------------------------------------------------------------
+  var dock = {
+    wins: {},
+    order: [],
+    enabled: !convRoot,   // the Conversations page shows chats full size instead
+    tools: null,
+
+    // open shows the window of a session, creating it if needed.
+    open: function (sid, opts) {
+      opts = opts || {};
+      if (!this.enabled) return null;
+      var w = this.wins[sid];
+      if (w) {
+        if (opts.focus) w.focus();
+        return w;
+      }
+      var c = conv(sid);
+      w = new ChatView(c, 'dock', dockEl);
+      if (!this.restoring) w.root.classList.add('pop'); // restored windows just stay where they were
+      this.wins[sid] = w;
+      this.order.push(sid);
+      if (opts.min) w.setMin(true);
+      if (opts.scroll) w.pendingScroll = opts.scroll;
+      this.fit();
+      this.refreshTools();
+      this.save();
+      c.load().catch(function (err) { if (err.status !== 404) toast(err.message, true); });
+      if (opts.focus) w.focus();
+      return w;
+    },
+
+    close: function (sid) {
+      var w = this.wins[sid];
+      if (!w) return;
+      w.destroy();
+      delete this.wins[sid];
+      this.order = this.order.filter(function (x) { return x !== sid; });
+      this.refreshTools();
+      this.save();
+    },
+
+    // fit closes the oldest windows that do not fit the screen.
+    fit: function () {
+      var max = Math.max(1, Math.floor((window.innerWidth - 40) / WINDOW_W));
+      while (this.order.length > max) this.close(this.order[0]);
+    },
+
+    save: function () {
+      if (!this.enabled || this.restoring) return;
+      var self = this;
+      writeJSON(sessionStorage, KEY_WINDOWS, this.order.map(function (sid) {
+        var w = self.wins[sid];
+        return { sid: sid, min: w.min, top: w.body.scrollTop, bottom: w.atBottom() };
+      }));
+    },
+
+    restore: function () {
+      if (!this.enabled) return;
+      var self = this;
+      var saved = readJSON(sessionStorage, KEY_WINDOWS, []);
+      if (!Array.isArray(saved)) return;
+      this.restoring = true;
+      saved.forEach(function (st) {
+        if (st && typeof st.sid === 'string') self.open(st.sid, { min: !!st.min, scroll: { top: st.top || 0, bottom: st.bottom !== false } });
+      });
+      this.restoring = false;
+    },
+
+    refreshTools: function () {
+      if (!this.enabled) return;
+      if (!this.tools) {
+        this.tools = tools.create('dock');
+        dockEl.appendChild(this.tools);
+      }
+      this.tools.hidden = this.order.length === 0;
+      if (this.tools.parentNode === dockEl) dockEl.appendChild(this.tools); // keep it leftmost
+    }
+  };
+  window.addEventListener('pagehide', function () { dock.save(); });
+  // Logging out forgets this tab's windows and drafts: the next user of the tab starts clean.
+  document.addEventListener('submit', function (e) {
+    if (e.target.matches && e.target.matches('form[action="/logout"]')) {
+      dock.enabled = false;
+      try { sessionStorage.removeItem(KEY_WINDOWS); sessionStorage.removeItem(KEY_DRAFTS); } catch (err) { /* disabled */ }
+    }
+  }, true);
+  window.addEventListener('resize', function () { dock.fit(); });
+
+  // ---- The Conversations page: the list and the visitor's details ---------------
+  var list = {
+    root: convRoot,
+    item: function (sid) { return this.root && this.root.querySelector('.conv-item[data-session="' + CSS.escape(sid) + '"]'); },
+
+    // upsert creates or refreshes a session's entry; a chat with news moves to the top.
+    upsert: function (c) {
+      if (!this.root || !c.s) return;
+      var s = c.s, li = this.item(c.sid), fresh = false;
+      if (!li) {
+        var tpl = document.getElementById('conv-item-tpl');
+        li = tpl.content.firstElementChild.cloneNode(true);
+        li.setAttribute('data-session', c.sid);
+        li.querySelector('a').href = '/admin/conversations?session=' + encodeURIComponent(c.sid);
+        fresh = true;
+      }
+      setText(li, 'name', s.visitor_name);
+      setText(li, 'country', s.visitor && s.visitor.country_name);
+      setAvatar(field(li, 'initials'), s.visitor && s.visitor.id, s.visitor_name);
+      var last = s.last_message, t = field(li, 'time');
+      var when = s.last_message_at || s.created_at;
+      var d = new Date(when);
+      if (!isNaN(d.getTime())) { t.dateTime = d.toISOString(); t.textContent = timeFmt.format(d); t.title = fullFmt.format(d); }
+      var preview = '';
+      if (last) preview = last.author && last.author.kind === 'operator' ? pageT('you', last.body) : last.body;
+      setText(li, 'preview', preview);
+      var n = c.unread, badge = field(li, 'unread');
+      badge.textContent = n > 99 ? '99+' : String(n);
+      badge.hidden = !n;
+      li.classList.toggle('unread', n > 0);
+      li.classList.toggle('closed', s.status !== 'open');
+      var target = document.getElementById(s.status === 'open' ? 'conv-open' : 'conv-closed');
+      var moved = li.parentNode !== target;
+      if (fresh || moved) target.insertBefore(li, target.firstElementChild);
+      else if (c.bump && li.previousElementSibling) target.insertBefore(li, target.firstElementChild);
+      c.bump = false;
+      this.counts();
+    },
+
+    counts: function () {
+      var open = document.getElementById('conv-open'), closed = document.getElementById('conv-closed');
+      var n = open.children.length;
+      var cnt = this.root.querySelector('[data-open-count]');
+      if (cnt) cnt.textContent = String(n);
+      this.root.querySelector('[data-empty-open]').hidden = n > 0;
+      this.root.querySelector('[data-empty-closed]').hidden = closed.children.length > 0;
+    },
+
+    markActive: function (sid) {
+      if (!this.root) return;
+      Array.prototype.forEach.call(this.root.querySelectorAll('.conv-item'), function (li) {
+        var on = li.getAttribute('data-session') === sid;
+        li.classList.toggle('active', on);
+        var a = li.querySelector('a');
+        if (on) a.setAttribute('aria-current', 'true'); else a.removeAttribute('aria-current');
+      });
+    }
+  };
+
+  var pageStrings = {};
+  if (convRoot) {
+    try { pageStrings = JSON.parse(document.getElementById('conv-i18n').textContent); } catch (e) { pageStrings = {}; }
+  }
+  function pageT(key, arg) {
+    var s = pageStrings[key] || key;
+    return arg === undefined ? s : s.replace('%s', arg);
+  }
+
+  var info = {
+    root: document.getElementById('conv-info'),
+    sid: '',
+    update: function (c) {
+      if (!this.root || c.sid !== this.sid || !c.s) return;
+      var s = c.s, v = s.visitor || {}, r = this.root;
+      if (!r.querySelector('.facts')) {
+        r.textContent = '';
+        r.appendChild(document.getElementById('conv-info-tpl').content.cloneNode(true));
+      }
+      setText(r, 'name', s.visitor_name);
+      setText(r, 'country', v.country_name);
+      setAvatar(field(r, 'initials'), v.id, s.visitor_name);
+      var page = field(r, 'page'), url = safeURL(v.current_url);
+      page.textContent = v.current_title || v.current_url || tr('noPage');
+      if (url) page.href = url; else page.removeAttribute('href');
+      setText(r, 'url', v.current_title ? v.current_url : '');
+      setText(r, 'channel', s.channel_name);
+      setText(r, 'operator', s.operator ? s.operator.name : '—');
+      var st = field(r, 'started'), d = new Date(s.created_at);
+      if (!isNaN(d.getTime())) { st.dateTime = d.toISOString(); st.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(d); st.title = fullFmt.format(d); }
+      setText(r, 'count', String(s.message_count || 0));
+      var status = field(r, 'status');
+      status.textContent = s.status === 'open' ? pageT('open') : pageT('closed');
+      status.className = 'badge ' + (s.status === 'open' ? 'badge-ok' : 'badge-muted');
+      var email = field(r, 'email');
+      email.textContent = v.email || '';
+      if (v.email) email.href = 'mailto:' + v.email; else email.removeAttribute('href');
+      field(r, 'email-label').hidden = !v.email;
+      field(r, 'email-row').hidden = !v.email;
+      field(r, 'transcript').href = '/admin/sessions/' + encodeURIComponent(s.id);
+      field(r, 'visitor').href = '/admin/visitors/' + v.id;
+      r.hidden = false;
+    }
+  };
+
+  var page = {
+    view: null,
+    poll: null,
+    mount: convRoot && convRoot.querySelector('.conv-chat'),
+
+    init: function () {
+      if (!convRoot) return;
+      var self = this;
+      convRoot.addEventListener('click', function (e) {
+        var a = e.target.closest('.conv-link');
+        if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        self.select(a.closest('.conv-item').getAttribute('data-session'), true);
+      });
+      window.addEventListener('popstate', function () {
+        self.select(new URLSearchParams(location.search).get('session') || '', false);
+      });
+      var tl = convRoot.querySelector('[data-chat-tools]');
+      if (tl) tl.appendChild(tools.create('page'));
+      var sel = convRoot.getAttribute('data-selected');
+      if (sel) this.select(sel, false);
+    },
+
+    showing: function (sid) { return !!(this.view && this.view.c.sid === sid); },
+
+    select: function (sid, push) {
+      if (!convRoot) return;
+      if (this.view && this.view.c.sid === sid) { this.view.focus(); return; }
+      if (this.view) { this.view.destroy(); this.view = null; }
+      clearInterval(this.poll);
+      info.sid = sid;
+      list.markActive(sid);
+      convRoot.querySelector('.conv-placeholder').hidden = !!sid;
+      this.mount.setAttribute('data-session', sid);
+      if (push) history.pushState({ session: sid }, '', sid ? '/admin/conversations?session=' + encodeURIComponent(sid) : '/admin/conversations');
+      if (!sid) { info.root.hidden = true; return; }
+      var c = conv(sid);
+      this.view = new ChatView(c, 'full', this.mount);
+      if (c.s) info.update(c);
+      var self = this;
+      c.load().then(function () {
+        self.view && self.view.focus();
+        // Someone else's chat (an admin looking in) gets no frames here: poll it.
+        if (!c.mine() && c.isOpen()) {
+          self.poll = setInterval(function () {
+            if (!self.showing(sid)) return;
+            c.s = null;
+            c.load().catch(function () { /* keep polling */ });
+          }, 5000);
+        }
+      }, function (err) { toast(err.message, true); });
+    }
+  };
+
+  // ---- Unread: tab title, menu badge -----------------------------------------------
+  var badges = {
+    update: function () {
+      var total = 0;
+      Object.keys(convs).forEach(function (sid) { total += convs[sid].unread || 0; });
+      document.title = total ? '(' + total + ') ' + BASE_TITLE : BASE_TITLE;
+      Array.prototype.forEach.call(document.querySelectorAll('[data-chat-unread]'), function (b) {
+        b.textContent = total > 99 ? '99+' : String(total);
+        b.hidden = !total;
+      });
+    }
+  };
+
+  // ---- Sound, notifications and their controls -----------------------------------
+  var audio = null;
+  function audioContext() {
+    var AC = window.AudioContext || window.webkitAudioContext;
+    if (!audio && AC) { try { audio = new AC(); } catch (e) { audio = null; } }
+    return audio;
+  }
+  // Browsers start audio only after a user gesture: unlock on the first one.
+  function unlockAudio() {
+    if (muted()) return;
+    var a = audioContext();
+    if (a && a.state === 'suspended') a.resume().catch(function () { /* not allowed yet */ });
+  }
+  document.addEventListener('pointerdown', unlockAudio, true);
+  document.addEventListener('keydown', unlockAudio, true);
+
+  function muted() { try { return localStorage.getItem(KEY_MUTED) === '1'; } catch (e) { return false; } }
+  function beep() {
+    if (muted() || !audio || audio.state !== 'running') return;
+    var t0 = audio.currentTime + 0.01;
+    [[880, 0], [1318.5, 0.13]].forEach(function (n) {
+      var o = audio.createOscillator(), g = audio.createGain(), t = t0 + n[1];
+      o.type = 'sine';
+      o.frequency.value = n[0];
+      g.gain.setValueAtTime(0.0001, t);
+      g.gain.exponentialRampToValueAtTime(0.18, t + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.0001, t + 0.32);
+      o.connect(g);
+      g.connect(audio.destination);
+      o.start(t);
+      o.stop(t + 0.35);
+    });
+  }
+
+  var canNotify = 'Notification' in window;
+  var tools = {
+    els: [],
+    create: function (where) {
+      var node = document.getElementById('chat-tools-tpl').content.firstElementChild.cloneNode(true);
+      node.classList.add('chat-tools-' + where);
+      node.addEventListener('click', function (e) {
+        var b = e.target.closest('[data-act]');
+        if (!b) return;
+        if (b.getAttribute('data-act') === 'sound') {
+          try { localStorage.setItem(KEY_MUTED, muted() ? '0' : '1'); } catch (err) { /* disabled */ }
+          if (!muted()) { audioContext(); unlockAudio(); setTimeout(beep, 50); }
+          tools.refresh();
+        } else if (b.getAttribute('data-act') === 'notify' && canNotify) {
+          Promise.resolve(Notification.requestPermission()).then(function (p) {
+            if (p === 'granted') toast(tr('notifyOn'));
+            else if (p === 'denied') toast(tr('notifyBlocked'), true);
+            tools.refresh();
+          });
+        }
+      });
+      this.els.push(node);
+      this.refresh();
+      return node;
+    },
+    refresh: function () {
+      var m = muted();
+      this.els.forEach(function (node) {
+        var s = node.querySelector('[data-act="sound"]');
+        s.setAttribute('aria-pressed', m ? 'false' : 'true');
+        s.title = m ? tr('soundOff') : tr('soundOn');
+        s.classList.toggle('off', m);
+        node.querySelector('[data-act="notify"]').hidden = !canNotify || Notification.permission !== 'default';
+      });
+    }
+  };
+  window.addEventListener('storage', function (e) { if (e.key === KEY_MUTED) tools.refresh(); });
+
+  // claim runs fn in exactly one tab for a key: inside a Web Lock when the
+  // browser has them (atomic across tabs), else a check-and-set in localStorage.
+  function claim(key, fn) {
+    var k = KEY_CLAIM + key;
+    function cas() {
+      try {
+        if (localStorage.getItem(k)) return false;
+        localStorage.setItem(k, TAB_ID + ' ' + Date.now());
+        return localStorage.getItem(k).indexOf(TAB_ID) === 0;
+      } catch (e) { return true; }
+    }
+    if (navigator.locks && navigator.locks.request) {
+      navigator.locks.request(k, function () { if (cas()) fn(); }).catch(function () { /* ignore */ });
+    } else {
+      setTimeout(function () { if (cas()) fn(); }, Math.random() * 80);
+    }
+  }
+  function pruneClaims() {
+    try {
+      var now = Date.now();
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var k = localStorage.key(i);
+        if (k && k.indexOf(KEY_CLAIM) === 0) {
+          var at = Number((localStorage.getItem(k) || '').split(' ')[1]);
+          if (!at || now - at > 3600000) localStorage.removeItem(k);
+        }
+      }
+    } catch (e) { /* disabled */ }
+  }
+
+  // announce tells the operator about a new chat (m null) or a message; the
+  // tab they are looking at claims it first.
+  function announce(c, m) {
+    var key = m ? 'm' + m.id : 's' + c.sid;
+    var looking = document.visibilityState === 'visible' && document.hasFocus();
+    setTimeout(function () {
+      claim(key, function () {
+        beep();
+        if (looking || !canNotify || Notification.permission !== 'granted' || !c.s) return;
+        try {
+          var title = m ? tr('newMessage', c.s.visitor_name) : tr('newChat', c.s.visitor_name);
+          var n = new Notification(title, {
+            body: m ? m.body.slice(0, 200) : (c.s.visitor.current_title || c.s.channel_name || ''),
+            tag: 'parley-' + c.sid,
+            icon: (document.querySelector('link[rel="icon"]') || {}).href
+          });
+          n.onclick = function () {
+            window.focus();
+            reveal(c.sid);
+            n.close();
+          };
+        } catch (e) { /* some browsers only notify from service workers */ }
+      });
+    }, looking ? 0 : 300);
+  }
+
+  // reveal brings a conversation forward: selected on the Conversations page,
+  // an opened and focused window elsewhere.
+  function reveal(sid) {
+    if (convRoot) page.select(sid, true);
+    else dock.open(sid, { focus: true });
+  }
+
+  // ---- Cross-tab messages ----------------------------------------------------------
+  var bus = {
+    ch: typeof BroadcastChannel === 'function' ? new BroadcastChannel('parley-chat') : null,
+    post: function (msg) { if (this.ch) { try { this.ch.postMessage(msg); } catch (e) { /* closed */ } } }
+  };
+  if (bus.ch) {
+    bus.ch.onmessage = function (e) {
+      var d = e.data || {};
+      if (d.t === 'read' && convs[d.sid]) {
+        var c = convs[d.sid];
+        c.unread = 0;
+        badges.update();
+        list.upsert(c);
+        c.views.forEach(function (v) { v.renderUnread(); });
+      }
+    };
+  }
+
+  // ---- Presence ----------------------------------------------------------------------
+  var presenceLabels = { online: tr('online'), away: tr('away'), offline: tr('offlineStatus') };
+  function setPresence(uid, status) {
+    if (!presenceLabels[status]) return;
+    Array.prototype.forEach.call(document.querySelectorAll('[data-presence-user="' + Number(uid) + '"]'), function (e) {
+      e.classList.remove('online', 'away', 'offline');
+      e.classList.add('dot', status);
+      e.title = presenceLabels[status];
+    });
+  }
+
+  var lastActivity = 0;
+  function activity(force) {
+    if (!force && Date.now() - lastActivity < ACTIVITY_EVERY) return;
+    if (sock.send({ type: 'activity' })) lastActivity = Date.now();
+  }
+  ['keydown', 'click'].forEach(function (ev) { document.addEventListener(ev, function () { activity(false); }, true); });
+  window.addEventListener('scroll', function () { activity(false); }, { passive: true, capture: true });
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') {
+      activity(false);
+      Object.keys(convs).forEach(function (sid) { convs[sid].maybeRead(); });
+    }
+  });
+  window.addEventListener('focus', function () { Object.keys(convs).forEach(function (sid) { convs[sid].maybeRead(); }); });
+
+  // ---- Frames ----------------------------------------------------------------------
+  var ready = false, queue = [];
+
+  function onFrame(f) {
+    if (!f || typeof f.type !== 'string') return;
+    if (!ready && f.type !== 'pong') { queue.push(f); return; }
+    var d = f.data || {};
+    switch (f.type) {
+      case 'message': onMessage(d); break;
+      case 'typing':
+        if (d.author && d.author.kind !== 'operator' && d.session_id) conv(d.session_id).setTyping(d.author.name, !!d.typing);
+        break;
+      case 'session': onSession(d); break;
+      case 'presence': setPresence(d.user_id, d.status); break;
+      case 'pong': sock.lastPong = Date.now(); break;
+    }
+  }
+
+  function onMessage(m) {
+    if (!m.session_id || !m.id) return;
+    var c = conv(m.session_id);
+    var kind = m.author && m.author.kind;
+    if (!c.add([m]).length) return;
+    if (!c.s) c.load().catch(function () { /* shown when it loads */ });
+    if (kind === 'visitor') c.setTyping('', false);
+    if (kind !== 'visitor') return;
+    c.bump = true;
+    if (!page.showing(c.sid)) dock.open(c.sid);
+    if (c.shown()) { c.markRead(); return; }
+    c.unread += 1;
+    if (c.s) c.s.unread = c.unread;
+    badges.update();
+    list.upsert(c);
+    c.views.forEach(function (v) { v.renderUnread(); });
+    announce(c, m);
+  }
+
+  function onSession(s) {
+    if (!s.id) return;
+    var c = conv(s.id), isNew = !known[s.id];
+    known[s.id] = true;
+    c.bump = isNew;
+    c.setSession(s, false);
+    if (isNew && s.status === 'open') {
+      if (!page.showing(s.id)) dock.open(s.id);
+      announce(c, null);
+    }
+  }
+
+  // ---- The socket -----------------------------------------------------------------------
+  var sock = {
+    ws: null,
+    retries: 0,
+    everOpen: false,
+    lastPong: 0,
+    pingTimer: null,
+    stopped: false,
+
+    connect: function () {
+      var self = this;
+      var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + API + '/ws';
+      var ws;
+      try { ws = new WebSocket(url); } catch (e) { this.retry(); return; }
+      this.ws = ws;
+      ws.onopen = function () {
+        var again = self.everOpen;
+        self.retries = 0;
+        self.everOpen = true;
+        self.lastPong = Date.now();
+        dockEl.classList.remove('reconnecting');
+        setPresence(ME, 'online');
+        activity(true);
+        clearInterval(self.pingTimer);
+        self.pingTimer = setInterval(function () { self.ping(); }, PING_EVERY);
+        if (again) resync();
+      };
+      ws.onmessage = function (e) {
+        var f;
+        try { f = JSON.parse(e.data); } catch (err) { return; }
+        onFrame(f);
+      };
+      ws.onclose = function () {
+        if (self.ws !== ws) return;
+        self.ws = null;
+        clearInterval(self.pingTimer);
+        setPresence(ME, 'offline');
+        if (self.everOpen) dockEl.classList.add('reconnecting');
+        self.retry();
+      };
+    },
+
+    // retry reconnects after 1, 2, 4 … 30 s, each with ±50 % jitter so
+    // that a restarted server is not hit by every tab at once.
+    retry: function () {
+      if (this.stopped) return;
+      var self = this;
+      var base = Math.min(30000, 1000 * Math.pow(2, this.retries));
+      this.retries++;
+      var delay = base / 2 + Math.random() * base / 2;
+      setTimeout(function () {
+        // A session that ended cannot reconnect: stop instead of retrying forever.
+        if (self.retries > 3) {
+          api('/sessions?status=open').then(function () { self.connect(); }, function (err) {
+            if (err.status === 401) self.stopped = true; else self.connect();
+          });
+        } else {
+          self.connect();
+        }
+      }, delay);
+    },
+
+    ping: function () {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - this.lastPong > PING_EVERY * 2 + 10000) { this.ws.close(); return; }
+      this.send({ type: 'ping' });
+    },
+
+    send: function (f) {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+      try { this.ws.send(JSON.stringify(f)); return true; } catch (e) { return false; }
+    }
+  };
+
+  // resync catches up after a reconnect: messages after the last id of each
+  // conversation on screen, and chats assigned or closed meanwhile.
+  function resync() {
+    Object.keys(convs).forEach(function (sid) {
+      var c = convs[sid];
+      if (c.views.length) c.load().catch(function () { /* next reconnect */ });
+    });
+    api('/sessions?status=open').then(function (r) {
+      var open = {};
+      (r.sessions || []).forEach(function (s) {
+        open[s.id] = true;
+        var isNew = !known[s.id];
+        known[s.id] = true;
+        var c = conv(s.id);
+        c.setSession(s, true);
+        if (isNew) {
+          if (!page.showing(s.id)) dock.open(s.id);
+          announce(c, null);
+        }
+      });
+      Object.keys(convs).forEach(function (sid) {
+        var c = convs[sid];
+        if (c.s && c.s.status === 'open' && !open[sid] && c.mine()) {
+          api(sessPath(sid)).then(function (x) { c.setSession(x.session, true); }, function () { /* gone */ });
+        }
+      });
+      badges.update();
+    }).catch(function () { /* next reconnect */ });
+  }
+
+  // ---- Start ------------------------------------------------------------------------------
+  function start() {
+    sock.connect();
+    pruneClaims();
+    api('/sessions?status=open').then(function (r) {
+      (r.sessions || []).forEach(function (s) {
+        known[s.id] = true;
+        conv(s.id).setSession(s, true);
+      });
+    }).catch(function () { /* the socket still brings news */ }).then(function () {
+      if (convRoot) {
+        Array.prototype.forEach.call(convRoot.querySelectorAll('.conv-item[data-session]'), function (li) {
+          known[li.getAttribute('data-session')] = true;
+        });
+      }
+      dock.restore();
+      dock.refreshTools();
+      page.init();
+      badges.update();
+      ready = true;
+      var q = queue;
+      queue = [];
+      q.forEach(onFrame);
+    });
+  }
+
+  window.Parley = Object.assign(window.Parley || {}, {
+    chat: {
+      open: function (sid) { reveal(sid); },
+      connected: function () { return !!(sock.ws && sock.ws.readyState === WebSocket.OPEN); },
+      // reconnect drops the socket as a network cut would; it comes back and catches up by itself.
+      reconnect: function () { if (sock.ws) sock.ws.close(); },
+      unread: function () { var n = 0; Object.keys(convs).forEach(function (k) { n += convs[k].unread; }); return n; }
+    }
+  });
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
