@@ -671,7 +671,7 @@
   function onInput() {
     grow();
     if (!UI.err.hidden && Date.now() > S.blockedUntil) error('');
-    if (!UI.ta.value) return stopTyping();
+    if (!UI.ta.value.trim()) return stopTyping();
     var now = Date.now();
     if (now - S.tSent > 2000) {
       S.tSent = now;
