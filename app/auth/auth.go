@@ -341,6 +341,14 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, n NewUser) (*
 	if s.setupToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.setupToken)) != 1 {
 		return nil, ErrBadSetupToken
 	}
+	// An admin may have been created meanwhile (the CLI, the environment,
+	// another browser): the link exists only while there is none.
+	if needs, err := s.NeedsSetup(ctx); err != nil {
+		return nil, err
+	} else if !needs {
+		s.setupToken = ""
+		return nil, ErrBadSetupToken
+	}
 	n.Role = model.RoleAdmin
 	u, err := s.CreateFirstAdmin(ctx, n)
 	if err != nil {

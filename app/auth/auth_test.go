@@ -441,3 +441,19 @@ func TestSetup(t *testing.T) {
 		t.Fatalf(`the second setup created a user: %v`, err)
 	}
 }
+
+// The setup link stops working once an admin exists, however it was made.
+func TestSetupAfterAdminCreatedElsewhere(t *testing.T) {
+	a, _, _ := newService(t)
+	token := a.SetupToken()
+	if _, err := a.CreateFirstAdmin(ctx, auth.NewUser{Email: "cli@example.com", Name: "CLI", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.CompleteSetup(ctx, token, auth.NewUser{Email: "mallory@example.com", Name: "Mallory", Password: password})
+	if !errors.Is(err, auth.ErrBadSetupToken) {
+		t.Fatalf(`CompleteSetup after an admin exists = %v, want ErrBadSetupToken`, err)
+	}
+	if a.CheckSetupToken(token) {
+		t.Fatalf(`the setup token still works`)
+	}
+}

@@ -36,7 +36,13 @@ type ChannelInfo struct {
 	Channel     model.Channel
 	OperatorIDs []int64
 	Rules       *RuleSet
+	loaded      time.Time
 }
+
+// infoTTL bounds how stale the cache may be when the database is changed
+// behind this process's back (the CLI, a restored backup); changes made
+// through the service drop the entry at once.
+const infoTTL = 30 * time.Second
 
 // Options tune a Service; zero values take production defaults.
 type Options struct {
@@ -225,11 +231,15 @@ func (s *Service) Leave(ctx context.Context, channelID, userID int64) error {
 	if !member {
 		return nil
 	}
-	if len(ids) == 1 {
+	defer s.invalidate(channelID)
+	removed, err := s.st.RemoveChannelOperator(ctx, channelID, userID)
+	if err != nil {
+		return err
+	}
+	if !removed {
 		return ErrLastOperator
 	}
-	defer s.invalidate(channelID)
-	return s.st.RemoveChannelOperator(ctx, channelID, userID)
+	return nil
 }
 
 // RuleInput is a rule as a form or the API sends it.
@@ -238,8 +248,15 @@ type RuleInput = model.Rule
 // SaveRules validates and replaces a channel's whole rule list; the slice
 // order is the matching order. Nothing is saved when any rule is invalid.
 func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.Rule) ([]model.Rule, error) {
+	seenID := map[int64]int{}
 	for i := range rules {
 		r := &rules[i]
+		if r.ID != 0 {
+			if j, dup := seenID[r.ID]; dup {
+				return nil, fieldErr("rules", "Rule %d repeats the id of rule %d; each existing rule may appear once.", i+1, j+1)
+			}
+			seenID[r.ID] = i
+		}
 		r.RegexURL = strings.TrimSpace(r.RegexURL)
 		var cs []string
 		seen := map[string]bool{}
@@ -278,7 +295,7 @@ func (s *Service) Info(ctx context.Context, channelID int64) (*ChannelInfo, erro
 	s.mu.RLock()
 	info, ok := s.cache[channelID]
 	s.mu.RUnlock()
-	if ok {
+	if ok && s.now().Sub(info.loaded) < infoTTL {
 		return info, nil
 	}
 	c, err := s.st.Channel(ctx, channelID)
@@ -297,7 +314,7 @@ func (s *Service) Info(ctx context.Context, channelID int64) (*ChannelInfo, erro
 	if err != nil {
 		return nil, err
 	}
-	info = &ChannelInfo{Channel: *c, OperatorIDs: ids, Rules: rs}
+	info = &ChannelInfo{Channel: *c, OperatorIDs: ids, Rules: rs, loaded: s.now()}
 	s.mu.Lock()
 	s.cache[channelID] = info
 	s.mu.Unlock()
@@ -342,6 +359,14 @@ func (s *Service) OnlineOperators(ctx context.Context, channelID int64) ([]int64
 		return nil, err
 	}
 	return s.Presence.Online(info.OperatorIDs), nil
+}
+
+// InvalidateAll forgets every cached channel, after changes made outside
+// the service (such as the first admin staffing the default channel).
+func (s *Service) InvalidateAll() {
+	s.mu.Lock()
+	s.cache = map[int64]*ChannelInfo{}
+	s.mu.Unlock()
 }
 
 func (s *Service) invalidate(channelID int64) {

@@ -47,7 +47,8 @@ func NormalizeColor(s string) (string, error) {
 		h, err1 := strconv.ParseFloat(strings.TrimSuffix(parts[0], "deg"), 64)
 		sat, err2 := strconv.ParseFloat(strings.TrimSuffix(parts[1], "%"), 64)
 		l, err3 := strconv.ParseFloat(strings.TrimSuffix(parts[2], "%"), 64)
-		if err1 != nil || err2 != nil || err3 != nil || sat < 0 || sat > 100 || l < 0 || l > 100 {
+		if err1 != nil || err2 != nil || err3 != nil || math.IsNaN(h) || math.IsInf(h, 0) ||
+			!(sat >= 0 && sat <= 100) || !(l >= 0 && l <= 100) {
 			return "", bad
 		}
 		r, g, b := hslToRGB(math.Mod(math.Mod(h, 360)+360, 360), sat/100, l/100)

@@ -17,6 +17,11 @@ func TestNormalizeColor(t *testing.T) {
 		{"rgb(1,2)", ""},
 		{"hsl(0, 120%, 50%)", ""},
 		{"purple", ""},
+		{"hsl(nan, 50%, 50%)", ""},
+		{"hsl(inf, 50%, 50%)", ""},
+		{"hsl(-inf, 50%, 50%)", ""},
+		{"hsl(0, nan%, 50%)", ""},
+		{"hsl(0, 50%, nan%)", ""},
 		{"", ""},
 	}
 	for _, tt := range tests {

@@ -16,6 +16,9 @@ import (
 // forms and the admin API can show the message next to the right input.
 type RuleError = model.FieldError
 
+// MaxAutoPopupTimer bounds the "Open automatically" delay, in seconds.
+const MaxAutoPopupTimer = 86400
+
 // ValidateRule checks a rule before it is saved. It normalizes nothing:
 // country codes must already be upper case (see geo.NormalizeCountry).
 func ValidateRule(r model.Rule) error {
@@ -32,6 +35,11 @@ func checkRule(r model.Rule) (*regexp.Regexp, error) {
 			names[i] = string(a)
 		}
 		return nil, &RuleError{Field: "action", Message: fmt.Sprintf("unknown action %q; want one of %s", r.Action, strings.Join(names, ", "))}
+	}
+	if r.AutoPopupTimer > MaxAutoPopupTimer {
+		// Browsers' timers overflow past about 24 days and fire at once;
+		// a day is far beyond any useful delay.
+		return nil, &RuleError{Field: "auto_popup_timer", Message: fmt.Sprintf("auto-open timer must be at most %d seconds (a day), got %d", MaxAutoPopupTimer, r.AutoPopupTimer)}
 	}
 	if r.AutoPopupTimer < 0 {
 		return nil, &RuleError{Field: "auto_popup_timer", Message: fmt.Sprintf("auto-open timer must be 0 or more seconds, got %d", r.AutoPopupTimer)}
@@ -91,7 +99,10 @@ func CompileRules(rules []model.Rule) (*RuleSet, error) {
 		r.Countries = slices.Clone(r.Countries)
 		c := compiledRule{rule: r, re: re}
 		if re != nil {
-			if lit, complete := re.LiteralPrefix(); complete {
+			// LiteralPrefix also calls ^/contactus$ "complete", dropping
+			// its anchors; only a pattern that is nothing but the quoted
+			// literal may be matched with strings.Contains.
+			if lit, complete := re.LiteralPrefix(); complete && r.RegexURL == regexp.QuoteMeta(lit) {
 				c.re, c.literal = nil, lit
 			}
 		}

@@ -43,6 +43,26 @@ func TestMatch(t *testing.T) {
 			url: "https://example.com/", want: 2,
 		},
 		{
+			name:  "anchored literal is not a substring match",
+			rules: []model.Rule{{ID: 1, Sequence: 1, Action: show, RegexURL: "^https://shop\\.example\\.com/$"}},
+			url:   "https://other.org/?ref=https://shop.example.com/", want: 0,
+		},
+		{
+			name:  "anchored literal matches the exact URL",
+			rules: []model.Rule{{ID: 1, Sequence: 1, Action: show, RegexURL: "^https://shop\\.example\\.com/$"}},
+			url:   "https://shop.example.com/", want: 1,
+		},
+		{
+			name:  "end anchor",
+			rules: []model.Rule{{ID: 1, Sequence: 1, Action: show, RegexURL: "/contactus$"}},
+			url:   "https://example.com/contactus/extra", want: 0,
+		},
+		{
+			name:  "escaped literal still found anywhere",
+			rules: []model.Rule{{ID: 1, Sequence: 1, Action: show, RegexURL: "/contact\\.html"}},
+			url:   "https://example.com/en/contact.html?x=1", want: 1,
+		},
+		{
 			name: "sequence tie goes to lowest ID",
 			rules: []model.Rule{
 				{ID: 7, Sequence: 10, Action: show},
@@ -369,6 +389,9 @@ func TestValidateRule(t *testing.T) {
 			field: "action", msgPrefix: `unknown action "popup"`},
 		{name: "negative timer", rule: with(func(r *model.Rule) { r.AutoPopupTimer = -1 }),
 			field: "auto_popup_timer", msgHas: "-1"},
+		{name: "timer over a day", rule: with(func(r *model.Rule) { r.AutoPopupTimer = 99999999999 }),
+			field: "auto_popup_timer", msgHas: "at most 86400"},
+		{name: "timer of a day", rule: with(func(r *model.Rule) { r.AutoPopupTimer = MaxAutoPopupTimer })},
 		{name: "unclosed group", rule: with(func(r *model.Rule) { r.RegexURL = "/shop(" }),
 			field: "regex_url", msgPrefix: "invalid URL regex: error parsing regexp: missing closing ): "},
 		{name: "python-only lookahead", rule: with(func(r *model.Rule) { r.RegexURL = "/shop(?!/cart)" }),

@@ -182,12 +182,18 @@ func (s *Store) AddChannelOperators(ctx context.Context, channelID int64, userID
 	})
 }
 
-// RemoveChannelOperator removes a user from a channel's operators.
-func (s *Store) RemoveChannelOperator(ctx context.Context, channelID, userID int64) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM channel_operators WHERE channel_id = ? AND user_id = ?`, channelID, userID); err != nil {
-		return fmt.Errorf("store: remove channel operator: %w", err)
+// RemoveChannelOperator removes a user from a channel's operators, unless
+// they are its last one: one statement, so two operators leaving at once
+// cannot both pass a check and leave the channel empty. It reports whether
+// a row was removed.
+func (s *Store) RemoveChannelOperator(ctx context.Context, channelID, userID int64) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM channel_operators WHERE channel_id = ?1 AND user_id = ?2
+		AND (SELECT count(*) FROM channel_operators WHERE channel_id = ?1) > 1`, channelID, userID)
+	if err != nil {
+		return false, fmt.Errorf("store: remove channel operator: %w", err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // AddOperatorToUnstaffedChannels makes userID the operator of every channel

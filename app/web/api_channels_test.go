@@ -76,6 +76,7 @@ func TestAPIChannels(t *testing.T) {
 		{"put negative timer", "PUT", base + "/rules", at, `[{"action":"auto_popup","auto_popup_timer":-1}]`, 422, `"field":"auto_popup_timer"`},
 		{"put unknown country", "PUT", base + "/rules", at, `[{"action":"display_button","countries":["XX"]}]`, 422, `"field":"countries"`},
 		{"put unknown action", "PUT", base + "/rules", at, `[{"action":"explode"}]`, 422, `"field":"action"`},
+		{"put duplicate ids", "PUT", base + "/rules", at, `[{"id":1,"action":"display_button"},{"id":1,"action":"hide_button"}]`, 422, `repeats the id`},
 		{"put unknown chatbot", "PUT", base + "/rules", at, `[{"action":"display_button","chatbot_id":7}]`, 422, `chatbot`},
 		{"operator rules refused", "PUT", base + "/rules", ot, `[]`, 403, ``},
 		{"operator joins", "POST", base + "/join", ot, "", 200, `"joined":true`},
@@ -206,4 +207,31 @@ func mustURL(s string) *neturl.URL {
 		panic(err)
 	}
 	return u
+}
+
+// The first admin, created through the setup page, staffs the default
+// channel; the cached channel data must see it at once.
+func TestInitSeesAdminCreatedAtSetup(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ch := defaultChannel(t, srv)
+	path := "/im_livechat/init?channel_id=" + itoa(ch.ID) + "&url=x"
+	if _, _, body := call(t, srv, "GET", path, "", ""); body["available"] != false {
+		t.Fatalf(`before setup: %v`, body)
+	}
+	c := srv.NewClient(t)
+	token := srv.Auth.SetupToken()
+	c.Get("/setup?token=" + token)
+	res, _ := c.PostForm("/setup", neturl.Values{"token": {token}, "name": {"Ada"}, "email": {"ada@example.com"},
+		"password": {apptest.Password}, "password_confirm": {apptest.Password}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`setup: %d`, res.StatusCode)
+	}
+	u, err := srv.Store.UserByEmail(context.Background(), "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Livechat.Presence.Connect(u.ID)
+	if _, _, body := call(t, srv, "GET", path, "", ""); body["available"] != true || body["operators_online"].(float64) != 1 {
+		t.Fatalf(`after setup the admin operates the default channel: %v`, body)
+	}
 }

@@ -3,17 +3,26 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
 )
 
-// safeNext keeps post-login redirects on this site.
+// safeNext keeps post-login redirects on this site: a path with no scheme,
+// no host, no backslash and no control character (browsers drop tabs and
+// newlines, which turns "/\t/evil.com" into "//evil.com").
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\") ||
+		strings.IndexFunc(next, unicode.IsControl) >= 0 {
+		return "/admin"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || strings.HasPrefix(u.Path, "//") {
 		return "/admin"
 	}
 	return next
@@ -109,6 +118,7 @@ func (s *Server) setup(c echo.Context) error {
 		var fe *auth.FieldError
 		switch {
 		case err == nil:
+			s.d.Livechat.InvalidateAll() // the new admin now staffs the default channel
 			cookie, err := s.d.Auth.StartSession(c.Request().Context(), u.ID, c.RealIP(), c.Request().UserAgent())
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	neturl "net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,5 +48,29 @@ func TestAdminManagesUserTokens(t *testing.T) {
 	}
 	if res, _ := admin.Do("POST", "/admin/config/users/999/tokens", strings.NewReader("name=x"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); res.StatusCode != http.StatusNotFound {
 		t.Fatalf(`unknown user: %d`, res.StatusCode)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	srv := apptest.NewServer(t)
+	srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	tests := []struct{ next, want string }{
+		{"/admin/channels?tab=rules", "/admin/channels?tab=rules"},
+		{"", "/admin"},
+		{"https://evil.example/", "/admin"},
+		{"//evil.example/", "/admin"},
+		{"/\\evil.example/", "/admin"},
+		{"/\t/evil.example/", "/admin"},
+		{"/\n/evil.example", "/admin"},
+		{"/%09/evil.example", "/%09/evil.example"}, // stays an escaped path on this site
+		{"javascript:alert(1)", "/admin"},
+	}
+	for _, tt := range tests {
+		c := srv.NewClient(t)
+		c.Get("/login")
+		res, _ := c.PostForm("/login", neturl.Values{"email": {"ada@example.com"}, "password": {apptest.Password}, "next": {tt.next}})
+		if got := res.Header.Get("Location"); got != tt.want {
+			t.Errorf(`next=%q: redirected to %q, want %q`, tt.next, got, tt.want)
+		}
 	}
 }
