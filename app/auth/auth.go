@@ -100,10 +100,10 @@ func HashToken(t string) string {
 // ValidatePassword checks the password rules.
 func ValidatePassword(pw string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordLen {
-		return &FieldError{Field: "password", Message: fmt.Sprintf("The password must have at least %d characters.", MinPasswordLen)}
+		return &FieldError{Field: "password", Message: "The password must have at least %d characters.", Args: []any{MinPasswordLen}}
 	}
 	if len(pw) > MaxPasswordBytes {
-		return &FieldError{Field: "password", Message: fmt.Sprintf("The password must be at most %d bytes long.", MaxPasswordBytes)}
+		return &FieldError{Field: "password", Message: "The password must be at most %d bytes long.", Args: []any{MaxPasswordBytes}}
 	}
 	return nil
 }
@@ -254,7 +254,8 @@ func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, 
 	}
 	hash, err := s.HashPassword(next)
 	if err != nil {
-		return &FieldError{Field: "new_password", Message: err.(*FieldError).Message}
+		fe := err.(*FieldError)
+		return &FieldError{Field: "new_password", Message: fe.Message, Args: fe.Args}
 	}
 	if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return err

@@ -73,7 +73,7 @@ func New(st *store.Store, o Options) *Service {
 }
 
 func fieldErr(field, msg string, args ...any) error {
-	return &model.FieldError{Field: field, Message: fmt.Sprintf(msg, args...)}
+	return &model.FieldError{Field: field, Message: msg, Args: args}
 }
 
 // Text limits, generous for any language but bounded so a form cannot fill
@@ -119,7 +119,7 @@ func NormalizeChannel(c *model.Channel) error {
 	} {
 		norm, err := NormalizeColor(*f.v)
 		if err != nil {
-			return fieldErr(f.field, "%s", err.Error())
+			return fieldErr(f.field, "%q is not a colour; use #RRGGBB, rgb(r, g, b) or hsl(h, s%%, l%%).", *f.v)
 		}
 		*f.v = norm
 	}
@@ -278,7 +278,8 @@ func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.
 		if err := ValidateRule(*r); err != nil {
 			var fe *model.FieldError
 			if errors.As(err, &fe) {
-				return nil, fieldErr(fe.Field, "Rule %d: %s", i+1, fe.Message)
+				// "Rule %d: " + the rule's own format, so it stays translatable.
+				return nil, fieldErr(fe.Field, "Rule %d: "+fe.Message, append([]any{i + 1}, fe.Args...)...)
 			}
 			return nil, err
 		}

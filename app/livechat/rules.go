@@ -34,15 +34,15 @@ func checkRule(r model.Rule) (*regexp.Regexp, error) {
 		for i, a := range model.RuleActions {
 			names[i] = string(a)
 		}
-		return nil, &RuleError{Field: "action", Message: fmt.Sprintf("unknown action %q; want one of %s", r.Action, strings.Join(names, ", "))}
+		return nil, &RuleError{Field: "action", Message: "Unknown action %q; use one of %s.", Args: []any{string(r.Action), strings.Join(names, ", ")}}
 	}
 	if r.AutoPopupTimer > MaxAutoPopupTimer {
 		// Browsers' timers overflow past about 24 days and fire at once;
 		// a day is far beyond any useful delay.
-		return nil, &RuleError{Field: "auto_popup_timer", Message: fmt.Sprintf("auto-open timer must be at most %d seconds (a day), got %d", MaxAutoPopupTimer, r.AutoPopupTimer)}
+		return nil, &RuleError{Field: "auto_popup_timer", Message: "The auto-open timer must be at most %d seconds (a day), not %d.", Args: []any{MaxAutoPopupTimer, r.AutoPopupTimer}}
 	}
 	if r.AutoPopupTimer < 0 {
-		return nil, &RuleError{Field: "auto_popup_timer", Message: fmt.Sprintf("auto-open timer must be 0 or more seconds, got %d", r.AutoPopupTimer)}
+		return nil, &RuleError{Field: "auto_popup_timer", Message: "The auto-open timer must be 0 or more seconds, not %d.", Args: []any{r.AutoPopupTimer}}
 	}
 	var re *regexp.Regexp
 	if r.RegexURL != "" {
@@ -50,12 +50,12 @@ func checkRule(r model.Rule) (*regexp.Regexp, error) {
 		if re, err = regexp.Compile(r.RegexURL); err != nil {
 			// Odoo only fails at match time; refusing at save time with the
 			// parser's own words tells the admin what to fix.
-			return nil, &RuleError{Field: "regex_url", Message: "invalid URL regex: " + err.Error()}
+			return nil, &RuleError{Field: "regex_url", Message: "Invalid URL regex: %s", Args: []any{err.Error()}}
 		}
 	}
 	for _, c := range r.Countries {
 		if !geo.ValidCountry(c) {
-			return nil, &RuleError{Field: "countries", Message: fmt.Sprintf("unknown country code %q (want an upper-case ISO 3166-1 alpha-2 code)", c)}
+			return nil, &RuleError{Field: "countries", Message: "Unknown country code %q; use an upper-case ISO 3166-1 alpha-2 code such as BE.", Args: []any{c}}
 		}
 	}
 	return re, nil

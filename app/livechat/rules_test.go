@@ -384,22 +384,22 @@ func TestValidateRule(t *testing.T) {
 		{name: "valid minimal", rule: model.Rule{Action: model.ActionHide}},
 		{name: "zero timer", rule: with(func(r *model.Rule) { r.AutoPopupTimer = 0 })},
 		{name: "empty action", rule: with(func(r *model.Rule) { r.Action = "" }),
-			field: "action", msgPrefix: `unknown action ""`, msgHas: "display_button, display_button_and_text, auto_popup, hide_button"},
+			field: "action", msgPrefix: `Unknown action ""`, msgHas: "display_button, display_button_and_text, auto_popup, hide_button"},
 		{name: "unknown action", rule: with(func(r *model.Rule) { r.Action = "popup" }),
-			field: "action", msgPrefix: `unknown action "popup"`},
+			field: "action", msgPrefix: `Unknown action "popup"`},
 		{name: "negative timer", rule: with(func(r *model.Rule) { r.AutoPopupTimer = -1 }),
 			field: "auto_popup_timer", msgHas: "-1"},
 		{name: "timer over a day", rule: with(func(r *model.Rule) { r.AutoPopupTimer = 99999999999 }),
 			field: "auto_popup_timer", msgHas: "at most 86400"},
 		{name: "timer of a day", rule: with(func(r *model.Rule) { r.AutoPopupTimer = MaxAutoPopupTimer })},
 		{name: "unclosed group", rule: with(func(r *model.Rule) { r.RegexURL = "/shop(" }),
-			field: "regex_url", msgPrefix: "invalid URL regex: error parsing regexp: missing closing ): "},
+			field: "regex_url", msgPrefix: "Invalid URL regex: error parsing regexp: missing closing ): "},
 		{name: "python-only lookahead", rule: with(func(r *model.Rule) { r.RegexURL = "/shop(?!/cart)" }),
-			field: "regex_url", msgPrefix: "invalid URL regex: error parsing regexp: "},
+			field: "regex_url", msgPrefix: "Invalid URL regex: error parsing regexp: "},
 		{name: "unknown country", rule: with(func(r *model.Rule) { r.Countries = []string{"BE", "XX"} }),
-			field: "countries", msgPrefix: `unknown country code "XX"`},
+			field: "countries", msgPrefix: `Unknown country code "XX"`},
 		{name: "lower-case country", rule: with(func(r *model.Rule) { r.Countries = []string{"be"} }),
-			field: "countries", msgPrefix: `unknown country code "be"`},
+			field: "countries", msgPrefix: `Unknown country code "be"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -417,10 +417,10 @@ func TestValidateRule(t *testing.T) {
 			if re.Field != tt.field {
 				t.Errorf("Field = %q, want %q (message %q)", re.Field, tt.field, re.Message)
 			}
-			if !strings.HasPrefix(re.Message, tt.msgPrefix) || !strings.Contains(re.Message, tt.msgHas) {
-				t.Errorf("Message = %q, want prefix %q containing %q", re.Message, tt.msgPrefix, tt.msgHas)
+			if text := re.Text(); !strings.HasPrefix(text, tt.msgPrefix) || !strings.Contains(text, tt.msgHas) {
+				t.Errorf("Text() = %q, want prefix %q containing %q", text, tt.msgPrefix, tt.msgHas)
 			}
-			if want := re.Field + ": " + re.Message; err.Error() != want {
+			if want := re.Field + ": " + re.Text(); err.Error() != want {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
 			}
 		})

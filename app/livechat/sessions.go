@@ -132,7 +132,7 @@ func validateBody(body string) (string, error) {
 	case body == "":
 		return "", &model.FieldError{Field: "body", Message: "The message is empty."}
 	case utf8.RuneCountInString(body) > MaxMessageLen:
-		return "", &model.FieldError{Field: "body", Message: fmt.Sprintf("The message is too long: at most %d characters.", MaxMessageLen)}
+		return "", &model.FieldError{Field: "body", Message: "The message is too long: at most %d characters.", Args: []any{MaxMessageLen}}
 	}
 	return body, nil
 }

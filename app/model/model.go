@@ -2,7 +2,10 @@
 // Nothing here does I/O.
 package model
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Role is what a user may do in the admin.
 type Role string
@@ -114,11 +117,21 @@ type ChannelSummary struct {
 	IsMember      bool // the viewing user is one of its operators
 }
 
-// FieldError says which input is wrong and why. Message is English source
-// text that the web layer translates and shows next to the field.
+// FieldError says which input is wrong and why. Message is an English
+// format string and Args its values, kept apart so the web layer can
+// translate the format before filling it in.
 type FieldError struct {
 	Field   string
 	Message string
+	Args    []any
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+// Text is the English message with its values.
+func (e *FieldError) Text() string {
+	if len(e.Args) == 0 {
+		return e.Message
+	}
+	return fmt.Sprintf(e.Message, e.Args...)
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Text() }

@@ -32,6 +32,7 @@ type Identity struct {
 	Kind   string   // "visitor" or "operator"
 	ID     int64    // visitor id or user id
 	Topics []string // subscribed for the connection's whole life
+	API    bool     // an integration's socket (bearer token), not a browser tab
 }
 
 // Frame is one frame a client sent.

@@ -129,7 +129,7 @@ func (s *Server) setup(c echo.Context) error {
 		case errors.Is(err, auth.ErrBadSetupToken):
 			return userErr(http.StatusForbidden, "bad_setup_token", "This setup link is invalid or was already used. Use the link printed in the server log.")
 		case errors.As(err, &fe):
-			d.Errors[fe.Field] = l.T(fe.Message)
+			d.Errors[fe.Field] = l.T(fe.Message, fe.Args...)
 		default:
 			return err
 		}

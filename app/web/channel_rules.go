@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -185,7 +184,11 @@ func (s *Server) ruleSave(c echo.Context) error {
 	if fe != nil {
 		f := s.newRuleForm(ch.ID, r, isNew)
 		// The dialog shows one rule: its number in the message is noise.
-		f.Errors[fe.Field] = strings.TrimPrefix(s.localizer(c).T(fe.Message), fmt.Sprintf("Rule %d: ", i+1))
+		msg, args := fe.Message, fe.Args
+		if rest, ok := strings.CutPrefix(msg, "Rule %d: "); ok && len(args) > 0 {
+			msg, args = rest, args[1:]
+		}
+		f.Errors[fe.Field] = s.localizer(c).T(msg, args...)
 		return s.fragment(c, http.StatusUnprocessableEntity, "_channel_rule_form", f)
 	}
 	c.Response().Header().Set("HX-Trigger-After-Settle", "parley:close-dialog")

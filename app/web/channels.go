@@ -168,7 +168,7 @@ func (s *Server) createChannel(c echo.Context) error {
 	err := s.d.Livechat.CreateChannel(c.Request().Context(), ch, userFrom(c).ID)
 	var fe *model.FieldError
 	if errors.As(err, &fe) {
-		return s.newChannelPage(c, http.StatusUnprocessableEntity, c.FormValue("name"), map[string]string{"name": l.T(fe.Message)})
+		return s.newChannelPage(c, http.StatusUnprocessableEntity, c.FormValue("name"), map[string]string{"name": l.T(fe.Message, fe.Args...)})
 	}
 	if err != nil {
 		return err
@@ -269,7 +269,7 @@ func (s *Server) saveChannel(c echo.Context) error {
 			v.Tab = "options"
 		}
 		v.Preview = previewOptions(form.Options, ch.Options)
-		v.Errors[fe.Field] = l.T(fe.Message)
+		v.Errors[fe.Field] = l.T(fe.Message, fe.Args...)
 		return s.channelPage(c, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {
@@ -473,7 +473,7 @@ func (s *Server) createOperator(c echo.Context) error {
 	var fe *model.FieldError
 	if errors.As(err, &fe) {
 		f := &newOperatorForm{ChannelID: ch.ID, User: model.User{Name: n.Name, Email: n.Email, ChatName: n.ChatName, Role: n.Role},
-			Errors: map[string]string{fe.Field: l.T(fe.Message)}}
+			Errors: map[string]string{fe.Field: l.T(fe.Message, fe.Args...)}}
 		return s.fragment(c, http.StatusUnprocessableEntity, "_channel_new_user", f)
 	}
 	if err != nil {

@@ -260,11 +260,11 @@ func TestChannelRules(t *testing.T) {
 		v    url.Values
 		want string
 	}{
-		{"invalid regex", url.Values{"action": {"display_button"}, "regex_url": {"/contact("}}, "invalid URL regex: error parsing regexp: missing closing )"},
+		{"invalid regex", url.Values{"action": {"display_button"}, "regex_url": {"/contact("}}, "Invalid URL regex: error parsing regexp: missing closing )"},
 		{"unknown country", url.Values{"action": {"display_button"}, "countries": {"XX"}}, html.EscapeString(`unknown country "XX"`)},
 		{"negative timer", url.Values{"action": {"auto_popup"}, "auto_popup_timer": {"-1"}}, "auto-open timer must be 0 or more seconds"},
 		{"timer not a number", url.Values{"action": {"auto_popup"}, "auto_popup_timer": {"soon"}}, "The timer must be a whole number of seconds."},
-		{"unknown action", url.Values{"action": {"popup"}}, "unknown action"},
+		{"unknown action", url.Values{"action": {"popup"}}, "Unknown action"},
 		{"unknown chatbot", url.Values{"action": {"display_button"}, "chatbot_id": {"7"}}, "This chatbot does not exist."},
 	} {
 		for _, path := range []string{base, fmt.Sprintf("%s/%d", base, second)} {

@@ -54,7 +54,7 @@ func toAPIError(err error) *apiError {
 	}
 	var fe *model.FieldError
 	if errors.As(err, &fe) {
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_" + fe.Field, Field: fe.Field, Msg: fe.Message}
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_" + fe.Field, Field: fe.Field, Msg: fe.Message, Args: fe.Args}
 	}
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
@@ -86,7 +86,7 @@ func toAPIError(err error) *apiError {
 		if code == "" {
 			code = strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_"))
 		}
-		return &apiError{Status: he.Code, Code: code, Msg: "%s", Args: []any{msg}}
+		return &apiError{Status: he.Code, Code: code, Msg: msg}
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: "internal_error", Msg: "Something went wrong on our side. The error was logged; please try again."}
 }

@@ -131,6 +131,11 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxUser, u)
 		c.Set(ctxLogin, ls)
+		// The server slid the session's expiry; slide the cookie's too, so
+		// an operator working every day is not logged out after 14 days.
+		if time.Since(ls.LastSeenAt) > time.Hour {
+			s.setSessionCookie(c, ck.Value)
+		}
 		return next(c)
 	}
 }

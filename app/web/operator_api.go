@@ -170,7 +170,8 @@ func (s *Server) opRead(c echo.Context) error {
 // socket is what makes the operator reachable.
 func (s *Server) operatorSocket(c echo.Context) error {
 	u := userFrom(c)
-	id := realtime.Identity{Kind: "operator", ID: u.ID, Topics: []string{livechat.OperatorTopic(u.ID), livechat.PresenceTopic}}
+	id := realtime.Identity{Kind: "operator", ID: u.ID, Topics: []string{livechat.OperatorTopic(u.ID), livechat.PresenceTopic},
+		API: strings.HasPrefix(c.Request().URL.Path, "/api/")}
 	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
 		s.log.Debug("operator socket", "error", err)
 	}
@@ -188,6 +189,13 @@ func (s *Server) onFrame(id realtime.Identity, f realtime.Frame) {
 	switch f.Type {
 	case "activity":
 		if id.Kind == "operator" {
+			s.d.Livechat.Presence.Activity(id.ID)
+		}
+	case "ping":
+		// An integration's live socket is its activity (the contract says a
+		// connected API socket counts as presence and activity); a browser
+		// tab left open all night is not, so tabs send "activity" instead.
+		if id.Kind == "operator" && id.API {
 			s.d.Livechat.Presence.Activity(id.ID)
 		}
 	case "typing":

@@ -102,7 +102,7 @@ func (s *Server) changePassword(c echo.Context) error {
 		err := s.d.Auth.ChangePassword(c.Request().Context(), userFrom(c), loginFrom(c).ID, c.FormValue("current_password"), next)
 		var fe *auth.FieldError
 		if errors.As(err, &fe) {
-			errs[fe.Field] = l.T(fe.Message)
+			errs[fe.Field] = l.T(fe.Message, fe.Args...)
 		} else if err != nil {
 			return err
 		}

@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.HEAD("/healthz", s.healthz)
 	e.GET("/static/:hash/*", s.static)
+	e.HEAD("/static/:hash/*", s.static)
 	e.GET("/favicon.ico", s.favicon)
 
 	// Browser pages: session + CSRF.

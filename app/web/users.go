@@ -66,7 +66,7 @@ func (s *Server) createUser(c echo.Context) error {
 	var fe *auth.FieldError
 	if errors.As(err, &fe) {
 		form := &model.User{Email: n.Email, Name: n.Name, ChatName: n.ChatName, Role: n.Role}
-		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: form, New: true, Errors: map[string]string{fe.Field: l.T(fe.Message)}})
+		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: form, New: true, Errors: map[string]string{fe.Field: l.T(fe.Message, fe.Args...)}})
 	}
 	if err != nil {
 		return err
@@ -120,7 +120,8 @@ func (s *Server) updateUser(c echo.Context) error {
 	pw := c.FormValue("password")
 	if pw != "" {
 		if err := auth.ValidatePassword(pw); err != nil {
-			errs["password"] = err.(*auth.FieldError).Message
+			fe := err.(*auth.FieldError)
+			errs["password"] = l.T(fe.Message, fe.Args...)
 		}
 	}
 	if len(errs) == 0 {
