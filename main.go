@@ -123,6 +123,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	case "healthcheck":
 		return c.healthcheck(args)
 	case "version":
+		// version takes the shared flags like every command (and ignores
+		// them), but a bogus flag or word is still a usage error.
+		if code, ok := c.parse(c.flags("version", false), args); !ok {
+			return code
+		}
 		fmt.Fprintln(stdout, "parley", version.String())
 		return exitOK
 	case "help", "-h", "--help":
@@ -156,8 +161,22 @@ func (c *cli) flags(name string, serve bool) *common {
 	return f
 }
 
-// parse parses args, reporting bad flags as a usage error.
+// parse parses args, reporting bad flags and leftover words as a usage
+// error. The flag package stops at the first word that is not a flag, so
+// without the check "parley serve extra --listen X" would silently drop
+// --listen X and run with settings nobody asked for.
 func (c *cli) parse(f *common, args []string) (int, bool) {
+	if code, ok := c.parseFlags(f, args); !ok {
+		return code, false
+	}
+	if f.fs.NArg() > 0 {
+		return c.usageErr("%s: unexpected argument %q", f.fs.Name(), f.fs.Arg(0)), false
+	}
+	return 0, true
+}
+
+// parseFlags parses args, reporting bad flags as a usage error.
+func (c *cli) parseFlags(f *common, args []string) (int, bool) {
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(c.stdout, usage)
@@ -166,6 +185,28 @@ func (c *cli) parse(f *common, args []string) (int, bool) {
 		return c.usageErr("%s: %v", f.fs.Name(), err), false
 	}
 	return 0, true
+}
+
+// parseWords parses args allowing flags before, between and after the
+// words that are not flags, which it returns: the flag package stops at the
+// first such word, so the rest is parsed again after it. After "--" every
+// remaining argument is a word.
+func (c *cli) parseWords(f *common, args []string) ([]string, int, bool) {
+	var words []string
+	for {
+		if code, ok := c.parseFlags(f, args); !ok {
+			return nil, code, false
+		}
+		rest := f.fs.Args()
+		if len(rest) == 0 {
+			return words, 0, true
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			return append(words, rest...), 0, true
+		}
+		words = append(words, rest[0])
+		args = rest[1:]
+	}
 }
 
 // config loads file < env < flags and validates.
@@ -203,8 +244,9 @@ func (c *cli) logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(c.stderr, opts))
 }
 
-// openStore makes the data directory, opens the database and migrates it.
-func (c *cli) openStore(cfg config.Config, log *slog.Logger) (*store.Store, error) {
+// openStore makes the data directory and opens the database in it as it
+// is, without migrating it.
+func (c *cli) openStore(cfg config.Config) (*store.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %s cannot be created: %w", cfg.DataDir, err)
 	}
@@ -214,7 +256,13 @@ func (c *cli) openStore(cfg config.Config, log *slog.Logger) (*store.Store, erro
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	st, err := store.Open(c.ctx, cfg.DatabasePath())
+	return store.Open(c.ctx, cfg.DatabasePath())
+}
+
+// openMigrated opens the database like openStore and applies pending
+// migrations.
+func (c *cli) openMigrated(cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	st, err := c.openStore(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -229,17 +277,23 @@ func (c *cli) openStore(cfg config.Config, log *slog.Logger) (*store.Store, erro
 	return st, nil
 }
 
-// setup loads config, logger and store for the commands that need them.
+// setup parses args, then loads config, logger and the migrated store for
+// the commands that need them.
 func (c *cli) setup(f *common, args []string) (config.Config, *slog.Logger, *store.Store, int) {
 	if code, ok := c.parse(f, args); !ok {
 		return config.Config{}, nil, nil, code
 	}
+	return c.load(f)
+}
+
+// load loads config, logger and the migrated store once flags are parsed.
+func (c *cli) load(f *common) (config.Config, *slog.Logger, *store.Store, int) {
 	cfg, err := c.config(f)
 	if err != nil {
 		return cfg, nil, nil, c.fail("%v", err)
 	}
 	log := c.logger(cfg)
-	st, err := c.openStore(cfg, log)
+	st, err := c.openMigrated(cfg, log)
 	if err != nil {
 		return cfg, nil, nil, c.fail("%v", err)
 	}
@@ -313,13 +367,15 @@ func (c *cli) serve(args []string) int {
 		return c.fail("%v", err)
 	}
 	url := cfg.PublicURL()
-	fmt.Fprintf(c.stdout, "Parley %s is running at %s\n", version.String(), url)
-	if msg, err := c.firstAdmin(ctx, authSvc, url); err != nil {
+	// The first admin comes before the announcement: invalid PARLEY_ADMIN_*
+	// must not print "running at" and then exit.
+	msg, err := c.firstAdmin(ctx, authSvc, url)
+	if err != nil {
 		ln.Close()
 		return c.fail("%v", err)
-	} else {
-		fmt.Fprintln(c.stdout, msg)
 	}
+	fmt.Fprintf(c.stdout, "Parley %s is running at %s\n", version.String(), url)
+	fmt.Fprintln(c.stdout, msg)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -402,14 +458,11 @@ func (c *cli) userCreate(args []string) int {
 	if err != nil {
 		return c.fail("user create: %v", err)
 	}
-	cfg, err := c.config(f)
-	if err != nil {
-		return c.fail("%v", err)
-	}
-	log := c.logger(cfg)
-	st, err := c.openStore(cfg, log)
-	if err != nil {
-		return c.fail("%v", err)
+	// Migrated, unlike backup: the user goes into tables a fresh or older
+	// database may not have yet.
+	cfg, log, st, code := c.load(f)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	a := auth.New(st, auth.Options{})
@@ -426,7 +479,7 @@ func (c *cli) userCreate(args []string) int {
 	}
 	var fe *model.FieldError
 	if errors.As(err, &fe) {
-		return c.fail("user create: --%s: %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Message)
+		return c.fail("user create: --%s: %s", strings.ReplaceAll(fe.Field, "_", "-"), fe.Text())
 	}
 	if err != nil {
 		return c.fail("user create: %v", err)
@@ -476,14 +529,19 @@ func (c *cli) tokenCreate(args []string) int {
 	var email, name string
 	f.fs.StringVar(&email, "email", "", "the user the token acts as")
 	f.fs.StringVar(&name, "name", "CLI token", "a name to recognise the token")
-	_, _, st, code := c.setup(f, args)
+	if code, ok := c.parse(f, args); !ok {
+		return code
+	}
+	if email == "" {
+		return c.usageErr("token create: --email is required")
+	}
+	// Migrated, unlike backup: the token goes into a table a fresh or older
+	// database may not have yet.
+	_, _, st, code := c.load(f)
 	if st == nil {
 		return code
 	}
 	defer st.Close()
-	if email == "" {
-		return c.usageErr("token create: --email is required")
-	}
 	u, err := st.UserByEmail(c.ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return c.fail("token create: --email: no user %q", email)
@@ -501,13 +559,19 @@ func (c *cli) tokenCreate(args []string) int {
 
 func (c *cli) backup(args []string) int {
 	f := c.flags("backup", false)
-	if code, ok := c.parse(f, args); !ok {
+	// FILE may come before flags too: "parley backup out.db --data-dir D".
+	words, code, ok := c.parseWords(f, args)
+	if !ok {
 		return code
 	}
-	if f.fs.NArg() != 1 {
+	switch len(words) {
+	case 0:
 		return c.usageErr("backup: give exactly one destination FILE")
+	case 1:
+	default:
+		return c.usageErr("backup: give exactly one destination FILE, not also %q", words[1])
 	}
-	dest := f.fs.Arg(0)
+	dest := words[0]
 	cfg, err := c.config(f)
 	if err != nil {
 		return c.fail("%v", err)
@@ -515,7 +579,10 @@ func (c *cli) backup(args []string) int {
 	if _, err := os.Stat(cfg.DatabasePath()); err != nil {
 		return c.fail("backup: no database at %s: %v", cfg.DatabasePath(), err)
 	}
-	st, err := c.openStore(cfg, c.logger(cfg))
+	// Not migrated: a backup taken with a newer binary before an upgrade
+	// must copy the database as it is, and must not change the schema under
+	// an older server that is still running on it.
+	st, err := c.openStore(cfg)
 	if err != nil {
 		return c.fail("%v", err)
 	}

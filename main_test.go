@@ -148,9 +148,55 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// The flag package stops at the first word that is not a flag; the words
+// after it must be refused, not silently dropped with the flags among them.
+// PARLEY_LISTEN is invalid so a command that ignored them and went on to
+// read its configuration fails with exit 1 instead of 2 (and serve does
+// not start on the default address).
+func TestLeftoverArguments(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	env := []string{"PARLEY_LISTEN=nowhere"}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "extra", "--listen", "127.0.0.1:0"}, `serve: unexpected argument "extra"`},
+		{[]string{"--data-dir", data, "extra"}, `serve: unexpected argument "extra"`},
+		{[]string{"migrate", "extra", "--data-dir", data}, `migrate: unexpected argument "extra"`},
+		{[]string{"user", "create", "--email", "a@example.com", "--name", "A", "extra", "--role", "admin"}, `user create: unexpected argument "extra"`},
+		{[]string{"token", "create", "extra", "--email", "a@example.com"}, `token create: unexpected argument "extra"`},
+		{[]string{"healthcheck", "extra", "--listen", "127.0.0.1:1"}, `healthcheck: unexpected argument "extra"`},
+		{[]string{"version", "extra"}, `version: unexpected argument "extra"`},
+		{[]string{"version", "--bogus"}, "-bogus"},
+		{[]string{"backup", "a.db", "--data-dir", data, "b.db"}, `backup: give exactly one destination FILE, not also "b.db"`},
+		{[]string{"backup", "a.db", "--bogus"}, "-bogus"},
+	}
+	for _, tt := range tests {
+		code, out, errs := runCmd(t, env, nil, tt.args...)
+		if code != 2 || !strings.Contains(errs, tt.want) || !strings.Contains(errs, "Usage:") || out != "" {
+			t.Errorf(`%v = exit %d, stdout %q, stderr %q; want exit 2 with %q and the usage`, tt.args, code, out, errs, tt.want)
+		}
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Fatalf(`a usage error created the data directory`)
+	}
+	// version still accepts the flags every command shares, and help is
+	// no error.
+	for _, args := range [][]string{{"version", "--data-dir", data}, {"version", "--help"}, {"help"}, {"help", "serve"}} {
+		if code, _, errs := runCmd(t, nil, nil, args...); code != 0 {
+			t.Errorf(`%v = exit %d, want 0; stderr: %s`, args, code, errs)
+		}
+	}
+}
+
 func TestInvalidConfig(t *testing.T) {
 	dir := workDir(t)
 	data := filepath.Join(dir, "data")
+	badFile := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(badFile, []byte("smtp:\n  port: abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		env  []string
@@ -161,6 +207,8 @@ func TestInvalidConfig(t *testing.T) {
 		{"flag log format", nil, []string{"--log-format", "xml"}, "log.format"},
 		{"env listen", []string{"PARLEY_LISTEN=nowhere"}, nil, "listen"},
 		{"config file missing", []string{"PARLEY_CONFIG=" + filepath.Join(dir, "missing.yaml")}, nil, "missing.yaml"},
+		{"config file value", nil, []string{"--config", badFile}, "smtp.port (line 2)"},
+		{"site name too long", []string{"PARLEY_SITE_NAME=" + strings.Repeat("x", 101)}, nil, "site_name"},
 	}
 	for _, tt := range tests {
 		args := append([]string{"serve", "--data-dir", data}, tt.args...)
@@ -392,6 +440,80 @@ func TestBackupCommand(t *testing.T) {
 	code, _, errs = runCmd(t, nil, nil, "backup", "--data-dir", data, "backup.db")
 	if code != 1 || !strings.Contains(errs, "already exists") {
 		t.Fatalf(`backup over an existing file = %d %q, want 1 saying it exists`, code, errs)
+	}
+	// Flags may follow FILE as well as precede it.
+	code, out, errs = runCmd(t, nil, nil, "backup", "after.db", "--data-dir", data)
+	if code != 0 || !strings.Contains(out, "after.db") {
+		t.Fatalf(`backup FILE --data-dir = %d %q; stderr: %s`, code, out, errs)
+	}
+}
+
+// tables lists the tables of the database at path.
+func tables(t *testing.T, path string) []string {
+	t.Helper()
+	rows, err := openDB(t, path).Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	if err != nil {
+		t.Fatalf(`tables of %s: %v`, path, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// A backup taken before an upgrade, with the new binary, must copy the
+// database as it is: migrating it would change the live database of a
+// still running older server, and the backup would not be pre-upgrade.
+func TestBackupDoesNotMigrate(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	live := filepath.Join(data, "parley.db")
+	conn, err := sql.Open("sqlite", live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An "older" database: one table and none of the migrations.
+	if _, err := conn.Exec(`CREATE TABLE old_schema(x); INSERT INTO old_schema VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	code, _, errs := runCmd(t, nil, nil, "backup", "--data-dir", data, "pre-upgrade.db")
+	if code != 0 {
+		t.Fatalf(`backup = %d; stderr: %s`, code, errs)
+	}
+	for _, path := range []string{live, filepath.Join(dir, "pre-upgrade.db")} {
+		if got := tables(t, path); !slices.Equal(got, []string{"old_schema"}) {
+			t.Errorf(`tables of %s after backup = %v, want only old_schema`, filepath.Base(path), got)
+		}
+	}
+}
+
+// Invalid PARLEY_ADMIN_* must stop serve before it says it is running.
+func TestServeInvalidAdminEnv(t *testing.T) {
+	dir := workDir(t)
+	tests := []struct{ name, email, password string }{
+		{"bad email", "not-an-email", "long enough 1"},
+		{"short password", "boss@example.com", "short"},
+	}
+	for _, tt := range tests {
+		env := []string{"PARLEY_ADMIN_EMAIL=" + tt.email, "PARLEY_ADMIN_PASSWORD=" + tt.password}
+		code, out, errs := runCmd(t, env, nil, "serve", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, tt.name))
+		if code != 1 || !strings.Contains(errs, "PARLEY_ADMIN_EMAIL/PARLEY_ADMIN_PASSWORD") {
+			t.Errorf(`%s: exit %d, stderr %q; want 1 naming the variables`, tt.name, code, errs)
+		}
+		if strings.Contains(out, "is running") {
+			t.Errorf(`%s: announced the URL before failing: %q`, tt.name, out)
+		}
 	}
 }
 

@@ -17,8 +17,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -88,6 +90,8 @@ type field struct {
 	secret bool
 	get    func(*Config) string
 	set    func(*Config, string) error
+	// setList takes a YAML sequence; nil for keys that hold one value.
+	setList func(*Config, []string) error
 }
 
 func str(p func(*Config) *string) (func(*Config) string, func(*Config, string) error) {
@@ -114,6 +118,10 @@ func fields() []field {
 						c.TrustedProxies = append(c.TrustedProxies, p)
 					}
 				}
+				return nil
+			},
+			setList: func(c *Config, v []string) error {
+				c.TrustedProxies = v
 				return nil
 			}},
 		f("log.format", false, func(c *Config) *string { return &c.Log.Format }),
@@ -181,16 +189,185 @@ func Load(path string, environ []string) (Config, error) {
 	return c, nil
 }
 
+// problem is one thing wrong in the YAML file, worded for the person who
+// wrote it: what is wrong (a dotted key, "unknown key ...", "the file"), the
+// line, and why.
+type problem struct {
+	what string
+	line int
+	msg  string
+}
+
+func (p problem) String() string {
+	s := p.what
+	if p.line > 0 {
+		s += fmt.Sprintf(" (line %d)", p.line)
+	}
+	if p.msg != "" {
+		s += ": " + p.msg
+	}
+	return s
+}
+
+// problems are every problem of one file; they print on one line because
+// an invalid value must stop start-up with one line, not a yaml dump.
+type problems []problem
+
+func (ps problems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxProblem rewords a parse error ("yaml: line 2: mapping values are
+// not allowed in this context") as a problem.
+func syntaxProblem(err error) problems {
+	msg := strings.Join(strings.Fields(err.Error()), " ") // one line, whatever yaml says
+	if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return problems{{what: "invalid YAML", line: line, msg: m[2]}}
+	}
+	return problems{{what: "invalid YAML", msg: strings.TrimPrefix(msg, "yaml: ")}}
+}
+
+// decodeYAML applies the YAML file b to c. It walks the document node by
+// node instead of letting yaml decode into Config, because yaml's errors
+// name Go types and lines ("line 2: cannot unmarshal !!str `abc` into
+// int"), not the key, and span several lines; walking, every problem knows
+// its dotted key. Scalars go through the same setters as the environment,
+// so a value means the same in the file as in PARLEY_*.
 func decodeYAML(b []byte, c *Config) error {
-	if len(bytes.TrimSpace(b)) == 0 {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil // empty, or only comments
+	} else if err != nil {
+		return syntaxProblem(err)
+	}
+	// yaml reads one document; a second one would be silently ignored.
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		return problems{{what: "the file", line: next.Line, msg: "has a second YAML document, only one is allowed"}}
+	} else if !errors.Is(err, io.EOF) {
+		return syntaxProblem(err)
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil
+		}
+		root = root.Content[0]
+	}
+	root = resolve(root)
+	if isNull(root) {
 		return nil
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true) // a misspelt key is an error, not a silently ignored setting
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return err
+	if root.Kind != yaml.MappingNode {
+		return problems{{what: "the file", line: root.Line, msg: "must be a mapping of keys such as listen and smtp, not " + describe(root)}}
+	}
+	byKey := map[string]field{}
+	for _, f := range fields() {
+		byKey[f.key] = f
+	}
+	if ps := applyMapping(c, byKey, root, ""); len(ps) > 0 {
+		return ps
 	}
 	return nil
+}
+
+// applyMapping sets the keys of mapping n, whose keys are below prefix
+// ("" or "smtp."), and returns every problem found, in file order.
+func applyMapping(c *Config, byKey map[string]field, n *yaml.Node, prefix string) problems {
+	var ps problems
+	seen := map[string]int{} // key → line first set
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		key := prefix + k.Value
+		if first, dup := seen[key]; dup {
+			ps = append(ps, problem{what: key, line: k.Line, msg: fmt.Sprintf("set twice (first on line %d)", first)})
+			continue
+		}
+		seen[key] = k.Line
+		if f, ok := byKey[key]; ok {
+			if err := applyValue(c, f, v); err != nil {
+				ps = append(ps, problem{what: key, line: k.Line, msg: err.Error()})
+			}
+			continue
+		}
+		sub := subkeys(key)
+		switch {
+		case len(sub) == 0:
+			ps = append(ps, problem{what: fmt.Sprintf("unknown key %q", key), line: k.Line})
+		case isNull(v): // "smtp:" with nothing below keeps the defaults
+		case v.Kind == yaml.MappingNode:
+			ps = append(ps, applyMapping(c, byKey, v, key+".")...)
+		default:
+			ps = append(ps, problem{what: key, line: k.Line,
+				msg: fmt.Sprintf("must be a mapping (%s), not %s", strings.Join(sub, ", "), describe(v))})
+		}
+	}
+	return ps
+}
+
+// applyValue sets one key from its YAML value.
+func applyValue(c *Config, f field, v *yaml.Node) error {
+	switch {
+	case isNull(v):
+		return nil // "listen:" with no value keeps the default, as yaml itself does
+	case v.Kind == yaml.ScalarNode:
+		return f.set(c, v.Value)
+	case f.setList == nil:
+		return fmt.Errorf("must be a single value, not %s", describe(v))
+	case v.Kind != yaml.SequenceNode:
+		return fmt.Errorf("must be a list, not %s", describe(v))
+	}
+	items := make([]string, 0, len(v.Content))
+	for _, it := range v.Content {
+		if it = resolve(it); it.Kind != yaml.ScalarNode {
+			return fmt.Errorf("the item on line %d must be a single value, not %s", it.Line, describe(it))
+		}
+		items = append(items, it.Value)
+	}
+	return f.setList(c, items)
+}
+
+// subkeys lists the keys directly below section ("smtp" → host, port, …),
+// none when section is not one.
+func subkeys(section string) []string {
+	var out []string
+	for _, f := range fields() {
+		if rest, ok := strings.CutPrefix(f.key, section+"."); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+// resolve follows an alias (*name) to the node it stands for.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// describe names what a node is, for "must be X, not Y".
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	return strconv.Quote(n.Value)
 }
 
 // Set overrides key with a textual value, as a command-line flag does.
@@ -205,6 +382,9 @@ func (c *Config) Set(key, value string) error {
 	}
 	return &Error{Key: key, Msg: "unknown key"}
 }
+
+// maxSiteName is the channel name limit; see Validate.
+const maxSiteName = 100
 
 // Validate checks every value and returns the first problem, naming its key.
 func (c *Config) Validate() error {
@@ -237,6 +417,12 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.SiteName) == "" {
 		return bad("site_name", "must not be empty")
+	}
+	// The site name becomes the first channel's name, so it must fit that
+	// limit (livechat's maxNameLen, trimmed like a channel name); otherwise
+	// start-up would fail later, in "first-run data".
+	if n := utf8.RuneCountInString(strings.TrimSpace(c.SiteName)); n > maxSiteName {
+		return bad("site_name", "is %d characters long, at most %d are allowed", n, maxSiteName)
 	}
 	if _, err := ParseProxies(c.TrustedProxies); err != nil {
 		return &Error{Key: "trusted_proxies", Msg: err.Error()}
@@ -313,9 +499,12 @@ func (c *Config) PublicURL() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// SecureCookies reports whether cookies must carry the Secure flag.
+// SecureCookies reports whether cookies must carry the Secure flag. URL
+// schemes are case-insensitive, and Validate accepts HTTPS://, so the
+// scheme is compared as net/url parses it (lower case), not as typed.
 func (c *Config) SecureCookies() bool {
-	return strings.HasPrefix(c.BaseURL, "https://")
+	u, err := url.Parse(c.BaseURL)
+	return err == nil && u.Scheme == "https"
 }
 
 // Dump renders the effective configuration as key = value lines with secrets

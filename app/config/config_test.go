@@ -94,6 +94,9 @@ func TestValidate(t *testing.T) {
 		{"proxies", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "::1", "bogus"} }, "trusted_proxies"},
 		{"geoip missing", func(c *Config) { c.GeoIP.Database = filepath.Join(t.TempDir(), "none.mmdb") }, "geoip.database"},
 		{"site name", func(c *Config) { c.SiteName = " " }, "site_name"},
+		// The site name becomes the first channel's name, so it has that limit.
+		{"site name long", func(c *Config) { c.SiteName = strings.Repeat("é", 101) }, "site_name"},
+		{"site name at the limit", func(c *Config) { c.SiteName = " " + strings.Repeat("é", 100) + " " }, ""},
 		{"data dir", func(c *Config) { c.DataDir = "" }, "data_dir"},
 	}
 	for _, tt := range tests {
@@ -118,10 +121,85 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestUnknownYAMLKey(t *testing.T) {
-	_, err := Load(writeFile(t, "listne: :8080\n"), nil)
-	if err == nil || !strings.Contains(err.Error(), "listne") {
-		t.Fatalf(`want an error naming the misspelt key, got %v`, err)
+// A bad file stops start-up with one line naming every bad key and its
+// line, in the words of the configuration, not of Go's types.
+func TestYAMLErrors(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"unknown key", "listne: :8080\n", `unknown key "listne" (line 1)`},
+		{"unknown nested key", "smtp:\n  prot: 25\n", `unknown key "smtp.prot" (line 2)`},
+		{"not a number", "smtp:\n  port: abc\n", `smtp.port (line 2): "abc" is not a port number`},
+		{"list for a value", "listen:\n  - :8080\n", `listen (line 1): must be a single value, not a list`},
+		{"mapping for a value", "site_name: {a: b}\n", `site_name (line 1): must be a single value, not a mapping`},
+		{"value for a section", "smtp: mail.example.com\n", `smtp (line 1): must be a mapping (host, port, username, password, from, tls), not "mail.example.com"`},
+		{"mapping for a list", "trusted_proxies:\n  a: b\n", `trusted_proxies (line 1): must be a list, not a mapping`},
+		{"list item", "trusted_proxies:\n  - 10.0.0.1\n  - [a]\n", `trusted_proxies (line 1): the item on line 3 must be a single value, not a list`},
+		{"set twice", "listen: :8080\nsite_name: x\nlisten: :9090\n", `listen (line 3): set twice (first on line 1)`},
+		{"several", "lisen: :8080\nsmtp:\n  port: abc\n  tls: yes\n", `unknown key "lisen" (line 1); smtp.port (line 3): "abc" is not a port number`},
+		{"not a mapping", "- listen\n", `the file (line 1): must be a mapping of keys such as listen and smtp, not a list`},
+		{"two documents", "listen: :8080\n---\nlisten: :9090\n", `the file (line 2): has a second YAML document, only one is allowed`},
+		{"syntax", "listen: :8080\n  site_name: x\n", `invalid YAML (line 2): mapping values are not allowed in this context`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, tt.body)
+			_, err := Load(path, nil)
+			if err == nil {
+				t.Fatalf(`no error for %q`, tt.body)
+			}
+			if got, want := err.Error(), "config: "+path+": "+tt.want; got != want {
+				t.Fatalf("got  %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+func TestYAMLValues(t *testing.T) {
+	tests := []struct {
+		name, body string
+		check      func(Config) bool
+	}{
+		{"empty", "", func(c Config) bool { return c.Dump() == func() string { d := Default(); return d.Dump() }() }},
+		{"comments only", "# nothing\n", func(c Config) bool { return c.Listen == Default().Listen }},
+		{"null keeps the default", "listen:\nsmtp:\n", func(c Config) bool { return c.Listen == Default().Listen && c.SMTP.Port == 587 }},
+		{"quoted port", "smtp:\n  port: \"2525\"\n", func(c Config) bool { return c.SMTP.Port == 2525 }},
+		{"proxy list", "trusted_proxies:\n  - 10.0.0.0/8\n  - ::1\n", func(c Config) bool { return strings.Join(c.TrustedProxies, " ") == "10.0.0.0/8 ::1" }},
+		{"proxies as one value, like the environment", "trusted_proxies: 10.0.0.0/8, ::1\n", func(c Config) bool { return len(c.TrustedProxies) == 2 }},
+		{"quoted string", "site_name: 'It''s: ours'\n", func(c Config) bool { return c.SiteName == "It's: ours" }},
+		{"anchors", "listen: &l 127.0.0.1:9000\nlog:\n  level: *l\n", func(c Config) bool { return c.Log.Level == "127.0.0.1:9000" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(writeFile(t, tt.body), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Fatalf("unexpected configuration for %q:\n%s", tt.body, c.Dump())
+			}
+		})
+	}
+}
+
+func TestSecureCookies(t *testing.T) {
+	tests := []struct {
+		baseURL string
+		want    bool
+	}{
+		{"", false},
+		{"http://chat.example.com", false},
+		{"https://chat.example.com", true},
+		{"HTTPS://chat.example.com", true},
+		{"Https://chat.example.com/", true},
+	}
+	for _, tt := range tests {
+		c := Default()
+		c.BaseURL = tt.baseURL
+		if err := c.Validate(); err != nil {
+			t.Errorf(`%q: Validate: %v`, tt.baseURL, err)
+		}
+		if got := c.SecureCookies(); got != tt.want {
+			t.Errorf(`SecureCookies with base_url %q = %v, want %v`, tt.baseURL, got, tt.want)
+		}
 	}
 }
 

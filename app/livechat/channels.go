@@ -68,7 +68,7 @@ func New(st *store.Store, o Options) *Service {
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
 		pub: nopPublisher{}, Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
-	s.writer = newWriter(st, func(x *model.Session, m *model.Message) { s.publishMessage(x, m) })
+	s.writer = newWriter(st, s.log, func(x *model.Session, m *model.Message) { s.publishMessage(x, m) })
 	return s
 }
 

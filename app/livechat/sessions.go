@@ -172,14 +172,23 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 			return nil, err
 		}
 		for _, x := range open {
-			if x.ChannelID == in.ChannelID {
-				msgs, err := s.st.Messages(ctx, x.ID, 0, 0)
-				if err != nil {
+			if x.ChannelID != in.ChannelID {
+				continue
+			}
+			if s.stale(x) {
+				// Nobody is there any more: end it, and open a new chat
+				// with whoever is available now.
+				if _, err := s.closeSession(ctx, x, "This conversation was closed after a long pause; the visitor started a new one."); err != nil {
 					return nil, err
 				}
-				res.Session, res.Messages = x, msgs
-				return res, nil
+				continue
 			}
+			msgs, err := s.st.Messages(ctx, x.ID, 0, 0)
+			if err != nil {
+				return nil, err
+			}
+			res.Session, res.Messages = x, msgs
+			return res, nil
 		}
 	}
 	var prev int64
@@ -308,17 +317,40 @@ func (s *Service) Typing(x *model.Session, kind model.AuthorKind, name string, t
 	s.pub.Publish(VisitorTopic(x.VisitorID), EventTyping, v)
 }
 
+// Sessions are continued across reloads and tabs, but not forever: a
+// conversation idle this long is over, and so is a shorter pause whose
+// operator has gone (a brief absence, such as the operator's tab
+// reconnecting after a restart, keeps the conversation).
+const (
+	idleEnd             = 24 * time.Hour
+	idleWithoutOperator = 2 * time.Hour
+)
+
+func (s *Service) stale(x *model.Session) bool {
+	last := x.LastMessageAt
+	if last.IsZero() {
+		last = x.CreatedAt
+	}
+	idle := s.now().Sub(last)
+	return idle > idleEnd || (idle > idleWithoutOperator && s.Presence.Status(x.OperatorID) != Online)
+}
+
 // CloseByVisitor ends the session for the visitor and tells the operator
 // "<visitor> has left the conversation." The rating screen (a later
 // feature) follows on the visitor's side.
 func (s *Service) CloseByVisitor(ctx context.Context, x *model.Session) (*model.Session, error) {
+	return s.closeSession(ctx, x, "%s has left the conversation.", x.VisitorName)
+}
+
+// closeSession closes x once, posting notice for the operator.
+func (s *Service) closeSession(ctx context.Context, x *model.Session, notice string, args ...any) (*model.Session, error) {
 	closed, err := s.st.CloseSession(ctx, x.ID)
 	if err != nil {
 		return nil, err
 	}
 	if closed {
 		x.Status, x.ClosedAt = model.SessionClosed, s.now().UTC()
-		if _, err := s.PostMessage(ctx, x, model.AuthorSystem, 0, "", fmt.Sprintf("%s has left the conversation.", x.VisitorName)); err != nil {
+		if _, err := s.PostMessage(ctx, x, model.AuthorSystem, 0, "", fmt.Sprintf(notice, args...)); err != nil {
 			return nil, err
 		}
 		s.publishSession(x)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -37,6 +38,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, nOps int, intn func(int) int) *fixture {
 	t.Helper()
+	return newFixtureOpts(t, nOps, livechat.Options{Intn: intn})
+}
+
+func newFixtureOpts(t *testing.T, nOps int, o livechat.Options) *fixture {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "parley.db")
 	st, err := store.Open(context.Background(), path)
 	if err != nil {
@@ -48,7 +54,8 @@ func newFixture(t *testing.T, nOps int, intn func(int) int) *fixture {
 	}
 	a := auth.New(st, auth.Options{BcryptCost: bcrypt.MinCost})
 	f := &fixture{st: st, path: path}
-	f.lc = livechat.New(st, livechat.Options{Intn: intn, BaseURL: "https://chat.example"})
+	o.BaseURL = "https://chat.example"
+	f.lc = livechat.New(st, o)
 	f.lc.SetPublisher(&recorder{})
 	f.lc.Start()
 	t.Cleanup(f.lc.Stop)
@@ -226,5 +233,43 @@ func TestPostValidation(t *testing.T) {
 	}
 	if notices != 1 {
 		t.Fatalf(`%d leave notices, want 1`, notices)
+	}
+}
+
+// A visitor coming back to a conversation nobody is in any more gets a new
+// one with whoever is available; a short absence keeps the conversation.
+func TestStaleSessionsAreNotContinued(t *testing.T) {
+	now := time.Now()
+	f := newFixtureOpts(t, 2, livechat.Options{Now: func() time.Time { return now }, Intn: func(int) int { return 0 }})
+	a, b := f.ops[0], f.ops[1]
+	ctx := context.Background()
+	f.lc.Presence.Connect(a.ID)
+	first := f.start(t, nil)
+	if first.Session.OperatorID != a.ID {
+		t.Fatalf(`want operator a`)
+	}
+	// a's tab drops for a moment (say, a server restart): the chat goes on.
+	f.lc.Presence.Disconnect(a.ID)
+	f.lc.Presence.Connect(b.ID)
+	now = now.Add(10 * time.Minute)
+	if r := f.start(t, first.Visitor); r.Created || r.Session.ID != first.Session.ID {
+		t.Fatalf(`a short absence must keep the conversation`)
+	}
+	// Three hours later a has not come back: a new chat, with b.
+	now = now.Add(3 * time.Hour)
+	f.lc.Presence.Activity(b.ID)
+	r := f.start(t, first.Visitor)
+	if !r.Created || r.Session.OperatorID != b.ID {
+		t.Fatalf(`stale session continued: created=%v operator=%d`, r.Created, r.Session.OperatorID)
+	}
+	old, err := f.st.Session(ctx, first.Session.ID)
+	if err != nil || old.Status != model.SessionClosed {
+		t.Fatalf(`the stale session must be closed: %+v %v`, old, err)
+	}
+	// A day of silence ends even a conversation whose operator is online.
+	now = now.Add(25 * time.Hour)
+	f.lc.Presence.Activity(b.ID)
+	if again := f.start(t, first.Visitor); !again.Created || again.Session.ID == r.Session.ID {
+		t.Fatalf(`a day-old conversation was continued`)
 	}
 }

@@ -3,6 +3,7 @@ package livechat
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 
 	"parley/app/model"
@@ -32,6 +33,7 @@ type writeJob struct {
 
 type writer struct {
 	st      *store.Store
+	log     *slog.Logger
 	publish func(x *model.Session, m *model.Message)
 	q       chan writeJob
 	stop    chan struct{}
@@ -39,8 +41,8 @@ type writer struct {
 	wg      sync.WaitGroup
 }
 
-func newWriter(st *store.Store, publish func(*model.Session, *model.Message)) *writer {
-	return &writer{st: st, publish: publish, q: make(chan writeJob, queueSize), stop: make(chan struct{})}
+func newWriter(st *store.Store, log *slog.Logger, publish func(*model.Session, *model.Message)) *writer {
+	return &writer{st: st, log: log, publish: publish, q: make(chan writeJob, queueSize), stop: make(chan struct{})}
 }
 
 func (w *writer) start() {
@@ -102,6 +104,17 @@ func (w *writer) loop() {
 	}
 }
 
+// safePublish keeps the one writer goroutine alive if publishing panics:
+// the message is committed and clients catch up with ?after=.
+func (w *writer) safePublish(x *model.Session, m *model.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.Error("publish message panicked", "session_id", x.ID, "message_id", m.ID, "panic", r)
+		}
+	}()
+	w.publish(x, m)
+}
+
 func (w *writer) commit(batch []writeJob) {
 	msgs := make([]*model.Message, len(batch))
 	for i, j := range batch {
@@ -117,7 +130,7 @@ func (w *writer) commit(batch []writeJob) {
 			}
 		}
 		if e == nil {
-			w.publish(j.session, j.msg)
+			w.safePublish(j.session, j.msg)
 		}
 		j.done <- e
 	}

@@ -174,7 +174,9 @@ func (h *Hub) message(s *melody.Session, raw []byte) {
 	if err := json.Unmarshal(raw, &f); err != nil || f.Type == "" {
 		return // not ours; ignore rather than tear down a visitor's chat
 	}
-	if !h.allow(s, f.Type) {
+	// "Stopped typing" always passes: dropping it would leave the other
+	// side's indicator on; only the repeats of "typing" are throttled.
+	if !(f.Type == "typing" && !f.Typing) && !h.allow(s, f.Type) {
 		return
 	}
 	if f.Type == "ping" {
@@ -219,6 +221,21 @@ func (h *Hub) Publish(topic, typ string, data any) {
 	h.mu.RUnlock()
 	for _, s := range conns {
 		_ = s.Write(b) // buffered; a full buffer closes the connection via the error handler
+	}
+}
+
+// CloseTopic disconnects every connection subscribed to topic: a revoked
+// token or a logout must not leave a socket still receiving chats.
+// Browser tabs whose own session is still valid reconnect by themselves.
+func (h *Hub) CloseTopic(topic string) {
+	h.mu.RLock()
+	conns := make([]*melody.Session, 0, len(h.topics[topic]))
+	for s := range h.topics[topic] {
+		conns = append(conns, s)
+	}
+	h.mu.RUnlock()
+	for _, s := range conns {
+		_ = s.WebsocketConnection().Close()
 	}
 }
 

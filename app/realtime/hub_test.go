@@ -136,7 +136,8 @@ func TestInboundFrames(t *testing.T) {
 		}
 	}
 	send(`{"type":"typing","session_id":"s1","typing":true}`)
-	send(`{"type":"typing","session_id":"s1","typing":false}`) // within 300 ms: dropped
+	send(`{"type":"typing","session_id":"s1","typing":true}`)  // a repeat within 300 ms: dropped
+	send(`{"type":"typing","session_id":"s1","typing":false}`) // "stopped typing" always passes
 	send(`{"type":"delete_everything"}`)                       // unknown: dropped
 	send(`not json`)                                           // ignored
 	send(`{"type":"ping"}`)
@@ -147,7 +148,8 @@ func TestInboundFrames(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(frames) != 2 || frames[0].Type != "typing" || frames[0].SessionID != "s1" || !frames[0].Typing || frames[1].Type != "ping" {
+	if len(frames) != 3 || frames[0].Type != "typing" || frames[0].SessionID != "s1" || !frames[0].Typing ||
+		frames[1].Type != "typing" || frames[1].Typing || frames[2].Type != "ping" {
 		b, _ := json.Marshal(frames)
 		t.Fatalf(`frames handled: %s`, b)
 	}

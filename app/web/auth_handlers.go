@@ -79,6 +79,9 @@ func (s *Server) logout(c echo.Context) error {
 			return err
 		}
 	}
+	if u := userFrom(c); u != nil {
+		s.disconnectUser(u.ID)
+	}
 	s.clearSessionCookie(c)
 	return c.Redirect(http.StatusSeeOther, "/login")
 }

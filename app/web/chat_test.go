@@ -209,7 +209,7 @@ func TestChatEndToEnd(t *testing.T) {
 
 	// Starting again with the token continues the same session (reload, other tab).
 	code, _, body = call(t, srv, "POST", "/im_livechat/sessions", vtoken, start)
-	if code != http.StatusOK || body["session"].(map[string]any)["id"] != sid || len(body["messages"].([]any)) != 2 {
+	if code != http.StatusCreated || body["session"].(map[string]any)["id"] != sid || len(body["messages"].([]any)) != 2 {
 		t.Fatalf(`continue: %d %v`, code, body)
 	}
 
@@ -340,4 +340,64 @@ func TestVisitorAPIBadInput(t *testing.T) {
 		t.Fatalf(`same-origin admin socket: %v`, err)
 	}
 	conn.Close()
+}
+
+// Revoking a token closes the sockets it opened: a revoked integration
+// must not keep receiving chats.
+func TestRevokedTokenLosesItsSocket(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, u := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	tok := token(t, srv, u)
+	op := dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + tok}})
+	waitOnline(t, srv, u.ID)
+	toks, _ := srv.Store.APITokens(context.Background(), u.ID)
+	res, _ := admin.Do("DELETE", fmt.Sprintf("/admin/profile/tokens/%d", toks[0].ID), nil, map[string]string{"HX-Request": "true"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf(`revoke: %d`, res.StatusCode)
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-op.frames:
+			if !ok {
+				if code, _, _ := call(t, srv, "GET", "/api/v1/sessions", tok, ""); code != http.StatusUnauthorized {
+					t.Fatalf(`revoked token still authenticates: %d`, code)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf(`the revoked token's socket is still open`)
+		}
+	}
+}
+
+func TestVisitorSocketAndTypingLimits(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	srv.Livechat.Presence.Connect(admin.ID)
+	ch := defaultChannel(t, srv)
+	_, _, body := call(t, srv, "POST", "/im_livechat/sessions", "", fmt.Sprintf(`{"channel_id":%d}`, ch.ID))
+	vtok, sid := body["visitor_token"].(string), body["session"].(map[string]any)["id"].(string)
+	limited := false
+	for i := 0; i < 40 && !limited; i++ {
+		code, h, _ := call(t, srv, "POST", "/im_livechat/sessions/"+sid+"/typing", vtok, `{"typing":true}`)
+		limited = code == http.StatusTooManyRequests && h.Get("Retry-After") != ""
+	}
+	if !limited {
+		t.Fatalf(`40 typing calls in a row were never limited`)
+	}
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/im_livechat/ws?token=" + vtok
+	refused := false
+	for i := 0; i < 25 && !refused; i++ {
+		conn, res, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			refused = res != nil && res.StatusCode == http.StatusTooManyRequests
+			continue
+		}
+		defer conn.Close()
+		time.Sleep(5 * time.Millisecond) // sockets register asynchronously
+	}
+	if !refused {
+		t.Fatalf(`one visitor token opened 25 sockets`)
+	}
 }

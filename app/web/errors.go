@@ -118,7 +118,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if ae.Status >= 500 {
 		req := c.Request()
 		s.log.Error("request failed", slog.Any("error", err), slog.String("client_ip", c.RealIP()),
-			slog.Group("request", slog.String("method", req.Method), slog.String("uri", req.RequestURI)))
+			slog.Group("request", slog.String("method", req.Method), slog.String("uri", redactURI(req.URL))))
 	}
 	if ae.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
 		c.Response().Header().Set("Retry-After", "60")

@@ -41,11 +41,30 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelDebug
 		}
 		s.log.Log(req.Context(), level, "http",
-			slog.Group("request", slog.String("method", req.Method), slog.String("uri", req.RequestURI)),
+			slog.Group("request", slog.String("method", req.Method), slog.String("uri", redactURI(req.URL))),
 			slog.Int("status", res.Status), slog.Int64("bytes", res.Size),
 			slog.Duration("duration", time.Since(start)), slog.String("client_ip", c.RealIP()))
 		return nil
 	}
+}
+
+// redactURI hides secrets that ride in query strings (the visitor socket's
+// token, the setup token) so logs never hand out access to chats.
+func redactURI(u *url.URL) string {
+	q := u.Query()
+	changed := false
+	for _, k := range []string{"token"} {
+		if q.Has(k) {
+			q.Set(k, "REDACTED")
+			changed = true
+		}
+	}
+	if !changed {
+		return u.RequestURI()
+	}
+	r := *u
+	r.RawQuery = q.Encode()
+	return r.RequestURI()
 }
 
 // securityHeaders sets the headers every response carries; admin HTML pages

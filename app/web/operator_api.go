@@ -178,6 +178,13 @@ func (s *Server) operatorSocket(c echo.Context) error {
 	return nil
 }
 
+// disconnectUser closes every live socket of a user whose credentials
+// changed (token revoked, logout, new password); sockets whose own
+// credentials are still good reconnect by themselves.
+func (s *Server) disconnectUser(userID int64) {
+	s.hub.CloseTopic(livechat.OperatorTopic(userID))
+}
+
 type typingFrame struct {
 	SessionID string `json:"session_id"`
 	Typing    bool   `json:"typing"`

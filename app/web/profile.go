@@ -110,6 +110,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	if len(errs) > 0 {
 		return s.profilePage(c, http.StatusUnprocessableEntity, &profileData{Errors: errs})
 	}
+	s.disconnectUser(userFrom(c).ID)
 	s.setFlash(c, "ok", l.T("Your password was changed. Other browsers were signed out."))
 	return c.Redirect(http.StatusSeeOther, "/admin/profile")
 }
@@ -159,6 +160,7 @@ func (s *Server) revokeToken(c echo.Context) error {
 	if err := s.d.Store.DeleteAPIToken(c.Request().Context(), owner, id); err != nil {
 		return err
 	}
+	s.disconnectUser(owner)
 	toks, err := s.d.Store.APITokens(c.Request().Context(), owner)
 	if err != nil {
 		return err

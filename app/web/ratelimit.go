@@ -3,6 +3,7 @@ package web
 import (
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -27,6 +28,8 @@ type bucket struct {
 	seen time.Time
 }
 
+const maxBuckets = 100_000
+
 func newLimiter(perSecond float64, burst int) *limiter {
 	return &limiter{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
 }
@@ -45,6 +48,11 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 		l.sweep = now
 	}
 	b := l.buckets[key]
+	if b == nil && len(l.buckets) >= maxBuckets {
+		// A flood of distinct keys: start over rather than grow without
+		// bound; honest clients lose at most one burst's worth of history.
+		l.buckets = map[string]*bucket{}
+	}
 	if b == nil {
 		b = &bucket{l: rate.NewLimiter(l.rate, l.burst)}
 		l.buckets[key] = b
@@ -66,6 +74,8 @@ type limits struct {
 	sessionsPerIP    *limiter
 	pageViewsPerIP   *limiter
 	offlinePerIP     *limiter
+	typingPerToken   *limiter
+	socketsPerIP     *limiter
 }
 
 func newLimits() *limits {
@@ -75,7 +85,28 @@ func newLimits() *limits {
 		sessionsPerIP:    newLimiter(0.2, 10),
 		pageViewsPerIP:   newLimiter(5, 60),
 		offlinePerIP:     newLimiter(1.0/60, 5),
+		typingPerToken:   newLimiter(2, 10),
+		socketsPerIP:     newLimiter(1, 30), // reconnects after a server restart come in a burst
 	}
+}
+
+// maxSocketsPerVisitor bounds the sockets one visitor token may hold open
+// (one per open tab).
+const maxSocketsPerVisitor = 20
+
+// ipKey is the rate-limit key for the client address: IPv6 clients are
+// limited per /64, since one host may use any address in its subnet.
+func ipKey(c echo.Context) string {
+	a, err := netip.ParseAddr(c.RealIP())
+	if err != nil {
+		return c.RealIP()
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }
 
 // check answers 429 with Retry-After when any of the buckets is empty.

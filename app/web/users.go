@@ -142,6 +142,7 @@ func (s *Server) updateUser(c echo.Context) error {
 		if err := s.d.Auth.SetPassword(ctx, u.ID, pw); err != nil {
 			return err
 		}
+		s.disconnectUser(u.ID)
 	}
 	s.setFlash(c, "ok", l.T("User %s was saved.", form.Name))
 	return c.Redirect(http.StatusSeeOther, "/admin/config/users")

@@ -124,7 +124,7 @@ type startRequest struct {
 // startSession is POST /im_livechat/sessions: the visitor's first message
 // opens the chat with an available operator.
 func (s *Server) startSession(c echo.Context) error {
-	if err := check(c, s.limits.sessionsPerIP, c.RealIP()); err != nil {
+	if err := check(c, s.limits.sessionsPerIP, ipKey(c)); err != nil {
 		return err
 	}
 	var in startRequest
@@ -160,11 +160,9 @@ func (s *Server) startSession(c echo.Context) error {
 	if res.Token != "" {
 		token = res.Token
 	}
-	status := http.StatusCreated
-	if !res.Created {
-		status = http.StatusOK
-	}
-	return c.JSON(status, map[string]any{
+	// 201 whether the session was opened now or continued (reload, other
+	// tab), as the contract says; the session id tells them apart.
+	return c.JSON(http.StatusCreated, map[string]any{
 		"visitor_token": token,
 		"session":       livechat.NewSessionView(res.Session, s.d.Config.PublicURL()),
 		"messages":      livechat.MessageViews(res.Session.PublicID, res.Messages),
@@ -218,11 +216,13 @@ type bodyRequest struct {
 
 // visitorPost answers 201 with the message only once it is committed.
 func (s *Server) visitorPost(c echo.Context) error {
-	_, x, err := s.visitorSession(c)
-	if err != nil {
+	// Limits come before any lookup, so floods with forged tokens are
+	// turned away without touching the database.
+	if err := check(c, s.limits.messagesPerIP, ipKey(c), s.limits.messagesPerToken, bearer(c)); err != nil {
 		return err
 	}
-	if err := check(c, s.limits.messagesPerToken, bearer(c), s.limits.messagesPerIP, c.RealIP()); err != nil {
+	_, x, err := s.visitorSession(c)
+	if err != nil {
 		return err
 	}
 	var in bodyRequest
@@ -254,6 +254,9 @@ type typingRequest struct {
 }
 
 func (s *Server) visitorTyping(c echo.Context) error {
+	if err := check(c, s.limits.typingPerToken, bearer(c)); err != nil {
+		return err
+	}
 	_, x, err := s.visitorSession(c)
 	if err != nil {
 		return err
@@ -289,7 +292,7 @@ type pageViewRequest struct {
 // answers 201 with its token (an extension of the contract, so visitors
 // are known before they chat); with one it answers 204.
 func (s *Server) pageView(c echo.Context) error {
-	if err := check(c, s.limits.pageViewsPerIP, c.RealIP()); err != nil {
+	if err := check(c, s.limits.pageViewsPerIP, ipKey(c)); err != nil {
 		return err
 	}
 	var in pageViewRequest
@@ -332,7 +335,7 @@ type offlineRequest struct {
 
 // offlineMessage stores a message left while no operator was available.
 func (s *Server) offlineMessage(c echo.Context) error {
-	if err := check(c, s.limits.offlinePerIP, c.RealIP()); err != nil {
+	if err := check(c, s.limits.offlinePerIP, ipKey(c)); err != nil {
 		return err
 	}
 	var in offlineRequest
@@ -354,12 +357,19 @@ func (s *Server) offlineMessage(c echo.Context) error {
 // visitorSocket is GET /im_livechat/ws?token=: browsers cannot set headers
 // on websockets, so the token rides in the query.
 func (s *Server) visitorSocket(c echo.Context) error {
+	if err := check(c, s.limits.socketsPerIP, ipKey(c)); err != nil {
+		return err
+	}
 	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), c.QueryParam("token"))
 	if errors.Is(err, store.ErrNotFound) {
 		return userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown.")
 	}
 	if err != nil {
 		return err
+	}
+	if s.hub.Subscribers(livechat.VisitorTopic(v.ID)) >= maxSocketsPerVisitor {
+		c.Response().Header().Set("Retry-After", "30")
+		return userErr(http.StatusTooManyRequests, "too_many_sockets", "Too many open chat windows; close some tabs and try again.")
 	}
 	id := realtime.Identity{Kind: "visitor", ID: v.ID, Topics: []string{livechat.VisitorTopic(v.ID)}}
 	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
