@@ -360,6 +360,7 @@ func (c *cli) serve(args []string) int {
 	lc.Start()
 	defer lc.Stop() // runs before the store closes: queued messages are committed
 	go sweepPresence(ctx, lc)
+	go purgeLogins(ctx, st, log)
 	srv, err := web.New(web.Deps{Config: cfg, Store: st, Auth: authSvc, Livechat: lc, Geo: locator,
 		I18n: i18n.New(nil), Assets: assets.FS(f.dev, "assets"), Dev: f.dev, Logger: log})
 	if err != nil {
@@ -413,6 +414,25 @@ func sweepPresence(ctx context.Context, lc *livechat.Service) {
 	}
 }
 
+// purgeLogins deletes expired login sessions every hour so the table does
+// not grow with every browser that ever logged in.
+func purgeLogins(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.PurgeExpiredLoginSessions(ctx, time.Now()); err != nil {
+				log.Error("purge expired login sessions", "error", err)
+			} else if n > 0 {
+				log.Debug("purged expired login sessions", "count", n)
+			}
+		}
+	}
+}
+
 // firstAdmin creates the first admin from PARLEY_ADMIN_EMAIL and
 // PARLEY_ADMIN_PASSWORD, or returns the one-time setup URL; either way it
 // returns the line telling the person at the terminal how to log in.
@@ -425,6 +445,9 @@ func (c *cli) firstAdmin(ctx context.Context, a *auth.Service, url string) (stri
 		return fmt.Sprintf("Log in at %s/login with your administrator account.", url), nil
 	}
 	email, pw := c.getenv("PARLEY_ADMIN_EMAIL"), c.getenv("PARLEY_ADMIN_PASSWORD")
+	if (email == "") != (pw == "") {
+		return "", errors.New("PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD must be set together")
+	}
 	if email != "" && pw != "" {
 		name := c.getenv("PARLEY_ADMIN_NAME")
 		if name == "" {

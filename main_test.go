@@ -501,14 +501,16 @@ func TestBackupDoesNotMigrate(t *testing.T) {
 // Invalid PARLEY_ADMIN_* must stop serve before it says it is running.
 func TestServeInvalidAdminEnv(t *testing.T) {
 	dir := workDir(t)
-	tests := []struct{ name, email, password string }{
-		{"bad email", "not-an-email", "long enough 1"},
-		{"short password", "boss@example.com", "short"},
+	tests := []struct{ name, email, password, want string }{
+		{"bad email", "not-an-email", "long enough 1", "PARLEY_ADMIN_EMAIL/PARLEY_ADMIN_PASSWORD"},
+		{"short password", "boss@example.com", "short", "PARLEY_ADMIN_EMAIL/PARLEY_ADMIN_PASSWORD"},
+		{"email alone", "boss@example.com", "", "must be set together"},
+		{"password alone", "", "long enough 1", "must be set together"},
 	}
 	for _, tt := range tests {
 		env := []string{"PARLEY_ADMIN_EMAIL=" + tt.email, "PARLEY_ADMIN_PASSWORD=" + tt.password}
 		code, out, errs := runCmd(t, env, nil, "serve", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, tt.name))
-		if code != 1 || !strings.Contains(errs, "PARLEY_ADMIN_EMAIL/PARLEY_ADMIN_PASSWORD") {
+		if code != 1 || !strings.Contains(errs, tt.want) {
 			t.Errorf(`%s: exit %d, stderr %q; want 1 naming the variables`, tt.name, code, errs)
 		}
 		if strings.Contains(out, "is running") {

@@ -11,6 +11,14 @@
 (function () {
   'use strict';
 
+  // Texts come translated from the page (#admin-i18n); English is the fallback.
+  var texts = {};
+  try {
+    var i18n = document.getElementById('admin-i18n');
+    if (i18n) texts = JSON.parse(i18n.textContent);
+  } catch (e) { /* keep the English fallbacks */ }
+  function tr(key, fallback) { return texts[key] || fallback; }
+
   // ---- CSRF ---------------------------------------------------------------
   function csrfToken() {
     var m = document.querySelector('meta[name="csrf-token"]');
@@ -101,7 +109,7 @@
   }
 
   function errorMessage(xhr) {
-    var fallback = xhr.statusText || ('Request failed (' + xhr.status + ')');
+    var fallback = xhr.statusText || tr('requestFailed', 'Request failed (%s)').replace('%s', xhr.status);
     var text = xhr.responseText || '';
     var type = (xhr.getResponseHeader('Content-Type') || '').toLowerCase();
     if (!text) return fallback;
@@ -123,7 +131,7 @@
     toast(errorMessage(evt.detail.xhr), true);
   });
   document.addEventListener('htmx:sendError', function () {
-    toast('Could not reach the server. Check your connection and try again.', true);
+    toast(tr('unreachable', 'Could not reach the server. Check your connection and try again.'), true);
   });
 
   // ---- Copy buttons -------------------------------------------------------
@@ -156,7 +164,7 @@
     var text = 'value' in src && (src.tagName === 'INPUT' || src.tagName === 'TEXTAREA') ? src.value : src.textContent;
     copyText(text).then(function () {
       if (!btn.dataset.label) btn.dataset.label = btn.textContent;
-      btn.textContent = 'Copied';
+      btn.textContent = tr('copied', 'Copied');
       btn.classList.add('copied');
       clearTimeout(btn._copyTimer);
       btn._copyTimer = setTimeout(function () {
@@ -164,7 +172,7 @@
         btn.classList.remove('copied');
       }, 1500);
     }, function () {
-      toast('Could not copy to the clipboard.', true);
+      toast(tr('copyFailed', 'Could not copy to the clipboard.'), true);
     });
   }
 
