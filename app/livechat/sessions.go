@@ -231,7 +231,11 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		VisitorName: v.DisplayName(), Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
 		URL: clip(in.URL, 2000), Title: clip(in.Title, 300)}
 	if err := s.st.CreateSession(ctx, x); err != nil {
-		return nil, err
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, err
+		}
+		// Another tab opened it a moment ago: continue that one.
+		return s.StartSession(ctx, in)
 	}
 	res.Session, res.Created = x, true
 	s.publishSession(x)
@@ -258,7 +262,8 @@ func (s *Service) pickOperator(ctx context.Context, operatorIDs []int64, previou
 			return id, nil
 		}
 	}
-	load, err := s.st.OperatorLoad(ctx, online, s.now().Add(-24*time.Hour))
+	now := s.now()
+	load, err := s.st.OperatorLoad(ctx, online, now.Add(-24*time.Hour), now.Add(-30*time.Minute))
 	if err != nil {
 		return 0, err
 	}

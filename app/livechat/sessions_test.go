@@ -273,3 +273,33 @@ func TestStaleSessionsAreNotContinued(t *testing.T) {
 		t.Fatalf(`a day-old conversation was continued`)
 	}
 }
+
+// Two tabs starting a chat at the same moment share one conversation.
+func TestConcurrentStartsShareOneSession(t *testing.T) {
+	f := newFixture(t, 1, nil)
+	f.lc.Presence.Connect(f.ops[0].ID)
+	first := f.start(t, nil)
+	if _, err := f.lc.CloseByVisitor(context.Background(), first.Session); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	ids := make([]int64, 8)
+	for i := range ids {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			r, err := f.lc.StartSession(context.Background(), livechat.StartInput{ChannelID: f.ch.ID, Visitor: first.Visitor})
+			if err != nil {
+				t.Errorf(`start %d: %v`, i, err)
+				return
+			}
+			ids[i] = r.Session.ID
+		}(i)
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf(`concurrent starts opened different sessions: %v`, ids)
+		}
+	}
+}

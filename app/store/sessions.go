@@ -43,6 +43,9 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
 		x.PublicID, x.ChannelID, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, ms(x.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
+	}
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
@@ -155,21 +158,22 @@ func (s *Store) CloseSession(ctx context.Context, id int64) (bool, error) {
 	return n == 1, nil
 }
 
-// OperatorLoad counts, per operator, the open sessions created since since:
-// the "least busy" measure used to assign new chats.
-func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, since time.Time) (map[int64]int, error) {
+// OperatorLoad counts, per operator, the sessions created since since that
+// are still open or had a message after activeSince: the "least busy"
+// measure used to assign new chats (Odoo 17's).
+func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, since, activeSince time.Time) (map[int64]int, error) {
 	load := make(map[int64]int, len(operatorIDs))
 	if len(operatorIDs) == 0 {
 		return load, nil
 	}
 	ph := strings.TrimSuffix(strings.Repeat("?,", len(operatorIDs)), ",")
-	args := []any{ms(since)}
+	args := []any{ms(since), ms(activeSince)}
 	for _, id := range operatorIDs {
 		args = append(args, id)
 		load[id] = 0
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT operator_id, count(*) FROM chat_sessions
-		WHERE status = 'open' AND created_at > ? AND operator_id IN (`+ph+`) GROUP BY operator_id`, args...)
+		WHERE created_at > ? AND (status = 'open' OR last_message_at > ?) AND operator_id IN (`+ph+`) GROUP BY operator_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: operator load: %w", err)
 	}
