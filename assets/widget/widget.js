@@ -7,7 +7,8 @@
  * talks to the visitor API and socket (docs/api.md).
  *
  * State lives in the host page's localStorage under "parley.<server>.<channel>.":
- * token (visitor token), session (open session id), last (last message id seen),
+ * token (visitor token), session (open session id), act (when the session was
+ * last active: it is forgotten after a day), last (last message id seen),
  * open (window open), popup (last auto-popup), bubble (notification dismissed),
  * sound (off when "0"), visitor (setVisitor data), rang (last message that
  * chimed, so only one tab rings). Other tabs follow through storage events;
@@ -53,12 +54,19 @@
     try { return JSON.parse(load('visitor')) || {}; } catch (e) { return {}; }
   }
 
+  // cur, the catch-up cursor, follows the messages the server listed and the
+  // frames of the socket that caught up (live), never the answers to posts:
+  // a reply sent while the socket was down is older than the visitor's next.
   var S = {
     token: load('token'), sid: load('session'), session: null, info: null, opts: {},
     msgs: [], byId: {}, pending: [], tmp: 0, seen: +load('last') || 0, unread: 0,
     open: false, ended: false, closing: false, queue: Promise.resolve(),
-    tries: 0, blockedUntil: 0, tSent: 0
+    tries: 0, syncs: 0, blockedUntil: 0, tSent: 0, cur: 0, live: null
   };
+  // A stored conversation idle for a day is forgotten; the visitor token stays.
+  if (S.sid && !recent('act')) {
+    if (load('act')) setSid(null); else save('act', Date.now());
+  }
   var UI = { nodes: {} };
   var handlers = {};
 
@@ -105,7 +113,11 @@
   }
 
   function setToken(v) { S.token = v || null; save('token', S.token); }
-  function setSid(v) { S.sid = v || null; save('session', S.sid); }
+  function setSid(v) {
+    S.sid = v || null;
+    save('session', S.sid);
+    if (v) save('act', Date.now());
+  }
   function same(a, b) { return a != null && b != null && String(a) === String(b); }
   function chanName() { return (S.info && S.info.channel && S.info.channel.name) || ''; }
   function operator() { return S.session && S.session.operator; }
@@ -303,7 +315,7 @@
 
     UI.ta = h('textarea', '', {
       rows: '1', maxlength: '4000', 'aria-label': t('Write a message'),
-      placeholder: o.input_placeholder || t('Say something...'), oninput: onInput, onkeydown: onKey
+      placeholder: o.input_placeholder || t('Say something...'), oninput: onInput, onkeydown: onKey, onblur: stopTyping
     });
     UI.send = h('button', 'send', { type: 'submit', 'aria-label': t('Send'), title: t('Send') }, icon(I.send, 'f'));
     UI.form = h('form', 'composer', { onsubmit: function (e) { e.preventDefault(); submit(); } }, UI.ta, UI.send);
@@ -410,7 +422,7 @@
       list.push({ key: 'm' + m.id, author: m.author || {}, body: m.body, at: m.created_at });
     });
     S.pending.forEach(function (p) {
-      list.push({ key: 'p' + p.tmp, author: { kind: 'visitor' }, body: p.body, sending: true });
+      list.push({ key: 'p' + p.tmp, author: { kind: 'visitor' }, body: p.body, p: p });
     });
     return list;
   }
@@ -423,7 +435,8 @@
     var b = h('div', 'b');
     linkify(b, it.body);
     if (cls === 'op') n.appendChild(n._av);
-    n.appendChild(h('div', 'col', null, n._who, b, n._st = h('div', 'st')));
+    n.appendChild(h('div', 'col', null, n._who, b, n._st = h('div', 'st'),
+      cls === 'me' && (n._rb = h('button', 'retry', { type: 'button', hidden: '', text: t('Retry'), onclick: function () { resend(n._p); } }))));
     return n;
   }
   function nearBottom() {
@@ -445,17 +458,22 @@
       var first = !prev || prev.author.kind !== a.kind || prev.author.name !== a.name;
       keep[it.key] = 1;
       n.classList.toggle('first', first);
+      var p = it.p, failed = p && p.failed;
       if (a.kind === 'visitor') {
         n._who.textContent = t('You');
         n._who.className = 'who sr';
-        n._st.textContent = it.sending ? t('Sending…') : '';
+        n._st.textContent = failed ? t('Not sent.') : p ? t('Sending…') : '';
+        n._p = p;
+        n._rb.hidden = !failed || S.ended;
+        n._rb.disabled = Date.now() < S.blockedUntil;
+        n.classList.toggle('failed', !!failed);
       } else if (a.kind === 'system') {
         n._who.hidden = true;
       } else {
         n._who.textContent = (a.name || '') + (it.at ? ' · ' + clock(it.at) : '');
         if (a.kind !== 'system') avatar(n._av, it.welcome && !op ? '' : a.name, op && a.name === op.name && op.avatar_url);
       }
-      n.classList.toggle('sending', !!it.sending);
+      n.classList.toggle('sending', !!p && !failed);
       if (n !== at) UI.log.insertBefore(n, at); else at = at.nextSibling;
       prev = it;
     });
@@ -478,11 +496,12 @@
       added.push(m);
       if (m.author && m.author.kind === 'visitor') {
         for (var i = 0; i < S.pending.length; i++) {
-          if (S.pending[i].body === m.body) { settle(S.pending[i], m); break; }
+          if (S.pending[i].body === m.body && !S.pending[i].failed) { settle(S.pending[i], m); break; }
         }
       }
     });
     if (!added.length) return;
+    if (how) save('act', Date.now());
     S.msgs.sort(function (a, b) { return a.id - b.id; });
     render();
     seen();
@@ -490,13 +509,16 @@
     if (how === LIVE && fromOp && (!S.open || D.hidden)) ring(lastId());
     if (how) added.forEach(function (m) { emit('message', m); });
   }
-  // settle turns a pending bubble into the server's message, reusing its node.
+  // settle turns a pending bubble into the server's message, reusing its
+  // node; without a message, the next render removes the bubble.
   function settle(p, m) {
-    var i = S.pending.indexOf(p);
+    var i = S.pending.indexOf(p), k = 'p' + p.tmp;
     if (i < 0) return;
     S.pending.splice(i, 1);
-    if (m && UI.nodes['p' + p.tmp] && !UI.nodes['m' + m.id]) UI.nodes['m' + m.id] = UI.nodes['p' + p.tmp];
-    delete UI.nodes['p' + p.tmp];
+    if (m && UI.nodes[k] && !UI.nodes['m' + m.id]) {
+      UI.nodes['m' + m.id] = UI.nodes[k];
+      delete UI.nodes[k];
+    }
   }
   // ring plays the chime once across tabs for a given message id.
   function ring(id) {
@@ -532,8 +554,6 @@
   D.addEventListener('visibilitychange', seen);
 
   // ---- Session ----------------------------------------------------------------
-  function msgsPath() { return '/sessions/' + enc(S.sid) + '/messages?after=' + lastId(); }
-
   function setSession(sess) {
     if (!sess || !same(sess.id, S.sid)) return;
     S.session = sess;
@@ -542,27 +562,54 @@
     if (sess.status === 'closed' && !S.ended && !S.closing) ended(t('The conversation has ended.'));
   }
 
-  // restore continues the stored session after a reload or in another tab.
-  function restore() {
-    var sid = S.sid;
-    return api('GET', '/sessions/' + enc(sid)).then(function (r) {
+  // catchUp loads the session and the messages after the cursor, at page
+  // load and when the socket (ws) connects. A 4xx forgets the session; other
+  // failures try again with back-off, and the socket opens anyway.
+  function catchUp(ws) {
+    var sid = S.sid, first = !S.session;
+    clearTimeout(S.syncT);
+    if (!sid) return;
+    api('GET', '/sessions/' + enc(sid)).then(function (r) {
       if (!same(sid, S.sid)) return;
-      if (r.session.status === 'closed' && !S.open) { reset(); return; }
-      S.session = r.session;
-      header();
-      return api('GET', msgsPath()).then(function (x) {
-        merge(x.messages, HISTORY);
-        if (r.session.status === 'closed') ended(t('The conversation has ended.')); else connect();
+      if (first && r.session.status === 'closed' && !S.open) return reset();
+      if (first) { S.session = r.session; header(); }
+      return pull(sid, first ? HISTORY : LIVE, ws).then(function () {
+        S.syncs = 0;
+        setSession(r.session);
+        connect();
       });
     }).catch(function (e) {
-      if (e.status >= 400 && e.status < 500 && same(sid, S.sid)) reset();
+      if (!same(sid, S.sid)) return;
+      if (e.status >= 400 && e.status < 500 && e.status !== 429) return reset();
+      connect();
+      S.syncT = setTimeout(function () { catchUp(S.ws && S.ws.readyState === 1 && S.ws); }, backoff(S.syncs++));
     });
   }
+  // pull fetches the messages after the cursor, page by page (1000 at most).
+  function pull(sid, how, ws) {
+    return api('GET', '/sessions/' + enc(sid) + '/messages?after=' + S.cur).then(function (r) {
+      var l = r.messages || [];
+      if (!same(sid, S.sid)) return;
+      l.forEach(function (m) { S.cur = Math.max(S.cur, m.id); });
+      merge(l, how);
+      if (l.length >= 1000) return pull(sid, how, ws);
+      if (ws && ws === S.ws) S.live = ws;
+    });
+  }
+  // backoff is an exponential delay from 1 s to 30 s, with jitter.
+  function backoff(n) {
+    var d = Math.min(30000, 1000 * Math.pow(2, n));
+    return d / 2 + Math.random() * d / 2;
+  }
 
-  // ensureSession creates the session on the visitor's first message; it
-  // resolves false when nobody can take the chat (the offline form is shown).
+  // ensureSession starts the session on the visitor's first message, and
+  // asks again after two idle hours: the server continues a session only
+  // while its operator is there, else it starts another or nobody can take
+  // the chat. It resolves false then (the offline form is shown).
   function ensureSession(body) {
-    if (S.sid) return Promise.resolve(true);
+    var old = S.sid;
+    if (old && Date.now() - (+load('act') || 0) < 72e5) return Promise.resolve(true);
+    S.closing = !!old; // the old session closing meanwhile is no end yet
     return Promise.resolve(S.pv).then(function () {
       var v = visitor();
       return api('POST', '/sessions', {
@@ -570,7 +617,9 @@
         visitor_name: v.name || undefined, visitor_email: v.email || undefined
       }, true);
     }).then(function (r) {
+      S.closing = false;
       if (r.visitor_token) setToken(r.visitor_token);
+      if (old && !same(r.session.id, old)) reset();
       setSid(r.session.id);
       S.session = r.session;
       dismissBubble();
@@ -579,7 +628,9 @@
       connect();
       return true;
     }, function (e) {
+      S.closing = false;
       if (e.code === 'no_operator_available' || e.status === 409) {
+        if (old) reset();
         showOffline(body);
         return false;
       }
@@ -587,14 +638,16 @@
     });
   }
 
-  // reset forgets the current conversation (the visitor token stays).
+  // reset forgets the conversation; the visitor token and the messages not
+  // yet sent stay (they go to the next one).
   function reset() {
     disconnect();
+    clearTimeout(S.syncT);
     setSid(null);
     S.session = null;
     S.msgs = [];
     S.byId = {};
-    S.pending = [];
+    S.cur = 0;
     S.ended = S.closing = S.offline = false;
     if (!UI.win) return;
     UI.end.hidden = UI.confirm.hidden = UI.typing.hidden = UI.offline.hidden = UI.thanks.hidden = true;
@@ -673,22 +726,21 @@
     if (!UI.err.hidden && Date.now() > S.blockedUntil) error('');
     if (!UI.ta.value.trim()) return stopTyping();
     var now = Date.now();
-    if (now - S.tSent > 2000) {
-      S.tSent = now;
-      wsSend({ type: 'typing', session_id: S.sid, typing: true });
-    }
+    if (now - S.tSent > 2000 && wsSend({ type: 'typing', session_id: S.sid, typing: true })) S.tSent = now;
     clearTimeout(S.tIdle);
     S.tIdle = setTimeout(stopTyping, 3000);
   }
+  // stopTyping tells at once (send, blur, idle, blank), over HTTP if need be.
   function stopTyping() {
     clearTimeout(S.tIdle);
     if (!S.tSent) return;
     S.tSent = 0;
-    wsSend({ type: 'typing', session_id: S.sid, typing: false });
+    if (!wsSend({ type: 'typing', session_id: S.sid, typing: false }) && S.sid) {
+      api('POST', '/sessions/' + enc(S.sid) + '/typing', { typing: false }).catch(function () { /* best effort */ });
+    }
   }
 
-  // submit shows the message at once ("sending") and posts it; sends are
-  // queued so that quick messages keep their order.
+  // submit shows the message at once ("sending") and posts it.
   function submit() {
     var body = UI.ta.value.trim();
     if (!body || S.ended || Date.now() < S.blockedUntil) return;
@@ -698,43 +750,82 @@
     error('');
     var p = { tmp: ++S.tmp, body: body };
     S.pending.push(p);
+    send(p);
+  }
+  function resend(p) {
+    if (!p || S.ended || Date.now() < S.blockedUntil) return;
+    error('');
+    send(p);
+  }
+  // send posts a pending message, queued to keep the order; one that fails
+  // stays on the page, "not sent", with a Retry button.
+  function send(p) {
+    p.failed = false;
     render(true);
     S.queue = S.queue.then(function () {
-      return ensureSession(body).then(function (ok) {
+      return ensureSession(p.body).then(function (ok) {
         if (!ok) { settle(p); render(); return; }
-        return api('POST', '/sessions/' + enc(S.sid) + '/messages', { body: body }).then(function (r) {
+        return api('POST', '/sessions/' + enc(S.sid) + '/messages', { body: p.body }).then(function (r) {
           settle(p, r.message);
           merge([r.message], SENT);
           render();
         });
       });
     }).catch(function (e) {
-      settle(p);
+      if (S.pending.indexOf(p) < 0) return; // the socket brought it: it was sent
+      if (e.code === 'no_operator_available') {
+        settle(p);
+        render();
+        return showOffline(p.body);
+      }
+      p.failed = true;
       render();
-      if (!UI.ta.value) { UI.ta.value = body; grow(); }
       if (e.code === 'session_closed') return ended(t('The conversation has ended.'));
       error(e.message);
-      if (e.status === 429 || e.retry) { // rate limited or busy: wait as told
-        var wait = (e.retry || 10) * 1000;
+      if (e.status === 429 || e.status === 503 || e.retry) { // rate limited or busy: wait as told
+        var wait = (e.retry || 5) * 1000;
         S.blockedUntil = Date.now() + wait;
         UI.send.disabled = true;
-        setTimeout(function () { UI.send.disabled = S.ended; error(''); }, wait);
+        render();
+        setTimeout(function () {
+          UI.send.disabled = S.ended;
+          error('');
+          render();
+        }, wait);
       }
     });
   }
 
   // ---- Offline message (nobody available) --------------------------------------
-  function showOffline(body) {
+  // showOffline replaces the chat with the form to leave a message, adding
+  // body, what the visitor wrote in the chat.
+  function showOffline(body, quiet) {
     if (!UI.win) return;
-    var v = visitor();
+    var v = visitor(), f = UI.f_body;
     S.offline = true;
     header();
+    error('');
     UI.log.hidden = UI.typing.hidden = UI.form.hidden = true;
     UI.offline.hidden = false;
     UI.f_name.value = UI.f_name.value || v.name || '';
     UI.f_email.value = UI.f_email.value || v.email || '';
-    UI.f_body.value = body || UI.f_body.value;
-    (UI.f_email.value ? UI.f_body : UI.f_name).focus();
+    if (body && f.value.indexOf(body) < 0) f.value = f.value ? f.value + '\n' + body : body;
+    if (!quiet) (UI.f_email.value ? f : UI.f_name).focus();
+  }
+  // recheck asks, as the window opens on the offline form, if someone can
+  // chat now: then the chat comes back, with the form's text in the composer.
+  function recheck() {
+    if (!S.offline || S.sid) return;
+    api('GET', initPath(), null, true).then(function (r) {
+      if (!r.available || !S.offline || S.sid) return;
+      var el = UI.root.activeElement, text = UI.f_body.value.trim();
+      S.info = r;
+      reset();
+      UI.f_body.value = '';
+      if (!UI.ta.value) UI.ta.value = text;
+      grow();
+      if (el && el.closest('.offline,.thanks')) focusIn();
+    }, function () { /* still nobody, as far as we know */ });
   }
   function offErr(msg, field) {
     UI.offErr.textContent = msg;
@@ -753,6 +844,7 @@
     offErr('');
     UI.offBtn.disabled = true;
     api('POST', '/offline_messages', { channel_id: CHAN, name: name, email: email, body: body, url: location.href }).then(function () {
+      UI.f_body.value = '';
       UI.offline.hidden = true;
       UI.thanks.hidden = false;
       UI.thanks.focus();
@@ -776,7 +868,7 @@
       S.tries = 0;
       clearInterval(S.ping);
       S.ping = setInterval(function () { wsSend({ type: 'ping' }); }, 25000);
-      catchUp();
+      catchUp(ws);
     };
     ws.onmessage = function (ev) {
       var f;
@@ -790,12 +882,11 @@
       retry();
     };
   }
-  // retry reconnects with exponential back-off from 1 s to 30 s, with jitter.
+  // retry reconnects with back-off.
   function retry() {
     clearTimeout(S.rt);
     if (!S.sid || S.ended) return;
-    var d = Math.min(30000, 1000 * Math.pow(2, S.tries++));
-    S.rt = setTimeout(connect, d / 2 + Math.random() * d / 2);
+    S.rt = setTimeout(connect, backoff(S.tries++));
   }
   function disconnect() {
     clearTimeout(S.rt);
@@ -804,20 +895,18 @@
     S.ws = null;
     if (ws) try { ws.close(); } catch (e) { /* closed */ }
   }
+  // wsSend sends a frame if the socket is open; it reports whether it did.
   function wsSend(f) {
-    if (S.ws && S.ws.readyState === 1 && (f.type === 'ping' || S.sid)) S.ws.send(JSON.stringify(f));
-  }
-  function catchUp() {
-    if (!S.sid) return;
-    var sid = S.sid;
-    api('GET', msgsPath()).then(function (r) { if (same(sid, S.sid)) merge(r.messages, LIVE); }, function () { /* next reconnect */ });
-    api('GET', '/sessions/' + enc(sid)).then(function (r) { setSession(r.session); }, function () { /* idem */ });
+    if (!S.ws || S.ws.readyState !== 1 || !(f.type === 'ping' || S.sid)) return false;
+    S.ws.send(JSON.stringify(f));
+    return true;
   }
   function onFrame(f) {
     var d = f && f.data;
     if (!d) return;
     if (f.type === 'message' && same(d.session_id, S.sid)) {
       if (d.author && d.author.kind !== 'visitor') UI.typing.hidden = true;
+      if (S.ws && S.live === S.ws) S.cur = Math.max(S.cur, d.id);
       merge([d], LIVE);
     } else if (f.type === 'typing' && same(d.session_id, S.sid) && d.author && d.author.kind !== 'visitor') {
       showTyping(d);
@@ -855,6 +944,7 @@
       if (!sync) dismissBubble();
       render(true);
       seen();
+      recheck();
       emit('open');
     }
     if (focus) focusIn();
@@ -893,7 +983,7 @@
       S.token = v;
     } else if (k === 'session' && !same(v, S.sid)) {
       reset();
-      if (v) { S.sid = v; restore(); }
+      if (v) { S.sid = v; catchUp(); }
     } else if (k === 'last') {
       S.seen = Math.max(S.seen, +v || 0);
       badge();
@@ -912,22 +1002,25 @@
     if (D.body) fn(); else D.addEventListener('DOMContentLoaded', fn);
   }
 
+  function initPath() { return '/init?channel_id=' + CHAN + '&url=' + enc(location.href); }
   function boot() {
     pageview();
-    api('GET', '/init?channel_id=' + CHAN + '&url=' + enc(location.href), null, true).then(function (r) {
+    api('GET', initPath(), null, true).then(function (r) {
       S.info = r;
       S.opts = r.options || {};
       var rule = r.rule || {}, action = rule.action || 'display_button';
-      var ongoing = !!(S.sid && S.token);
-      // A conversation in progress always shows; otherwise init decides.
-      if (!ongoing && (!r.available || (action === 'hide_button' && !rule.chatbot))) return ready(false);
+      var ongoing = !!(S.sid && S.token), away = !ongoing && !r.available;
+      // A conversation in progress always shows; a hide rule hides the rest;
+      // with nobody available, a plain button leads to the offline form.
+      if (!ongoing && action === 'hide_button' && !rule.chatbot) return ready(false);
       onDOM(function () {
-        mount(action);
-        if (ongoing) restore();
+        mount(away ? '' : action);
+        if (ongoing) catchUp();
+        if (away) showOffline('', true);
         if (cfg.autoOpen || S.wantOpen) openWin(true);
         else if (load('open')) openWin(false);
-        else if (action === 'auto_popup') autoPopup(rule.auto_popup_timer);
-        ready(true);
+        else if (action === 'auto_popup' && !away) autoPopup(rule.auto_popup_timer);
+        ready(!away);
       });
     }, function () { ready(false); });
   }

@@ -2,9 +2,10 @@
  * Parley operator chat (loaded on every admin page for a signed-in user; plain JS, no inline scripts).
  *
  * - One websocket per tab to /admin/api/ws. It is what makes the operator "online": it reconnects by
- *   itself (exponential back-off with jitter, 1 s to 30 s) and, after a reconnect, asks every
- *   conversation it shows for messages?after=<last id>, so nothing is lost or shown twice (messages
- *   are kept deduplicated by id and sorted by id).
+ *   itself (exponential back-off with jitter, 1 s to 30 s) and, once connected and after every
+ *   reconnect, catches up: every conversation it shows asks for messages?after=<cursor>, and the list
+ *   of open chats tells which others got news meanwhile, announced as live messages are. Nothing is
+ *   lost or shown twice (messages are kept deduplicated by id and sorted by id).
  * - Chat windows docked bottom right on every page. A window opens for a chat newly assigned to the
  *   operator and for a new message in a chat whose window is not open. Open windows, their minimised
  *   state, scroll position and drafts live in sessionStorage, so they survive navigation in this tab.
@@ -37,6 +38,7 @@
 
   var API = '/admin/api';
   var MAX_LEN = 4000;
+  var PAGE = 1000;              // the server lists at most this many messages at a time
   var TYPING_EVERY = 2000;      // send "typing" at most this often while typing
   var TYPING_IDLE = 3000;       // then "stopped typing" after this much silence
   var TYPING_SHOW = 6000;       // hide the other side's indicator if it is not refreshed
@@ -145,6 +147,11 @@
   var known = {};        // sessions this tab already knew of: a `session` frame for another one is a new chat
   function conv(sid) { return convs[sid] || (convs[sid] = new Conv(sid)); }
 
+  // cur is the catch-up cursor: the last id of the messages the server listed
+  // or pushed, so that every message up to it is held. The answers to the
+  // operator's own posts never move it: a visitor's message sent while the
+  // socket was down has a lower id than a reply posted after it. Frames move
+  // it only on the socket (live) that this conversation caught up on.
   function Conv(sid) {
     this.sid = sid;
     this.s = null;
@@ -153,7 +160,10 @@
     this.views = [];
     this.unread = 0;
     this.loading = null;
-    this.complete = false;  // msgs holds the whole history, not only what arrived live
+    this.cur = 0;
+    this.live = null;
+    this.top = 0;           // the last message id this tab knows of, from any source
+    this.counted = 0;       // the last message id that unread accounts for
     this.typingName = '';
     this.typingTimer = null;
     this.out = { typing: false, last: 0, idle: null };
@@ -165,10 +175,12 @@
   // setSession stores a session view; withUnread is set when it comes from
   // HTTP (socket frames carry no unread count).
   Conv.prototype.setSession = function (s, withUnread) {
-    var prev = this.s;
+    var prev = this.s, lm = s.last_message;
     if (prev && !withUnread) s.unread = prev.unread;
     this.s = s;
     if (withUnread) this.unread = s.unread || 0;
+    if (withUnread && lm) this.counted = Math.max(this.counted, lm.id);
+    if (lm) this.top = Math.max(this.top, lm.id);
     if (this.msgs.length && s.message_count < this.msgs.length) s.message_count = this.msgs.length;
     if (!this.isOpen()) this.setTyping('', false);
     this.views.forEach(function (v) { v.renderHead(); });
@@ -188,6 +200,7 @@
     });
     if (!added.length) return added;
     this.msgs.sort(function (a, b) { return a.id - b.id; });
+    this.top = Math.max(this.top, this.lastId());
     if (this.s) {
       var last = this.msgs[this.msgs.length - 1];
       this.s.last_message = last;
@@ -200,21 +213,22 @@
     return added;
   };
 
-  // load fetches the session (once) and the history, then only the messages
-  // after the last one this tab has; concurrent calls share one request.
+  // load fetches the session (once) and the messages after the cursor: the
+  // history, then what is new. Concurrent calls share one request, unless
+  // the open socket changed since it started: then a new one follows it.
   Conv.prototype.load = function () {
-    var self = this;
-    if (this.loading) return this.loading;
+    var self = this, ws = sock.open();
+    if (this.loading && this.loadWs === ws) return this.loading;
+    if (this.loading) return this.loading.catch(function () { /* try again */ }).then(function () { return self.load(); });
+    this.loadWs = ws;
     var first = this.s ? Promise.resolve(null) : api(sessPath(this.sid));
     this.loading = first.then(function (r) {
       if (r && r.session) {
         known[self.sid] = true;
         self.setSession(r.session, true);
       }
-      return api(sessPath(self.sid) + '/messages?after=' + (self.complete ? self.lastId() : 0));
-    }).then(function (r) {
-      self.add((r && r.messages) || []);
-      self.complete = true;
+      return self.pull(sock.open());
+    }).then(function () {
       self.views.forEach(function (v) { v.loaded(); });
       self.loading = null;
       self.maybeRead();
@@ -226,6 +240,19 @@
       throw err;
     });
     return this.loading;
+  };
+
+  // pull fetches the messages after the cursor, again while the pages come
+  // back full; ws is the socket open when it started, if any.
+  Conv.prototype.pull = function (ws) {
+    var self = this;
+    return api(sessPath(this.sid) + '/messages?after=' + this.cur).then(function (r) {
+      var l = (r && r.messages) || [];
+      l.forEach(function (m) { self.cur = Math.max(self.cur, m.id); });
+      self.add(l);
+      if (l.length >= PAGE) return self.pull(ws);
+      if (ws && ws === sock.ws) self.live = ws;
+    });
   };
 
   // shown: some view of this conversation is on screen and the tab is in use.
@@ -324,6 +351,7 @@
       c.typed(self.input.value.trim() !== '');
       drafts.set(c.sid, self.input.value);
     });
+    this.input.addEventListener('blur', function () { c.sendTyping(false); });
     var scrollTimer = null;
     this.body.addEventListener('scroll', function () {
       clearTimeout(scrollTimer);
@@ -446,6 +474,7 @@
   };
 
   ChatView.prototype.destroy = function () {
+    if (this.root.contains(document.activeElement)) this.c.sendTyping(false); // removal fires no blur
     var i = this.c.views.indexOf(this);
     if (i >= 0) this.c.views.splice(i, 1);
     this.root.remove();
@@ -466,20 +495,27 @@
   };
 
   ChatView.prototype.send = function () {
-    var self = this, c = this.c;
+    var c = this.c;
     var text = this.input.value.replace(/\s+$/, '').replace(/^\s*\n/, '');
     if (!text.trim() || !c.isOpen()) return;
     if (text.length > MAX_LEN) { toast(tr('tooLong', MAX_LEN), true); return; }
+    this.input.value = '';
+    this.grow();
+    drafts.set(c.sid, '');
+    c.sendTyping(false);
+    this.post(text);
+  };
+
+  // post shows the message as pending and posts it; one that fails stays as
+  // "not sent" with a Retry button that sends that same text again.
+  ChatView.prototype.post = function (text) {
+    var self = this, c = this.c;
     var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: text, created_at: new Date().toISOString() });
     bubble.classList.add('pending');
     bubble.title = tr('sending');
     this.body.appendChild(bubble);
     this.empty.hidden = true;
     this.toBottom();
-    this.input.value = '';
-    this.grow();
-    drafts.set(c.sid, '');
-    c.sendTyping(false);
     post(sessPath(c.sid) + '/messages', { body: text }).then(function (r) {
       bubble.remove();
       c.add([r.message]);
@@ -493,9 +529,9 @@
       var retry = el('button', 'msg-retry', tr('retry'));
       retry.type = 'button';
       retry.addEventListener('click', function () {
+        if (!c.isOpen()) return;
         bubble.remove();
-        if (!self.input.value) self.input.value = text;
-        self.send();
+        self.post(text);
       });
       note.appendChild(retry);
       bubble.appendChild(note);
@@ -973,6 +1009,7 @@
     if (!m.session_id || !m.id) return;
     var c = conv(m.session_id);
     var kind = m.author && m.author.kind;
+    if (c.live && c.live === sock.ws) c.cur = Math.max(c.cur, m.id);
     if (!c.add([m]).length) return;
     if (!c.s) c.load().catch(function () { /* shown when it loads */ });
     if (kind === 'visitor') c.setTyping('', false);
@@ -980,7 +1017,10 @@
     c.bump = true;
     if (!page.showing(c.sid)) dock.open(c.sid);
     if (c.shown()) { c.markRead(); return; }
-    c.unread += 1;
+    if (m.id > c.counted) { // else the unread count from the server has it
+      c.counted = m.id;
+      c.unread += 1;
+    }
     if (c.s) c.s.unread = c.unread;
     badges.update();
     list.upsert(c);
@@ -1016,7 +1056,6 @@
       try { ws = new WebSocket(url); } catch (e) { this.retry(); return; }
       this.ws = ws;
       ws.onopen = function () {
-        var again = self.everOpen;
         self.retries = 0;
         self.everOpen = true;
         self.lastPong = Date.now();
@@ -1025,7 +1064,7 @@
         activity(true);
         clearInterval(self.pingTimer);
         self.pingTimer = setInterval(function () { self.ping(); }, PING_EVERY);
-        if (again) resync();
+        if (ready) resync(); // else start() does, once it knows the open chats
       };
       ws.onmessage = function (e) {
         var f;
@@ -1069,29 +1108,40 @@
     },
 
     send: function (f) {
-      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+      if (!this.open()) return false;
       try { this.ws.send(JSON.stringify(f)); return true; } catch (e) { return false; }
-    }
+    },
+
+    // open returns the socket when it is open, else null.
+    open: function () { return this.ws && this.ws.readyState === WebSocket.OPEN ? this.ws : null; }
   };
 
-  // resync catches up after a reconnect: messages after the last id of each
-  // conversation on screen, and chats assigned or closed meanwhile.
+  // resync catches up once the socket is connected, and after every
+  // reconnect: the messages after the cursor of each conversation on screen,
+  // and from the list of open chats, those assigned, closed or written to
+  // meanwhile. News is told as a live message is: a window, the unread
+  // count, one sound and notification across tabs.
   function resync() {
+    var tops = {};
     Object.keys(convs).forEach(function (sid) {
       var c = convs[sid];
+      tops[sid] = c.top;
       if (c.views.length) c.load().catch(function () { /* next reconnect */ });
     });
     api('/sessions?status=open').then(function (r) {
       var open = {};
       (r.sessions || []).forEach(function (s) {
         open[s.id] = true;
-        var isNew = !known[s.id];
+        var isNew = !known[s.id], lm = s.last_message;
+        var news = !isNew && lm && lm.author && lm.author.kind === 'visitor' && lm.id > (tops[s.id] || 0);
         known[s.id] = true;
         var c = conv(s.id);
         c.setSession(s, true);
-        if (isNew) {
+        if (isNew || news) {
+          c.bump = true;
+          list.upsert(c);
           if (!page.showing(s.id)) dock.open(s.id);
-          announce(c, null);
+          if (isNew || !c.shown()) announce(c, news ? lm : null);
         }
       });
       Object.keys(convs).forEach(function (sid) {
@@ -1109,8 +1159,11 @@
     sock.connect();
     pruneClaims();
     api('/sessions?status=open').then(function (r) {
+      // A chat whose session frame came meanwhile is new to the operator.
+      var fresh = {};
+      queue.forEach(function (f) { if (f.type === 'session' && f.data) fresh[f.data.id] = true; });
       (r.sessions || []).forEach(function (s) {
-        known[s.id] = true;
+        if (!fresh[s.id]) known[s.id] = true;
         conv(s.id).setSession(s, true);
       });
     }).catch(function () { /* the socket still brings news */ }).then(function () {
@@ -1127,13 +1180,14 @@
       var q = queue;
       queue = [];
       q.forEach(onFrame);
+      if (sock.open()) resync(); // connected before the list came: catch up on that moment
     });
   }
 
   window.Parley = Object.assign(window.Parley || {}, {
     chat: {
       open: function (sid) { reveal(sid); },
-      connected: function () { return !!(sock.ws && sock.ws.readyState === WebSocket.OPEN); },
+      connected: function () { return !!sock.open(); },
       // reconnect drops the socket as a network cut would; it comes back and catches up by itself.
       reconnect: function () { if (sock.ws) sock.ws.close(); },
       unread: function () { var n = 0; Object.keys(convs).forEach(function (k) { n += convs[k].unread; }); return n; }
