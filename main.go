@@ -359,8 +359,16 @@ func (c *cli) serve(args []string) int {
 	}
 	lc.Start()
 	defer lc.Stop() // runs before the store closes: queued messages are committed
-	go sweepPresence(ctx, lc)
-	go purgeLogins(ctx, st, log)
+	// Idle operators turn "away" on time even when nothing else happens,
+	// and expired login sessions do not pile up.
+	go every(ctx, time.Minute, lc.Presence.Sweep)
+	go every(ctx, time.Hour, func() {
+		if n, err := st.PurgeExpiredLoginSessions(ctx, time.Now()); err != nil {
+			log.Error("purge expired login sessions", "error", err)
+		} else if n > 0 {
+			log.Debug("purged expired login sessions", "count", n)
+		}
+	})
 	srv, err := web.New(web.Deps{Config: cfg, Store: st, Auth: authSvc, Livechat: lc, Geo: locator,
 		I18n: i18n.New(nil), Assets: assets.FS(f.dev, "assets"), Dev: f.dev, Logger: log})
 	if err != nil {
@@ -399,36 +407,16 @@ func (c *cli) serve(args []string) int {
 	return exitOK
 }
 
-// sweepPresence turns idle operators "away" on time even when nothing
-// else happens, so the admin's status dots are right.
-func sweepPresence(ctx context.Context, lc *livechat.Service) {
-	t := time.NewTicker(time.Minute)
+// every runs fn every d until ctx ends: background upkeep of a running server.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			lc.Presence.Sweep()
-		}
-	}
-}
-
-// purgeLogins deletes expired login sessions every hour so the table does
-// not grow with every browser that ever logged in.
-func purgeLogins(ctx context.Context, st *store.Store, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := st.PurgeExpiredLoginSessions(ctx, time.Now()); err != nil {
-				log.Error("purge expired login sessions", "error", err)
-			} else if n > 0 {
-				log.Debug("purged expired login sessions", "count", n)
-			}
+			fn()
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -265,4 +266,34 @@ func (l *safeLogf) stop() {
 	l.mu.Lock()
 	l.done = true
 	l.mu.Unlock()
+}
+
+// BrowserLogin signs in through the login page as email with Password and
+// waits for the dashboard.
+func BrowserLogin(t testing.TB, ctx context.Context, baseURL, email string) {
+	t.Helper()
+	Do(t, ctx,
+		chromedp.Navigate(baseURL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), Password),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)),
+	)
+}
+
+// PressEnter presses Enter as a keyboard does: one keydown carrying the
+// text, so that preventDefault() stops the new line (chromedp.KeyEvent
+// sends the character as a separate event that nothing can cancel).
+func PressEnter() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		p := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter",
+			WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Text: "\r", UnmodifiedText: "\r"}
+		if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, p); err != nil {
+			return err
+		}
+		p.Type, p.Text, p.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+		_, err := chromedp.Call(ctx, input.DispatchKeyEvent, p)
+		return err
+	})
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"parley/app/apptest"
@@ -51,22 +50,6 @@ func lcWait(t *testing.T, ctx context.Context, what, expr, dump string) {
 	}
 }
 
-// lcEnter presses Enter as a keyboard does: one keydown carrying the text,
-// which the composers cancel to send (chromedp.KeyEvent would also type a
-// new line that nothing can cancel).
-func lcEnter() chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		p := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter",
-			WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Text: "\r", UnmodifiedText: "\r"}
-		if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, p); err != nil {
-			return err
-		}
-		p.Type, p.Text, p.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
-		_, err := chromedp.Call(ctx, input.DispatchKeyEvent, p)
-		return err
-	})
-}
-
 func lcEval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
 	return apptest.Run(t, ctx, chromedp.Evaluate[T](expr))
@@ -84,14 +67,7 @@ func TestLiveChatEndToEnd(t *testing.T) {
 
 	// The operator logs in; their open admin tab is what makes them available.
 	op := apptest.NewTab(t, browser)
-	apptest.Do(t, op,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)),
-	)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
 	waitOnline(t, srv, ada.ID)
 	lcWait(t, op, "own presence dot", `document.querySelector('.presence-me').classList.contains('online')`, `document.body`)
 
@@ -103,7 +79,7 @@ func TestLiveChatEndToEnd(t *testing.T) {
 	lcWait(t, vis, "composer", lcShadow+`.querySelector('.composer textarea').offsetParent !== null`, lcShadow+`.querySelector('.pl')`)
 	hostile := `Hello <b>bold</b><img src=x onerror=alert(1)>`
 	lcEval[any](t, vis, lcShadow+`.querySelector('.composer textarea').focus()`)
-	apptest.Do(t, vis, chromedp.KeyEvent(hostile), lcEnter())
+	apptest.Do(t, vis, chromedp.KeyEvent(hostile), apptest.PressEnter())
 	lcWait(t, vis, "visitor's message sent", lcShadow+`.querySelector('.log').textContent.includes('onerror=alert(1)') && !`+lcShadow+`.querySelector('.m.sending')`, lcShadow+`.querySelector('.pl')`)
 
 	// The operator gets a chat window, with the text shown as text.
@@ -137,7 +113,7 @@ func TestLiveChatEndToEnd(t *testing.T) {
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-dock .chat-window textarea`)), chromedp.KeyEvent("Hi! "))
 	lcWait(t, vis, "visitor sees the operator typing", `!`+lcShadow+`.querySelector('.typing').hidden && `+lcShadow+`.querySelector('.typing').textContent.includes('Ada Lovelace')`, lcShadow+`.querySelector('.pl')`)
 	reply := "Hi! Our espresso guide is at https://brewline.example/guide - what are you looking for?"
-	apptest.Do(t, op, chromedp.KeyEvent(strings.TrimPrefix(reply, "Hi! ")), lcEnter())
+	apptest.Do(t, op, chromedp.KeyEvent(strings.TrimPrefix(reply, "Hi! ")), apptest.PressEnter())
 	lcWait(t, op, "reply committed", win+`.querySelectorAll('.msg.mine[data-id]').length === 1 && !`+win+`.querySelector('.msg.pending')`, win)
 	if href := lcEval[string](t, op, win+`.querySelector('.msg.mine a').href`); href != "https://brewline.example/guide" {
 		t.Errorf(`auto-link = %q`, href)
@@ -147,7 +123,7 @@ func TestLiveChatEndToEnd(t *testing.T) {
 	// Mid-chat the operator moves to another admin page: the window follows.
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/sessions"), chromedp.WaitVisible(chromedp.CSS(`.sessions-table`)))
 	lcWait(t, op, "window restored with its history", win+` && `+win+`.getAttribute('data-session') === '`+sid+`' && `+win+`.querySelectorAll('.msg[data-id]').length === 2`, `document.querySelector('.chat-dock')`)
-	apptest.Do(t, vis, chromedp.KeyEvent(" - is the Duo in stock?"), lcEnter())
+	apptest.Do(t, vis, chromedp.KeyEvent(" - is the Duo in stock?"), apptest.PressEnter())
 	lcWait(t, op, "new message after navigation", win+`.textContent.includes('is the Duo in stock?')`, win)
 	apptest.Screenshot(t, op, "sessions-with-dock")
 
@@ -202,14 +178,7 @@ func TestChatWindowsAcrossPages(t *testing.T) {
 	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
 	ch := defaultChannel(t, srv)
 	op := apptest.NewBrowser(t)
-	apptest.Do(t, op,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)),
-	)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
 	waitOnline(t, srv, ada.ID)
 
 	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
@@ -282,14 +251,7 @@ func TestNotifiedOnceAcrossTabs(t *testing.T) {
 	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
 	ch := defaultChannel(t, srv)
 	tab1 := apptest.NewBrowser(t)
-	apptest.Do(t, tab1,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)),
-	)
+	apptest.BrowserLogin(t, tab1, srv.URL, "ada@example.com")
 	tab2, cancel := chromedp.NewContext(tab1) // a second tab with the same cookies and storage
 	t.Cleanup(cancel)
 	apptest.Do(t, tab2, chromedp.Navigate(srv.URL+"/admin/sessions"), chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)))

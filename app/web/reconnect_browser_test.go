@@ -110,7 +110,7 @@ const storedToken = `(function () { for (var i = 0; i < localStorage.length; i++
 // widgetSend types a message in the widget's composer and sends it with Enter.
 func widgetSend(t *testing.T, ctx context.Context, text string) {
 	t.Helper()
-	apptest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').focus()`), chromedp.KeyEvent(text), pressEnter())
+	apptest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').focus()`), chromedp.KeyEvent(text), apptest.PressEnter())
 }
 
 // widgetChat opens the widget on the site and starts a conversation with a
@@ -345,7 +345,7 @@ func TestWidgetBrowserStaleSession(t *testing.T) {
 	// composer; the server continues the session, its operator being there.
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`Parley.close(); Parley.open()`))
 	widgetPoll(t, browser, "the chat back", `pl('.offline').hidden && !pl('.composer').hidden && pl('.composer textarea').value === 'Still there?'`)
-	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').focus()`), pressEnter())
+	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').focus()`), apptest.PressEnter())
 	widgetPoll(t, browser, "the message sent", `plText('.log').indexOf('Still there?') >= 0 && plText('.log').indexOf('An old question') >= 0 && !pl('.m.me.sending') && !pl('.m.me.failed')`)
 	if sid := widgetEval[string](t, browser, storedSession); sid != sess.PublicID {
 		t.Errorf(`stored session = %q, want the continued %q`, sid, sess.PublicID)
@@ -473,7 +473,7 @@ func TestWidgetBrowserTypingStops(t *testing.T) {
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').blur()`))
 	waitFor(t, browser, "stopped typing on blur", typingSent+`.join() === 'true,false'`, time.Second)
 
-	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`window.sent = []; pl('.composer textarea').focus()`), chromedp.KeyEvent("d"), pressEnter())
+	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`window.sent = []; pl('.composer textarea').focus()`), chromedp.KeyEvent("d"), apptest.PressEnter())
 	waitFor(t, browser, "stopped typing on send", typingSent+`.join() === 'true,false'`, time.Second)
 	apptest.AssertNoConsoleErrors(t, browser)
 }
@@ -482,14 +482,7 @@ func TestWidgetBrowserTypingStops(t *testing.T) {
 func opLogin(t *testing.T, srv *apptest.Server, ctx context.Context, blocked bool) {
 	t.Helper()
 	withNetHooks(t, ctx, blocked)
-	apptest.Do(t, ctx,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)),
-	)
+	apptest.BrowserLogin(t, ctx, srv.URL, "ada@example.com")
 }
 
 // fakeNotifications records browser notifications in localStorage
@@ -535,7 +528,7 @@ func TestReconnectOperatorCatchUp(t *testing.T) {
 	apptest.Do(t, op, chromedp.Evaluate[chromedp.Void](`blockSockets()`))
 	lcWait(t, op, "the socket down and stalled", `!Parley.chat.connected() && stalledSockets() > 0`, `document.body`)
 	call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, `{"body":"Written during the gap"}`)
-	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] textarea`)), chromedp.KeyEvent("Answered after it"), lcEnter())
+	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] textarea`)), chromedp.KeyEvent("Answered after it"), apptest.PressEnter())
 	lcWait(t, op, "the reply committed", winA+`.querySelectorAll('.msg.mine[data-id]').length === 1 && !`+winA+`.querySelector('.msg.pending')`, winA)
 	call(t, srv, "POST", "/im_livechat/sessions/"+b.ID+"/messages", b.Token, `{"body":"B wrote during the gap"}`)
 	if lcEval[bool](t, op, winA+`.textContent.includes('Written during the gap')`) {
@@ -610,7 +603,7 @@ func TestChatTypingStops(t *testing.T) {
 	waitFor(t, op, "stopped typing on blur", typingSent+`.join() === 'true,false'`, time.Second)
 
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] textarea`)),
-		chromedp.Evaluate[chromedp.Void](`window.sent = []`), chromedp.KeyEvent("!"), lcEnter())
+		chromedp.Evaluate[chromedp.Void](`window.sent = []`), chromedp.KeyEvent("!"), apptest.PressEnter())
 	waitFor(t, op, "stopped typing on send", typingSent+`.join() === 'true,false'`, time.Second)
 	apptest.AssertNoConsoleErrors(t, op)
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -117,22 +116,6 @@ func widgetShot(t *testing.T, ctx context.Context, name string) {
 	t.Logf(`screenshot: %s`, file)
 }
 
-// pressEnter presses Enter as a keyboard does: one keydown carrying the
-// text, so that preventDefault() stops the new line (chromedp.KeyEvent
-// sends the character as a separate event that nothing can cancel).
-func pressEnter() chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		p := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter",
-			WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Text: "\r", UnmodifiedText: "\r"}
-		if _, err := chromedp.Call(ctx, input.DispatchKeyEvent, p); err != nil {
-			return err
-		}
-		p.Type, p.Text, p.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
-		_, err := chromedp.Call(ctx, input.DispatchKeyEvent, p)
-		return err
-	})
-}
-
 func widgetEval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
 	return apptest.Run(t, ctx, chromedp.Evaluate[T](expr))
@@ -212,7 +195,7 @@ func TestWidgetBrowserChat(t *testing.T) {
 	// First message: creates the session, then reaches the operator.
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.launcher').click()`))
 	widgetPoll(t, browser, "the open window", widgetIsOpen)
-	apptest.Do(t, browser, chromedp.KeyEvent("Hi! Does the Trailstar 2 fit two people with bags?"), pressEnter())
+	apptest.Do(t, browser, chromedp.KeyEvent("Hi! Does the Trailstar 2 fit two people with bags?"), apptest.PressEnter())
 	if v := widgetEval[string](t, browser, `pl('.composer textarea').value`); v != "" {
 		t.Errorf(`composer after Enter = %q, want it empty`, v)
 	}
@@ -310,7 +293,7 @@ func TestWidgetBrowserChat(t *testing.T) {
 
 	// Message bodies are text, never HTML.
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').focus()`),
-		chromedp.KeyEvent(`<img src=x onerror="window.pwned=1">`), pressEnter())
+		chromedp.KeyEvent(`<img src=x onerror="window.pwned=1">`), apptest.PressEnter())
 	widgetPoll(t, browser, "the HTML-looking message", `plText('.log').indexOf('<img src=x') >= 0 && !pl('.m.me.sending')`)
 	if widgetEval[bool](t, browser, `!!pl('.log .b img') || window.pwned === 1`) {
 		t.Errorf(`a message body was rendered as HTML`)
@@ -347,7 +330,7 @@ func TestWidgetBrowserChat(t *testing.T) {
 	widgetPoll(t, browser, "a new conversation", `pl('.end').hidden && !pl('.composer').hidden && pl('.log').querySelectorAll('.m').length === 1`)
 
 	// A conversation ended by the server (session frame) disables the composer.
-	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').focus()`), chromedp.KeyEvent("One more thing"), pressEnter())
+	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.composer textarea').focus()`), chromedp.KeyEvent("One more thing"), apptest.PressEnter())
 	widgetPoll(t, browser, "the second session", `!!pl('.m.me') && !pl('.m.me.sending')`)
 	sid2 := widgetEval[string](t, browser, `(function () { for (var i = 0; i < localStorage.length; i++) { var k = localStorage.key(i); if (/\.session$/.test(k)) return localStorage.getItem(k); } return ''; })()`)
 	sess2, err := srv.Store.SessionByPublicID(context.Background(), sid2)
@@ -455,7 +438,7 @@ func TestWidgetBrowserOffline(t *testing.T) {
 
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`Parley.setVisitor({name: 'Bo Nilsson'}); Parley.open()`))
 	widgetPoll(t, browser, "the open window", widgetIsOpen)
-	apptest.Do(t, browser, chromedp.KeyEvent("Do you ship to Norway?"), pressEnter())
+	apptest.Do(t, browser, chromedp.KeyEvent("Do you ship to Norway?"), apptest.PressEnter())
 	widgetPoll(t, browser, "the offline form", `!pl('.offline').hidden && pl('#pl-f-body').value === 'Do you ship to Norway?' && pl('#pl-f-name').value === 'Bo Nilsson'`)
 	if text := widgetEval[string](t, browser, `plText('.offline')`); !strings.Contains(text, "Nobody is available right now.") {
 		t.Errorf(`offline panel = %q`, text)
