@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	cfg.POST("/users", s.createUser)
 	cfg.GET("/users/:id", s.editUser)
 	cfg.POST("/users/:id", s.updateUser)
+	cfg.POST("/users/:id/channels", s.saveUserChannels)
 	cfg.POST("/users/:uid/tokens", s.createToken)
 	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
 

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/store"
 )
@@ -18,6 +19,7 @@ type userForm struct {
 	New       bool
 	Errors    map[string]string
 	TokenData *profileData // the user's API tokens, managed by the admin
+	Channels  []model.ChannelSummary
 }
 
 // users is Configuration ▸ Users: who can log in, with which role.
@@ -46,6 +48,9 @@ func (s *Server) userFormPage(c echo.Context, status int, f *userForm) error {
 			return err
 		}
 		f.TokenData = &profileData{Tokens: toks, ForUser: true, TokensURL: "/admin/config/users/" + strconv.FormatInt(f.User.ID, 10) + "/tokens"}
+		if f.Channels, err = s.d.Store.ChannelSummaries(c.Request().Context(), f.User.ID); err != nil {
+			return err
+		}
 	}
 	p := s.newPage(c, title, "config")
 	p.Data = f
@@ -146,4 +151,53 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	s.setFlash(c, "ok", l.T("User %s was saved.", form.Name))
 	return c.Redirect(http.StatusSeeOther, "/admin/config/users")
+}
+
+// saveUserChannels sets which channels a user operates, from the user's
+// record: ticked channels are joined, unticked ones left. A channel that
+// would lose its last operator keeps them, and the page says which.
+func (s *Server) saveUserChannels(c echo.Context) error {
+	ctx := c.Request().Context()
+	l := s.localizer(c)
+	u, err := s.userParam(c)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return userErr(http.StatusBadRequest, "bad_request", "The form could not be read.")
+	}
+	want := map[int64]bool{}
+	for _, v := range form["channel_id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return userErr(http.StatusBadRequest, "invalid_channel_id", "%q is not a channel.", v)
+		}
+		want[id] = true
+	}
+	channels, err := s.d.Store.ChannelSummaries(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	var kept []string
+	for _, ch := range channels {
+		switch {
+		case want[ch.ID] && !ch.IsMember:
+			err = s.d.Livechat.Join(ctx, ch.ID, u.ID)
+		case !want[ch.ID] && ch.IsMember:
+			err = s.d.Livechat.Leave(ctx, ch.ID, u.ID)
+			if errors.Is(err, livechat.ErrLastOperator) {
+				kept, err = append(kept, ch.Name), nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(kept) > 0 {
+		s.setFlash(c, "error", l.T("%s stays an operator of %s: a channel needs at least one operator.", u.Name, strings.Join(kept, ", ")))
+	} else {
+		s.setFlash(c, "ok", l.T("The channels of %s were saved.", u.Name))
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/config/users/"+strconv.FormatInt(u.ID, 10))
 }

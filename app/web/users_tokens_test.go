@@ -74,3 +74,37 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// From a user's record an admin sets which channels the user operates;
+// the last operator of a channel stays, with a message saying so.
+func TestUserChannels(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	olga := srv.CreateUser(t, "olga@example.com", "Olga", model.RoleOperator)
+	ch := defaultChannel(t, srv)
+	page := "/admin/config/users/" + strconv.FormatInt(olga.ID, 10)
+	admin.Get(page)
+	res, _ := admin.PostForm(page+"/channels", neturl.Values{"channel_id": {strconv.FormatInt(ch.ID, 10)}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`save: %d`, res.StatusCode)
+	}
+	ids, _ := srv.Store.ChannelOperatorIDs(context.Background(), ch.ID)
+	if len(ids) != 2 {
+		t.Fatalf(`olga did not join: %v`, ids)
+	}
+	// Ada unticks the only channel on her own record while Olga is there: fine.
+	adaPage := "/admin/config/users/" + strconv.FormatInt(ada.ID, 10)
+	admin.Get(adaPage)
+	admin.PostForm(adaPage+"/channels", neturl.Values{})
+	// Olga is now the last operator: unticking keeps her, with a message.
+	admin.Get(page)
+	admin.PostForm(page+"/channels", neturl.Values{})
+	_, body := admin.Get(page)
+	ids, _ = srv.Store.ChannelOperatorIDs(context.Background(), ch.ID)
+	if len(ids) != 1 || ids[0] != olga.ID || !strings.Contains(body, "a channel needs at least one operator") {
+		t.Fatalf(`last operator: %v`, ids)
+	}
+	if res, _ := admin.PostForm(page+"/channels", neturl.Values{"channel_id": {"abc"}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf(`bad channel id: %d`, res.StatusCode)
+	}
+}
