@@ -303,3 +303,43 @@ func TestConcurrentStartsShareOneSession(t *testing.T) {
 		}
 	}
 }
+
+// Unread counts and last messages for a list of sessions come in one query
+// each; the operator's reply marks the chat read in the same commit.
+func TestUnreadAndLastMessages(t *testing.T) {
+	f := newFixture(t, 1, nil)
+	op := f.ops[0]
+	f.lc.Presence.Connect(op.ID)
+	ctx := context.Background()
+	a, b := f.start(t, nil), f.start(t, nil)
+	for _, body := range []string{"one", "two"} {
+		if _, err := f.lc.PostVisitorMessage(ctx, a.Session, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.lc.PostVisitorMessage(ctx, b.Session, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := f.lc.PostOperatorMessage(ctx, b.Session, op, "hi!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{a.Session.ID, b.Session.ID}
+	unread, err := f.st.Unread(ctx, op.ID, ids)
+	if err != nil || unread[a.Session.ID] != 2 || unread[b.Session.ID] != 0 {
+		t.Fatalf(`unread %v %v; want 2 and 0`, unread, err)
+	}
+	last, err := f.st.LastMessages(ctx, ids)
+	if err != nil || last[a.Session.ID].Body != "two" || last[b.Session.ID].ID != reply.ID {
+		t.Fatalf(`last messages: %+v %v`, last, err)
+	}
+	if err := f.st.MarkRead(ctx, a.Session.ID, op.ID, last[a.Session.ID].ID); err != nil {
+		t.Fatal(err)
+	}
+	if unread, _ := f.st.Unread(ctx, op.ID, ids); unread[a.Session.ID] != 0 {
+		t.Fatalf(`after MarkRead: %v`, unread)
+	}
+	if m, err := f.st.Unread(ctx, op.ID, nil); err != nil || len(m) != 0 {
+		t.Fatalf(`empty list: %v %v`, m, err)
+	}
+}

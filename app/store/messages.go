@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"parley/app/model"
@@ -104,40 +105,67 @@ func (s *Store) MarkRead(ctx context.Context, sessionID, userID, messageID int64
 	return nil
 }
 
-// Unread counts, per session of the operator, the visitor messages after
-// what the operator has read.
+// Unread counts, per session, the visitor messages after what userID has
+// read; one query for the whole list.
 func (s *Store) Unread(ctx context.Context, userID int64, sessionIDs []int64) (map[int64]int, error) {
 	out := make(map[int64]int, len(sessionIDs))
-	for _, id := range sessionIDs {
+	if len(sessionIDs) == 0 {
+		return out, nil
+	}
+	args := append([]any{userID}, int64sAny(sessionIDs)...)
+	rows, err := s.r.QueryContext(ctx, `SELECT m.session_id, count(*) FROM messages m
+		LEFT JOIN session_reads r ON r.session_id = m.session_id AND r.user_id = ?
+		WHERE m.session_id IN (`+placeholders(len(sessionIDs))+`) AND m.author_kind = 'visitor' AND m.id > COALESCE(r.last_read_id, 0)
+		GROUP BY m.session_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unread: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
 		var n int
-		err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM messages m
-			WHERE m.session_id = ?1 AND m.author_kind = 'visitor'
-			  AND m.id > COALESCE((SELECT last_read_id FROM session_reads WHERE session_id = ?1 AND user_id = ?2), 0)`, id, userID).Scan(&n)
-		if err != nil {
+		if err := rows.Scan(&id, &n); err != nil {
 			return nil, fmt.Errorf("store: unread: %w", err)
 		}
 		out[id] = n
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
-// LastMessages returns the newest message of each session.
+// LastMessages returns the newest message of each session, in one query.
 func (s *Store) LastMessages(ctx context.Context, sessionIDs []int64) (map[int64]*model.Message, error) {
 	out := make(map[int64]*model.Message, len(sessionIDs))
-	for _, id := range sessionIDs {
+	if len(sessionIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, created_at
+		FROM messages WHERE id IN (SELECT max(id) FROM messages WHERE session_id IN (`+placeholders(len(sessionIDs))+`) GROUP BY session_id)`,
+		int64sAny(sessionIDs)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: last messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
 		var m model.Message
 		var kind string
 		var created int64
-		err := s.r.QueryRowContext(ctx, `SELECT id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, created_at
-			FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT 1`, id).Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &created)
-		if err == sql.ErrNoRows {
-			continue
-		}
-		if err != nil {
+		if err := rows.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &created); err != nil {
 			return nil, fmt.Errorf("store: last messages: %w", err)
 		}
 		m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)
-		out[id] = &m
+		out[m.SessionID] = &m
 	}
-	return out, nil
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func int64sAny(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }

@@ -166,7 +166,7 @@ func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, since, ac
 	if len(operatorIDs) == 0 {
 		return load, nil
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(operatorIDs)), ",")
+	ph := placeholders(len(operatorIDs))
 	args := []any{ms(since), ms(activeSince)}
 	for _, id := range operatorIDs {
 		args = append(args, id)

@@ -203,3 +203,24 @@ func (s *Store) CountUnhandledOfflineMessages(ctx context.Context) (int, error) 
 	}
 	return n, nil
 }
+
+// VisitorsByID returns the visitors with these ids, in one query.
+func (s *Store) VisitorsByID(ctx context.Context, ids []int64) (map[int64]*model.Visitor, error) {
+	out := make(map[int64]*model.Visitor, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+visitorCols+` FROM visitors WHERE id IN (`+placeholders(len(ids))+`)`, int64sAny(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: visitors by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVisitor(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: visitors by id: %w", err)
+		}
+		out[v.ID] = v
+	}
+	return out, rows.Err()
+}

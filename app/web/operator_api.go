@@ -34,8 +34,13 @@ func (s *Server) operatorSession(c echo.Context) (*model.Session, error) {
 
 func (s *Server) operatorViews(ctx context.Context, u *model.User, list []*model.Session) ([]livechat.OperatorSessionView, error) {
 	ids := make([]int64, len(list))
+	vids := make([]int64, len(list))
 	for i, x := range list {
-		ids[i] = x.ID
+		ids[i], vids[i] = x.ID, x.VisitorID
+	}
+	visitors, err := s.d.Store.VisitorsByID(ctx, vids)
+	if err != nil {
+		return nil, err
 	}
 	unread, err := s.d.Store.Unread(ctx, u.ID, ids)
 	if err != nil {
@@ -47,11 +52,7 @@ func (s *Server) operatorViews(ctx context.Context, u *model.User, list []*model
 	}
 	out := make([]livechat.OperatorSessionView, 0, len(list))
 	for _, x := range list {
-		v, err := s.d.Store.Visitor(ctx, x.VisitorID)
-		if err != nil {
-			return nil, err
-		}
-		ov := livechat.NewOperatorSessionView(x, v, s.d.Config.PublicURL())
+		ov := livechat.NewOperatorSessionView(x, visitors[x.VisitorID], s.d.Config.PublicURL())
 		ov.Unread = unread[x.ID]
 		if m := last[x.ID]; m != nil {
 			mv := livechat.NewMessageView(x.PublicID, m)
