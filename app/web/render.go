@@ -106,7 +106,14 @@ func (r *renderer) funcs() template.FuncMap {
 			}
 			return false
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":      func(a, b int) int { return a + b },
+		"duration": humanDuration,
+		"percent": func(part, whole int) int {
+			if whole <= 0 {
+				return 0
+			}
+			return part * 100 / whole
+		},
 	}
 }
 

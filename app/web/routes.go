@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	admin.POST("/channels/:id/rules/:rid/move", s.ruleMove, requireAdmin)
 	admin.DELETE("/channels/:id/rules/:rid", s.ruleDelete, requireAdmin)
 
+	admin.GET("/reports", s.reports, requireAdmin)
+
 	cfg := admin.Group("/config", requireAdmin)
 	cfg.GET("/users", s.users)
 	cfg.GET("/users/new", s.newUserForm)
