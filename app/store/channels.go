@@ -105,20 +105,7 @@ func (s *Store) Channel(ctx context.Context, id int64) (*model.Channel, error) {
 
 // Channels lists every channel by name.
 func (s *Store) Channels(ctx context.Context) ([]*model.Channel, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+channelCols+` FROM channels ORDER BY name COLLATE NOCASE, id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: channels: %w", err)
-	}
-	defer rows.Close()
-	var out []*model.Channel
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: channels: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(ctx, s.r, "channels", scanChannelRow, `SELECT `+channelCols+` FROM channels ORDER BY name COLLATE NOCASE, id`)
 }
 
 // CountChannels returns how many channels exist.
@@ -132,41 +119,16 @@ func (s *Store) CountChannels(ctx context.Context) (int, error) {
 
 // ChannelOperatorIDs returns the user ids of a channel's operators.
 func (s *Store) ChannelOperatorIDs(ctx context.Context, channelID int64) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT user_id FROM channel_operators WHERE channel_id = ? ORDER BY added_at, user_id`, channelID)
-	if err != nil {
-		return nil, fmt.Errorf("store: channel operators: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: channel operators: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return collect(ctx, s.r, "channel operators", func(r *sql.Rows) (id int64, err error) { return id, r.Scan(&id) },
+		`SELECT user_id FROM channel_operators WHERE channel_id = ? ORDER BY added_at, user_id`, channelID)
 }
 
 // ChannelOperators returns a channel's operators by name.
 func (s *Store) ChannelOperators(ctx context.Context, channelID int64) ([]*model.User, error) {
-	rows, err := s.r.QueryContext(ctx,
+	return collect(ctx, s.r, "channel operators", scanUserRow,
 		`SELECT u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at
 		 FROM channel_operators co JOIN users u ON u.id = co.user_id
 		 WHERE co.channel_id = ? ORDER BY u.name COLLATE NOCASE, u.id`, channelID)
-	if err != nil {
-		return nil, fmt.Errorf("store: channel operators: %w", err)
-	}
-	defer rows.Close()
-	var out []*model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: channel operators: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // AddChannelOperators joins users to a channel; already-joined users are kept.

@@ -132,20 +132,7 @@ func (s *Store) CountSessions(ctx context.Context, f SessionFilter) (int, error)
 }
 
 func (s *Store) sessions(ctx context.Context, where string, args ...any) ([]*model.Session, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sessionCols+sessionFrom+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: sessions: %w", err)
-	}
-	defer rows.Close()
-	var out []*model.Session
-	for rows.Next() {
-		x, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: sessions: %w", err)
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return collect(ctx, s.r, "sessions", scanSessionRow, `SELECT `+sessionCols+sessionFrom+where, args...)
 }
 
 // CloseSession marks a session closed; false when it already was.

@@ -16,6 +16,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"parley/app/model"
 )
 
 // Sentinel errors callers test with errors.Is.
@@ -139,6 +141,32 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	}
 	return nil
 }
+
+// collect runs a read query and scans every row with scan; what names the
+// query in errors.
+func collect[T any](ctx context.Context, db *sql.DB, what string, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
+}
+
+func scanUserRow(r *sql.Rows) (*model.User, error)       { return scanUser(r) }
+func scanChannelRow(r *sql.Rows) (*model.Channel, error) { return scanChannel(r) }
+func scanSessionRow(r *sql.Rows) (*model.Session, error) { return scanSession(r) }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {

@@ -75,23 +75,10 @@ func (s *Store) Users(ctx context.Context, query string, limit int) ([]*model.Us
 		limit = 200
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(query)) + "%"
-	rows, err := s.r.QueryContext(ctx,
+	return collect(ctx, s.r, "users", scanUserRow,
 		`SELECT `+userCols+` FROM users
 		 WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\' OR chat_name LIKE ?1 ESCAPE '\'
 		 ORDER BY name COLLATE NOCASE, id LIMIT ?2`, like, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: users: %w", err)
-	}
-	defer rows.Close()
-	var out []*model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // CountAdmins returns how many admins exist.
