@@ -607,3 +607,67 @@ func TestChatTypingStops(t *testing.T) {
 	waitFor(t, op, "stopped typing on send", typingSent+`.join() === 'true,false'`, time.Second)
 	apptest.AssertNoConsoleErrors(t, op)
 }
+
+// TestWidgetBrowserAcrossTabsFirstMessage: two tabs of the same browser show
+// the widget before any conversation; the first message, written in one of
+// them, starts a session that both keep: the other tab following it must
+// not make the first forget it.
+func TestWidgetBrowserAcrossTabsFirstMessage(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	srv.Livechat.Presence.Connect(admin.ID)
+	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
+	browser := apptest.NewBrowser(t)
+	withNetHooks(t, browser, false)
+	if !waitWidget(t, browser, site.URL+"/") {
+		t.Fatalf(`widget not available`)
+	}
+	tab2, cancel := chromedp.NewContext(browser)
+	defer cancel()
+	if !waitWidget(t, tab2, site.URL+"/") {
+		t.Fatalf(`widget not available in a second tab`)
+	}
+	sess := widgetChat(t, srv, browser, site.URL+"/", "Hello from the first tab")
+	widgetPoll(t, tab2, "the second tab to follow the conversation", `plText('.log').indexOf('Hello from the first tab') >= 0`)
+	// Give the tabs time to answer each other's storage events.
+	apptest.Do(t, browser, chromedp.Sleep(500*time.Millisecond))
+	if got := widgetEval[string](t, browser, storedSession); got != sess.PublicID {
+		t.Errorf(`stored session %q after the other tab followed, want %q`, got, sess.PublicID)
+	}
+	if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, "Welcome to both tabs."); err != nil {
+		t.Fatal(err)
+	}
+	widgetPoll(t, browser, "the reply in the first tab", `plText('.log').indexOf('Hello from the first tab') >= 0 && plText('.log').indexOf('Welcome to both tabs.') >= 0`)
+	widgetPoll(t, tab2, "the reply in the second tab", `plText('.log').indexOf('Welcome to both tabs.') >= 0`)
+	widgetSend(t, tab2, "And from the second")
+	widgetPoll(t, browser, "the second tab's message in the first", `plText('.log').indexOf('And from the second') >= 0`)
+	apptest.AssertNoConsoleErrors(t, browser)
+}
+
+// TestReconnectWidgetRestoreStopsWhenEnded: the session fetch keeps failing
+// after a reload, so the widget keeps trying with back-off; once the
+// conversation ends (a session frame), the tries stop.
+func TestReconnectWidgetRestoreStopsWhenEnded(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	srv.Livechat.Presence.Connect(admin.ID)
+	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
+	browser := apptest.NewBrowser(t)
+	withNetHooks(t, browser, false)
+	sess := widgetChat(t, srv, browser, site.URL+"/", "Are you open on Sunday?")
+
+	const rules = `[{"method":"GET","re":"/im_livechat/sessions/[^/?]+$","status":503,"n":1000}]`
+	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('test.failFetch', `+jsString(rules)+`)`))
+	apptest.Do(t, browser, chromedp.Navigate(site.URL+"/"))
+	widgetPoll(t, browser, "two failed tries and an open socket", `failFetch[0].hits >= 2 && openSockets() === 1`)
+	if _, err := srv.Livechat.CloseByVisitor(context.Background(), sess); err != nil {
+		t.Fatal(err)
+	}
+	widgetPoll(t, browser, "the ended conversation", `!pl('.end').hidden && plText('.end').indexOf('The conversation has ended.') >= 0`)
+	hits := widgetEval[int](t, browser, `failFetch[0].hits`)
+	apptest.Do(t, browser, chromedp.Sleep(5*time.Second))
+	if now := widgetEval[int](t, browser, `failFetch[0].hits`); now != hits {
+		t.Errorf(`the widget fetched the ended session %d more times`, now-hits)
+	}
+	apptest.AssertNoConsoleErrors(t, browser)
+}

@@ -568,7 +568,7 @@
   function catchUp(ws) {
     var sid = S.sid, first = !S.session;
     clearTimeout(S.syncT);
-    if (!sid) return;
+    if (!sid || S.ended) return;
     api('GET', '/sessions/' + enc(sid)).then(function (r) {
       if (!same(sid, S.sid)) return;
       if (first && r.session.status === 'closed' && !S.open) return reset();
@@ -579,7 +579,7 @@
         connect();
       });
     }).catch(function (e) {
-      if (!same(sid, S.sid)) return;
+      if (!same(sid, S.sid) || S.ended) return;
       if (e.status >= 400 && e.status < 500 && e.status !== 429) return reset();
       connect();
       S.syncT = setTimeout(function () { catchUp(S.ws && S.ws.readyState === 1 && S.ws); }, backoff(S.syncs++));
@@ -639,11 +639,12 @@
   }
 
   // reset forgets the conversation; the visitor token and the messages not
-  // yet sent stay (they go to the next one).
-  function reset() {
+  // yet sent stay (they go to the next one). A tab that follows another one
+  // (follow) leaves the storage alone: that tab just wrote the new session.
+  function reset(follow) {
     disconnect();
     clearTimeout(S.syncT);
-    setSid(null);
+    if (follow) S.sid = null; else setSid(null);
     S.session = null;
     S.msgs = [];
     S.byId = {};
@@ -663,6 +664,7 @@
     S.ended = true;
     S.closing = false;
     disconnect();
+    clearTimeout(S.syncT);
     if (!UI.win) return;
     stopTyping();
     UI.endText.textContent = text;
@@ -876,8 +878,8 @@
       onFrame(f);
     };
     ws.onclose = function () {
+      if (S.ws !== ws) return; // an old socket: disconnect() stopped its ping
       clearInterval(S.ping);
-      if (S.ws !== ws) return;
       S.ws = null;
       retry();
     };
@@ -982,7 +984,7 @@
     } else if (k === 'token') {
       S.token = v;
     } else if (k === 'session' && !same(v, S.sid)) {
-      reset();
+      reset(true);
       if (v) { S.sid = v; catchUp(); }
     } else if (k === 'last') {
       S.seen = Math.max(S.seen, +v || 0);
