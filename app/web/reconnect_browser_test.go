@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -115,6 +116,20 @@ func widgetSend(t *testing.T, ctx context.Context, text string) {
 
 // widgetChat opens the widget on the site and starts a conversation with a
 // first message; it returns the session.
+// widgetChatFixture is a server with an online admin, a third-party page
+// embedding the widget, and a browser whose visitor has sent first there;
+// the page's network hooks are installed (not blocking).
+func widgetChatFixture(t *testing.T, first string) (*apptest.Server, *model.User, *httptest.Server, context.Context, *model.Session) {
+	t.Helper()
+	srv := apptest.NewServer(t)
+	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	srv.Livechat.Presence.Connect(admin.ID)
+	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
+	browser := apptest.NewBrowser(t)
+	withNetHooks(t, browser, false)
+	return srv, admin, site, browser, widgetChat(t, srv, browser, site.URL+"/", first)
+}
+
 func widgetChat(t *testing.T, srv *apptest.Server, ctx context.Context, url, first string) *model.Session {
 	t.Helper()
 	if !waitWidget(t, ctx, url) {
@@ -146,13 +161,7 @@ func countIn(in, text string) string {
 // shows, once, before the visitor's message; and a gap of more than a page
 // of messages is fetched whole.
 func TestReconnectWidgetCatchUp(t *testing.T) {
-	srv := apptest.NewServer(t)
-	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	srv.Livechat.Presence.Connect(admin.ID)
-	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
-	browser := apptest.NewBrowser(t)
-	withNetHooks(t, browser, false)
-	sess := widgetChat(t, srv, browser, site.URL+"/", "Is the Trailstar in stock?")
+	srv, admin, _, browser, sess := widgetChatFixture(t, "Is the Trailstar in stock?")
 	widgetPoll(t, browser, "a connected socket", `openSockets() === 1`)
 
 	reply := func(body string) {
@@ -199,13 +208,7 @@ func TestReconnectWidgetCatchUp(t *testing.T) {
 // (a network error, then a 503); the widget tries again, opens its socket
 // anyway, and the conversation goes on.
 func TestReconnectWidgetRestoreFails(t *testing.T) {
-	srv := apptest.NewServer(t)
-	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	srv.Livechat.Presence.Connect(admin.ID)
-	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
-	browser := apptest.NewBrowser(t)
-	withNetHooks(t, browser, false)
-	sess := widgetChat(t, srv, browser, site.URL+"/", "Do you ship to Iceland?")
+	srv, admin, site, browser, sess := widgetChatFixture(t, "Do you ship to Iceland?")
 
 	const rules = `[{"method":"GET","re":"/im_livechat/sessions/[^/?]+$","status":0,"n":1},{"method":"GET","re":"/im_livechat/sessions/[^/?]+$","status":503,"n":1}]`
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('test.failFetch', `+jsString(rules)+`)`))
@@ -223,13 +226,7 @@ func TestReconnectWidgetRestoreFails(t *testing.T) {
 // page as "not sent" with a Retry button, however many fail; Retry sends
 // them, in order; a 429 makes the widget wait as long as Retry-After says.
 func TestWidgetBrowserFailedSends(t *testing.T) {
-	srv := apptest.NewServer(t)
-	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	srv.Livechat.Presence.Connect(admin.ID)
-	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
-	browser := apptest.NewBrowser(t)
-	withNetHooks(t, browser, false)
-	sess := widgetChat(t, srv, browser, site.URL+"/", "First")
+	srv, _, _, browser, sess := widgetChatFixture(t, "First")
 
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`failFetch.push({method: 'POST', re: '/messages$', status: 0, n: 2})`))
 	widgetSend(t, browser, "Second")
@@ -648,13 +645,7 @@ func TestWidgetBrowserAcrossTabsFirstMessage(t *testing.T) {
 // after a reload, so the widget keeps trying with back-off; once the
 // conversation ends (a session frame), the tries stop.
 func TestReconnectWidgetRestoreStopsWhenEnded(t *testing.T) {
-	srv := apptest.NewServer(t)
-	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	srv.Livechat.Presence.Connect(admin.ID)
-	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
-	browser := apptest.NewBrowser(t)
-	withNetHooks(t, browser, false)
-	sess := widgetChat(t, srv, browser, site.URL+"/", "Are you open on Sunday?")
+	srv, _, site, browser, sess := widgetChatFixture(t, "Are you open on Sunday?")
 
 	const rules = `[{"method":"GET","re":"/im_livechat/sessions/[^/?]+$","status":503,"n":1000}]`
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('test.failFetch', `+jsString(rules)+`)`))
