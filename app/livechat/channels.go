@@ -242,9 +242,6 @@ func (s *Service) Leave(ctx context.Context, channelID, userID int64) error {
 	return nil
 }
 
-// RuleInput is a rule as a form or the API sends it.
-type RuleInput = model.Rule
-
 // SaveRules validates and replaces a channel's whole rule list; the slice
 // order is the matching order. Nothing is saved when any rule is invalid.
 func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.Rule) ([]model.Rule, error) {

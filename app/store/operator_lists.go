@@ -49,21 +49,9 @@ func (s *Store) OfflineMessage(ctx context.Context, id int64) (model.OfflineMess
 // OfflineMessagesPage lists messages left offline, unhandled first, newest
 // first, with paging.
 func (s *Store) OfflineMessagesPage(ctx context.Context, limit, offset int) ([]model.OfflineMessage, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+offlineCols+` FROM offline_messages
-		ORDER BY handled_at IS NOT NULL, created_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
-	if err != nil {
-		return nil, fmt.Errorf("store: offline messages: %w", err)
-	}
-	defer rows.Close()
-	var out []model.OfflineMessage
-	for rows.Next() {
-		m, err := scanOffline(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: offline messages: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(ctx, s.r, "offline messages", func(r *sql.Rows) (model.OfflineMessage, error) { return scanOffline(r) },
+		`SELECT `+offlineCols+` FROM offline_messages
+		 ORDER BY handled_at IS NOT NULL, created_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
 }
 
 // CountOfflineMessages returns how many messages were left offline in all

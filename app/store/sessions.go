@@ -175,22 +175,3 @@ func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, since, ac
 	}
 	return load, rows.Err()
 }
-
-// CountChannelSessions returns how many sessions each channel has had.
-func (s *Store) CountChannelSessions(ctx context.Context) (map[int64]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT channel_id, count(*) FROM chat_sessions WHERE channel_id IS NOT NULL GROUP BY channel_id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: channel sessions: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("store: channel sessions: %w", err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
-}

@@ -26,23 +26,14 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *model.APIToken, hash stri
 
 // APITokens lists a user's tokens, newest first.
 func (s *Store) APITokens(ctx context.Context, userID int64) ([]model.APIToken, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, user_id, name, hint, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("store: api tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []model.APIToken
-	for rows.Next() {
+	return collect(ctx, s.r, "api tokens", func(r *sql.Rows) (model.APIToken, error) {
 		var t model.APIToken
 		var created int64
 		var used sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Hint, &created, &used); err != nil {
-			return nil, fmt.Errorf("store: api tokens: %w", err)
-		}
+		err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.Hint, &created, &used)
 		t.CreatedAt, t.LastUsedAt = fromMS(created), nullMS(used)
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, err
+	}, `SELECT id, user_id, name, hint, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, userID)
 }
 
 const userByAPITokenSQL = `SELECT t.id, t.last_used_at, u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at

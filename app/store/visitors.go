@@ -161,28 +161,6 @@ func (s *Store) CreateOfflineMessage(ctx context.Context, m *model.OfflineMessag
 	return nil
 }
 
-// OfflineMessages lists messages left offline, unhandled first, newest first.
-func (s *Store) OfflineMessages(ctx context.Context, limit int) ([]model.OfflineMessage, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, COALESCE(channel_id, 0), COALESCE(visitor_id, 0), name, email, body, url, created_at, handled_at
-		FROM offline_messages ORDER BY handled_at IS NOT NULL, created_at DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: offline messages: %w", err)
-	}
-	defer rows.Close()
-	var out []model.OfflineMessage
-	for rows.Next() {
-		var m model.OfflineMessage
-		var created int64
-		var handled sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.ChannelID, &m.VisitorID, &m.Name, &m.Email, &m.Body, &m.URL, &created, &handled); err != nil {
-			return nil, fmt.Errorf("store: offline messages: %w", err)
-		}
-		m.CreatedAt, m.HandledAt = fromMS(created), nullMS(handled)
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
 // MarkOfflineMessageHandled records that an operator dealt with a message.
 func (s *Store) MarkOfflineMessageHandled(ctx context.Context, id, userID int64) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE offline_messages SET handled_at = ?, handled_by = ? WHERE id = ? AND handled_at IS NULL`, ms(time.Now()), userID, id)
@@ -193,15 +171,6 @@ func (s *Store) MarkOfflineMessageHandled(ctx context.Context, id, userID int64)
 		return fmt.Errorf("store: offline message %d: %w", id, ErrNotFound)
 	}
 	return nil
-}
-
-// CountUnhandledOfflineMessages counts messages nobody has dealt with yet.
-func (s *Store) CountUnhandledOfflineMessages(ctx context.Context) (int, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM offline_messages WHERE handled_at IS NULL`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count offline messages: %w", err)
-	}
-	return n, nil
 }
 
 // VisitorsByID returns the visitors with these ids, in one query.

@@ -133,7 +133,7 @@ func TestChatEndToEnd(t *testing.T) {
 		t.Fatalf(`offline message with bad email: %d %v`, code, body)
 	}
 	code, _, _ = call(t, srv, "POST", "/im_livechat/offline_messages", "", fmt.Sprintf(`{"channel_id":%d,"name":"Bo","email":"bo@example.com","body":"Call me back"}`, ch.ID))
-	if offline, _ := srv.Store.OfflineMessages(context.Background(), 10); code != http.StatusCreated || len(offline) != 1 || offline[0].Email != "bo@example.com" {
+	if offline, _ := srv.Store.OfflineMessagesPage(context.Background(), 10, 0); code != http.StatusCreated || len(offline) != 1 || offline[0].Email != "bo@example.com" {
 		t.Fatalf(`offline message: %d %+v`, code, offline)
 	}
 

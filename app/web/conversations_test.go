@@ -259,7 +259,7 @@ func TestOfflineMessagesHandled(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf(`offline message: %d`, code)
 	}
-	list, err := srv.Store.OfflineMessages(context.Background(), 10)
+	list, err := srv.Store.OfflineMessagesPage(context.Background(), 10, 0)
 	if err != nil || len(list) != 1 {
 		t.Fatalf(`offline messages: %v %d`, err, len(list))
 	}

@@ -32,7 +32,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	if d.AllOpen, err = s.d.Store.CountSessions(ctx, store.SessionFilter{Status: model.SessionOpen}); err != nil {
 		return err
 	}
-	if d.Offline, err = s.d.Store.CountUnhandledOfflineMessages(ctx); err != nil {
+	if _, d.Offline, err = s.d.Store.CountOfflineMessages(ctx); err != nil {
 		return err
 	}
 	online := map[int64]bool{}

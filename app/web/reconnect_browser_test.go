@@ -413,7 +413,7 @@ func TestWidgetBrowserNobodyOnline(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`pl('#pl-f-body').focus()`), chromedp.KeyEvent("Do you ship tents to Tromsø?"),
 		chromedp.Evaluate[chromedp.Void](`pl('.offline .btn').click()`))
 	widgetPoll(t, browser, "the thanks", `!pl('.thanks').hidden`)
-	msgs, err := srv.Store.OfflineMessages(context.Background(), 10)
+	msgs, err := srv.Store.OfflineMessagesPage(context.Background(), 10, 0)
 	if err != nil || len(msgs) != 1 || msgs[0].Email != "bo@example.no" || msgs[0].Body != "Do you ship tents to Tromsø?" {
 		t.Fatalf(`offline messages: %+v, %v`, msgs, err)
 	}

@@ -452,7 +452,7 @@ func TestWidgetBrowserOffline(t *testing.T) {
 	widgetPoll(t, browser, "the thanks", `!pl('.thanks').hidden && plText('.thanks').indexOf('Thanks! We will answer by email.') >= 0`)
 	widgetShot(t, browser, "offline-thanks")
 
-	msgs, err := srv.Store.OfflineMessages(context.Background(), 10)
+	msgs, err := srv.Store.OfflineMessagesPage(context.Background(), 10, 0)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf(`offline messages: %v, %v`, msgs, err)
 	}
