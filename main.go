@@ -24,13 +24,10 @@ import (
 
 	"parley/app/auth"
 	"parley/app/config"
-	"parley/app/geo"
-	"parley/app/i18n"
-	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/store"
 	"parley/app/version"
-	"parley/app/web"
+	"parley/app/wire"
 	"parley/assets"
 	"parley/db"
 )
@@ -310,23 +307,6 @@ func (c *cli) migrate(args []string) int {
 	return exitOK
 }
 
-// defaults creates the first-run data: the default channel, staffed by the
-// first admin when there is one.
-func defaults(ctx context.Context, cfg config.Config, st *store.Store, lc *livechat.Service) error {
-	created, err := lc.EnsureDefaultChannel(ctx, cfg.SiteName)
-	if err != nil || !created {
-		return err
-	}
-	id, err := st.FirstAdminID(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // the first admin staffs it when created
-	}
-	if err != nil {
-		return err
-	}
-	return st.AddOperatorToUnstaffedChannels(ctx, id)
-}
-
 func (c *cli) serve(args []string) int {
 	f := c.flags("serve", true)
 	cfg, log, st, code := c.setup(f, args)
@@ -341,40 +321,17 @@ func (c *cli) serve(args []string) int {
 	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	locator, err := geo.Open(cfg.GeoIP.Database)
-	if err != nil {
-		return c.fail("geoip.database: %v", err)
-	}
-	defer locator.Close()
-	authSvc := auth.New(st, auth.Options{})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return c.fail("listen %s: %v", cfg.Listen, err)
 	}
 	cfg.Listen = ln.Addr().String() // the real port when listen asked for :0
-	lc := livechat.New(st, livechat.Options{Logger: log, BaseURL: cfg.PublicURL()})
-	if err := defaults(ctx, cfg, st, lc); err != nil {
-		ln.Close()
-		return c.fail("first-run data: %v", err)
-	}
-	lc.Start()
-	defer lc.Stop() // runs before the store closes: queued messages are committed
-	// Idle operators turn "away" on time even when nothing else happens,
-	// and expired login sessions do not pile up.
-	go every(ctx, time.Minute, lc.Presence.Sweep)
-	go every(ctx, time.Hour, func() {
-		if n, err := st.PurgeExpiredLoginSessions(ctx, time.Now()); err != nil {
-			log.Error("purge expired login sessions", "error", err)
-		} else if n > 0 {
-			log.Debug("purged expired login sessions", "count", n)
-		}
-	})
-	srv, err := web.New(web.Deps{Config: cfg, Store: st, Auth: authSvc, Livechat: lc, Geo: locator,
-		I18n: i18n.New(nil), Assets: assets.FS(f.dev, "assets"), Dev: f.dev, Logger: log})
+	app, err := wire.Build(ctx, cfg, wire.Deps{Store: st, Logger: log, Assets: assets.FS(f.dev, "assets"), Dev: f.dev})
 	if err != nil {
 		ln.Close()
 		return c.fail("%v", err)
 	}
+	srv, authSvc := app.Web, app.Auth
 	url := cfg.PublicURL()
 	// The first admin comes before the announcement: invalid PARLEY_ADMIN_*
 	// must not print "running at" and then exit.
@@ -386,39 +343,30 @@ func (c *cli) serve(args []string) int {
 	fmt.Fprintf(c.stdout, "Parley %s is running at %s\n", version.String(), url)
 	fmt.Fprintln(c.stdout, msg)
 
+	app.Start()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
 	select {
-	case err := <-errc:
-		if err != nil {
-			return c.fail("serve: %v", err)
-		}
-		return exitOK
+	case serveErr = <-errc:
 	case <-ctx.Done():
+		log.Info("shutting down: finishing in-flight requests")
 	}
-	log.Info("shutting down: finishing in-flight requests")
+	// Sockets close, queued messages are committed and queued events
+	// delivered before the deferred store close.
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := app.Shutdown(sctx); err != nil {
 		log.Error("shutdown", "error", err)
 	}
-	<-errc
-	log.Info("stopped")
-	return exitOK
-}
-
-// every runs fn every d until ctx ends: background upkeep of a running server.
-func every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
+	if serveErr != nil {
+		return c.fail("serve: %v", serveErr)
 	}
+	if ctx.Err() != nil {
+		<-errc
+		log.Info("stopped")
+	}
+	return exitOK
 }
 
 // firstAdmin creates the first admin from PARLEY_ADMIN_EMAIL and
@@ -477,8 +425,7 @@ func (c *cli) userCreate(args []string) int {
 	}
 	defer st.Close()
 	a := auth.New(st, auth.Options{})
-	lc := livechat.New(st, livechat.Options{Logger: log})
-	if err := defaults(c.ctx, cfg, st, lc); err != nil {
+	if err := wire.FirstRun(c.ctx, cfg, st, log); err != nil {
 		return c.fail("first-run data: %v", err)
 	}
 	n := auth.NewUser{Email: email, Name: name, Role: model.Role(role), Password: pw}

@@ -22,12 +22,11 @@ import (
 
 	"parley/app/auth"
 	"parley/app/config"
-	"parley/app/geo"
-	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/store"
 	"parley/app/web"
+	"parley/app/wire"
 	"parley/assets"
 	"parley/db"
 )
@@ -62,9 +61,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Server is a running Parley with direct access to its parts.
+// Server is a running Parley with direct access to its parts, built by
+// the same wire.Build as production.
 type Server struct {
 	*httptest.Server
+	App      *wire.App
 	Config   config.Config
 	Store    *store.Store
 	Auth     *auth.Service
@@ -98,38 +99,24 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg, &lcOpts)
 	}
-	log := Logger(t)
-	a := auth.New(st, auth.Options{BcryptCost: bcrypt.MinCost})
 	ts := httptest.NewUnstartedServer(nil)
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ts.Listener.Addr().String()
 	}
 	cfg.Listen = ts.Listener.Addr().String()
-	lcOpts.Logger, lcOpts.BaseURL = log, cfg.PublicURL()
-	lc := livechat.New(st, lcOpts)
-	if _, err := lc.EnsureDefaultChannel(context.Background(), cfg.SiteName); err != nil {
-		t.Fatalf(`default channel: %v`, err)
-	}
-	lc.Start()
-	t.Cleanup(lc.Stop)
-	locator, err := geo.Open(cfg.GeoIP.Database)
+	app, err := wire.Build(context.Background(), cfg, wire.Deps{Store: st, Logger: Logger(t), Assets: assets.FS(false, ""),
+		Auth: auth.Options{BcryptCost: bcrypt.MinCost}, Livechat: lcOpts})
 	if err != nil {
-		t.Fatalf(`geo: %v`, err)
+		t.Fatalf(`build: %v`, err)
 	}
-	s := &Server{Store: st, Auth: a, Livechat: lc}
-	s.Config = cfg
-	w, err := web.New(web.Deps{Config: cfg, Store: st, Auth: a, Livechat: lc, Geo: locator,
-		I18n: i18n.New(nil), Assets: assets.FS(false, ""), Logger: log})
-	if err != nil {
-		t.Fatalf(`web: %v`, err)
-	}
-	s.Web = w
-	ts.Config.Handler = w.Handler()
+	app.Start()
+	s := &Server{App: app, Config: cfg, Store: st, Auth: app.Auth, Livechat: app.Livechat, Web: app.Web}
+	ts.Config.Handler = app.Web.Handler()
 	ts.Start()
 	s.Server = ts
 	t.Cleanup(func() {
 		// Close sockets before the test server waits for its handlers.
-		_ = w.Shutdown(context.Background())
+		_ = app.Shutdown(context.Background())
 		ts.Close()
 	})
 	return s

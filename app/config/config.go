@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -35,6 +36,14 @@ type Config struct {
 	Log            Log      `yaml:"log"`
 	SMTP           SMTP     `yaml:"smtp"`
 	GeoIP          GeoIP    `yaml:"geoip"`
+	Livechat       Livechat `yaml:"livechat"`
+}
+
+// Livechat tunes live conversations.
+type Livechat struct {
+	// AbandonAfter ends a conversation whose visitor has had no open chat
+	// window and no activity for this long.
+	AbandonAfter time.Duration `yaml:"abandon_after"`
 }
 
 // Log configures log/slog.
@@ -66,6 +75,7 @@ func Default() Config {
 		SiteName: "YourWebsite.com",
 		Log:      Log{Format: "text", Level: "info"},
 		SMTP:     SMTP{Port: 587, TLS: "starttls"},
+		Livechat: Livechat{AbandonAfter: 30 * time.Minute},
 	}
 }
 
@@ -142,6 +152,16 @@ func fields() []field {
 		f("smtp.from", false, func(c *Config) *string { return &c.SMTP.From }),
 		f("smtp.tls", false, func(c *Config) *string { return &c.SMTP.TLS }),
 		f("geoip.database", false, func(c *Config) *string { return &c.GeoIP.Database }),
+		{key: "livechat.abandon_after",
+			get: func(c *Config) string { return c.Livechat.AbandonAfter.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a duration (for example 30m or 2h)", v)
+				}
+				c.Livechat.AbandonAfter = d
+				return nil
+			}},
 	}
 }
 
@@ -452,6 +472,9 @@ func (c *Config) Validate() error {
 		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 			return bad("smtp.from", "%q is not an email address", c.SMTP.From)
 		}
+	}
+	if c.Livechat.AbandonAfter < time.Minute || c.Livechat.AbandonAfter > 7*24*time.Hour {
+		return bad("livechat.abandon_after", "%s must be between 1m and 168h", c.Livechat.AbandonAfter)
 	}
 	if c.GeoIP.Database != "" {
 		if st, err := os.Stat(c.GeoIP.Database); err != nil || st.IsDir() {

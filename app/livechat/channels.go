@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"parley/app/events"
 	"parley/app/geo"
 	"parley/app/model"
 	"parley/app/store"
@@ -22,8 +23,14 @@ type Service struct {
 	now      func() time.Time
 	intn     func(n int) int
 	baseURL  string
-	pub      Publisher
+	pub      Publisher   // typing and page-view frames, which are not stored
+	bus      *events.Bus // committed changes, for realtime, mail, bots…
+	ownBus   bool
+	text     Translator // renders notices and labels in pushed frames
 	writer   *writer
+	commands *Commands
+	bots     BotFinder
+	abandon  time.Duration
 	Presence *Presence
 
 	mu    sync.RWMutex
@@ -53,6 +60,25 @@ type Options struct {
 	Intn func(n int) int
 	// BaseURL is the public URL, for absolute links sent to widgets.
 	BaseURL string
+	// Events receives every committed change; nil makes a private bus.
+	Events *events.Bus
+	// Text renders what the system says in pushed frames; nil is English.
+	Text Translator
+	// Bots finds the bot that answers a session's visitor, if any.
+	Bots BotFinder
+	// AbandonAfter ends a conversation whose visitor has had no socket and
+	// no activity for this long (0: 30 minutes).
+	AbandonAfter time.Duration
+}
+
+// english renders source text as it is.
+type english struct{}
+
+func (english) T(msg string, args ...any) string {
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
 }
 
 // New returns the live chat service.
@@ -66,9 +92,26 @@ func New(st *store.Store, o Options) *Service {
 	if o.Intn == nil {
 		o.Intn = cryptoIntn
 	}
+	if o.Text == nil {
+		o.Text = english{}
+	}
+	if o.AbandonAfter <= 0 {
+		o.AbandonAfter = DefaultAbandonAfter
+	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
-		pub: nopPublisher{}, Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
-	s.writer = newWriter(st, s.log, func(x *model.Session, m *model.Message) { s.publishMessage(x, m) })
+		pub: nopPublisher{}, bus: o.Events, text: o.Text, bots: o.Bots, abandon: o.AbandonAfter,
+		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
+	if s.bus == nil {
+		s.bus, s.ownBus = events.New(o.Logger), true
+	}
+	s.commands = newCommands(s)
+	s.writer = newWriter(st, s.log, func(x *model.Session, m *model.Message) {
+		c := *m
+		s.emit(events.MessageCommitted{Session: copySession(x), Message: &c})
+	})
+	if s.bots != nil {
+		s.bus.Subscribe("bots", s.answerWithBot)
+	}
 	return s
 }
 

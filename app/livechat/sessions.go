@@ -13,11 +13,12 @@ import (
 	"unicode/utf8"
 
 	"parley/app/auth"
+	"parley/app/events"
 	"parley/app/model"
 	"parley/app/store"
 )
 
-// Publisher pushes events to connected clients (realtime.Hub satisfies it).
+// Publisher pushes frames to connected clients (realtime.Hub satisfies it).
 type Publisher interface {
 	Publish(topic, typ string, data any)
 }
@@ -50,17 +51,48 @@ func (nopPublisher) Publish(string, string, any) {}
 // Start runs the message writer; Stop commits what is queued and stops it.
 func (s *Service) Start() { s.writer.start() }
 
-// Stop flushes and stops the message writer.
-func (s *Service) Stop() { s.writer.close() }
+// Stop flushes and stops the message writer, then (when the service made
+// its own event bus) delivers the events still queued.
+func (s *Service) Stop() {
+	s.writer.close()
+	if s.ownBus {
+		s.bus.Close()
+	}
+}
 
-// SetPublisher connects the service to the realtime hub.
-func (s *Service) SetPublisher(p Publisher) { s.pub = p }
+// ConnectRealtime connects the service to the realtime hub: typing frames
+// go straight to it, and every committed change reaches it as an event.
+func (s *Service) ConnectRealtime(p Publisher) {
+	s.pub = p
+	s.bus.Subscribe("realtime", s.push)
+}
 
-func (s *Service) publishMessage(x *model.Session, m *model.Message) {
-	v := NewMessageView(x.PublicID, m)
-	// System notices ("… has left the conversation.") are for operators;
-	// the visitor has their own screens for what happened.
-	if m.AuthorKind != model.AuthorSystem {
+// emit hands the bus a copy of what changed, so subscribers on other
+// goroutines never share memory with the caller.
+func (s *Service) emit(e events.Event) { s.bus.Emit(e) }
+
+func copySession(x *model.Session) *model.Session { c := *x; return &c }
+
+// push turns committed changes into socket frames. It runs on the event
+// bus's goroutine, never inside the writer's transaction.
+func (s *Service) push(e events.Event) {
+	switch e := e.(type) {
+	case events.MessageCommitted:
+		s.pushMessage(e.Session, e.Message)
+	case events.SessionStarted:
+		s.pushSession(e.Session, 0)
+	case events.SessionClosed:
+		s.pushSession(e.Session, 0)
+	case events.OperatorLeft:
+		s.pushSession(e.Session, e.OperatorID)
+	case events.SessionTransferred:
+		s.pushSession(e.Session, e.FromOperatorID)
+	}
+}
+
+func (s *Service) pushMessage(x *model.Session, m *model.Message) {
+	v := NewMessageView(s.text, x, m)
+	if VisibleToVisitor(m) {
 		s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, v)
 	}
 	if x.OperatorID != 0 {
@@ -68,11 +100,21 @@ func (s *Service) publishMessage(x *model.Session, m *model.Message) {
 	}
 }
 
-func (s *Service) publishSession(x *model.Session) {
-	s.pub.Publish(VisitorTopic(x.VisitorID), EventSession, NewSessionView(x, s.baseURL))
+// pushSession tells the visitor and the session's operator its new state;
+// alsoOperator (the one who left or handed it over) hears it too, and sees
+// from the operator field that it is no longer theirs.
+func (s *Service) pushSession(x *model.Session, alsoOperator int64) {
+	s.pub.Publish(VisitorTopic(x.VisitorID), EventSession, NewSessionView(s.text, x, s.baseURL))
+	if x.OperatorID == 0 && alsoOperator == 0 {
+		return
+	}
+	v, _ := s.st.Visitor(context.Background(), x.VisitorID)
+	ov := NewOperatorSessionView(s.text, x, v, s.baseURL)
 	if x.OperatorID != 0 {
-		v, _ := s.st.Visitor(context.Background(), x.VisitorID)
-		s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, NewOperatorSessionView(x, v, s.baseURL))
+		s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, ov)
+	}
+	if alsoOperator != 0 && alsoOperator != x.OperatorID {
+		s.pub.Publish(OperatorTopic(alsoOperator), EventSession, ov)
 	}
 }
 
@@ -109,7 +151,7 @@ func (s *Service) NewVisitor(ctx context.Context, country string) (*model.Visito
 // VisitorByToken returns the visitor behind a bearer token.
 func (s *Service) VisitorByToken(ctx context.Context, token string) (*model.Visitor, error) {
 	if !strings.HasPrefix(token, VisitorTokenPrefix) {
-		return nil, store.ErrNotFound
+		return nil, model.ErrNotFound
 	}
 	return s.st.VisitorByToken(ctx, auth.HashToken(token))
 }
@@ -152,7 +194,7 @@ type StartResult struct {
 	Session  *model.Session
 	Visitor  *model.Visitor
 	Token    string // set only when a new visitor was created
-	Messages []*model.Message
+	Messages []*model.Message // as the visitor sees them
 	Created  bool
 }
 
@@ -178,12 +220,12 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 			if s.stale(x) {
 				// Nobody is there any more: end it, and open a new chat
 				// with whoever is available now.
-				if _, err := s.closeSession(ctx, x, "This conversation was closed after a long pause; the visitor started a new one."); err != nil {
+				if _, err := s.closeSession(ctx, x, &model.Notice{Code: NoticeStaleClosed}, model.AuthorSystem, 0); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			msgs, err := s.st.Messages(ctx, x.ID, 0, 0)
+			msgs, err := s.VisitorMessages(ctx, x, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -228,7 +270,7 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		return nil, err
 	}
 	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name, VisitorID: v.ID,
-		VisitorName: v.DisplayName(), Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
+		VisitorName: v.Name, Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
 		URL: clip(in.URL, 2000), Title: clip(in.Title, 300)}
 	if err := s.st.CreateSession(ctx, x); err != nil {
 		if !errors.Is(err, store.ErrConflict) {
@@ -238,7 +280,7 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		return s.StartSession(ctx, in)
 	}
 	res.Session, res.Created = x, true
-	s.publishSession(x)
+	s.emit(events.SessionStarted{Session: copySession(x)})
 	return res, nil
 }
 
@@ -280,14 +322,14 @@ func (s *Service) pickOperator(ctx context.Context, operatorIDs []int64, previou
 	return tied[s.intn(len(tied))], nil
 }
 
-// PostMessage commits a message to a session and publishes it; it returns
-// only after the commit, with the message's id.
+// PostMessage commits a message to a session; it returns only after the
+// commit, with the message's id, and the push follows as an event.
 func (s *Service) PostMessage(ctx context.Context, x *model.Session, kind model.AuthorKind, authorID int64, authorName, body string) (*model.Message, error) {
 	body, err := validateBody(body)
 	if err != nil {
 		return nil, err
 	}
-	if x.Status != model.SessionOpen && kind != model.AuthorSystem {
+	if x.Status != model.SessionOpen {
 		return nil, ErrSessionClosed
 	}
 	m := &model.Message{SessionID: x.ID, AuthorKind: kind, AuthorID: authorID, AuthorName: authorName, Body: body}
@@ -297,14 +339,24 @@ func (s *Service) PostMessage(ctx context.Context, x *model.Session, kind model.
 	return m, nil
 }
 
+// postNotice commits what the system says in a conversation; it may land on
+// a session that has just been closed.
+func (s *Service) postNotice(ctx context.Context, x *model.Session, n *model.Notice) error {
+	return s.writer.write(ctx, x, &model.Message{SessionID: x.ID, AuthorKind: model.AuthorSystem, Notice: n})
+}
+
 // PostVisitorMessage posts as the session's visitor.
 func (s *Service) PostVisitorMessage(ctx context.Context, x *model.Session, body string) (*model.Message, error) {
 	return s.PostMessage(ctx, x, model.AuthorVisitor, 0, x.VisitorName, body)
 }
 
 // PostOperatorMessage posts as an operator and counts as their activity;
-// the store marks the chat read up to the reply in the same commit.
+// the store marks the chat read up to the reply in the same commit. Use
+// OperatorInput for what an operator typed: it runs commands first.
 func (s *Service) PostOperatorMessage(ctx context.Context, x *model.Session, u *model.User, body string) (*model.Message, error) {
+	if err := s.mayAct(x, u); err != nil {
+		return nil, err
+	}
 	s.Presence.Activity(u.ID)
 	return s.PostMessage(ctx, x, model.AuthorOperator, u.ID, u.DisplayChatName(), body)
 }
@@ -312,6 +364,12 @@ func (s *Service) PostOperatorMessage(ctx context.Context, x *model.Session, u *
 // Typing tells the other side that someone is (or stopped) typing; nothing
 // is stored.
 func (s *Service) Typing(x *model.Session, kind model.AuthorKind, name string, typing bool) {
+	if x.Status != model.SessionOpen {
+		return
+	}
+	if kind == model.AuthorVisitor {
+		name = VisitorLabel(s.text, x.VisitorName, x.VisitorID)
+	}
 	v := TypingView{SessionID: x.PublicID, Author: AuthorView{Kind: kind, Name: name}, Typing: typing}
 	if kind == model.AuthorVisitor {
 		if x.OperatorID != 0 {
@@ -341,24 +399,25 @@ func (s *Service) stale(x *model.Session) bool {
 }
 
 // CloseByVisitor ends the session for the visitor and tells the operator
-// "<visitor> has left the conversation." The rating screen (a later
-// feature) follows on the visitor's side.
+// "<visitor> has left the conversation."; the visitor's closing screen
+// follows on their side.
 func (s *Service) CloseByVisitor(ctx context.Context, x *model.Session) (*model.Session, error) {
-	return s.closeSession(ctx, x, "%s has left the conversation.", x.VisitorName)
+	return s.closeSession(ctx, x, visitorNotice(NoticeVisitorLeft, x), model.AuthorVisitor, 0)
 }
 
-// closeSession closes x once, posting notice for the operator.
-func (s *Service) closeSession(ctx context.Context, x *model.Session, notice string, args ...any) (*model.Session, error) {
+// closeSession closes x once, posting notice and emitting SessionClosed.
+// Closing a closed session returns it as it is.
+func (s *Service) closeSession(ctx context.Context, x *model.Session, n *model.Notice, by model.AuthorKind, byID int64) (*model.Session, error) {
 	closed, err := s.st.CloseSession(ctx, x.ID)
 	if err != nil {
 		return nil, err
 	}
 	if closed {
 		x.Status, x.ClosedAt = model.SessionClosed, s.now().UTC()
-		if _, err := s.PostMessage(ctx, x, model.AuthorSystem, 0, "", fmt.Sprintf(notice, args...)); err != nil {
+		if err := s.postNotice(ctx, x, n); err != nil {
 			return nil, err
 		}
-		s.publishSession(x)
+		s.emit(events.SessionClosed{Session: copySession(x), By: by, ByID: byID})
 	}
 	return s.st.Session(ctx, x.ID)
 }
@@ -380,7 +439,7 @@ func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, tit
 	}
 	for _, x := range open {
 		if x.OperatorID != 0 {
-			s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, NewOperatorSessionView(x, v, s.baseURL))
+			s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, NewOperatorSessionView(s.text, x, v, s.baseURL))
 		}
 	}
 	return nil
@@ -403,5 +462,31 @@ func (s *Service) LeaveOfflineMessage(ctx context.Context, m *model.OfflineMessa
 	m.Email, m.Body = email, body
 	m.Name = clip(CleanText(m.Name), 100)
 	m.URL = clip(CleanText(m.URL), 2000)
-	return s.st.CreateOfflineMessage(ctx, m)
+	if err := s.st.CreateOfflineMessage(ctx, m); err != nil {
+		return err
+	}
+	c := *m
+	s.emit(events.OfflineMessageLeft{Message: &c})
+	return nil
+}
+
+// SocketTyping handles a typing frame sent on a socket: a visitor types in
+// their own conversations, an operator in those they may act on.
+func (s *Service) SocketTyping(ctx context.Context, fromVisitor bool, id int64, publicID string, typing bool) {
+	x, err := s.st.SessionByPublicID(ctx, publicID)
+	if err != nil {
+		return
+	}
+	if fromVisitor {
+		if x.VisitorID == id {
+			s.Typing(x, model.AuthorVisitor, "", typing)
+		}
+		return
+	}
+	u, err := s.st.User(ctx, id)
+	if err != nil || !CanSee(u, x) {
+		return
+	}
+	s.Presence.Activity(id)
+	s.Typing(x, model.AuthorOperator, u.DisplayChatName(), typing)
 }

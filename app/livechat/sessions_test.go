@@ -3,6 +3,7 @@ package livechat_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -17,18 +18,58 @@ import (
 	"parley/db"
 )
 
+// recorder is a realtime hub that keeps the frames it is asked to push.
 type recorder struct {
 	mu     sync.Mutex
-	events []string
+	frames []frame
+}
+
+type frame struct {
+	topic, typ string
+	data       any
 }
 
 func (r *recorder) Publish(topic, typ string, data any) {
 	r.mu.Lock()
-	r.events = append(r.events, topic+" "+typ)
+	r.frames = append(r.frames, frame{topic, typ, data})
 	r.mu.Unlock()
 }
 
+// wait returns the first frame on topic of type typ that ok accepts,
+// failing the test when none arrives: pushes follow commits
+// asynchronously, through the event bus.
+func (r *recorder) wait(t *testing.T, topic, typ string, ok func(any) bool) any {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		for _, f := range r.frames {
+			if f.topic == topic && f.typ == typ && (ok == nil || ok(f.data)) {
+				r.mu.Unlock()
+				return f.data
+			}
+		}
+		r.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no %s frame on %s", typ, topic)
+	return nil
+}
+
+// has reports whether a frame on topic of type typ that ok accepts was pushed.
+func (r *recorder) has(topic, typ string, ok func(any) bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.frames {
+		if f.topic == topic && f.typ == typ && (ok == nil || ok(f.data)) {
+			return true
+		}
+	}
+	return false
+}
+
 type fixture struct {
+	rec  *recorder
 	st   *store.Store
 	lc   *livechat.Service
 	ch   *model.Channel
@@ -53,10 +94,10 @@ func newFixtureOpts(t *testing.T, nOps int, o livechat.Options) *fixture {
 		t.Fatal(err)
 	}
 	a := auth.New(st, auth.Options{BcryptCost: bcrypt.MinCost})
-	f := &fixture{st: st, path: path}
+	f := &fixture{st: st, path: path, rec: &recorder{}}
 	o.BaseURL = "https://chat.example"
 	f.lc = livechat.New(st, o)
-	f.lc.SetPublisher(&recorder{})
+	f.lc.ConnectRealtime(f.rec)
 	f.lc.Start()
 	t.Cleanup(f.lc.Stop)
 	var ids []int64
@@ -98,7 +139,7 @@ func TestOperatorSelection(t *testing.T) {
 	f.lc.Presence.Connect(b.ID)
 	f.lc.Presence.Connect(c.ID)
 	r1 := f.start(t, nil)
-	if r1.Session.OperatorID != b.ID || r1.Token == "" || r1.Session.VisitorName != "Website Visitor #1" || r1.Session.Country != "BE" {
+	if r1.Session.OperatorID != b.ID || r1.Token == "" || r1.Session.VisitorName != "" || livechat.NewSessionView(english{}, r1.Session, "").VisitorName != "Website Visitor #1" || r1.Session.Country != "BE" {
 		t.Fatalf(`first chat: %+v`, r1.Session)
 	}
 	// b now has one open chat, c none: the least busy gets the next one.
@@ -342,4 +383,14 @@ func TestUnreadAndLastMessages(t *testing.T) {
 	if m, err := f.st.Unread(ctx, op.ID, nil); err != nil || len(m) != 0 {
 		t.Fatalf(`empty list: %v %v`, m, err)
 	}
+}
+
+// english renders source text as it is, like the product's default.
+type english struct{}
+
+func (english) T(msg string, args ...any) string {
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
 }

@@ -17,27 +17,36 @@ type AuthorView struct {
 	Name string           `json:"name"`
 }
 
-// MessageView is a message as clients see it.
+// MessageView is a message as clients see it. A system notice carries its
+// code and arguments and, in Body, its text in the viewer's language.
 type MessageView struct {
-	ID        int64      `json:"id"`
-	SessionID string     `json:"session_id"`
-	Author    AuthorView `json:"author"`
-	Body      string     `json:"body"`
-	CreatedAt time.Time  `json:"created_at"`
-	Step      any        `json:"step"` // chatbot steps arrive with their issue
+	ID        int64         `json:"id"`
+	SessionID string        `json:"session_id"`
+	Author    AuthorView    `json:"author"`
+	Body      string        `json:"body"`
+	Notice    *model.Notice `json:"notice,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	Step      any           `json:"step"` // chatbot steps arrive with their issue
 }
 
-// NewMessageView formats m of the session with public id sessionID.
-func NewMessageView(sessionID string, m *model.Message) MessageView {
-	return MessageView{ID: m.ID, SessionID: sessionID, Author: AuthorView{Kind: m.AuthorKind, Name: m.AuthorName},
-		Body: m.Body, CreatedAt: m.CreatedAt}
+// NewMessageView formats m of session x for a viewer.
+func NewMessageView(t Translator, x *model.Session, m *model.Message) MessageView {
+	v := MessageView{ID: m.ID, SessionID: x.PublicID, Author: AuthorView{Kind: m.AuthorKind, Name: m.AuthorName},
+		Body: m.Body, Notice: m.Notice, CreatedAt: m.CreatedAt}
+	switch {
+	case m.AuthorKind == model.AuthorVisitor:
+		v.Author.Name = VisitorLabel(t, m.AuthorName, x.VisitorID)
+	case m.Notice != nil:
+		v.Body = NoticeText(t, m.Notice)
+	}
+	return v
 }
 
 // MessageViews formats a list, never nil so it encodes as [].
-func MessageViews(sessionID string, ms []*model.Message) []MessageView {
+func MessageViews(t Translator, x *model.Session, ms []*model.Message) []MessageView {
 	out := make([]MessageView, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, NewMessageView(sessionID, m))
+		out = append(out, NewMessageView(t, x, m))
 	}
 	return out
 }
@@ -60,10 +69,10 @@ type SessionView struct {
 	Rating      *int                `json:"rating"`
 }
 
-// NewSessionView formats x; baseURL makes the avatar URL absolute because
-// the widget runs on other origins.
-func NewSessionView(x *model.Session, baseURL string) SessionView {
-	v := SessionView{ID: x.PublicID, ChannelID: x.ChannelID, VisitorName: x.VisitorName, Status: x.Status}
+// NewSessionView formats x for a viewer; baseURL makes the avatar URL
+// absolute because the widget runs on other origins.
+func NewSessionView(t Translator, x *model.Session, baseURL string) SessionView {
+	v := SessionView{ID: x.PublicID, ChannelID: x.ChannelID, VisitorName: VisitorLabel(t, x.VisitorName, x.VisitorID), Status: x.Status}
 	if x.OperatorID != 0 {
 		v.Operator = &OperatorView{ID: x.OperatorID, Name: x.OperatorName,
 			AvatarURL: baseURL + "/im_livechat/operator/" + strconv.FormatInt(x.OperatorID, 10) + "/avatar"}
@@ -96,8 +105,8 @@ type OperatorSessionView struct {
 }
 
 // NewOperatorSessionView formats x with its visitor (which may be nil).
-func NewOperatorSessionView(x *model.Session, v *model.Visitor, baseURL string) OperatorSessionView {
-	o := OperatorSessionView{SessionView: NewSessionView(x, baseURL), ChannelName: x.ChannelName,
+func NewOperatorSessionView(t Translator, x *model.Session, v *model.Visitor, baseURL string) OperatorSessionView {
+	o := OperatorSessionView{SessionView: NewSessionView(t, x, baseURL), ChannelName: x.ChannelName,
 		CreatedAt: x.CreatedAt, MessageCount: x.MessageCount}
 	if !x.ClosedAt.IsZero() {
 		t := x.ClosedAt
@@ -107,7 +116,7 @@ func NewOperatorSessionView(x *model.Session, v *model.Visitor, baseURL string) 
 		t := x.LastMessageAt
 		o.LastMessageAt = &t
 	}
-	o.Visitor = VisitorView{ID: x.VisitorID, Name: x.VisitorName, Country: x.Country}
+	o.Visitor = VisitorView{ID: x.VisitorID, Name: o.VisitorName, Country: x.Country}
 	o.Visitor.CountryName, _ = geo.CountryName(x.Country)
 	if v != nil {
 		o.Visitor.Email, o.Visitor.CurrentURL, o.Visitor.CurrentTitle = v.Email, v.CurrentURL, v.CurrentTitle

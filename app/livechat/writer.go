@@ -18,8 +18,9 @@ var ErrSessionClosed = &model.FieldError{Field: "session", Message: "This conver
 
 // Group commit: every chat message goes through one goroutine that drains
 // whatever is queued (up to maxBatch), commits it in one transaction, then
-// publishes and acknowledges each message in id order. One fsync serves
-// hundreds of messages, and nobody is told "sent" before the commit.
+// emits and acknowledges each message in id order. One commit serves
+// hundreds of messages, and nobody is told "sent" before it. Emitting only
+// queues the event: subscribers run elsewhere and cannot stall this loop.
 const (
 	queueSize = 8192
 	maxBatch  = 256
@@ -34,15 +35,15 @@ type writeJob struct {
 type writer struct {
 	st      *store.Store
 	log     *slog.Logger
-	publish func(x *model.Session, m *model.Message)
+	emit    func(x *model.Session, m *model.Message)
 	q       chan writeJob
 	stop    chan struct{}
 	stopped sync.Once
 	wg      sync.WaitGroup
 }
 
-func newWriter(st *store.Store, log *slog.Logger, publish func(*model.Session, *model.Message)) *writer {
-	return &writer{st: st, log: log, publish: publish, q: make(chan writeJob, queueSize), stop: make(chan struct{})}
+func newWriter(st *store.Store, log *slog.Logger, emit func(*model.Session, *model.Message)) *writer {
+	return &writer{st: st, log: log, emit: emit, q: make(chan writeJob, queueSize), stop: make(chan struct{})}
 }
 
 func (w *writer) start() {
@@ -104,15 +105,15 @@ func (w *writer) loop() {
 	}
 }
 
-// safePublish keeps the one writer goroutine alive if publishing panics:
-// the message is committed and clients catch up with ?after=.
-func (w *writer) safePublish(x *model.Session, m *model.Message) {
+// safeEmit keeps the one writer goroutine alive if emitting panics: the
+// message is committed and clients catch up with ?after=.
+func (w *writer) safeEmit(x *model.Session, m *model.Message) {
 	defer func() {
 		if r := recover(); r != nil {
-			w.log.Error("publish message panicked", "session_id", x.ID, "message_id", m.ID, "panic", r)
+			w.log.Error("emit message panicked", "session_id", x.ID, "message_id", m.ID, "panic", r)
 		}
 	}()
-	w.publish(x, m)
+	w.emit(x, m)
 }
 
 func (w *writer) commit(batch []writeJob) {
@@ -130,7 +131,7 @@ func (w *writer) commit(batch []writeJob) {
 			}
 		}
 		if e == nil {
-			w.safePublish(j.session, j.msg)
+			w.safeEmit(j.session, j.msg)
 		}
 		j.done <- e
 	}

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -135,3 +136,43 @@ func (e *FieldError) Text() string {
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Text() }
+
+// Sentinel errors the domain packages return and the web layer maps to
+// 404 and 409; the store wraps them with context.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// Refusal kinds pick the HTTP status a refusal gets.
+type RefusalKind int
+
+// The kinds of refusal.
+const (
+	Conflict    RefusalKind = iota // the record's state does not allow it (409)
+	Forbidden                      // this user may not do it (403)
+	NotFound                       // no such record, or not one this user may see (404)
+	Unavailable                    // nobody or nothing can take it right now (409 too: the client may try later)
+)
+
+// Refusal is a domain rule saying no, in words for people: Message is an
+// English format string and Args its values (translated like FieldError),
+// Code a stable snake_case identifier for API clients.
+type Refusal struct {
+	Kind    RefusalKind
+	Code    string
+	Message string
+	Args    []any
+}
+
+// Refuse builds a Refusal.
+func Refuse(kind RefusalKind, code, msg string, args ...any) *Refusal {
+	return &Refusal{Kind: kind, Code: code, Message: msg, Args: args}
+}
+
+func (e *Refusal) Error() string {
+	if len(e.Args) == 0 {
+		return e.Message
+	}
+	return fmt.Sprintf(e.Message, e.Args...)
+}

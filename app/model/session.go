@@ -38,13 +38,19 @@ type Visitor struct {
 	LastSeenAt     time.Time
 }
 
-// DisplayName is how operators see the visitor: "Website Visitor #12".
+// DisplayName is the visitor's name in English, "Website Visitor #12" when
+// the host page gave none; pages render VisitorLabel in the viewer's language.
 func (v *Visitor) DisplayName() string {
 	if v.Name != "" {
 		return v.Name
 	}
-	return fmt.Sprintf("Website Visitor #%d", v.ID)
+	return fmt.Sprintf(VisitorLabelFormat, v.ID)
 }
+
+// VisitorLabelFormat names a visitor whose name is unknown, by number. It is
+// English source text: what is stored is the name (” when unknown) and the
+// visitor's id, and the label is rendered in the viewer's language.
+const VisitorLabelFormat = "Website Visitor #%d"
 
 // Session is one live chat conversation.
 type Session struct {
@@ -53,7 +59,7 @@ type Session struct {
 	ChannelID     int64
 	ChannelName   string
 	VisitorID     int64
-	VisitorName   string
+	VisitorName   string // as the host page gave it; '' means "Website Visitor #<VisitorID>"
 	Country       string
 	OperatorID    int64
 	OperatorName  string
@@ -88,9 +94,17 @@ type Message struct {
 	SessionID  int64
 	AuthorKind AuthorKind
 	AuthorID   int64
-	AuthorName string
-	Body       string
+	AuthorName string // '' for a visitor without a name: render the label
+	Body       string // plain text; '' for system notices
+	Notice     *Notice
 	CreatedAt  time.Time
+}
+
+// Notice is what the system says in a conversation ("X has left"), stored
+// as a code with arguments and rendered in the viewer's language.
+type Notice struct {
+	Code string            `json:"code"`
+	Args map[string]string `json:"args,omitempty"`
 }
 
 // PageView is one page a visitor opened.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs []error, err error) {
 	errs = make([]error, len(msgs))
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
@@ -44,7 +45,11 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 			if m.AuthorID != 0 {
 				author = m.AuthorID
 			}
-			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, ms(m.CreatedAt))
+			notice, err := encodeNotice(m.Notice)
+			if err != nil {
+				return err
+			}
+			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, ms(m.CreatedAt))
 			if err != nil {
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
@@ -68,12 +73,43 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 	return errs, err
 }
 
+const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (*model.Message, error) {
+	var m model.Message
+	var kind string
+	var notice sql.NullString
+	var created int64
+	if err := row.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &notice, &created); err != nil {
+		return nil, err
+	}
+	m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)
+	if notice.Valid {
+		m.Notice = new(model.Notice)
+		if err := json.Unmarshal([]byte(notice.String), m.Notice); err != nil {
+			return nil, fmt.Errorf("message %d: notice: %w", m.ID, err)
+		}
+	}
+	return &m, nil
+}
+
+func encodeNotice(n *model.Notice) (any, error) {
+	if n == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(n)
+	if err != nil {
+		return nil, fmt.Errorf("store: notice: %w", err)
+	}
+	return string(b), nil
+}
+
 // Messages returns a session's messages with id > after, oldest first.
 func (s *Store) Messages(ctx context.Context, sessionID, after int64, limit int) ([]*model.Message, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, created_at
+	rows, err := s.r.QueryContext(ctx, `SELECT `+messageCols+`
 		FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?`, sessionID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: messages: %w", err)
@@ -81,14 +117,11 @@ func (s *Store) Messages(ctx context.Context, sessionID, after int64, limit int)
 	defer rows.Close()
 	var out []*model.Message
 	for rows.Next() {
-		var m model.Message
-		var kind string
-		var created int64
-		if err := rows.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &created); err != nil {
+		m, err := scanMessage(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: messages: %w", err)
 		}
-		m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)
-		out = append(out, &m)
+		out = append(out, m)
 	}
 	return out, rows.Err()
 }
@@ -138,7 +171,7 @@ func (s *Store) LastMessages(ctx context.Context, sessionIDs []int64) (map[int64
 	if len(sessionIDs) == 0 {
 		return out, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, created_at
+	rows, err := s.r.QueryContext(ctx, `SELECT `+messageCols+`
 		FROM messages WHERE id IN (SELECT max(id) FROM messages WHERE session_id IN (`+placeholders(len(sessionIDs))+`) GROUP BY session_id)`,
 		int64sAny(sessionIDs)...)
 	if err != nil {
@@ -146,14 +179,11 @@ func (s *Store) LastMessages(ctx context.Context, sessionIDs []int64) (map[int64
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m model.Message
-		var kind string
-		var created int64
-		if err := rows.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &created); err != nil {
+		m, err := scanMessage(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: last messages: %w", err)
 		}
-		m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)
-		out[m.SessionID] = &m
+		out[m.SessionID] = m
 	}
 	return out, rows.Err()
 }

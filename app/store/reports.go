@@ -5,38 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"parley/app/model"
 )
-
-// ReportFilter selects the sessions a report covers: started in
-// [Since, Until), optionally on one channel.
-type ReportFilter struct {
-	Since, Until time.Time
-	ChannelID    int64
-}
-
-// SessionFigures are the Session Statistics measures over a set of sessions.
-type SessionFigures struct {
-	Sessions       int
-	Unanswered     int           // no operator message at all
-	AvgDuration    time.Duration // first to last message
-	AvgTimeToReply time.Duration // first message to the operator's first; answered sessions only
-	AvgMessages    float64
-}
-
-// ReportRow is one line of a report grouped by channel, operator or day.
-type ReportRow struct {
-	Key     string // channel or operator name, or the day as YYYY-MM-DD (UTC)
-	ID      int64  // channel or operator id; 0 for days
-	Figures SessionFigures
-}
-
-// Report is Live Chat ▸ Reports: Session Statistics and Operator Analysis.
-type Report struct {
-	Total      SessionFigures
-	ByChannel  []ReportRow
-	ByOperator []ReportRow
-	ByDay      []ReportRow
-}
 
 // reportBase is one row per session that has an operator and at least one
 // chat message (Odoo's report.channel view): when it started, how long it
@@ -61,20 +32,20 @@ const reportMeasures = `count(*), COALESCE(sum(first_reply_at IS NULL), 0),
 	COALESCE(avg(first_reply_at - first_at), 0),
 	COALESCE(avg(messages), 0)`
 
-func scanFigures(dest []any, f *SessionFigures) []any {
+func scanFigures(dest []any, f *model.SessionFigures) []any {
 	return append(dest, &f.Sessions, &f.Unanswered, new(float64), new(float64), &f.AvgMessages)
 }
 
-func setDurations(vals []any, f *SessionFigures) {
+func setDurations(vals []any, f *model.SessionFigures) {
 	n := len(vals)
 	f.AvgDuration = time.Duration(*vals[n-3].(*float64) * float64(time.Millisecond))
 	f.AvgTimeToReply = time.Duration(*vals[n-2].(*float64) * float64(time.Millisecond))
 }
 
 // SessionReport computes the report for f, in four aggregate queries.
-func (s *Store) SessionReport(ctx context.Context, f ReportFilter) (*Report, error) {
+func (s *Store) SessionReport(ctx context.Context, f model.ReportFilter) (*model.Report, error) {
 	args := []any{ms(f.Since), ms(f.Until), f.ChannelID}
-	r := &Report{}
+	r := &model.Report{}
 	vals := scanFigures(nil, &r.Total)
 	if err := s.r.QueryRowContext(ctx, reportBase+` SELECT `+reportMeasures+` FROM base`, args...).Scan(vals...); err != nil {
 		return nil, fmt.Errorf("store: session report: %w", err)
@@ -93,15 +64,15 @@ func (s *Store) SessionReport(ctx context.Context, f ReportFilter) (*Report, err
 	return r, nil
 }
 
-func (s *Store) reportRows(ctx context.Context, key, group string, args []any) ([]ReportRow, error) {
+func (s *Store) reportRows(ctx context.Context, key, group string, args []any) ([]model.ReportRow, error) {
 	rows, err := s.r.QueryContext(ctx, reportBase+` SELECT `+key+`, `+reportMeasures+` FROM base `+group, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: session report: %w", err)
 	}
 	defer rows.Close()
-	var out []ReportRow
+	var out []model.ReportRow
 	for rows.Next() {
-		var row ReportRow
+		var row model.ReportRow
 		var name sql.NullString
 		vals := scanFigures([]any{&row.ID, &name}, &row.Figures)
 		if err := rows.Scan(vals...); err != nil {

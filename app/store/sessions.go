@@ -82,18 +82,8 @@ func (s *Store) OpenSessionsOfVisitor(ctx context.Context, visitorID int64) ([]*
 	return s.sessions(ctx, `WHERE s.visitor_id = ? AND s.status = 'open' ORDER BY s.id`, visitorID)
 }
 
-// SessionFilter selects sessions for lists.
-type SessionFilter struct {
-	OperatorID int64 // 0 = any
-	ChannelID  int64 // 0 = any
-	VisitorID  int64 // 0 = any
-	Status     model.SessionStatus
-	Limit      int
-	Offset     int
-}
-
 // Sessions lists sessions matching f, newest first.
-func (s *Store) Sessions(ctx context.Context, f SessionFilter) ([]*model.Session, error) {
+func (s *Store) Sessions(ctx context.Context, f model.SessionFilter) ([]*model.Session, error) {
 	var where []string
 	var args []any
 	if f.OperatorID != 0 {
@@ -120,7 +110,7 @@ func (s *Store) Sessions(ctx context.Context, f SessionFilter) ([]*model.Session
 }
 
 // CountSessions counts sessions matching f (ignoring paging).
-func (s *Store) CountSessions(ctx context.Context, f SessionFilter) (int, error) {
+func (s *Store) CountSessions(ctx context.Context, f model.SessionFilter) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions s
 		WHERE (?1 = 0 OR s.operator_id = ?1) AND (?2 = 0 OR s.channel_id = ?2) AND (?3 = 0 OR s.visitor_id = ?3) AND (?4 = '' OR s.status = ?4)`,
@@ -174,4 +164,41 @@ func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, since, ac
 		load[id] = n
 	}
 	return load, rows.Err()
+}
+
+// TransferSession hands an open session from one operator to another (and
+// to channelID) and makes the new operator the visitor's preferred one, in
+// one transaction; false when the session is no longer open or no longer
+// fromOperatorID's, so a transfer racing another change does nothing.
+func (s *Store) TransferSession(ctx context.Context, id, fromOperatorID, toOperatorID int64, toName string, channelID int64) (bool, error) {
+	var moved bool
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE chat_sessions SET operator_id = ?, operator_name = ?, channel_id = ?
+			WHERE id = ? AND status = 'open' AND COALESCE(operator_id, 0) = ?`, toOperatorID, toName, channelID, id, fromOperatorID)
+		if isUnique(err) {
+			return fmt.Errorf("store: transfer session %d: the visitor already has an open session on channel %d: %w", id, channelID, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("store: transfer session %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		moved = true
+		_, err = tx.ExecContext(ctx, `UPDATE visitors SET last_operator_id = ? WHERE id = (SELECT visitor_id FROM chat_sessions WHERE id = ?)`, toOperatorID, id)
+		if err != nil {
+			return fmt.Errorf("store: transfer session %d: %w", id, err)
+		}
+		return nil
+	})
+	return moved, err
+}
+
+// IdleOpenSessions lists open sessions where nothing was said since before
+// and whose visitor was not seen since before either: candidates for
+// ending as abandoned.
+func (s *Store) IdleOpenSessions(ctx context.Context, before time.Time, limit int) ([]*model.Session, error) {
+	return s.sessions(ctx, `JOIN visitors v ON v.id = s.visitor_id
+		WHERE s.status = 'open' AND COALESCE(s.last_message_at, s.created_at) < ? AND v.last_seen_at < ?
+		ORDER BY s.id LIMIT ?`, ms(before), ms(before), limit)
 }

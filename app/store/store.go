@@ -22,8 +22,8 @@ import (
 
 // Sentinel errors callers test with errors.Is.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("already exists")
+	ErrNotFound = model.ErrNotFound
+	ErrConflict = model.ErrConflict
 )
 
 // Store is the database. The writer pool has exactly one connection so

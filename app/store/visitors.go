@@ -114,15 +114,8 @@ func (s *Store) PageViews(ctx context.Context, visitorID int64, limit int) ([]mo
 	return out, rows.Err()
 }
 
-// VisitorRow is a visitor with the figures of the Visitors list.
-type VisitorRow struct {
-	model.Visitor
-	SessionCount int
-	PageViews    int
-}
-
 // Visitors lists visitors by last activity, newest first, with paging.
-func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]VisitorRow, error) {
+func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]model.VisitorRow, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+visitorCols+`,
 		  (SELECT count(*) FROM chat_sessions cs WHERE cs.visitor_id = visitors.id),
 		  (SELECT count(*) FROM page_views pv WHERE pv.visitor_id = visitors.id)
@@ -131,9 +124,9 @@ func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]VisitorRow, 
 		return nil, fmt.Errorf("store: visitors: %w", err)
 	}
 	defer rows.Close()
-	var out []VisitorRow
+	var out []model.VisitorRow
 	for rows.Next() {
-		var r VisitorRow
+		var r model.VisitorRow
 		var created, seen int64
 		v := &r.Visitor
 		if err := rows.Scan(&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle, &created, &seen, &r.SessionCount, &r.PageViews); err != nil {

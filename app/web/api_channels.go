@@ -25,7 +25,7 @@ type apiChannel struct {
 }
 
 func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, error) {
-	ids, err := s.d.Store.ChannelOperatorIDs(c.Request().Context(), ch.ID)
+	ids, err := s.d.Livechat.ChannelOperatorIDs(c.Request().Context(), ch.ID)
 	if err != nil {
 		return apiChannel{}, err
 	}
@@ -37,7 +37,7 @@ func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, er
 }
 
 func (s *Server) apiChannels(c echo.Context) error {
-	list, err := s.d.Store.Channels(c.Request().Context())
+	list, err := s.d.Livechat.Channels(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (s *Server) apiChannelParam(c echo.Context) (*model.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, err := s.d.Store.Channel(c.Request().Context(), id)
+	ch, err := s.d.Livechat.Channel(c.Request().Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Server) apiRules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rules, err := s.d.Store.Rules(c.Request().Context(), ch.ID)
+	rules, err := s.d.Livechat.Rules(c.Request().Context(), ch.ID)
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (s *Server) apiLeaveChannel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.d.Store.Channel(c.Request().Context(), id); err != nil {
+	if _, err := s.d.Livechat.Channel(c.Request().Context(), id); err != nil {
 		return err
 	}
 	if err := s.d.Livechat.Leave(c.Request().Context(), id, userFrom(c).ID); err != nil {

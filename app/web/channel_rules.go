@@ -46,7 +46,7 @@ type rulesView struct {
 }
 
 func (s *Server) ruleRows(ctx context.Context, channelID int64) ([]ruleRow, error) {
-	rules, err := s.d.Store.Rules(ctx, channelID)
+	rules, err := s.d.Livechat.Rules(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (s *Server) ruleEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rules, err := s.d.Store.Rules(c.Request().Context(), ch.ID)
+	rules, err := s.d.Livechat.Rules(c.Request().Context(), ch.ID)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s *Server) ruleSave(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	rules, err := s.d.Store.Rules(ctx, ch.ID)
+	rules, err := s.d.Livechat.Rules(ctx, ch.ID)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Server) editRules(c echo.Context, fn func([]model.Rule, int) ([]model.R
 		return err
 	}
 	ctx := c.Request().Context()
-	rules, err := s.d.Store.Rules(ctx, ch.ID)
+	rules, err := s.d.Livechat.Rules(ctx, ch.ID)
 	if err != nil {
 		return err
 	}

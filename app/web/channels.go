@@ -86,12 +86,12 @@ func (s *Server) channelParam(c echo.Context) (*model.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.d.Store.Channel(c.Request().Context(), id)
+	return s.d.Livechat.Channel(c.Request().Context(), id)
 }
 
 // channelSummary returns one channel's dashboard card data for viewerID.
 func (s *Server) channelSummary(ctx context.Context, channelID, viewerID int64) (*model.ChannelSummary, error) {
-	list, err := s.d.Store.ChannelSummaries(ctx, viewerID)
+	list, err := s.d.Livechat.ChannelSummaries(ctx, viewerID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (s *Server) channelSummary(ctx context.Context, channelID, viewerID int64) 
 
 // channels is Live Chat ▸ Channels: one card per channel with JOIN / LEAVE.
 func (s *Server) channels(c echo.Context) error {
-	list, err := s.d.Store.ChannelSummaries(c.Request().Context(), userFrom(c).ID)
+	list, err := s.d.Livechat.ChannelSummaries(c.Request().Context(), userFrom(c).ID)
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func (s *Server) deleteChannel(c echo.Context) error {
 // ---- Operators tab ---------------------------------------------------------
 
 func (s *Server) operatorRows(ctx context.Context, channelID int64) ([]operatorRow, error) {
-	users, err := s.d.Store.ChannelOperators(ctx, channelID)
+	users, err := s.d.Livechat.ChannelOperators(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +332,7 @@ func (s *Server) operatorRows(ctx context.Context, channelID int64) ([]operatorR
 // picker lists users who are not operators of the channel yet and match q,
 // keeping the ones already ticked (selected) at the top.
 func (s *Server) picker(ctx context.Context, channelID int64, q string, selected []int64) (*pickerView, error) {
-	ids, err := s.d.Store.ChannelOperatorIDs(ctx, channelID)
+	ids, err := s.d.Livechat.ChannelOperatorIDs(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}
@@ -345,14 +345,14 @@ func (s *Server) picker(ctx context.Context, channelID int64, q string, selected
 		if skip[id] || v.Selected[id] {
 			continue
 		}
-		u, err := s.d.Store.User(ctx, id)
+		u, err := s.d.Livechat.Operator(ctx, id)
 		if err != nil {
 			continue // deleted meanwhile: drop it from the selection
 		}
 		v.Selected[id] = true
 		v.Users = append(v.Users, u)
 	}
-	users, err := s.d.Store.Users(ctx, q, pickerScan)
+	users, err := s.d.Livechat.OperatorCandidates(ctx, q, pickerScan)
 	if err != nil {
 		return nil, err
 	}

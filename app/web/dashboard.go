@@ -4,7 +4,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/model"
-	"parley/app/store"
 )
 
 type dashboardData struct {
@@ -21,18 +20,18 @@ type dashboardData struct {
 func (s *Server) dashboard(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := userFrom(c)
-	channels, err := s.d.Store.ChannelSummaries(ctx, u.ID)
+	channels, err := s.d.Livechat.ChannelSummaries(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	d := dashboardData{Channels: channels, MyStatus: string(s.d.Livechat.Presence.Status(u.ID))}
-	if d.MyOpen, err = s.d.Store.CountSessions(ctx, store.SessionFilter{OperatorID: u.ID, Status: model.SessionOpen}); err != nil {
+	if d.MyOpen, err = s.d.Livechat.CountOpen(ctx, u.ID); err != nil {
 		return err
 	}
-	if d.AllOpen, err = s.d.Store.CountSessions(ctx, store.SessionFilter{Status: model.SessionOpen}); err != nil {
+	if d.AllOpen, err = s.d.Livechat.CountOpen(ctx, 0); err != nil {
 		return err
 	}
-	if _, d.Offline, err = s.d.Store.CountOfflineMessages(ctx); err != nil {
+	if _, d.Offline, err = s.d.Livechat.CountOfflineMessages(ctx); err != nil {
 		return err
 	}
 	online := map[int64]bool{}

@@ -11,7 +11,6 @@ import (
 
 	"parley/app/auth"
 	"parley/app/model"
-	"parley/app/store"
 )
 
 // apiError is an error safe to show: its message is English source text
@@ -56,11 +55,17 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &fe) {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_" + fe.Field, Field: fe.Field, Msg: fe.Message, Args: fe.Args}
 	}
+	var re *model.Refusal
+	if errors.As(err, &re) {
+		status := map[model.RefusalKind]int{model.Conflict: http.StatusConflict, model.Forbidden: http.StatusForbidden,
+			model.NotFound: http.StatusNotFound, model.Unavailable: http.StatusConflict}[re.Kind]
+		return &apiError{Status: status, Code: re.Code, Msg: re.Message, Args: re.Args}
+	}
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
 		return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Msg: "Too many failed login attempts. Try again in %d minutes.", Args: []any{int(te.RetryAfter.Minutes()) + 1}}
 	}
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: "This record does not exist or was deleted."}
 	}
 	var he *echo.HTTPError

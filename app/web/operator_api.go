@@ -1,11 +1,7 @@
 package web
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -13,7 +9,6 @@ import (
 	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/realtime"
-	"parley/app/store"
 )
 
 // The operator API serves both integrations (/api/v1, bearer token) and
@@ -21,69 +16,20 @@ import (
 // same handlers: an operator answering through the API is
 // indistinguishable from one in the browser.
 
-// operatorSession loads a session the user may work on: their own, or any
-// for admins.
+// operatorSession loads a session the user may work on (livechat.CanSee).
 func (s *Server) operatorSession(c echo.Context) (*model.Session, error) {
-	u := userFrom(c)
-	x, err := s.d.Store.SessionByPublicID(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && x.OperatorID != u.ID && !u.IsAdmin()) {
-		return nil, userErr(http.StatusNotFound, "not_found", "This conversation does not exist.")
-	}
-	return x, err
-}
-
-func (s *Server) operatorViews(ctx context.Context, u *model.User, list []*model.Session) ([]livechat.OperatorSessionView, error) {
-	ids := make([]int64, len(list))
-	vids := make([]int64, len(list))
-	for i, x := range list {
-		ids[i], vids[i] = x.ID, x.VisitorID
-	}
-	visitors, err := s.d.Store.VisitorsByID(ctx, vids)
-	if err != nil {
-		return nil, err
-	}
-	unread, err := s.d.Store.Unread(ctx, u.ID, ids)
-	if err != nil {
-		return nil, err
-	}
-	last, err := s.d.Store.LastMessages(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]livechat.OperatorSessionView, 0, len(list))
-	for _, x := range list {
-		ov := livechat.NewOperatorSessionView(x, visitors[x.VisitorID], s.d.Config.PublicURL())
-		ov.Unread = unread[x.ID]
-		if m := last[x.ID]; m != nil {
-			mv := livechat.NewMessageView(x.PublicID, m)
-			ov.LastMessage = &mv
-		}
-		out = append(out, ov)
-	}
-	return out, nil
+	return s.d.Livechat.SessionFor(c.Request().Context(), userFrom(c), c.Param("id"))
 }
 
 // opSessions lists the user's sessions (admins may ask scope=all).
 func (s *Server) opSessions(c echo.Context) error {
-	u := userFrom(c)
-	f := store.SessionFilter{OperatorID: u.ID, Limit: 100}
-	switch st := c.QueryParam("status"); st {
+	st := c.QueryParam("status")
+	switch st {
 	case "", "open", "closed":
-		f.Status = model.SessionStatus(st)
 	default:
 		return userErr(http.StatusBadRequest, "invalid_status", "status must be open or closed.")
 	}
-	if c.QueryParam("scope") == "all" {
-		if !u.IsAdmin() {
-			return userErr(http.StatusForbidden, "forbidden", "Only administrators can list everyone's conversations.")
-		}
-		f.OperatorID = 0
-	}
-	list, err := s.d.Store.Sessions(c.Request().Context(), f)
-	if err != nil {
-		return err
-	}
-	views, err := s.operatorViews(c.Request().Context(), u, list)
+	views, err := s.d.Livechat.MySessions(c.Request().Context(), userFrom(c), s.localizer(c), model.SessionStatus(st), c.QueryParam("scope") == "all", 100)
 	if err != nil {
 		return err
 	}
@@ -95,7 +41,7 @@ func (s *Server) opSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views, err := s.operatorViews(c.Request().Context(), userFrom(c), []*model.Session{x})
+	views, err := s.d.Livechat.SessionViews(c.Request().Context(), userFrom(c), s.localizer(c), []*model.Session{x})
 	if err != nil {
 		return err
 	}
@@ -107,9 +53,19 @@ func (s *Server) opMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.messagesJSON(c, x)
+	after, err := afterParam(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.d.Livechat.Messages(c.Request().Context(), x, after)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"messages": livechat.MessageViews(s.localizer(c), x, msgs)})
 }
 
+// opPost is what the operator typed: a message (201) or a command, whose
+// answer is for this operator only (200) and is never stored or sent.
 func (s *Server) opPost(c echo.Context) error {
 	x, err := s.operatorSession(c)
 	if err != nil {
@@ -119,11 +75,15 @@ func (s *Server) opPost(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.d.Livechat.PostOperatorMessage(c.Request().Context(), x, userFrom(c), in.Body)
+	l := s.localizer(c)
+	m, answer, err := s.d.Livechat.OperatorInput(c.Request().Context(), x, userFrom(c), in.Body, l)
 	if err != nil {
 		return s.postError(c, err)
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"message": livechat.NewMessageView(x.PublicID, m)})
+	if answer != nil {
+		return c.JSON(http.StatusOK, map[string]any{"command": answer})
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"message": livechat.NewMessageView(l, x, m)})
 }
 
 func (s *Server) opTyping(c echo.Context) error {
@@ -137,9 +97,7 @@ func (s *Server) opTyping(c echo.Context) error {
 	}
 	u := userFrom(c)
 	s.d.Livechat.Presence.Activity(u.ID)
-	if x.Status == model.SessionOpen {
-		s.d.Livechat.Typing(x, model.AuthorOperator, u.DisplayChatName(), in.Typing)
-	}
+	s.d.Livechat.Typing(x, model.AuthorOperator, u.DisplayChatName(), in.Typing)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -157,10 +115,7 @@ func (s *Server) opRead(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.MessageID <= 0 {
-		return userErr(http.StatusBadRequest, "invalid_message_id", "message_id must be a message id.")
-	}
-	if err := s.d.Store.MarkRead(c.Request().Context(), x.ID, userFrom(c).ID, in.MessageID); err != nil {
+	if err := s.d.Livechat.MarkRead(c.Request().Context(), x, userFrom(c), in.MessageID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -184,69 +139,4 @@ func (s *Server) operatorSocket(c echo.Context) error {
 // credentials are still good reconnect by themselves.
 func (s *Server) disconnectUser(userID int64) {
 	s.hub.CloseTopic(livechat.OperatorTopic(userID))
-}
-
-type typingFrame struct {
-	SessionID string `json:"session_id"`
-	Typing    bool   `json:"typing"`
-}
-
-// onFrame handles what clients send on sockets: typing and activity.
-func (s *Server) onFrame(id realtime.Identity, f realtime.Frame) {
-	ctx := context.Background()
-	switch f.Type {
-	case "activity":
-		if id.Kind == "operator" {
-			s.d.Livechat.Presence.Activity(id.ID)
-		}
-	case "ping":
-		// An integration's live socket is its activity (the contract says a
-		// connected API socket counts as presence and activity); a browser
-		// tab left open all night is not, so tabs send "activity" instead.
-		if id.Kind == "operator" && id.API {
-			s.d.Livechat.Presence.Activity(id.ID)
-		}
-	case "typing":
-		tf := typingFrame{SessionID: f.SessionID, Typing: f.Typing}
-		if len(f.Data) > 0 && string(f.Data) != "null" {
-			_ = json.Unmarshal(f.Data, &tf)
-		}
-		x, err := s.d.Store.SessionByPublicID(ctx, tf.SessionID)
-		if err != nil || x.Status != model.SessionOpen {
-			return
-		}
-		switch {
-		case id.Kind == "visitor" && x.VisitorID == id.ID:
-			s.d.Livechat.Typing(x, model.AuthorVisitor, x.VisitorName, tf.Typing)
-		case id.Kind == "operator" && x.OperatorID == id.ID:
-			s.d.Livechat.Presence.Activity(id.ID)
-			u, err := s.d.Store.User(ctx, id.ID)
-			if err == nil {
-				s.d.Livechat.Typing(x, model.AuthorOperator, u.DisplayChatName(), tf.Typing)
-			}
-		}
-	}
-}
-
-// checkOrigin lets any site open the visitor socket (it authenticates with
-// a token, never cookies) but only this server's own pages open the
-// cookie-authenticated operator socket; clients without an Origin header
-// (API integrations) are not browsers and carry a bearer token.
-func (s *Server) checkOrigin(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, "/im_livechat/") {
-		return true
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return strings.HasPrefix(r.URL.Path, "/api/")
-	}
-	o, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if o.Host == r.Host {
-		return true
-	}
-	pub, err := url.Parse(s.d.Config.PublicURL())
-	return err == nil && strings.EqualFold(o.Host, pub.Host)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parley/app/i18n"
+	"parley/app/livechat"
 	"parley/app/model"
 )
 
@@ -82,8 +83,10 @@ func (r *renderer) funcs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"initials":  initials,
-		"avatarHue": func(id int64) int { return int((id * 47) % 360) },
+		"initials": initials,
+		// visitorName labels a visitor without a name in the viewer's language.
+		"visitorName": func(l *i18n.Localizer, name string, id int64) string { return livechat.VisitorLabel(l, name, id) },
+		"avatarHue":   func(id int64) int { return int((id * 47) % 360) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")

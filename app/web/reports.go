@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/model"
-	"parley/app/store"
 )
 
 type reportData struct {
@@ -17,7 +16,7 @@ type reportData struct {
 	Periods   []int
 	ChannelID int64
 	Channels  []*model.Channel
-	Report    *store.Report
+	Report    *model.Report
 	MaxDay    int // the busiest day's sessions, to scale the bars
 }
 
@@ -44,27 +43,27 @@ func (s *Server) reports(c echo.Context) error {
 		d.ChannelID = id
 	}
 	var err error
-	if d.Channels, err = s.d.Store.Channels(ctx); err != nil {
+	if d.Channels, err = s.d.Livechat.Channels(ctx); err != nil {
 		return err
 	}
 	now := time.Now().UTC()
 	since := now.Truncate(24*time.Hour).AddDate(0, 0, -(d.Days - 1))
-	if d.Report, err = s.d.Store.SessionReport(ctx, store.ReportFilter{Since: since, Until: now.Add(time.Second), ChannelID: d.ChannelID}); err != nil {
+	if d.Report, err = s.d.Livechat.Report(ctx, model.ReportFilter{Since: since, Until: now.Add(time.Second), ChannelID: d.ChannelID}); err != nil {
 		return err
 	}
 	// One bar per day of the period, quiet days included, so the chart's
 	// width means time.
-	byDay := map[string]store.ReportRow{}
+	byDay := map[string]model.ReportRow{}
 	for _, r := range d.Report.ByDay {
 		byDay[r.Key] = r
 		d.MaxDay = max(d.MaxDay, r.Figures.Sessions)
 	}
-	days := make([]store.ReportRow, 0, d.Days)
+	days := make([]model.ReportRow, 0, d.Days)
 	for day := since; !day.After(now); day = day.AddDate(0, 0, 1) {
 		key := day.Format("2006-01-02")
 		row, ok := byDay[key]
 		if !ok {
-			row = store.ReportRow{Key: key}
+			row = model.ReportRow{Key: key}
 		}
 		days = append(days, row)
 	}

@@ -11,7 +11,6 @@ import (
 	"parley/app/apptest"
 	"parley/app/livechat"
 	"parley/app/model"
-	"parley/app/store"
 )
 
 func TestReports(t *testing.T) {
@@ -42,7 +41,7 @@ func TestReports(t *testing.T) {
 	}
 
 	now := time.Now()
-	rep, err := srv.Store.SessionReport(ctx, store.ReportFilter{Since: now.Add(-time.Hour), Until: now.Add(time.Hour)})
+	rep, err := srv.Store.SessionReport(ctx, model.ReportFilter{Since: now.Add(-time.Hour), Until: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +56,7 @@ func TestReports(t *testing.T) {
 		t.Fatalf(`by channel/day: %+v %+v`, rep.ByChannel, rep.ByDay)
 	}
 	// A period that ends before the sessions holds none of them.
-	empty, err := srv.Store.SessionReport(ctx, store.ReportFilter{Since: now.Add(-48 * time.Hour), Until: now.Add(-24 * time.Hour)})
+	empty, err := srv.Store.SessionReport(ctx, model.ReportFilter{Since: now.Add(-48 * time.Hour), Until: now.Add(-24 * time.Hour)})
 	if err != nil || empty.Total.Sessions != 0 || len(empty.ByDay) != 0 {
 		t.Fatalf(`empty period: %+v %v`, empty, err)
 	}

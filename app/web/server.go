@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -26,16 +27,19 @@ import (
 	"parley/app/version"
 )
 
-// Deps is everything the web layer needs, built by main.
+// Deps is everything the web layer needs, built by the composition root
+// (app/wire): domain services, the realtime hub, and what to render with.
 type Deps struct {
 	Config   config.Config
-	Store    *store.Store
+	Store    *store.Store // TEMPORARY: users.go and profile.go until their rules move to auth
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
-	Assets   fs.FS // the assets tree: templates/, static/, widget/
-	Dev      bool  // Assets is read from disk and templates re-parsed per request
+	Health   func(context.Context) error // nil error: /healthz answers 200
+	Assets   fs.FS                       // the assets tree: templates/, static/, widget/
+	Dev      bool                        // Assets is read from disk and templates re-parsed per request
 	Logger   *slog.Logger
 }
 
@@ -67,23 +71,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
 	}
-	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits()}
-	s.hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: s.checkOrigin, OnFrame: s.onFrame,
-		OnConnect: func(id realtime.Identity) {
-			if id.Kind == "operator" {
-				d.Livechat.Presence.Connect(id.ID)
-			}
-		},
-		OnDisconnect: func(id realtime.Identity) {
-			if id.Kind == "operator" {
-				d.Livechat.Presence.Disconnect(id.ID)
-			}
-		},
-	})
-	d.Livechat.SetPublisher(s.hub)
-	d.Livechat.Presence.OnChange(func(userID int64, st livechat.Status) {
-		s.hub.Publish(livechat.PresenceTopic, livechat.EventPresence, map[string]any{"user_id": userID, "status": st})
-	})
+	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(), hub: d.Hub}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -121,6 +109,29 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return herr
 	}
 	return errors.Join(s.http.Shutdown(ctx), herr)
+}
+
+// SocketOrigin decides which pages may open a websocket: any site the
+// visitor socket (it authenticates with a token, never cookies), but only
+// this server's own pages the cookie-authenticated operator socket;
+// clients without an Origin header (API integrations) are not browsers and
+// carry a bearer token.
+func SocketOrigin(cfg config.Config) func(r *http.Request) bool {
+	pub, _ := url.Parse(cfg.PublicURL())
+	return func(r *http.Request) bool {
+		if strings.HasPrefix(r.URL.Path, "/im_livechat/") {
+			return true
+		}
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			return strings.HasPrefix(r.URL.Path, "/api/")
+		}
+		o, err := url.Parse(origin)
+		if err != nil {
+			return false
+		}
+		return o.Host == r.Host || (pub != nil && strings.EqualFold(o.Host, pub.Host))
+	}
 }
 
 // clientIP believes X-Forwarded-For only from trusted proxies, walking the

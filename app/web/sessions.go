@@ -12,8 +12,8 @@ import (
 
 	"parley/app/geo"
 	"parley/app/i18n"
+	"parley/app/livechat"
 	"parley/app/model"
-	"parley/app/store"
 )
 
 // Live Chat ▸ Sessions: the history of conversations (Odoo's "Sessions
@@ -78,13 +78,15 @@ func pageParam(c echo.Context) int {
 // sessionRow is one line of the Sessions list.
 type sessionRow struct {
 	*model.Session
+	VisitorName string // the label in the viewer's language when the name is unknown
 	CountryName string
 	Duration    string
 }
 
 func newSessionRow(l *i18n.Localizer, x *model.Session, now time.Time) sessionRow {
 	name, _ := geo.CountryName(x.Country)
-	return sessionRow{Session: x, CountryName: name, Duration: formatDuration(l, x.Duration(now))}
+	return sessionRow{Session: x, VisitorName: livechat.VisitorLabel(l, x.VisitorName, x.VisitorID),
+		CountryName: name, Duration: formatDuration(l, x.Duration(now))}
 }
 
 // formatDuration writes a chat's length the way people say it: "45s",
@@ -118,7 +120,7 @@ func (s *Server) sessionsList(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, l := userFrom(c), s.localizer(c)
 	d := sessionsData{}
-	f := store.SessionFilter{}
+	f := model.SessionFilter{}
 	d.ChannelID, _ = strconv.ParseInt(c.QueryParam("channel_id"), 10, 64)
 	f.ChannelID = d.ChannelID
 	if st := c.QueryParam("status"); st == "open" || st == "closed" {
@@ -131,13 +133,13 @@ func (s *Server) sessionsList(c echo.Context) error {
 		f.OperatorID = u.ID
 	}
 	d.Filtered = d.ChannelID != 0 || d.Status != "" || d.Operator != 0
-	total, err := s.d.Store.CountSessions(ctx, f)
+	total, err := s.d.Livechat.CountSessions(ctx, u, f)
 	if err != nil {
 		return err
 	}
 	d.Pager = newPager(c.Request().URL, pageParam(c), sessionsPerPage, total)
 	f.Limit, f.Offset = sessionsPerPage, d.Pager.Offset(sessionsPerPage)
-	list, err := s.d.Store.Sessions(ctx, f)
+	list, err := s.d.Livechat.Sessions(ctx, u, f)
 	if err != nil {
 		return err
 	}
@@ -145,15 +147,15 @@ func (s *Server) sessionsList(c echo.Context) error {
 	for _, x := range list {
 		d.Rows = append(d.Rows, newSessionRow(l, x, now))
 	}
-	if d.Channels, err = s.d.Store.Channels(ctx); err != nil {
+	if d.Channels, err = s.d.Livechat.Channels(ctx); err != nil {
 		return err
 	}
 	if u.IsAdmin() {
-		if d.Operators, err = s.d.Store.Users(ctx, "", 500); err != nil {
+		if d.Operators, err = s.d.Livechat.OperatorCandidates(ctx, "", 500); err != nil {
 			return err
 		}
 	}
-	if _, d.Offline, err = s.d.Store.CountOfflineMessages(ctx); err != nil {
+	if _, d.Offline, err = s.d.Livechat.CountOfflineMessages(ctx); err != nil {
 		return err
 	}
 	p := s.newPage(c, l.T("Sessions"), "sessions")
@@ -197,7 +199,9 @@ func linkParts(s string) []textPart {
 
 type transcriptMessage struct {
 	*model.Message
-	Parts []textPart
+	AuthorName string // as the viewer reads it (visitor label, bot, operator)
+	Body       string // notices rendered in the viewer's language
+	Parts      []textPart
 }
 
 type transcriptData struct {
@@ -212,31 +216,32 @@ type transcriptData struct {
 // visitor went. Another operator's session is a 404, as in the API.
 func (s *Server) sessionTranscript(c echo.Context) error {
 	ctx := c.Request().Context()
-	x, err := s.viewableSession(c, c.Param("id"))
+	u, l := userFrom(c), s.localizer(c)
+	x, err := s.d.Livechat.SessionFor(ctx, u, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	l := s.localizer(c)
-	d := transcriptData{Row: newSessionRow(l, x, time.Now()), Mine: x.OperatorID == userFrom(c).ID}
-	msgs, err := s.d.Store.Messages(ctx, x.ID, 0, 1000)
+	d := transcriptData{Row: newSessionRow(l, x, time.Now()), Mine: x.OperatorID == u.ID}
+	msgs, err := s.d.Livechat.Messages(ctx, x, 0)
 	if err != nil {
 		return err
 	}
 	for _, m := range msgs {
-		d.Messages = append(d.Messages, transcriptMessage{Message: m, Parts: linkParts(m.Body)})
+		v := livechat.NewMessageView(l, x, m)
+		d.Messages = append(d.Messages, transcriptMessage{Message: m, AuthorName: v.Author.Name, Body: v.Body, Parts: linkParts(v.Body)})
 	}
-	v, err := s.d.Store.Visitor(ctx, x.VisitorID)
+	v, err := s.d.Livechat.Visitor(ctx, x.VisitorID)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 	case err != nil:
 		return err
 	default:
 		d.Visitor = v
-		if d.PageViews, err = s.d.Store.PageViews(ctx, v.ID, 15); err != nil {
+		if d.PageViews, err = s.d.Livechat.PageViews(ctx, v.ID, 15); err != nil {
 			return err
 		}
 	}
-	p := s.newPage(c, x.VisitorName, "sessions")
+	p := s.newPage(c, d.Row.VisitorName, "sessions")
 	p.Data = d
 	return s.render(c, "session", p)
 }

@@ -46,11 +46,11 @@ func (s *Server) favicon(c echo.Context) error {
 	return c.Blob(http.StatusOK, "image/svg+xml", b)
 }
 
-// healthz answers 200 when the database answers, for Docker and load balancers.
+// healthz answers 200 when the application reports healthy (the database answers), for Docker and load balancers.
 func (s *Server) healthz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.d.Store.Ping(ctx); err != nil {
+	if err := s.d.Health(ctx); err != nil {
 		s.log.Error("healthz: database", "error", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "error", "error": "database unavailable"})
 	}

@@ -14,7 +14,6 @@ import (
 	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/realtime"
-	"parley/app/store"
 )
 
 // cors opens the visitor API to every website that embeds the widget. The
@@ -89,7 +88,7 @@ func (s *Server) visitorFrom(c echo.Context) (*model.Visitor, string, error) {
 		return nil, "", userErr(http.StatusUnauthorized, "unauthorized", "Send the visitor token as Authorization: Bearer <token>.")
 	}
 	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), token)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return nil, "", userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown; start a new conversation.")
 	}
 	return v, token, err
@@ -102,10 +101,7 @@ func (s *Server) visitorSession(c echo.Context) (*model.Visitor, *model.Session,
 	if err != nil {
 		return nil, nil, err
 	}
-	x, err := s.d.Store.SessionByPublicID(c.Request().Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && x.VisitorID != v.ID) {
-		return nil, nil, userErr(http.StatusNotFound, "not_found", "This conversation does not exist.")
-	}
+	x, err := s.d.Livechat.VisitorSession(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,7 +139,7 @@ func (s *Server) startSession(c echo.Context) error {
 	if token != "" {
 		var err error
 		v, err = s.d.Livechat.VisitorByToken(ctx, token)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, model.ErrNotFound) {
 			v, token = nil, "" // forgotten visitor (e.g. a restored backup): start afresh
 		} else if err != nil {
 			return err
@@ -164,8 +160,8 @@ func (s *Server) startSession(c echo.Context) error {
 	// tab), as the contract says; the session id tells them apart.
 	return c.JSON(http.StatusCreated, map[string]any{
 		"visitor_token": token,
-		"session":       livechat.NewSessionView(res.Session, s.d.Config.PublicURL()),
-		"messages":      livechat.MessageViews(res.Session.PublicID, res.Messages),
+		"session":       livechat.NewSessionView(s.localizer(c), res.Session, s.d.Config.PublicURL()),
+		"messages":      livechat.MessageViews(s.localizer(c), res.Session, res.Messages),
 	})
 }
 
@@ -174,7 +170,7 @@ func (s *Server) visitorGetSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"session": livechat.NewSessionView(x, s.d.Config.PublicURL())})
+	return c.JSON(http.StatusOK, map[string]any{"session": livechat.NewSessionView(s.localizer(c), x, s.d.Config.PublicURL())})
 }
 
 // afterParam parses ?after=<message id>.
@@ -190,24 +186,20 @@ func afterParam(c echo.Context) (int64, error) {
 	return n, nil
 }
 
-func (s *Server) messagesJSON(c echo.Context, x *model.Session) error {
-	after, err := afterParam(c)
-	if err != nil {
-		return err
-	}
-	msgs, err := s.d.Store.Messages(c.Request().Context(), x.ID, after, 1000)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"messages": livechat.MessageViews(x.PublicID, msgs)})
-}
-
 func (s *Server) visitorMessages(c echo.Context) error {
 	_, x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}
-	return s.messagesJSON(c, x)
+	after, err := afterParam(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.d.Livechat.VisitorMessages(c.Request().Context(), x, after)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"messages": livechat.MessageViews(s.localizer(c), x, msgs)})
 }
 
 type bodyRequest struct {
@@ -233,7 +225,7 @@ func (s *Server) visitorPost(c echo.Context) error {
 	if err != nil {
 		return s.postError(c, err)
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"message": livechat.NewMessageView(x.PublicID, m)})
+	return c.JSON(http.StatusCreated, map[string]any{"message": livechat.NewMessageView(s.localizer(c), x, m)})
 }
 
 // postError maps the message path's errors: a full queue is a 503 with
@@ -265,9 +257,7 @@ func (s *Server) visitorTyping(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if x.Status == model.SessionOpen {
-		s.d.Livechat.Typing(x, model.AuthorVisitor, x.VisitorName, in.Typing)
-	}
+	s.d.Livechat.Typing(x, model.AuthorVisitor, "", in.Typing)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -280,7 +270,7 @@ func (s *Server) visitorClose(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"session": livechat.NewSessionView(x, s.d.Config.PublicURL())})
+	return c.JSON(http.StatusOK, map[string]any{"session": livechat.NewSessionView(s.localizer(c), x, s.d.Config.PublicURL())})
 }
 
 type pageViewRequest struct {
@@ -300,29 +290,17 @@ func (s *Server) pageView(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	status, token := http.StatusNoContent, bearer(c)
-	var v *model.Visitor
-	if token != "" {
-		var err error
-		v, err = s.d.Livechat.VisitorByToken(ctx, token)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
-	if v == nil {
-		var err error
-		if v, token, err = s.d.Livechat.NewVisitor(ctx, s.country(c)); err != nil {
-			return err
-		}
-		status = http.StatusCreated
+	v, newToken, err := s.d.Livechat.VisitorOrNew(ctx, bearer(c), s.country(c))
+	if err != nil {
+		return err
 	}
 	if err := s.d.Livechat.RecordPageView(ctx, v, in.URL, in.Title); err != nil {
 		return err
 	}
-	if status == http.StatusCreated {
-		return c.JSON(status, map[string]any{"visitor_token": token})
+	if newToken != "" {
+		return c.JSON(http.StatusCreated, map[string]any{"visitor_token": newToken})
 	}
-	return c.NoContent(status)
+	return c.NoContent(http.StatusNoContent)
 }
 
 type offlineRequest struct {
@@ -361,7 +339,7 @@ func (s *Server) visitorSocket(c echo.Context) error {
 		return err
 	}
 	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), c.QueryParam("token"))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown.")
 	}
 	if err != nil {
@@ -385,7 +363,7 @@ func (s *Server) operatorAvatar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.d.Store.User(c.Request().Context(), id)
+	u, err := s.d.Livechat.Operator(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/geo"
+	"parley/app/livechat"
 	"parley/app/model"
-	"parley/app/store"
 )
 
 // Live Chat ▸ Visitors (website_livechat's visitors, §1.11) and the
@@ -24,12 +24,12 @@ const (
 )
 
 type visitorRow struct {
-	store.VisitorRow
+	model.VisitorRow
 	CountryName string
 	Connected   bool
 }
 
-func newVisitorRow(r store.VisitorRow, now time.Time) visitorRow {
+func newVisitorRow(r model.VisitorRow, now time.Time) visitorRow {
 	name, _ := geo.CountryName(r.Country)
 	return visitorRow{VisitorRow: r, CountryName: name, Connected: now.Sub(r.LastSeenAt) < connectedWithin}
 }
@@ -37,12 +37,13 @@ func newVisitorRow(r store.VisitorRow, now time.Time) visitorRow {
 // visitors lists visitors by last activity.
 func (s *Server) visitors(c echo.Context) error {
 	ctx := c.Request().Context()
-	total, err := s.d.Store.CountVisitors(ctx)
+	// The pager clamps the page to the total, which the first call returns.
+	_, total, err := s.d.Livechat.Visitors(ctx, 0, 0)
 	if err != nil {
 		return err
 	}
 	pg := newPager(c.Request().URL, pageParam(c), visitorsPerPage, total)
-	list, err := s.d.Store.Visitors(ctx, visitorsPerPage, pg.Offset(visitorsPerPage))
+	list, _, err := s.d.Livechat.Visitors(ctx, visitorsPerPage, pg.Offset(visitorsPerPage))
 	if err != nil {
 		return err
 	}
@@ -58,6 +59,7 @@ func (s *Server) visitors(c echo.Context) error {
 
 type visitorData struct {
 	Visitor     *model.Visitor
+	Name        string // the label in the viewer's language when the name is unknown
 	CountryName string
 	Connected   bool
 	PageViews   []model.PageView
@@ -72,8 +74,8 @@ func (s *Server) visitor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.d.Store.Visitor(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	v, err := s.d.Livechat.Visitor(ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
 		return userErr(http.StatusNotFound, "not_found", "This visitor does not exist.")
 	}
 	if err != nil {
@@ -81,14 +83,10 @@ func (s *Server) visitor(c echo.Context) error {
 	}
 	d := visitorData{Visitor: v, Connected: time.Since(v.LastSeenAt) < connectedWithin}
 	d.CountryName, _ = geo.CountryName(v.Country)
-	if d.PageViews, err = s.d.Store.PageViews(ctx, v.ID, 100); err != nil {
+	if d.PageViews, err = s.d.Livechat.PageViews(ctx, v.ID, 100); err != nil {
 		return err
 	}
-	f := store.SessionFilter{VisitorID: v.ID, Limit: 50}
-	if u := userFrom(c); !u.IsAdmin() {
-		f.OperatorID = u.ID
-	}
-	list, err := s.d.Store.Sessions(ctx, f)
+	list, err := s.d.Livechat.Sessions(ctx, userFrom(c), model.SessionFilter{VisitorID: v.ID, Limit: 50})
 	if err != nil {
 		return err
 	}
@@ -96,7 +94,8 @@ func (s *Server) visitor(c echo.Context) error {
 	for _, x := range list {
 		d.Sessions = append(d.Sessions, newSessionRow(l, x, now))
 	}
-	p := s.newPage(c, v.DisplayName(), "visitors")
+	d.Name = livechat.VisitorLabel(l, v.Name, v.ID)
+	p := s.newPage(c, d.Name, "visitors")
 	p.Data = d
 	return s.render(c, "visitor", p)
 }
@@ -110,12 +109,12 @@ type offlineRow struct {
 // unhandled first.
 func (s *Server) offlineMessages(c echo.Context) error {
 	ctx := c.Request().Context()
-	total, unhandled, err := s.d.Store.CountOfflineMessages(ctx)
+	total, _, err := s.d.Livechat.CountOfflineMessages(ctx)
 	if err != nil {
 		return err
 	}
 	pg := newPager(c.Request().URL, pageParam(c), offlinePerPage, total)
-	list, err := s.d.Store.OfflineMessagesPage(ctx, offlinePerPage, pg.Offset(offlinePerPage))
+	list, _, unhandled, err := s.d.Livechat.OfflineMessages(ctx, offlinePerPage, pg.Offset(offlinePerPage))
 	if err != nil {
 		return err
 	}
@@ -133,7 +132,7 @@ func (s *Server) offlineMessages(c echo.Context) error {
 }
 
 func (s *Server) channelNames(c echo.Context) (map[int64]string, error) {
-	chans, err := s.d.Store.Channels(c.Request().Context())
+	chans, err := s.d.Livechat.Channels(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +151,8 @@ func (s *Server) offlineHandled(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.d.Store.MarkOfflineMessageHandled(ctx, id, userFrom(c).ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	m, err := s.d.Store.OfflineMessage(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	m, err := s.d.Livechat.MarkOfflineHandled(ctx, id, userFrom(c).ID)
+	if errors.Is(err, model.ErrNotFound) {
 		return userErr(http.StatusNotFound, "not_found", "This message does not exist.")
 	}
 	if err != nil {

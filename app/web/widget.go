@@ -15,7 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"parley/app/store"
+	"parley/app/model"
 )
 
 // The embeddable widget follows GoatCounter's count.js pattern: the loader
@@ -225,7 +225,7 @@ func (w *widgetAssets) loader(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return unknownChannelJS(c)
 	}
-	if _, err := w.s.d.Store.Channel(c.Request().Context(), id); errors.Is(err, store.ErrNotFound) {
+	if _, err := w.s.d.Livechat.Channel(c.Request().Context(), id); errors.Is(err, model.ErrNotFound) {
 		return unknownChannelJS(c)
 	} else if err != nil {
 		return err
@@ -292,7 +292,7 @@ func (w *widgetAssets) support(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	ch, err := w.s.d.Store.Channel(ctx, id)
+	ch, err := w.s.d.Livechat.Channel(ctx, id)
 	if err != nil {
 		return err
 	}

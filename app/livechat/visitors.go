@@ -1,0 +1,81 @@
+package livechat
+
+import (
+	"context"
+	"errors"
+
+	"parley/app/model"
+)
+
+// Visitors, their page views and offline messages, as the operators'
+// Visitors and Offline pages show them.
+
+// Visitor returns one visitor.
+func (s *Service) Visitor(ctx context.Context, id int64) (*model.Visitor, error) {
+	return s.st.Visitor(ctx, id)
+}
+
+// Visitors lists visitors by last activity with the total count.
+func (s *Service) Visitors(ctx context.Context, limit, offset int) ([]model.VisitorRow, int, error) {
+	list, err := s.st.Visitors(ctx, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := s.st.CountVisitors(ctx)
+	return list, n, err
+}
+
+// PageViews lists a visitor's latest pages, newest first.
+func (s *Service) PageViews(ctx context.Context, visitorID int64, limit int) ([]model.PageView, error) {
+	return s.st.PageViews(ctx, visitorID, limit)
+}
+
+// VisitorSession returns the session publicID if it is v's; anyone else's
+// is "not found".
+func (s *Service) VisitorSession(ctx context.Context, v *model.Visitor, publicID string) (*model.Session, error) {
+	x, err := s.st.SessionByPublicID(ctx, publicID)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && x.VisitorID != v.ID) {
+		return nil, errNoSuchSession
+	}
+	return x, err
+}
+
+// VisitorOrNew returns the visitor behind token, or a new one (with its
+// token) when the token is empty or unknown, such as after a restored
+// backup: the widget then starts afresh instead of failing.
+func (s *Service) VisitorOrNew(ctx context.Context, token, country string) (v *model.Visitor, newToken string, err error) {
+	if token != "" {
+		v, err = s.VisitorByToken(ctx, token)
+		if err == nil {
+			return v, "", nil
+		}
+		if !errors.Is(err, model.ErrNotFound) {
+			return nil, "", err
+		}
+	}
+	return s.NewVisitor(ctx, country)
+}
+
+// OfflineMessages lists messages left while nobody was available, with the
+// total and unhandled counts.
+func (s *Service) OfflineMessages(ctx context.Context, limit, offset int) (list []model.OfflineMessage, total, unhandled int, err error) {
+	if list, err = s.st.OfflineMessagesPage(ctx, limit, offset); err != nil {
+		return nil, 0, 0, err
+	}
+	total, unhandled, err = s.st.CountOfflineMessages(ctx)
+	return list, total, unhandled, err
+}
+
+// CountOfflineMessages counts all and unhandled offline messages.
+func (s *Service) CountOfflineMessages(ctx context.Context) (total, unhandled int, err error) {
+	return s.st.CountOfflineMessages(ctx)
+}
+
+// MarkOfflineHandled marks an offline message handled by userID and returns it.
+func (s *Service) MarkOfflineHandled(ctx context.Context, id, userID int64) (model.OfflineMessage, error) {
+	// Marking twice is harmless: the first mark stands.
+	if err := s.st.MarkOfflineMessageHandled(ctx, id, userID); err != nil && !errors.Is(err, model.ErrNotFound) {
+		return model.OfflineMessage{}, err
+	}
+	return s.st.OfflineMessage(ctx, id)
+}

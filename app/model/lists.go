@@ -1,0 +1,54 @@
+package model
+
+import "time"
+
+// Filters and read models of the lists and reports, shared by the store
+// that fills them and the pages that show them.
+
+// SessionFilter selects sessions for lists.
+type SessionFilter struct {
+	OperatorID int64 // 0 = any
+	ChannelID  int64 // 0 = any
+	VisitorID  int64 // 0 = any
+	Status     SessionStatus
+	Limit      int
+	Offset     int
+}
+
+// ReportFilter selects the sessions a report covers: started in
+// [Since, Until), optionally on one channel.
+type ReportFilter struct {
+	Since, Until time.Time
+	ChannelID    int64
+}
+
+// SessionFigures are the Session Statistics measures over a set of sessions.
+type SessionFigures struct {
+	Sessions       int
+	Unanswered     int           // no operator message at all
+	AvgDuration    time.Duration // first to last message
+	AvgTimeToReply time.Duration // first message to the operator's first; answered sessions only
+	AvgMessages    float64
+}
+
+// ReportRow is one line of a report grouped by channel, operator or day.
+type ReportRow struct {
+	Key     string // channel or operator name, or the day as YYYY-MM-DD (UTC)
+	ID      int64  // channel or operator id; 0 for days
+	Figures SessionFigures
+}
+
+// Report is Live Chat ▸ Reports: Session Statistics and Operator Analysis.
+type Report struct {
+	Total      SessionFigures
+	ByChannel  []ReportRow
+	ByOperator []ReportRow
+	ByDay      []ReportRow
+}
+
+// VisitorRow is a visitor with the figures of the Visitors list.
+type VisitorRow struct {
+	Visitor
+	SessionCount int
+	PageViews    int
+}

@@ -1,0 +1,220 @@
+// Package wire is Parley's composition root: Build makes every component
+// in order and connects them, and both main and the tests call it, so the
+// tests run the wiring production runs.
+package wire
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"parley/app/auth"
+	"parley/app/config"
+	"parley/app/events"
+	"parley/app/geo"
+	"parley/app/i18n"
+	"parley/app/livechat"
+	"parley/app/model"
+	"parley/app/realtime"
+	"parley/app/store"
+	"parley/app/web"
+)
+
+// Deps is what the application is built from besides its configuration.
+type Deps struct {
+	Store  *store.Store // migrated; its owner closes it after Shutdown
+	Logger *slog.Logger
+	Assets fs.FS // the assets tree: templates/, static/, widget/
+	Dev    bool  // Assets is read from disk, templates re-parsed per request
+	// Tests tune these; production leaves them zero.
+	Auth     auth.Options
+	Livechat livechat.Options
+}
+
+// App is a built Parley.
+type App struct {
+	Config   config.Config
+	Store    *store.Store
+	Events   *events.Bus
+	Auth     *auth.Service
+	Livechat *livechat.Service
+	Hub      *realtime.Hub
+	Geo      *geo.Locator
+	I18n     *i18n.Bundle
+	Web      *web.Server
+
+	log  *slog.Logger
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// Build makes the application: services on the store, the event bus and
+// its subscribers, the realtime hub, the web server, and the first-run
+// data (the default channel). Call Start to run the background work and
+// Shutdown to stop.
+func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	a := &App{Config: cfg, Store: d.Store, log: d.Logger, I18n: i18n.New(nil)}
+	var err error
+	if a.Geo, err = geo.Open(cfg.GeoIP.Database); err != nil {
+		return nil, fmt.Errorf("geoip.database: %w", err)
+	}
+	a.Events = events.New(d.Logger)
+	a.Auth = auth.New(d.Store, d.Auth)
+
+	lo := d.Livechat
+	lo.Logger, lo.BaseURL, lo.Events, lo.Text = d.Logger, cfg.PublicURL(), a.Events, a.I18n.English()
+	if lo.AbandonAfter == 0 {
+		lo.AbandonAfter = cfg.Livechat.AbandonAfter
+	}
+	a.Livechat = livechat.New(d.Store, lo)
+	if err := firstRun(ctx, cfg, d.Store, a.Livechat); err != nil {
+		a.Geo.Close()
+		return nil, fmt.Errorf("first-run data: %w", err)
+	}
+
+	lc := a.Livechat
+	a.Hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: web.SocketOrigin(cfg), OnFrame: a.onFrame,
+		OnConnect: func(id realtime.Identity) {
+			if id.Kind == "operator" {
+				lc.Presence.Connect(id.ID)
+			}
+		},
+		OnDisconnect: func(id realtime.Identity) {
+			if id.Kind == "operator" {
+				lc.Presence.Disconnect(id.ID)
+			}
+		},
+	})
+	lc.ConnectRealtime(a.Hub)
+	lc.Presence.OnChange(func(userID int64, st livechat.Status) {
+		a.Hub.Publish(livechat.PresenceTopic, livechat.EventPresence, map[string]any{"user_id": userID, "status": st})
+	})
+
+	a.Web, err = web.New(web.Deps{Config: cfg, Store: d.Store, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+		Health: d.Store.Ping, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
+	if err != nil {
+		a.Geo.Close()
+		return nil, err
+	}
+	lc.Start()
+	return a, nil
+}
+
+// FirstRun creates the first-run data on a database that has none, for
+// the commands that write to it without building the application (user
+// create): every way in makes the same first-run data.
+func FirstRun(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
+	lc := livechat.New(st, livechat.Options{Logger: log})
+	defer lc.Stop()
+	return firstRun(ctx, cfg, st, lc)
+}
+
+// firstRun creates the default channel on an empty database, staffed by
+// the first admin when there is one (otherwise the first admin staffs it
+// when created).
+func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livechat.Service) error {
+	created, err := lc.EnsureDefaultChannel(ctx, cfg.SiteName)
+	if err != nil || !created {
+		return err
+	}
+	id, err := st.FirstAdminID(ctx)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return st.AddOperatorToUnstaffedChannels(ctx, id)
+}
+
+// Start runs the background upkeep until Shutdown: idle operators turn
+// "away" on time, abandoned conversations end, expired login sessions go.
+func (a *App) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stop = cancel
+	a.every(ctx, time.Minute, func() { a.Livechat.Presence.Sweep() })
+	a.every(ctx, time.Minute, func() {
+		if n, err := a.Livechat.EndAbandoned(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("end abandoned conversations", "error", err)
+		} else if n > 0 {
+			a.log.Info("ended abandoned conversations", "count", n)
+		}
+	})
+	a.every(ctx, time.Hour, func() {
+		if n, err := a.Store.PurgeExpiredLoginSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("purge expired login sessions", "error", err)
+		} else if n > 0 {
+			a.log.Debug("purged expired login sessions", "count", n)
+		}
+	})
+}
+
+func (a *App) every(ctx context.Context, d time.Duration, fn func()) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fn()
+			}
+		}
+	}()
+}
+
+// Shutdown stops accepting requests and waits for those in flight, closes
+// every socket, stops the background work, commits the queued messages
+// and delivers the events still queued. The store stays open for its
+// owner to close.
+func (a *App) Shutdown(ctx context.Context) error {
+	err := a.Web.Shutdown(ctx)
+	if a.stop != nil {
+		a.stop()
+	}
+	a.wg.Wait()
+	a.Livechat.Stop()
+	a.Events.Close()
+	return errors.Join(err, a.Geo.Close())
+}
+
+type typingFrame struct {
+	SessionID string `json:"session_id"`
+	Typing    bool   `json:"typing"`
+}
+
+// onFrame turns what clients send on sockets into domain calls: activity
+// and typing.
+func (a *App) onFrame(id realtime.Identity, f realtime.Frame) {
+	lc := a.Livechat
+	switch f.Type {
+	case "activity":
+		if id.Kind == "operator" {
+			lc.Presence.Activity(id.ID)
+		}
+	case "ping":
+		// An integration's live socket is its activity (the contract says a
+		// connected API socket counts as presence and activity); a browser
+		// tab left open all night is not, so tabs send "activity" instead.
+		if id.Kind == "operator" && id.API {
+			lc.Presence.Activity(id.ID)
+		}
+	case "typing":
+		tf := typingFrame{SessionID: f.SessionID, Typing: f.Typing}
+		if len(f.Data) > 0 && string(f.Data) != "null" {
+			_ = json.Unmarshal(f.Data, &tf)
+		}
+		lc.SocketTyping(context.Background(), id.Kind == "visitor", id.ID, tf.SessionID, tf.Typing)
+	}
+}
