@@ -193,7 +193,7 @@ type StartInput struct {
 type StartResult struct {
 	Session  *model.Session
 	Visitor  *model.Visitor
-	Token    string // set only when a new visitor was created
+	Token    string           // set only when a new visitor was created
 	Messages []*model.Message // as the visitor sees them
 	Created  bool
 }
