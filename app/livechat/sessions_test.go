@@ -20,8 +20,15 @@ import (
 
 // recorder is a realtime hub that keeps the frames it is asked to push.
 type recorder struct {
-	mu     sync.Mutex
-	frames []frame
+	mu        sync.Mutex
+	frames    []frame
+	connected map[string]int // sockets per topic, as the hub reports them
+}
+
+func (r *recorder) Subscribers(topic string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.connected[topic]
 }
 
 type frame struct {
@@ -94,7 +101,7 @@ func newFixtureOpts(t *testing.T, nOps int, o livechat.Options) *fixture {
 		t.Fatal(err)
 	}
 	a := auth.New(st, auth.Options{BcryptCost: bcrypt.MinCost})
-	f := &fixture{st: st, path: path, rec: &recorder{}}
+	f := &fixture{st: st, path: path, rec: &recorder{connected: map[string]int{}}}
 	o.BaseURL = "https://chat.example"
 	f.lc = livechat.New(st, o)
 	f.lc.ConnectRealtime(f.rec)

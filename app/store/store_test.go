@@ -578,3 +578,60 @@ func TestBackup(t *testing.T) {
 		t.Fatalf(`the existing file was changed to %q`, b)
 	}
 }
+
+// TestNoticeCodesMigration fills a database as release 4 left it, with
+// English notices and visitor labels, and checks that migration 5 turns
+// them into codes and empty names without losing anything.
+func TestNoticeCodesMigration(t *testing.T) {
+	ctx := context.Background()
+	st := openRaw(t, filepath.Join(t.TempDir(), "parley.db"))
+	if _, err := db.MigrateTo(ctx, st.Writer(), 4); err != nil {
+		t.Fatal(err)
+	}
+	w := st.Writer()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := w.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO visitors (id, token_hash, name, created_at, last_seen_at) VALUES (7, 'h7', '', 0, 0), (8, 'h8', 'Ana', 0, 0)`)
+	exec(`INSERT INTO chat_sessions (id, public_id, visitor_id, visitor_name, created_at) VALUES (1, 'p1', 7, 'Website Visitor #7', 0), (2, 'p2', 8, 'Ana', 0)`)
+	exec(`INSERT INTO messages (session_id, author_kind, author_name, body, created_at) VALUES
+		(1, 'visitor', 'Website Visitor #7', 'hello', 0),
+		(1, 'system', '', 'Website Visitor #7 has left the conversation.', 0),
+		(2, 'visitor', 'Ana', 'hola', 0),
+		(2, 'system', '', 'Ana has left the conversation.', 0),
+		(2, 'system', '', 'This conversation was closed after a long pause; the visitor started a new one.', 0),
+		(2, 'system', '', 'Something an older release said.', 0)`)
+	if _, err := db.Migrate(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	x1, err := st.Session(ctx, 1)
+	if err != nil || x1.VisitorName != "" {
+		t.Fatalf("unnamed visitor's session: %v %q", err, x1.VisitorName)
+	}
+	if x2, _ := st.Session(ctx, 2); x2.VisitorName != "Ana" {
+		t.Fatalf("named visitor lost their name: %q", x2.VisitorName)
+	}
+	m1, _ := st.Messages(ctx, 1, 0, 0)
+	m2, _ := st.Messages(ctx, 2, 0, 0)
+	if m1[0].AuthorName != "" || m1[0].Body != "hello" || m1[0].Notice != nil {
+		t.Fatalf("visitor message: %+v", m1[0])
+	}
+	if n := m1[1].Notice; m1[1].Body != "" || n == nil || n.Code != "visitor_left" || n.Args["visitor"] != "" || n.Args["visitor_id"] != "7" {
+		t.Fatalf("unnamed visitor's leave notice: %+v %+v", m1[1], n)
+	}
+	if m2[0].AuthorName != "Ana" {
+		t.Fatalf("named visitor's message: %+v", m2[0])
+	}
+	if n := m2[1].Notice; n == nil || n.Code != "visitor_left" || n.Args["visitor"] != "Ana" {
+		t.Fatalf("named visitor's leave notice: %+v", n)
+	}
+	if n := m2[2].Notice; n == nil || n.Code != "stale_closed" {
+		t.Fatalf("stale notice: %+v", n)
+	}
+	if n := m2[3].Notice; n == nil || n.Code != "text" || n.Args["text"] != "Something an older release said." {
+		t.Fatalf("unknown notice kept word for word: %+v", n)
+	}
+}

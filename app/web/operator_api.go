@@ -41,11 +41,7 @@ func (s *Server) opSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views, err := s.d.Livechat.SessionViews(c.Request().Context(), userFrom(c), s.localizer(c), []*model.Session{x})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"session": views[0]})
+	return s.sessionJSON(c, x)
 }
 
 func (s *Server) opMessages(c echo.Context) error {
@@ -119,6 +115,110 @@ func (s *Server) opRead(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// opClose ends the conversation for everyone (the visitor gets the
+// closing screen).
+func (s *Server) opClose(c echo.Context) error {
+	x, err := s.operatorSession(c)
+	if err != nil {
+		return err
+	}
+	x, err = s.d.Livechat.EndSession(c.Request().Context(), x, userFrom(c))
+	if err != nil {
+		return err
+	}
+	return s.sessionJSON(c, x)
+}
+
+// opLeave takes the operator out of the conversation.
+func (s *Server) opLeave(c echo.Context) error {
+	x, err := s.operatorSession(c)
+	if err != nil {
+		return err
+	}
+	x, err = s.d.Livechat.LeaveSession(c.Request().Context(), x, userFrom(c))
+	if err != nil {
+		return err
+	}
+	return s.sessionJSON(c, x)
+}
+
+type transferRequest struct {
+	OperatorID int64 `json:"operator_id"`
+	ChannelID  int64 `json:"channel_id"`
+}
+
+// opTransfer hands the conversation to an operator or a channel.
+func (s *Server) opTransfer(c echo.Context) error {
+	x, err := s.operatorSession(c)
+	if err != nil {
+		return err
+	}
+	var in transferRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	x, err = s.d.Livechat.TransferSession(c.Request().Context(), x, userFrom(c), livechat.TransferInput{OperatorID: in.OperatorID, ChannelID: in.ChannelID})
+	if err != nil {
+		return err
+	}
+	return s.sessionJSON(c, x)
+}
+
+type transferTarget struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// opTransferTargets lists who can take the conversation now, for the
+// Transfer dialog.
+func (s *Server) opTransferTargets(c echo.Context) error {
+	x, err := s.operatorSession(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.d.Livechat.TransferTargets(c.Request().Context(), x, userFrom(c))
+	if err != nil {
+		return err
+	}
+	ops, chans := []transferTarget{}, []transferTarget{}
+	for _, u := range t.Operators {
+		ops = append(ops, transferTarget{ID: u.ID, Name: u.DisplayChatName()})
+	}
+	for _, ch := range t.Channels {
+		chans = append(chans, transferTarget{ID: ch.ID, Name: ch.Name})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"operators": ops, "channels": chans})
+}
+
+func (s *Server) sessionJSON(c echo.Context, x *model.Session) error {
+	views, err := s.d.Livechat.SessionViews(c.Request().Context(), userFrom(c), s.localizer(c), []*model.Session{x})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"session": views[0]})
+}
+
+type commandView struct {
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases"`
+	Help    string   `json:"help"`
+}
+
+// opCommands lists the operator commands with their help lines, for the
+// "/" suggestion list.
+func (s *Server) opCommands(c echo.Context) error {
+	l := s.localizer(c)
+	out := []commandView{}
+	for _, cmd := range s.d.Livechat.CommandList() {
+		aliases := cmd.Aliases
+		if aliases == nil {
+			aliases = []string{}
+		}
+		out = append(out, commandView{Name: cmd.Name, Aliases: aliases, Help: l.T(cmd.Help, []any{}...)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"commands": out})
 }
 
 // operatorSocket serves /api/v1/ws (bearer) and /admin/ws (cookie): it

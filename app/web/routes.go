@@ -17,6 +17,11 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/messages", s.opPost)
 	g.POST("/sessions/:id/typing", s.opTyping)
 	g.POST("/sessions/:id/read", s.opRead)
+	g.POST("/sessions/:id/close", s.opClose)
+	g.POST("/sessions/:id/leave", s.opLeave)
+	g.POST("/sessions/:id/transfer", s.opTransfer)
+	g.GET("/sessions/:id/transfer", s.opTransferTargets)
+	g.GET("/commands", s.opCommands)
 }
 
 // routes lists every route, grouped, top to bottom.

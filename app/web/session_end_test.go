@@ -1,0 +1,153 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"parley/app/apptest"
+	"parley/app/model"
+)
+
+// TestOperatorEndsTransfersAndLeaves drives the operator's end of a chat
+// through /api/v1 exactly as an integration would, bad inputs included.
+func TestOperatorEndsTransfersAndLeaves(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	bob := srv.CreateUser(t, "bob@example.com", "Bob", model.RoleOperator)
+	cy := srv.CreateUser(t, "cy@example.com", "Cy", model.RoleOperator)
+	ch := defaultChannel(t, srv)
+	for _, u := range []*model.User{bob, cy} {
+		if err := srv.Livechat.Join(t.Context(), ch.ID, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bobTok, cyTok, adaTok := token(t, srv, bob), token(t, srv, cy), token(t, srv, ada)
+	bobWS := dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + bobTok}})
+	waitOnline(t, srv, bob.ID)
+
+	chat := cvStart(t, srv, ch.ID, "https://shop.example/", "Shop")
+	bobWS.next("session")
+	vis := dial(t, srv, "/im_livechat/ws?token="+chat.Token, nil)
+	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, `{"body":"Where is my order?"}`); code != http.StatusCreated {
+		t.Fatalf("visitor post: %d %v", code, body)
+	}
+	vis.next("message")
+	path := "/api/v1/sessions/" + chat.ID
+
+	// Commands answer the operator alone and are never posted.
+	code, _, body := call(t, srv, "POST", path+"/messages", bobTok, `{"body":"/help"}`)
+	cmd, _ := body["command"].(map[string]any)
+	if code != http.StatusOK || cmd["name"] != "help" || cmd["ok"] != true || !strings.Contains(cmd["text"].(string), "/leave") || cmd["html"] == "" {
+		t.Fatalf("/help: %d %v", code, body)
+	}
+	code, _, body = call(t, srv, "POST", path+"/messages", bobTok, `{"body":"/frobnicate now"}`)
+	if cmd, _ = body["command"].(map[string]any); code != http.StatusOK || cmd["ok"] != false || !strings.Contains(cmd["text"].(string), "Unknown command /frobnicate") {
+		t.Fatalf("unknown command: %d %v", code, body)
+	}
+	_, _, body = call(t, srv, "GET", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, "")
+	if ms := body["messages"].([]any); len(ms) != 1 {
+		t.Fatalf("commands reached the visitor's history: %v", ms)
+	}
+	_, _, body = call(t, srv, "GET", "/api/v1/commands", bobTok, "")
+	if cmds := body["commands"].([]any); len(cmds) < 2 {
+		t.Fatalf("command list: %v", body)
+	}
+
+	// Transfer: bad inputs are refused with a message and change nothing.
+	for _, c := range []struct {
+		name, tok, body, code string
+		status           int
+	}{
+		{"neither", bobTok, `{}`, "invalid_operator_id", http.StatusUnprocessableEntity},
+		{"both", bobTok, fmt.Sprintf(`{"operator_id":%d,"channel_id":%d}`, cy.ID, ch.ID), "invalid_operator_id", http.StatusUnprocessableEntity},
+		{"to oneself", bobTok, fmt.Sprintf(`{"operator_id":%d}`, bob.ID), "same_operator", http.StatusConflict},
+		{"to an unavailable operator", bobTok, fmt.Sprintf(`{"operator_id":%d}`, cy.ID), "operator_unavailable", http.StatusConflict},
+		{"to a channel without available operators", bobTok, fmt.Sprintf(`{"channel_id":%d}`, ch.ID), "no_operator_available", http.StatusConflict},
+		{"to an unknown channel", bobTok, `{"channel_id":424242}`, "not_found", http.StatusNotFound},
+		{"unknown field", bobTok, `{"operator":3}`, "", http.StatusBadRequest},
+		{"another operator's session", cyTok, fmt.Sprintf(`{"operator_id":%d}`, cy.ID), "not_found", http.StatusNotFound},
+	} {
+		code, _, body := call(t, srv, "POST", path+"/transfer", c.tok, c.body)
+		if code != c.status || (c.code != "" && body["code"] != c.code) || body["error"] == "" {
+			t.Errorf("transfer %s: %d %v, want %d %s", c.name, code, body, c.status, c.code)
+		}
+	}
+	if x, _ := srv.Store.SessionByPublicID(t.Context(), chat.ID); x.OperatorID != bob.ID {
+		t.Fatalf("a refused transfer moved the session to %d", x.OperatorID)
+	}
+
+	// Cy comes online: the dialog offers them, and the transfer goes through.
+	cyWS := dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + cyTok}})
+	waitOnline(t, srv, cy.ID)
+	_, _, body = call(t, srv, "GET", path+"/transfer", bobTok, "")
+	if ops := body["operators"].([]any); len(ops) != 1 || ops[0].(map[string]any)["name"] != "Cy" {
+		t.Fatalf("transfer targets: %v", body)
+	}
+	code, _, body = call(t, srv, "POST", path+"/transfer", bobTok, fmt.Sprintf(`{"operator_id":%d}`, cy.ID))
+	if code != http.StatusOK || body["session"].(map[string]any)["operator"].(map[string]any)["name"] != "Cy" {
+		t.Fatalf("transfer: %d %v", code, body)
+	}
+	if f := cyWS.next("session"); f["id"] != chat.ID {
+		t.Fatalf("Cy was not given the session: %v", f)
+	}
+	if f := vis.next("message"); f["author"].(map[string]any)["kind"] != "system" || f["body"] != "Bob transferred the conversation to Cy." {
+		t.Fatalf("the visitor's notice: %v", f)
+	}
+	if f := vis.next("session"); f["operator"].(map[string]any)["name"] != "Cy" {
+		t.Fatalf("the visitor sees who took over: %v", f)
+	}
+	if f := bobWS.next("session"); f["operator"].(map[string]any)["name"] != "Cy" {
+		t.Fatalf("Bob is told the session is no longer his: %v", f)
+	}
+	_, _, body = call(t, srv, "GET", path+"/messages", cyTok, "")
+	if ms := body["messages"].([]any); len(ms) != 2 || ms[0].(map[string]any)["body"] != "Where is my order?" {
+		t.Fatalf("Cy reads the whole history: %v", ms)
+	}
+	if code, _, _ := call(t, srv, "GET", path, bobTok, ""); code != http.StatusNotFound {
+		t.Fatalf("Bob still sees Cy's session: %d", code)
+	}
+
+	// End: Cy ends it; the visitor sees the notice and the closed session.
+	code, _, body = call(t, srv, "POST", path+"/close", cyTok, "")
+	if code != http.StatusOK || body["session"].(map[string]any)["status"] != "closed" {
+		t.Fatalf("close: %d %v", code, body)
+	}
+	if f := vis.next("message"); f["body"] != "Cy ended the conversation." {
+		t.Fatalf("end notice: %v", f)
+	}
+	if f := vis.next("session"); f["status"] != "closed" {
+		t.Fatalf("closed frame: %v", f)
+	}
+	for _, p := range []string{"/close", "/leave"} {
+		if code, _, body := call(t, srv, "POST", path+p, cyTok, ""); code != http.StatusConflict || body["code"] != "session_closed" {
+			t.Errorf("%s on a closed session: %d %v", p, code, body)
+		}
+	}
+	code, _, body = call(t, srv, "POST", path+"/transfer", cyTok, fmt.Sprintf(`{"operator_id":%d}`, bob.ID))
+	if code != http.StatusConflict || body["code"] != "session_closed" {
+		t.Fatalf("transfer of a closed session: %d %v", code, body)
+	}
+
+	// Leave: another chat, taken by an admin's leave on Bob's behalf is
+	// refused for operators but allowed for admins.
+	srv.Livechat.Presence.Disconnect(cy.ID)
+	chat2 := cvStart(t, srv, ch.ID, "https://shop.example/", "Shop")
+	path2 := "/api/v1/sessions/" + chat2.ID
+	if code, _, _ := call(t, srv, "POST", path2+"/leave", cyTok, ""); code != http.StatusNotFound {
+		t.Fatalf("Cy left Bob's chat: %d", code)
+	}
+	code, _, body = call(t, srv, "POST", path2+"/leave", bobTok, "")
+	if code != http.StatusOK || body["session"].(map[string]any)["status"] != "closed" {
+		t.Fatalf("leave: %d %v", code, body)
+	}
+	_, _, body = call(t, srv, "GET", "/api/v1/sessions?status=open", bobTok, "")
+	if n := len(body["sessions"].([]any)); n != 0 {
+		t.Fatalf("Bob's open list after leaving: %d sessions", n)
+	}
+	chat3 := cvStart(t, srv, ch.ID, "https://shop.example/", "Shop")
+	if code, _, body := call(t, srv, "POST", "/api/v1/sessions/"+chat3.ID+"/close", adaTok, ""); code != http.StatusOK {
+		t.Fatalf("an admin ends anyone's chat: %d %v", code, body)
+	}
+}
