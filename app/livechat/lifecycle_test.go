@@ -307,7 +307,9 @@ func TestParseCommand(t *testing.T) {
 // echoBot answers every visitor message, as a chatbot script would.
 type echoBot struct{}
 
-func (echoBot) BotFor(_ context.Context, x *model.Session) (livechat.Bot, error) { return echoBot{}, nil }
+func (echoBot) BotFor(_ context.Context, x *model.Session) (livechat.Bot, error) {
+	return echoBot{}, nil
+}
 func (echoBot) Answer(_ context.Context, _ *model.Session, m *model.Message) ([]livechat.BotReply, error) {
 	return []livechat.BotReply{{Name: "Bot", Body: "You said: " + m.Body}}, nil
 }

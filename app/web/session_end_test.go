@@ -58,7 +58,7 @@ func TestOperatorEndsTransfersAndLeaves(t *testing.T) {
 	// Transfer: bad inputs are refused with a message and change nothing.
 	for _, c := range []struct {
 		name, tok, body, code string
-		status           int
+		status                int
 	}{
 		{"neither", bobTok, `{}`, "invalid_operator_id", http.StatusUnprocessableEntity},
 		{"both", bobTok, fmt.Sprintf(`{"operator_id":%d,"channel_id":%d}`, cy.ID, ch.ID), "invalid_operator_id", http.StatusUnprocessableEntity},
