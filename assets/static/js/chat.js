@@ -332,8 +332,25 @@
     this.empty = el('p', 'chat-empty', tr('empty'));
     this.body.appendChild(this.empty);
 
+    this.menu = field(root, 'menu');
+    this.panel = field(root, 'panel');
+    this.menuBtn = root.querySelector('[data-act="menu"]');
+    this.menu.addEventListener('click', function (e) {
+      var act = e.target.closest('[data-act]');
+      if (!act) return;
+      self.toggleMenu(false);
+      var a = act.getAttribute('data-act');
+      if (a === 'end') self.confirmAction(tr('endAsk'), tr('endDo'), '/close');
+      else if (a === 'leave') self.confirmAction(tr('leaveAsk'), tr('leaveDo'), '/leave');
+      else if (a === 'transfer') self.showTransfer();
+    });
+    root.addEventListener('keydown', function (e) {
+      if (e.key !== 'Escape') return;
+      if (!self.menu.hidden) { self.toggleMenu(false); self.menuBtn.focus(); } else if (!self.panel.hidden) self.closePanel();
+    });
     root.querySelector('.chat-head').addEventListener('click', function (e) {
       var act = e.target.closest('[data-act]');
+      if (act && act.getAttribute('data-act') === 'menu') { e.preventDefault(); self.toggleMenu(self.menu.hidden); return; }
       if (act && act.getAttribute('data-act') === 'close') { e.preventDefault(); dock.close(c.sid); return; }
       if (act && act.getAttribute('data-act') === 'expand') return; // a link
       if (e.target.closest('a')) return;
@@ -370,6 +387,112 @@
     this.renderTyping();
   }
 
+  // ---- Ending, leaving and handing over -----------------------------------------
+  ChatView.prototype.toggleMenu = function (open) {
+    if (open && !this.c.isOpen()) return;
+    this.menu.hidden = !open;
+    this.menuBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (open) { this.closePanel(); var first = this.menu.querySelector('button'); if (first) first.focus(); }
+  };
+
+  ChatView.prototype.closePanel = function () {
+    this.panel.hidden = true;
+    this.panel.textContent = '';
+  };
+
+  function button(text, cls) {
+    var b = el('button', cls, text);
+    b.type = 'button';
+    return b;
+  }
+
+  // openPanel shows content above the messages with the action buttons;
+  // act runs on confirm and returns a promise; the panel closes once it
+  // settles, and an error is shown as a toast.
+  ChatView.prototype.openPanel = function (content, doText, danger, act) {
+    var self = this, p = this.panel;
+    p.textContent = '';
+    p.appendChild(content);
+    var row = el('div', 'chat-panel-actions');
+    var cancel = button(tr('cancel'), 'btn btn-small');
+    var ok = button(doText, 'btn btn-small ' + (danger ? 'btn-danger' : 'btn-primary'));
+    ok.setAttribute('data-act', 'confirm');
+    cancel.addEventListener('click', function () { self.closePanel(); self.focus(); });
+    ok.addEventListener('click', function () {
+      ok.disabled = true;
+      act(ok).then(function () { self.closePanel(); }, function (err) {
+        ok.disabled = false;
+        toast(err.message, true);
+      });
+    });
+    row.appendChild(cancel);
+    row.appendChild(ok);
+    p.appendChild(row);
+    p.hidden = false;
+    ok.focus();
+    return ok;
+  };
+
+  ChatView.prototype.confirmAction = function (question, doText, path) {
+    var c = this.c;
+    this.openPanel(el('p', '', question), doText, true, function () {
+      return post(sessPath(c.sid) + path, {}).then(function (r) { if (r.session) c.setSession(r.session, false); });
+    });
+  };
+
+  ChatView.prototype.showTransfer = function () {
+    var self = this, c = this.c;
+    api(sessPath(c.sid) + '/transfer').then(function (r) {
+      var box = el('div', '');
+      box.appendChild(el('p', '', tr('transferTo')));
+      var any = false;
+      [['operators', 'operator_id', tr('transferOps')], ['channels', 'channel_id', tr('transferChannels')]].forEach(function (g) {
+        var items = r[g[0]] || [];
+        if (!items.length) return;
+        var fs = el('fieldset', '');
+        fs.appendChild(el('legend', '', g[2]));
+        items.forEach(function (it) {
+          var lab = el('label', '');
+          var input = el('input', '');
+          input.type = 'radio';
+          input.name = 'transfer-' + c.sid;
+          input.value = g[1] + ':' + it.id;
+          if (!any) input.checked = true;
+          any = true;
+          lab.appendChild(input);
+          lab.appendChild(document.createTextNode(it.name));
+          fs.appendChild(lab);
+        });
+        box.appendChild(fs);
+      });
+      if (!any) {
+        box.appendChild(el('p', 'muted', tr('transferNone')));
+        var only = self.openPanel(box, tr('transferDo'), false, function () { return Promise.resolve(); });
+        only.disabled = true;
+        return;
+      }
+      self.openPanel(box, tr('transferDo'), false, function () {
+        var picked = self.panel.querySelector('input:checked');
+        var parts = picked.value.split(':'), body = {};
+        body[parts[0]] = Number(parts[1]);
+        return post(sessPath(c.sid) + '/transfer', body).then(function (res) { if (res.session) onSession(res.session); });
+      });
+    }, function (err) { toast(err.message, true); });
+  };
+
+  // showAnswer shows a command's answer to this operator alone; it is
+  // gone when the window closes, as it was never a message.
+  ChatView.prototype.showAnswer = function (a) {
+    var e = el('div', 'msg command' + (a.ok ? '' : ' failed'));
+    e.appendChild(el('span', 'msg-author', '/' + (a.name || '') + ' · ' + tr('onlyYou')));
+    var text = el('span', 'msg-text');
+    text.innerHTML = a.html; // escaped by the server, which builds it from plain text
+    e.appendChild(text);
+    this.body.appendChild(e);
+    this.empty.hidden = true;
+    this.toBottom();
+  };
+
   ChatView.prototype.onScreen = function () { return this.root.isConnected && !(this.mode === 'dock' && this.min); };
   ChatView.prototype.atBottom = function () { var b = this.body; return b.scrollHeight - b.scrollTop - b.clientHeight < 24; };
   ChatView.prototype.toBottom = function () { this.body.scrollTop = this.body.scrollHeight; };
@@ -396,7 +519,11 @@
     field(root, 'ended').hidden = !closed;
     this.input.disabled = closed;
     this.sendBtn.disabled = closed;
-    if (closed) this.input.placeholder = tr('ended');
+    if (closed) {
+      this.input.placeholder = tr('ended');
+      this.menu.hidden = true;
+      this.closePanel();
+    }
     this.renderUnread();
   };
 
@@ -518,6 +645,7 @@
     this.toBottom();
     post(sessPath(c.sid) + '/messages', { body: text }).then(function (r) {
       bubble.remove();
+      if (r.command) { self.showAnswer(r.command); return; }
       c.add([r.message]);
       self.toBottom();
       if (c.unread) { c.unread = 0; badges.update(); list.upsert(c); self.renderUnread(); }
@@ -673,6 +801,13 @@
       if (fresh || moved) target.insertBefore(li, target.firstElementChild);
       else if (c.bump && li.previousElementSibling) target.insertBefore(li, target.firstElementChild);
       c.bump = false;
+      this.counts();
+    },
+
+    remove: function (sid) {
+      var li = this.item(sid);
+      if (!li) return;
+      li.remove();
       this.counts();
     },
 
@@ -1031,6 +1166,19 @@
   function onSession(s) {
     if (!s.id) return;
     var c = conv(s.id), isNew = !known[s.id];
+    if (s.status === 'open' && s.operator && s.operator.id !== ME) {
+      // Our socket carries only our own chats, so this one was handed
+      // over: it leaves our windows and list, and if it ever comes back it
+      // arrives as a new chat.
+      var wasMine = !!(c.s && c.s.operator && c.s.operator.id === ME);
+      delete known[s.id];
+      c.s = s;
+      dock.close(s.id);
+      list.remove(s.id);
+      if (page.showing(s.id)) page.select('', true);
+      if (wasMine) toast(tr('transferred', s.operator.name));
+      return;
+    }
     known[s.id] = true;
     c.bump = isNew;
     c.setSession(s, false);
