@@ -181,8 +181,11 @@ func validateBody(body string) (string, error) {
 
 // StartInput is what a visitor sends to open a chat.
 type StartInput struct {
-	ChannelID    int64
-	Visitor      *model.Visitor // nil: a new visitor is created
+	ChannelID int64
+	// VisitorToken continues as a known visitor; empty or forgotten (a
+	// restored backup) starts afresh, as does a nil Visitor.
+	VisitorToken string
+	Visitor      *model.Visitor // set instead of VisitorToken by callers that hold the visitor
 	Country      string
 	URL, Title   string
 	VisitorName  string // from the host page's Parley.setVisitor
@@ -207,7 +210,19 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if err != nil {
 		return nil, err
 	}
+	if in.Visitor == nil && in.VisitorToken != "" {
+		v, err := s.VisitorByToken(ctx, in.VisitorToken)
+		switch {
+		case err == nil:
+			in.Visitor = v
+		case !errors.Is(err, model.ErrNotFound):
+			return nil, err
+		}
+	}
 	res := &StartResult{Visitor: in.Visitor}
+	if in.Visitor != nil {
+		res.Token = in.VisitorToken
+	}
 	if v := in.Visitor; v != nil {
 		open, err := s.st.OpenSessionsOfVisitor(ctx, v.ID)
 		if err != nil {

@@ -135,17 +135,7 @@ func (s *Server) startSession(c echo.Context) error {
 	if token == "" {
 		token = bearer(c)
 	}
-	var v *model.Visitor
-	if token != "" {
-		var err error
-		v, err = s.d.Livechat.VisitorByToken(ctx, token)
-		if errors.Is(err, model.ErrNotFound) {
-			v, token = nil, "" // forgotten visitor (e.g. a restored backup): start afresh
-		} else if err != nil {
-			return err
-		}
-	}
-	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, Visitor: v, Country: s.country(c),
+	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, VisitorToken: token, Country: s.country(c),
 		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail})
 	if errors.Is(err, livechat.ErrNoOperator) {
 		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")
@@ -153,9 +143,7 @@ func (s *Server) startSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if res.Token != "" {
-		token = res.Token
-	}
+	token = res.Token
 	// 201 whether the session was opened now or continued (reload, other
 	// tab), as the contract says; the session id tells them apart.
 	return c.JSON(http.StatusCreated, map[string]any{
