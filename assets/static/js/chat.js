@@ -332,8 +332,19 @@
     this.empty = el('p', 'chat-empty', tr('empty'));
     this.body.appendChild(this.empty);
 
-    root.querySelector('.chat-head').addEventListener('click', function (e) {
-      var act = e.target.closest('[data-act]');
+    // A window sliding in (or moved by a neighbour) can carry its buttons away
+    // from a pointer that stays still between press and release: the click
+    // then lands on the header, which would minimise the window. It meant the
+    // button it was pressed on.
+    var head = root.querySelector('.chat-head'), press = null;
+    head.addEventListener('pointerdown', function (e) { press = { act: e.target.closest('[data-act]'), x: e.clientX, y: e.clientY }; });
+    head.addEventListener('click', function (e) {
+      var act = e.target.closest('[data-act]'), p = press;
+      press = null;
+      if (!act && p && p.act && Math.abs(e.clientX - p.x) + Math.abs(e.clientY - p.y) < 4) {
+        if (p.act.tagName !== 'BUTTON') return; // a link: not followed, and no minimising either
+        act = p.act;
+      }
       if (act && act.getAttribute('data-act') === 'close') { e.preventDefault(); dock.close(c.sid); return; }
       if (act && act.getAttribute('data-act') === 'expand') return; // a link
       if (e.target.closest('a')) return;
