@@ -571,7 +571,8 @@ func TestReconnectOperatorFirstConnect(t *testing.T) {
 	win := `document.querySelector('.chat-window[data-session="` + c.ID + `"]')`
 	lcWait(t, op, "the window with the news", `Parley.chat.connected() && `+win+` && `+win+`.textContent.includes('Second question')`, `document.querySelector('.chat-dock')`)
 	lcWait(t, op, "unread in the title", `document.title.startsWith('(2) ')`, `document.querySelector('title')`)
-	apptest.Do(t, op, chromedp.Sleep(500*time.Millisecond))
+	lcWait(t, op, "the notification", `JSON.parse(localStorage.getItem('test.shown') || '[]').length > 0`, `document.body`)
+	apptest.Do(t, op, chromedp.Sleep(500*time.Millisecond)) // give a second notification, if there were one, time to show
 	if shown := lcEval[[]string](t, op, `JSON.parse(localStorage.getItem('test.shown') || '[]')`); fmt.Sprint(shown) != fmt.Sprint([]string{"New message from " + c.Visitor}) {
 		t.Errorf(`notifications: %q, want the second question once`, shown)
 	}
