@@ -291,3 +291,28 @@ func TestNotifiedOnceAcrossTabs(t *testing.T) {
 		}
 	}
 }
+
+// TestChatWindowCloseWhileMoving: a window sliding in (or moved by its
+// neighbour) can carry its close button away from a pointer that stays
+// still between press and release; the click then lands on the header. It
+// must close the window, not minimise it.
+func TestChatWindowCloseWhileMoving(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	ch := defaultChannel(t, srv)
+	op := apptest.NewBrowser(t)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
+	waitOnline(t, srv, ada.ID)
+	a := cvStart(t, srv, ch.ID, "https://shop.example/", "Home")
+	win := `document.querySelector('.chat-window[data-session="` + a.ID + `"]')`
+	lcWait(t, op, "the window, still", win+` && `+win+`.getAnimations().length === 0`, `document.querySelector('.chat-dock')`)
+
+	at := lcEval[[]float64](t, op, `(function () { var r = `+win+`.querySelector('[data-act="close"]').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	x, y := at[0], at[1]
+	apptest.Do(t, op,
+		chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.Evaluate[chromedp.Void](win+`.style.transform = 'translateY(-16px)'`),
+		chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	lcWait(t, op, "the window closed", `!`+win, `document.querySelector('.chat-dock')`)
+	apptest.AssertNoConsoleErrors(t, op)
+}

@@ -517,6 +517,9 @@ func TestReconnectOperatorCatchUp(t *testing.T) {
 	winA := `document.querySelector('.chat-window[data-session="` + a.ID + `"]')`
 	winB := `document.querySelector('.chat-window[data-session="` + b.ID + `"]')`
 	lcWait(t, op, "two windows", winA+` && `+winB+` && `+winA+`.querySelectorAll('.msg[data-id]').length === 1 && `+winB+`.querySelectorAll('.msg[data-id]').length === 1`, `document.querySelector('.chat-dock')`)
+	// A window slides in when it opens: wait until B's stands still, so the
+	// click lands where the close button is.
+	lcWait(t, op, "B's window still", winB+`.getAnimations().length === 0`, `document.querySelector('.chat-dock')`)
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+b.ID+`"] [data-act="close"]`)))
 	lcWait(t, op, "B's window closed", `!`+winB, `document.querySelector('.chat-dock')`)
 	lcWait(t, op, "the notifications of the two chats", `JSON.parse(localStorage.getItem('test.shown') || '[]').length === 4`, `document.body`)
@@ -539,7 +542,8 @@ func TestReconnectOperatorCatchUp(t *testing.T) {
 	}
 	lcWait(t, op, "B's window back with its news", winB+` && `+winB+`.textContent.includes('B wrote during the gap')`, `document.querySelector('.chat-dock')`)
 	lcWait(t, op, "unread in the title", `document.title.startsWith('(2) ')`, `document.querySelector('title')`)
-	apptest.Do(t, op, chromedp.Sleep(500*time.Millisecond)) // let a second notification show, if there were one
+	lcWait(t, op, "the notification of B's message", `JSON.parse(localStorage.getItem('test.shown') || '[]').length > 0`, `document.body`)
+	apptest.Do(t, op, chromedp.Sleep(500*time.Millisecond)) // give a second notification, if there were one, time to show
 	if shown := lcEval[[]string](t, op, `JSON.parse(localStorage.getItem('test.shown') || '[]')`); fmt.Sprint(shown) != fmt.Sprint([]string{"New message from " + b.Visitor}) {
 		t.Errorf(`notifications after the gap: %q, want B's message once`, shown)
 	}
@@ -567,7 +571,8 @@ func TestReconnectOperatorFirstConnect(t *testing.T) {
 	win := `document.querySelector('.chat-window[data-session="` + c.ID + `"]')`
 	lcWait(t, op, "the window with the news", `Parley.chat.connected() && `+win+` && `+win+`.textContent.includes('Second question')`, `document.querySelector('.chat-dock')`)
 	lcWait(t, op, "unread in the title", `document.title.startsWith('(2) ')`, `document.querySelector('title')`)
-	apptest.Do(t, op, chromedp.Sleep(500*time.Millisecond))
+	lcWait(t, op, "the notification", `JSON.parse(localStorage.getItem('test.shown') || '[]').length > 0`, `document.body`)
+	apptest.Do(t, op, chromedp.Sleep(500*time.Millisecond)) // give a second notification, if there were one, time to show
 	if shown := lcEval[[]string](t, op, `JSON.parse(localStorage.getItem('test.shown') || '[]')`); fmt.Sprint(shown) != fmt.Sprint([]string{"New message from " + c.Visitor}) {
 		t.Errorf(`notifications: %q, want the second question once`, shown)
 	}

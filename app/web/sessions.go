@@ -3,9 +3,7 @@ package web
 import (
 	"errors"
 	"net/url"
-	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,6 +12,7 @@ import (
 	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/model"
+	"parley/app/textfmt"
 )
 
 // Live Chat ▸ Sessions: the history of conversations (Odoo's "Sessions
@@ -163,45 +162,11 @@ func (s *Server) sessionsList(c echo.Context) error {
 	return s.render(c, "sessions", p)
 }
 
-// textPart is a piece of a plain-text message: text, or a web address the
-// template turns into a link. Splitting here keeps HTML out of Go strings.
-type textPart struct {
-	Text string
-	URL  bool
-}
-
-var urlRe = regexp.MustCompile(`https?://[^\s<>"']+`)
-
-// linkParts splits plain text into text and http(s) links; punctuation
-// closing a sentence is not part of a link.
-func linkParts(s string) []textPart {
-	var out []textPart
-	last := 0
-	for _, m := range urlRe.FindAllStringIndex(s, -1) {
-		start, end := m[0], m[1]
-		for end > start && strings.ContainsRune(".,;:!?)]}'", rune(s[end-1])) {
-			end--
-		}
-		if end-start <= len("https://") {
-			continue
-		}
-		if start > last {
-			out = append(out, textPart{Text: s[last:start]})
-		}
-		out = append(out, textPart{Text: s[start:end], URL: true})
-		last = end
-	}
-	if last < len(s) {
-		out = append(out, textPart{Text: s[last:]})
-	}
-	return out
-}
-
 type transcriptMessage struct {
 	*model.Message
 	AuthorName string // as the viewer reads it (visitor label, bot, operator)
 	Body       string // notices rendered in the viewer's language
-	Parts      []textPart
+	Parts      []textfmt.Part
 }
 
 type transcriptData struct {
@@ -228,7 +193,7 @@ func (s *Server) sessionTranscript(c echo.Context) error {
 	}
 	for _, m := range msgs {
 		v := livechat.NewMessageView(l, x, m)
-		d.Messages = append(d.Messages, transcriptMessage{Message: m, AuthorName: v.Author.Name, Body: v.Body, Parts: linkParts(v.Body)})
+		d.Messages = append(d.Messages, transcriptMessage{Message: m, AuthorName: v.Author.Name, Body: v.Body, Parts: textfmt.Links(v.Body)})
 	}
 	v, err := s.d.Livechat.Visitor(ctx, x.VisitorID)
 	switch {

@@ -216,21 +216,31 @@
       el.appendChild(icon(I.chat, 'f'));
     }
   }
-  var URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
-  // linkify appends text to el as text nodes, with http(s) URLs as safe links.
-  function linkify(el, text) {
-    var last = 0, m;
-    text = String(text || '');
-    URL_RE.lastIndex = 0;
-    while ((m = URL_RE.exec(text))) {
-      var url = m[0].replace(/[.,;:!?'"\]]+$/, '');
-      if (/\)$/.test(url) && url.indexOf('(') < 0) url = url.slice(0, -1);
-      el.appendChild(D.createTextNode(text.slice(last, m.index)));
-      el.appendChild(h('a', '', { href: url, target: '_blank', rel: 'noopener noreferrer nofollow', text: url }));
-      last = m.index + url.length;
-      URL_RE.lastIndex = last;
+  // linkParts splits text into parts {text} and {link} as chat.js and the
+  // transcript do (the rule and its cases: assets/testdata/links.json).
+  var LINK_RE = /https?:\/\/[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff<>"]*/gi;
+  function linkParts(text) {
+    var out = [], last = 0, m, u, c;
+    function count(ch) { return u.split(ch).length; }
+    LINK_RE.lastIndex = 0;
+    while ((m = LINK_RE.exec(text))) {
+      u = m[0];
+      while (u && ('.,;:!?\'"'.indexOf(c = u.slice(-1)) >= 0 ||
+        (c === ')' && count(')') > count('(')) || (c === ']' && count(']') > count('[')))) u = u.slice(0, -1);
+      if (/[a-z0-9]/i.test(text.charAt(m.index - 1)) || u.indexOf('://') + 3 >= u.length) continue;
+      if (m.index > last) out.push({ text: text.slice(last, m.index) });
+      out.push({ link: u });
+      last = m.index + u.length;
     }
-    el.appendChild(D.createTextNode(text.slice(last)));
+    if (last < text.length) out.push({ text: text.slice(last) });
+    return out;
+  }
+  // linkify appends text to el as text nodes, with its links as <a> elements.
+  function linkify(el, text) {
+    linkParts(String(text || '')).forEach(function (p) {
+      el.appendChild(p.link === undefined ? D.createTextNode(p.text) :
+        h('a', '', { href: p.link, target: '_blank', rel: 'noopener noreferrer nofollow', text: p.link }));
+    });
   }
   var timeFmt;
   function clock(at) {

@@ -121,23 +121,41 @@
   }
   function writeJSON(storage, key, v) { try { storage.setItem(key, JSON.stringify(v)); } catch (e) { /* full or disabled */ } }
 
-  // linkify appends text to parent, turning http(s) addresses into links.
-  var URL_RE = /https?:\/\/[^\s<>"']+/g;
+  // linkParts splits plain text into parts {text} and {link}. widget.js has the
+  // same function and the transcript (app/textfmt) the same rule; the cases
+  // all three pass are in assets/testdata/links.json. A link starts with http://
+  // or https:// that does not follow a letter or digit, and runs up to a
+  // space, a control character, < > or "; the sentence punctuation .,;:!?'"
+  // at its end is not part of it, nor is a closing ) or ] that no ( or [
+  // inside it opens; something must remain after ://.
+  var LINK_RE = /https?:\/\/[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff<>"]*/gi;
+  function linkParts(text) {
+    var out = [], last = 0, m, u, c;
+    function count(ch) { return u.split(ch).length; }
+    LINK_RE.lastIndex = 0;
+    while ((m = LINK_RE.exec(text))) {
+      u = m[0];
+      while (u && ('.,;:!?\'"'.indexOf(c = u.slice(-1)) >= 0 ||
+        (c === ')' && count(')') > count('(')) || (c === ']' && count(']') > count('[')))) u = u.slice(0, -1);
+      if (/[a-z0-9]/i.test(text.charAt(m.index - 1)) || u.indexOf('://') + 3 >= u.length) continue;
+      if (m.index > last) out.push({ text: text.slice(last, m.index) });
+      out.push({ link: u });
+      last = m.index + u.length;
+    }
+    if (last < text.length) out.push({ text: text.slice(last) });
+    return out;
+  }
+
+  // linkify appends text to parent, with its links as <a> elements.
   function linkify(parent, text) {
-    var last = 0, m;
-    URL_RE.lastIndex = 0;
-    while ((m = URL_RE.exec(text)) !== null) {
-      var url = m[0].replace(/[.,;:!?)\]}]+$/, '');
-      if (url.length <= 8) continue;
-      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
-      var a = el('a', null, url);
-      a.href = url;
+    linkParts(text).forEach(function (p) {
+      if (p.link === undefined) { parent.appendChild(document.createTextNode(p.text)); return; }
+      var a = el('a', null, p.link);
+      a.href = p.link;
       a.target = '_blank';
       a.rel = 'noopener noreferrer nofollow';
       parent.appendChild(a);
-      last = m.index + url.length;
-    }
-    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+    });
   }
 
   // ---- Conversation state -----------------------------------------------------
@@ -348,8 +366,19 @@
       if (e.key !== 'Escape') return;
       if (!self.menu.hidden) { self.toggleMenu(false); self.menuBtn.focus(); } else if (!self.panel.hidden) self.closePanel();
     });
-    root.querySelector('.chat-head').addEventListener('click', function (e) {
-      var act = e.target.closest('[data-act]');
+    // A window sliding in (or moved by a neighbour) can carry its buttons away
+    // from a pointer that stays still between press and release: the click
+    // then lands on the header, which would minimise the window. It meant the
+    // button it was pressed on.
+    var head = root.querySelector('.chat-head'), press = null;
+    head.addEventListener('pointerdown', function (e) { press = { act: e.target.closest('[data-act]'), x: e.clientX, y: e.clientY }; });
+    head.addEventListener('click', function (e) {
+      var act = e.target.closest('[data-act]'), p = press;
+      press = null;
+      if (!act && p && p.act && Math.abs(e.clientX - p.x) + Math.abs(e.clientY - p.y) < 4) {
+        if (p.act.tagName !== 'BUTTON') return; // a link: not followed, and no minimising either
+        act = p.act;
+      }
       if (act && act.getAttribute('data-act') === 'menu') { e.preventDefault(); self.toggleMenu(self.menu.hidden); return; }
       if (act && act.getAttribute('data-act') === 'close') { e.preventDefault(); dock.close(c.sid); return; }
       if (act && act.getAttribute('data-act') === 'expand') return; // a link
