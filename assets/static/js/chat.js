@@ -1309,10 +1309,11 @@
       var open = {};
       (r.sessions || []).forEach(function (s) {
         open[s.id] = true;
-        var isNew = !known[s.id], lm = s.last_message;
-        var news = !isNew && lm && lm.author && lm.author.kind === 'visitor' && lm.id > (tops[s.id] || 0);
+        var isNew = !known[s.id], lm = s.last_message, c = conv(s.id);
+        // A message that arrived live while the list was on its way is not
+        // news any more (the operator may even have closed its window).
+        var news = !isNew && lm && lm.author && lm.author.kind === 'visitor' && lm.id > Math.max(tops[s.id] || 0, c.top);
         known[s.id] = true;
-        var c = conv(s.id);
         c.setSession(s, true);
         if (isNew || news) {
           c.bump = true;
