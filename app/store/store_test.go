@@ -110,7 +110,7 @@ func TestPragmas(t *testing.T) {
 	}{
 		{"journal_mode", "wal"},
 		{"foreign_keys", "1"},
-		{"synchronous", "1"}, // NORMAL
+		{"synchronous", "2"}, // FULL: a commit is on disk before it is acknowledged
 		{"busy_timeout", "10000"},
 	}
 	for _, tt := range tests {
