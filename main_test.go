@@ -250,6 +250,32 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
+// TestNewerSchemaRefused: a database a newer release migrated is refused
+// by every command that opens it, with both versions named, instead of
+// failing request by request.
+func TestNewerSchemaRefused(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	if code, _, errs := runCmd(t, nil, nil, "migrate", "--data-dir", data); code != 0 {
+		t.Fatalf(`migrate: %d %s`, code, errs)
+	}
+	conn := openDB(t, filepath.Join(data, "parley.db"))
+	var known int64
+	if err := conn.QueryRow(`SELECT max(version_id) FROM goose_db_version`).Scan(&known); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, 1)`, known+7); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("schema version %d, newer than this binary knows (%d)", known+7, known)
+	for _, args := range [][]string{{"migrate"}, {"serve", "--listen", "127.0.0.1:0"}, {"user", "create", "--email", "a@example.com", "--name", "A", "--password-file", "/dev/null"}} {
+		code, out, errs := runCmd(t, nil, nil, append(args, "--data-dir", data)...)
+		if code != 1 || !strings.Contains(errs, want) || strings.Contains(out, "running at") {
+			t.Errorf(`%s on a newer database = %d, stdout %q, stderr %q; want 1 and %q`, args[0], code, out, errs, want)
+		}
+	}
+}
+
 func TestUnusableDataDir(t *testing.T) {
 	dir := workDir(t)
 	file := filepath.Join(dir, "not-a-dir")

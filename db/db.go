@@ -14,6 +14,15 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// NewerError refuses a database whose schema a newer release wrote: this
+// binary would misread it (a renamed column fails every request), so
+// rolling back the binary needs the backup taken before the upgrade.
+type NewerError struct{ Database, Binary int64 }
+
+func (e *NewerError) Error() string {
+	return fmt.Sprintf("the database has schema version %d, newer than this binary knows (%d): run the newer Parley, or restore a backup made before the upgrade", e.Database, e.Binary)
+}
+
 // Migrate applies every pending migration and returns how many ran.
 // Migrations are numbered files that are never edited once released.
 func Migrate(ctx context.Context, conn *sql.DB) (int, error) {
@@ -30,6 +39,13 @@ func MigrateTo(ctx context.Context, conn *sql.DB, version int64) (int, error) {
 	p, err := goose.NewProvider(goose.DialectSQLite3, conn, fsys)
 	if err != nil {
 		return 0, fmt.Errorf("db: goose provider: %w", err)
+	}
+	current, known, err := p.GetVersions(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: schema version: %w", err)
+	}
+	if current > known {
+		return 0, &NewerError{Database: current, Binary: known}
 	}
 	res, err := p.UpTo(ctx, version)
 	if err != nil {
