@@ -176,3 +176,8 @@ func (e *Refusal) Error() string {
 	}
 	return fmt.Sprintf(e.Message, e.Args...)
 }
+
+// ErrStorage marks a failure of the storage itself (disk full, read-only
+// or damaged database): the request may succeed later, so clients get 503
+// with Retry-After, and /healthz reports it.
+var ErrStorage = errors.New("storage unavailable")

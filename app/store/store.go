@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -33,6 +36,12 @@ type Store struct {
 	w, r  *sql.DB
 	path  string
 	stmts sync.Map // query text → *sql.Stmt on the reader pool
+
+	// writeErr is the storage failure (disk full, read-only, I/O error) of
+	// the last write, nil once a write succeeds again; checkErr is what
+	// the integrity check at start found.
+	writeErr atomic.Pointer[error]
+	checkErr atomic.Pointer[error]
 }
 
 // queryRowCached runs a read through a statement prepared on first use and
@@ -117,8 +126,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Tx runs fn in a write transaction, committing when fn returns nil.
+// Tx runs fn in a write transaction, committing when fn returns nil. A
+// failure of the storage itself (disk full, read-only, I/O) comes back
+// wrapping model.ErrStorage and makes Health report it until a write
+// succeeds again.
 func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.noteWrite(s.tx(ctx, fn))
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -129,6 +145,92 @@ func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// noteWrite records how a write ended, for Health, and marks storage
+// failures so callers can answer 503 rather than 500.
+func (s *Store) noteWrite(err error) error {
+	if err == nil {
+		s.writeErr.Store(nil)
+		return nil
+	}
+	if !isStorageFailure(err) {
+		return err
+	}
+	err = fmt.Errorf("%w: %w", model.ErrStorage, err)
+	s.writeErr.Store(&err)
+	return err
+}
+
+func isStorageFailure(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// Check runs SQLite's quick integrity check, for start-up; what it finds
+// also makes Health fail.
+func (s *Store) Check(ctx context.Context) error {
+	problems, err := s.quickCheck(ctx)
+	if err == nil && len(problems) > 0 {
+		err = errors.New(strings.Join(problems, "; "))
+	}
+	if err != nil {
+		err = fmt.Errorf("%w: the database file %s is damaged (%v); restore a backup", model.ErrStorage, s.path, err)
+		s.checkErr.Store(&err)
+	}
+	return err
+}
+
+func (s *Store) quickCheck(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, "PRAGMA quick_check")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		if line != "ok" && len(problems) < 5 {
+			problems = append(problems, line)
+		}
+	}
+	return problems, rows.Err()
+}
+
+// minFree is the free disk space below which Health reports a problem
+// before writes start failing.
+const minFree = 16 << 20
+
+// Health reports why the database cannot serve, or nil: it does not answer,
+// the start-up check found damage, the last write failed for lack of disk
+// or permission, or the disk is almost full.
+func (s *Store) Health(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+	if p := s.checkErr.Load(); p != nil {
+		return *p
+	}
+	if p := s.writeErr.Load(); p != nil {
+		return fmt.Errorf("the last write failed: %w", *p)
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(filepath.Dir(s.path), &fs); err == nil {
+		if free := uint64(fs.Bavail) * uint64(fs.Bsize); free < minFree {
+			return fmt.Errorf("%w: only %d KiB left on the disk holding %s", model.ErrStorage, free>>10, s.path)
+		}
 	}
 	return nil
 }

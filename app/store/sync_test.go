@@ -78,3 +78,49 @@ func TestSyncChild(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedFileIsReported: a database whose pages were overwritten opens,
+// but the start-up check names the damage and Health keeps reporting it.
+func TestDamagedFileIsReported(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx, st.Writer()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Check(ctx); err != nil || st.Health(ctx) != nil {
+		t.Fatalf("a fresh database: check %v, health %v", err, st.Health(ctx))
+	}
+	st.Close()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := f.Stat()
+	junk := make([]byte, 4096)
+	for i := range junk {
+		junk[i] = byte(i*7 + 3)
+	}
+	// The last pages (tables' contents, not the schema on page 1) become
+	// garbage.
+	for off := info.Size() - 3*4096; off < info.Size(); off += 4096 {
+		if _, err := f.WriteAt(junk, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	st, err = store.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open a damaged file: %v", err)
+	}
+	defer st.Close()
+	if err := st.Check(ctx); err == nil {
+		t.Fatal("quick_check found nothing in a damaged file")
+	}
+	if err := st.Health(ctx); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("health after a failed check: %v", err)
+	}
+}

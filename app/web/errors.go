@@ -65,6 +65,9 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &te) {
 		return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Msg: "Too many failed login attempts. Try again in %d minutes.", Args: []any{int(te.RetryAfter.Minutes()) + 1}}
 	}
+	if errors.Is(err, model.ErrStorage) {
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "storage_unavailable", Msg: "The server cannot save anything right now (its disk is full or unavailable). Nothing was saved; try again in a minute."}
+	}
 	if errors.Is(err, model.ErrNotFound) {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: "This record does not exist or was deleted."}
 	}
@@ -126,6 +129,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 			slog.Group("request", slog.String("method", req.Method), slog.String("uri", redactURI(req.URL))))
 	}
 	if ae.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", "60")
+	}
+	if ae.Code == "storage_unavailable" {
 		c.Response().Header().Set("Retry-After", "60")
 	}
 	l := s.localizer(c)

@@ -46,13 +46,15 @@ func (s *Server) favicon(c echo.Context) error {
 	return c.Blob(http.StatusOK, "image/svg+xml", b)
 }
 
-// healthz answers 200 when the application reports healthy (the database answers), for Docker and load balancers.
+// healthz answers 200 when the application reports healthy, and 503 with
+// the reason otherwise (the database does not answer, is damaged, cannot
+// write, or the disk is almost full), for Docker and load balancers.
 func (s *Server) healthz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.d.Health(ctx); err != nil {
-		s.log.Error("healthz: database", "error", err)
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "error", "error": "database unavailable"})
+		s.log.Error("healthz: degraded", "error", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "degraded", "error": err.Error(), "version": s.version()})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.version()})
 }

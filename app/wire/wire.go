@@ -62,6 +62,11 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		d.Logger = slog.Default()
 	}
 	a := &App{Config: cfg, Store: d.Store, log: d.Logger, I18n: i18n.New(nil)}
+	// A damaged file is reported, not fatal: the admin can still look and
+	// take a backup, and /healthz says what is wrong.
+	if err := d.Store.Check(ctx); err != nil {
+		d.Logger.Error("database integrity check failed", "error", err)
+	}
 	var err error
 	if a.Geo, err = geo.Open(cfg.GeoIP.Database); err != nil {
 		return nil, fmt.Errorf("geoip.database: %w", err)
@@ -99,7 +104,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Web, err = web.New(web.Deps{Config: cfg, Store: d.Store, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
-		Health: d.Store.Ping, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
+		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
 		return nil, err
