@@ -159,13 +159,13 @@ func ParseCommand(text string) (name, args string, ok bool) {
 // OperatorInput is what an operator typed in a conversation: a command
 // runs and answers the operator alone; anything else is posted as their
 // message. Exactly one of the results is non-nil on success.
-func (s *Service) OperatorInput(ctx context.Context, x *model.Session, u *model.User, body string, t Translator) (*model.Message, *CommandAnswer, error) {
+func (s *Service) OperatorInput(ctx context.Context, x *model.Session, u *model.User, body, clientID string, t Translator) (*model.Message, *CommandAnswer, error) {
 	if err := s.mayAct(x, u); err != nil {
 		return nil, nil, err
 	}
 	name, args, ok := ParseCommand(body)
 	if !ok {
-		m, err := s.PostOperatorMessage(ctx, x, u, body)
+		m, err := s.PostOperatorMessage(ctx, x, u, body, clientID)
 		return m, nil, err
 	}
 	s.Presence.Activity(u.ID)

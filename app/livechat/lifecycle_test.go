@@ -98,7 +98,7 @@ func TestTransfer(t *testing.T) {
 	f.lc.Presence.Connect(a.ID)
 	r := f.start(t, nil)
 	x := r.Session
-	if _, err := f.lc.PostVisitorMessage(ctx, x, "Hello, I need help with an order"); err != nil {
+	if _, err := f.lc.PostVisitorMessage(ctx, x, "Hello, I need help with an order", ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -239,22 +239,22 @@ func TestCommandsAreNeverMessages(t *testing.T) {
 		t.Fatal("a taken name was registered twice")
 	}
 
-	m, ans, err := f.lc.OperatorInput(ctx, x, a, "/Eco  <b>hi</b> ", nil)
+	m, ans, err := f.lc.OperatorInput(ctx, x, a, "/Eco  <b>hi</b> ", "", nil)
 	if err != nil || m != nil || ans == nil || !ans.OK || ans.Name != "echo" || ans.Text != "you said <b>hi</b>" || ans.HTML != "you said &lt;b&gt;hi&lt;/b&gt;" {
 		t.Fatalf("command: %v %v %+v", err, m, ans)
 	}
 	if len(seen) != 1 || seen[0] != "eco:<b>hi</b>" {
 		t.Fatalf("command saw %v", seen)
 	}
-	_, ans, _ = f.lc.OperatorInput(ctx, x, a, "/nope", nil)
+	_, ans, _ = f.lc.OperatorInput(ctx, x, a, "/nope", "", nil)
 	if ans == nil || ans.OK || !strings.Contains(ans.Text, "Unknown command /nope") {
 		t.Fatalf("unknown command: %+v", ans)
 	}
-	_, ans, _ = f.lc.OperatorInput(ctx, x, a, "/echo "+strings.Repeat("x", livechat.MaxCommandArgs+1), nil)
+	_, ans, _ = f.lc.OperatorInput(ctx, x, a, "/echo "+strings.Repeat("x", livechat.MaxCommandArgs+1), "", nil)
 	if ans == nil || ans.OK || !strings.Contains(ans.Text, "too long") {
 		t.Fatalf("over-long arguments: %+v", ans)
 	}
-	_, ans, _ = f.lc.OperatorInput(ctx, x, a, "/help", nil)
+	_, ans, _ = f.lc.OperatorInput(ctx, x, a, "/help", "", nil)
 	if ans == nil || !strings.Contains(ans.Text, "/echo — Repeat.") || !strings.Contains(ans.Text, "/leave") {
 		t.Fatalf("help lists the commands: %+v", ans)
 	}
@@ -266,12 +266,12 @@ func TestCommandsAreNeverMessages(t *testing.T) {
 		t.Fatal("a command reached the visitor")
 	}
 	// Plain text is a message.
-	m, ans, err = f.lc.OperatorInput(ctx, x, a, "Hi there", nil)
+	m, ans, err = f.lc.OperatorInput(ctx, x, a, "Hi there", "", nil)
 	if err != nil || ans != nil || m == nil || m.ID == 0 {
 		t.Fatalf("message: %v %+v %+v", err, m, ans)
 	}
 	// /leave is the domain's Leave.
-	_, ans, err = f.lc.OperatorInput(ctx, x, a, "/leave", nil)
+	_, ans, err = f.lc.OperatorInput(ctx, x, a, "/leave", "", nil)
 	if err != nil || ans == nil || !ans.OK {
 		t.Fatalf("/leave: %v %+v", err, ans)
 	}
@@ -279,7 +279,7 @@ func TestCommandsAreNeverMessages(t *testing.T) {
 		t.Fatal("/leave did not end the conversation")
 	}
 	closed, _ := f.st.Session(ctx, x.ID)
-	_, ans, _ = f.lc.OperatorInput(ctx, closed, a, "/echo late", nil)
+	_, ans, _ = f.lc.OperatorInput(ctx, closed, a, "/echo late", "", nil)
 	if ans == nil || ans.OK || len(seen) != 1 {
 		t.Fatalf("a command on a closed conversation ran: %+v", ans)
 	}
@@ -319,7 +319,7 @@ func TestBotAnswersVisitorMessages(t *testing.T) {
 	ctx := context.Background()
 	f.lc.Presence.Connect(f.ops[0].ID)
 	x := f.start(t, nil).Session
-	if _, err := f.lc.PostVisitorMessage(ctx, x, "hello"); err != nil {
+	if _, err := f.lc.PostVisitorMessage(ctx, x, "hello", ""); err != nil {
 		t.Fatal(err)
 	}
 	f.rec.wait(t, livechat.VisitorTopic(x.VisitorID), livechat.EventMessage, messageFrame(func(m livechat.MessageView) bool {
@@ -359,7 +359,7 @@ func TestEventsFollowCommits(t *testing.T) {
 	ctx := context.Background()
 	f.lc.Presence.Connect(f.ops[0].ID)
 	x := f.start(t, nil).Session
-	if _, err := f.lc.PostVisitorMessage(ctx, x, "hi"); err != nil {
+	if _, err := f.lc.PostVisitorMessage(ctx, x, "hi", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.lc.CloseByVisitor(ctx, x); err != nil {
@@ -373,5 +373,75 @@ func TestEventsFollowCommits(t *testing.T) {
 	want := "started message message closed by visitor offline" // the visitor's message, then the leave notice
 	if s := strings.Join(got, " "); s != want {
 		t.Fatalf("events: %q, want %q", s, want)
+	}
+}
+
+// TestRetriedPostsAreIdempotent: a post repeated with the same client_id
+// (its first answer was lost) returns the message stored the first time,
+// even when both arrive in one group commit, and nothing is pushed twice.
+func TestRetriedPostsAreIdempotent(t *testing.T) {
+	f := newFixture(t, 1, nil)
+	ctx := context.Background()
+	f.lc.Presence.Connect(f.ops[0].ID)
+	x := f.start(t, nil).Session
+	first, err := f.lc.PostVisitorMessage(ctx, x, "hello", "c-1")
+	if err != nil || first.Replayed {
+		t.Fatalf("first post: %v %+v", err, first)
+	}
+	again, err := f.lc.PostVisitorMessage(ctx, x, "hello", "c-1")
+	if err != nil || !again.Replayed || again.ID != first.ID || again.Body != "hello" {
+		t.Fatalf("retry: %v %+v, want the message %d", err, again, first.ID)
+	}
+	// Concurrent retries land in the same batch.
+	var wg sync.WaitGroup
+	ids := make([]int64, 8)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := f.lc.PostVisitorMessage(ctx, x, "burst", "c-2")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = m.ID
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("concurrent retries stored several messages: %v", ids)
+		}
+	}
+	// Another session may use the same client_id; the operator too.
+	op, err := f.lc.PostOperatorMessage(ctx, x, f.ops[0], "hi", "c-1")
+	if err != nil || op.Replayed {
+		t.Fatalf("the operator's c-1 is not the visitor's: %v %+v", err, op)
+	}
+	msgs, _ := f.lc.Messages(ctx, x, 0)
+	if len(msgs) != 3 {
+		t.Fatalf("stored %d messages, want 3", len(msgs))
+	}
+	if got, _ := f.st.Session(ctx, x.ID); got.MessageCount != 3 {
+		t.Fatalf("message_count %d, want 3", got.MessageCount)
+	}
+	time.Sleep(50 * time.Millisecond) // pushes follow on the bus; a duplicate would be there by now
+	n := 0
+	f.rec.mu.Lock()
+	for _, fr := range f.rec.frames {
+		if m, ok := fr.data.(livechat.MessageView); ok && fr.topic == livechat.OperatorTopic(f.ops[0].ID) && m.ClientID != "" {
+			n++
+		}
+	}
+	f.rec.mu.Unlock()
+	if n != 3 {
+		t.Fatalf("%d message frames to the operator, want 3", n)
+	}
+	for _, bad := range []string{strings.Repeat("x", livechat.MaxClientIDLen+1), " padded", "new\nline"} {
+		_, err := f.lc.PostVisitorMessage(ctx, x, "x", bad)
+		var fe *model.FieldError
+		if !errors.As(err, &fe) || fe.Field != "client_id" {
+			t.Errorf("client_id %q: %v", bad, err)
+		}
 	}
 }

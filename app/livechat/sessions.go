@@ -340,14 +340,24 @@ func (s *Service) pickOperator(ctx context.Context, operatorIDs []int64, previou
 // PostMessage commits a message to a session; it returns only after the
 // commit, with the message's id, and the push follows as an event.
 func (s *Service) PostMessage(ctx context.Context, x *model.Session, kind model.AuthorKind, authorID int64, authorName, body string) (*model.Message, error) {
-	body, err := validateBody(body)
+	return s.post(ctx, x, &model.Message{AuthorKind: kind, AuthorID: authorID, AuthorName: authorName, Body: body})
+}
+
+// MaxClientIDLen bounds the id a client gives its message.
+const MaxClientIDLen = 64
+
+func (s *Service) post(ctx context.Context, x *model.Session, m *model.Message) (*model.Message, error) {
+	body, err := validateBody(m.Body)
 	if err != nil {
 		return nil, err
+	}
+	if n := utf8.RuneCountInString(m.ClientID); n > MaxClientIDLen || strings.TrimSpace(m.ClientID) != m.ClientID || strings.IndexFunc(m.ClientID, unicode.IsControl) >= 0 {
+		return nil, &model.FieldError{Field: "client_id", Message: "client_id must be at most %d characters, without spaces around it or control characters.", Args: []any{MaxClientIDLen}}
 	}
 	if x.Status != model.SessionOpen {
 		return nil, ErrSessionClosed
 	}
-	m := &model.Message{SessionID: x.ID, AuthorKind: kind, AuthorID: authorID, AuthorName: authorName, Body: body}
+	m.SessionID, m.Body = x.ID, body
 	if err := s.writer.write(ctx, x, m); err != nil {
 		return nil, err
 	}
@@ -360,20 +370,21 @@ func (s *Service) postNotice(ctx context.Context, x *model.Session, n *model.Not
 	return s.writer.write(ctx, x, &model.Message{SessionID: x.ID, AuthorKind: model.AuthorSystem, Notice: n})
 }
 
-// PostVisitorMessage posts as the session's visitor.
-func (s *Service) PostVisitorMessage(ctx context.Context, x *model.Session, body string) (*model.Message, error) {
-	return s.PostMessage(ctx, x, model.AuthorVisitor, 0, x.VisitorName, body)
+// PostVisitorMessage posts as the session's visitor. A clientID already
+// used in this session returns the message stored then (Replayed).
+func (s *Service) PostVisitorMessage(ctx context.Context, x *model.Session, body, clientID string) (*model.Message, error) {
+	return s.post(ctx, x, &model.Message{AuthorKind: model.AuthorVisitor, AuthorName: x.VisitorName, Body: body, ClientID: clientID})
 }
 
 // PostOperatorMessage posts as an operator and counts as their activity;
 // the store marks the chat read up to the reply in the same commit. Use
 // OperatorInput for what an operator typed: it runs commands first.
-func (s *Service) PostOperatorMessage(ctx context.Context, x *model.Session, u *model.User, body string) (*model.Message, error) {
+func (s *Service) PostOperatorMessage(ctx context.Context, x *model.Session, u *model.User, body, clientID string) (*model.Message, error) {
 	if err := s.mayAct(x, u); err != nil {
 		return nil, err
 	}
 	s.Presence.Activity(u.ID)
-	return s.PostMessage(ctx, x, model.AuthorOperator, u.ID, u.DisplayChatName(), body)
+	return s.post(ctx, x, &model.Message{AuthorKind: model.AuthorOperator, AuthorID: u.ID, AuthorName: u.DisplayChatName(), Body: body, ClientID: clientID})
 }
 
 // Typing tells the other side that someone is (or stopped) typing; nothing

@@ -209,7 +209,7 @@ func TestMessagesSurviveRestart(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			m, err := f.lc.PostVisitorMessage(ctx, r.Session, "hello")
+			m, err := f.lc.PostVisitorMessage(ctx, r.Session, "hello", "")
 			if err != nil {
 				t.Errorf(`post %d: %v`, i, err)
 				return
@@ -254,18 +254,18 @@ func TestPostValidation(t *testing.T) {
 	r := f.start(t, nil)
 	ctx := context.Background()
 	for _, body := range []string{"", "  \n\t ", "\x00\x07"} {
-		if _, err := f.lc.PostVisitorMessage(ctx, r.Session, body); err == nil {
+		if _, err := f.lc.PostVisitorMessage(ctx, r.Session, body, ""); err == nil {
 			t.Errorf(`empty body %q accepted`, body)
 		}
 	}
-	m, err := f.lc.PostVisitorMessage(ctx, r.Session, "  line one\r\nline\x00 two  ")
+	m, err := f.lc.PostVisitorMessage(ctx, r.Session, "  line one\r\nline\x00 two  ", "")
 	if err != nil || m.Body != "line one\nline two" {
 		t.Fatalf(`cleaned body: %q %v`, m.Body, err)
 	}
 	if _, err := f.lc.CloseByVisitor(ctx, r.Session); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.lc.PostVisitorMessage(ctx, r.Session, "late"); !errors.Is(err, livechat.ErrSessionClosed) {
+	if _, err := f.lc.PostVisitorMessage(ctx, r.Session, "late", ""); !errors.Is(err, livechat.ErrSessionClosed) {
 		t.Fatalf(`post to closed session: %v`, err)
 	}
 	// Closing twice is harmless and posts one leave notice.
@@ -361,14 +361,14 @@ func TestUnreadAndLastMessages(t *testing.T) {
 	ctx := context.Background()
 	a, b := f.start(t, nil), f.start(t, nil)
 	for _, body := range []string{"one", "two"} {
-		if _, err := f.lc.PostVisitorMessage(ctx, a.Session, body); err != nil {
+		if _, err := f.lc.PostVisitorMessage(ctx, a.Session, body, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.lc.PostVisitorMessage(ctx, b.Session, "hello"); err != nil {
+	if _, err := f.lc.PostVisitorMessage(ctx, b.Session, "hello", ""); err != nil {
 		t.Fatal(err)
 	}
-	reply, err := f.lc.PostOperatorMessage(ctx, b.Session, op, "hi!")
+	reply, err := f.lc.PostOperatorMessage(ctx, b.Session, op, "hi!", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,7 +130,7 @@ func (w *writer) commit(batch []writeJob) {
 				e = ErrSessionClosed
 			}
 		}
-		if e == nil {
+		if e == nil && !j.msg.Replayed {
 			w.safeEmit(j.session, j.msg)
 		}
 		j.done <- e

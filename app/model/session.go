@@ -97,7 +97,11 @@ type Message struct {
 	AuthorName string // '' for a visitor without a name: render the label
 	Body       string // plain text; '' for system notices
 	Notice     *Notice
+	ClientID   string // the poster's own name for it, unique per session; '' when none
 	CreatedAt  time.Time
+	// Replayed is set (never stored) when a post repeated a ClientID and
+	// the message already stored is returned instead of a second one.
+	Replayed bool
 }
 
 // Notice is what the system says in a conversation ("X has left"), stored

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ import (
 func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs []error, err error) {
 	errs = make([]error, len(msgs))
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
@@ -28,8 +29,27 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
 		defer upd.Close()
-		var read *sql.Stmt // prepared on the first operator message only
+		var read, dup *sql.Stmt // prepared on first use only
 		for i, m := range msgs {
+			if m.ClientID != "" {
+				// A retry of a post whose answer was lost: answer with the
+				// message stored the first time.
+				if dup == nil {
+					if dup, err = tx.PrepareContext(ctx, `SELECT `+messageCols+` FROM messages WHERE session_id = ? AND author_kind = ? AND client_id = ?`); err != nil {
+						return fmt.Errorf("store: insert messages: %w", err)
+					}
+					defer dup.Close()
+				}
+				prev, err := scanMessage(dup.QueryRowContext(ctx, m.SessionID, string(m.AuthorKind), m.ClientID))
+				if err == nil {
+					*m = *prev
+					m.Replayed = true
+					continue
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("store: insert messages: %w", err)
+				}
+			}
 			m.CreatedAt = time.Now().UTC()
 			// System notices (such as the leave notice) may land on a
 			// session that has just been closed; chat messages may not.
@@ -49,7 +69,11 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 			if err != nil {
 				return err
 			}
-			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, ms(m.CreatedAt))
+			var clientID any
+			if m.ClientID != "" {
+				clientID = m.ClientID
+			}
+			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, clientID, ms(m.CreatedAt))
 			if err != nil {
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
@@ -73,14 +97,14 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 	return errs, err
 }
 
-const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, created_at`
+const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, COALESCE(client_id, ''), created_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (*model.Message, error) {
 	var m model.Message
 	var kind string
 	var notice sql.NullString
 	var created int64
-	if err := row.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &notice, &created); err != nil {
+	if err := row.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &notice, &m.ClientID, &created); err != nil {
 		return nil, err
 	}
 	m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)

@@ -72,14 +72,14 @@ func (s *Server) opPost(c echo.Context) error {
 		return err
 	}
 	l := s.localizer(c)
-	m, answer, err := s.d.Livechat.OperatorInput(c.Request().Context(), x, userFrom(c), in.Body, l)
+	m, answer, err := s.d.Livechat.OperatorInput(c.Request().Context(), x, userFrom(c), in.Body, in.ClientID, l)
 	if err != nil {
 		return s.postError(c, err)
 	}
 	if answer != nil {
 		return c.JSON(http.StatusOK, map[string]any{"command": answer})
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"message": livechat.NewMessageView(l, x, m)})
+	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(l, x, m)})
 }
 
 func (s *Server) opTyping(c echo.Context) error {

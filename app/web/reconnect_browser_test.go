@@ -166,7 +166,7 @@ func TestReconnectWidgetCatchUp(t *testing.T) {
 
 	reply := func(body string) {
 		t.Helper()
-		if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, body); err != nil {
+		if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, body, ""); err != nil {
 			t.Fatalf(`operator reply: %v`, err)
 		}
 	}
@@ -215,7 +215,7 @@ func TestReconnectWidgetRestoreFails(t *testing.T) {
 	apptest.Do(t, browser, chromedp.Navigate(site.URL+"/"))
 	widgetPoll(t, browser, "the two failures", `failFetch.length === 2 && failFetch[0].hits === 1 && failFetch[1].hits === 1`)
 	widgetPoll(t, browser, "the conversation restored after the failures", `!!pl('.launcher') && plText('.log').indexOf('ship to Iceland') >= 0 && openSockets() === 1`)
-	if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, "We do, in 5 to 7 days."); err != nil {
+	if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, "We do, in 5 to 7 days.", ""); err != nil {
 		t.Fatal(err)
 	}
 	widgetPoll(t, browser, "the live reply", `plText('.log').indexOf('5 to 7 days') >= 0`)
@@ -636,7 +636,7 @@ func TestWidgetBrowserAcrossTabsFirstMessage(t *testing.T) {
 	if got := widgetEval[string](t, browser, storedSession); got != sess.PublicID {
 		t.Errorf(`stored session %q after the other tab followed, want %q`, got, sess.PublicID)
 	}
-	if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, "Welcome to both tabs."); err != nil {
+	if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, "Welcome to both tabs.", ""); err != nil {
 		t.Fatal(err)
 	}
 	widgetPoll(t, browser, "the reply in the first tab", `plText('.log').indexOf('Hello from the first tab') >= 0 && plText('.log').indexOf('Welcome to both tabs.') >= 0`)

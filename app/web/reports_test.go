@@ -27,11 +27,11 @@ func TestReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := srv.Livechat.PostVisitorMessage(ctx, r.Session, fmt.Sprintf("question %d", i)); err != nil {
+		if _, err := srv.Livechat.PostVisitorMessage(ctx, r.Session, fmt.Sprintf("question %d", i), ""); err != nil {
 			t.Fatal(err)
 		}
 		if reply {
-			if _, err := srv.Livechat.PostOperatorMessage(ctx, r.Session, ada, "answer"); err != nil {
+			if _, err := srv.Livechat.PostOperatorMessage(ctx, r.Session, ada, "answer", ""); err != nil {
 				t.Fatal(err)
 			}
 		}

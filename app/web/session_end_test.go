@@ -151,3 +151,34 @@ func TestOperatorEndsTransfersAndLeaves(t *testing.T) {
 		t.Fatalf("an admin ends anyone's chat: %d %v", code, body)
 	}
 }
+
+// TestClientIDMakesPostsIdempotent: a POST repeated with its client_id
+// answers 200 with the original message, from both sides of the API.
+func TestClientIDMakesPostsIdempotent(t *testing.T) {
+	srv := apptest.NewServer(t)
+	bob := srv.CreateUser(t, "bob@example.com", "Bob", model.RoleAdmin)
+	srv.Livechat.Presence.Connect(bob.ID)
+	tok := token(t, srv, bob)
+	chat := cvStart(t, srv, defaultChannel(t, srv).ID, "https://shop.example/", "Shop")
+	for _, side := range []struct{ path, tok string }{
+		{"/im_livechat/sessions/" + chat.ID + "/messages", chat.Token},
+		{"/api/v1/sessions/" + chat.ID + "/messages", tok},
+	} {
+		code, _, first := call(t, srv, "POST", side.path, side.tok, `{"body":"Hello","client_id":"k-42"}`)
+		if code != http.StatusCreated || first["message"].(map[string]any)["client_id"] != "k-42" {
+			t.Fatalf("%s first: %d %v", side.path, code, first)
+		}
+		code, _, again := call(t, srv, "POST", side.path, side.tok, `{"body":"Hello","client_id":"k-42"}`)
+		if code != http.StatusOK || again["message"].(map[string]any)["id"] != first["message"].(map[string]any)["id"] {
+			t.Fatalf("%s retry: %d %v, want 200 and id %v", side.path, code, again, first["message"].(map[string]any)["id"])
+		}
+		code, _, bad := call(t, srv, "POST", side.path, side.tok, fmt.Sprintf(`{"body":"x","client_id":%q}`, strings.Repeat("k", 65)))
+		if code != http.StatusUnprocessableEntity || bad["field"] != "client_id" {
+			t.Fatalf("%s over-long client_id: %d %v", side.path, code, bad)
+		}
+	}
+	_, _, body := call(t, srv, "GET", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, "")
+	if n := len(body["messages"].([]any)); n != 2 {
+		t.Fatalf("%d messages stored, want one per side", n)
+	}
+}

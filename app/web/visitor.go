@@ -191,7 +191,8 @@ func (s *Server) visitorMessages(c echo.Context) error {
 }
 
 type bodyRequest struct {
-	Body string `json:"body"`
+	Body     string `json:"body"`
+	ClientID string `json:"client_id"`
 }
 
 // visitorPost answers 201 with the message only once it is committed.
@@ -209,11 +210,20 @@ func (s *Server) visitorPost(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.d.Livechat.PostVisitorMessage(c.Request().Context(), x, in.Body)
+	m, err := s.d.Livechat.PostVisitorMessage(c.Request().Context(), x, in.Body, in.ClientID)
 	if err != nil {
 		return s.postError(c, err)
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"message": livechat.NewMessageView(s.localizer(c), x, m)})
+	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(s.localizer(c), x, m)})
+}
+
+// postedStatus is 201 for a new message, 200 for a retried post that
+// returns the message stored the first time.
+func postedStatus(m *model.Message) int {
+	if m.Replayed {
+		return http.StatusOK
+	}
+	return http.StatusCreated
 }
 
 // postError maps the message path's errors: a full queue is a 503 with

@@ -231,7 +231,7 @@ func TestWidgetBrowserChat(t *testing.T) {
 
 	reply := func(body string) {
 		t.Helper()
-		if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, body); err != nil {
+		if _, err := srv.Livechat.PostOperatorMessage(context.Background(), sess, admin, body, ""); err != nil {
 			t.Fatalf(`operator reply: %v`, err)
 		}
 	}
