@@ -59,6 +59,7 @@ type Service struct {
 
 	mu         sync.Mutex
 	setupToken string
+	csrf       []byte // the CSRF key, loaded on first use
 }
 
 // Options tune a Service; zero values take production defaults.

@@ -74,7 +74,7 @@ func (s *Server) login(c echo.Context) error {
 }
 
 func (s *Server) logout(c echo.Context) error {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
+	if ck, err := c.Cookie(s.cookie(sessionCookie)); err == nil {
 		if err := s.d.Auth.Logout(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}

@@ -830,3 +830,61 @@ func TestForwardedForNeedsTrustedProxy(t *testing.T) {
 		}
 	})
 }
+
+// TestCSRFBoundToTheSession: a cookie/token pair that works for one login
+// session (or one planted by a sibling subdomain) does not work for
+// another, and a token from before login stops working after it.
+func TestCSRFBoundToTheSession(t *testing.T) {
+	s := apptest.NewServer(t)
+	ada, _ := s.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	bo, _ := s.LoggedIn(t, "bo@example.com", model.RoleOperator)
+	if ada.CSRF == bo.CSRF || ada.CSRF == "" {
+		t.Fatalf("two sessions share a token: %q", ada.CSRF)
+	}
+	// Bo's browser sends Ada's token: refused.
+	res, body := bo.PostForm("/admin/profile", url.Values{"_csrf": {ada.CSRF}, "name": {"X"}, "email": {"bo@example.com"}})
+	wantStatus(t, "another session's token", res, body, http.StatusForbidden)
+
+	// A planted anonymous cookie with a token made up for it is refused:
+	// the token is an HMAC under a key the attacker does not have.
+	anon := s.NewClient(t)
+	u, _ := url.Parse(s.URL)
+	planted := auth.RandomToken()
+	anon.Jar.SetCookies(u, []*http.Cookie{{Name: "parley_csrf", Value: planted, Path: "/"}})
+	res, body = anon.PostForm("/login", url.Values{"_csrf": {planted}, "email": {"ada@example.com"}, "password": {apptest.Password}})
+	wantStatus(t, "planted cookie and token", res, body, http.StatusForbidden)
+
+	// The anonymous token of the login page does not outlive the login.
+	c := s.NewClient(t)
+	c.Get("/login")
+	before := c.CSRF
+	res, body = c.PostForm("/login", url.Values{"email": {"ada@example.com"}, "password": {apptest.Password}})
+	wantStatus(t, "login", res, body, http.StatusSeeOther)
+	res, body = c.PostForm("/admin/profile", url.Values{"_csrf": {before}, "name": {"X"}, "email": {"ada@example.com"}})
+	wantStatus(t, "the login page's token after login", res, body, http.StatusForbidden)
+	c.Get("/admin/profile")
+	if c.CSRF == before {
+		t.Fatal("the token did not change at login")
+	}
+}
+
+// TestHostPrefixedCookiesOverHTTPS: with an https base URL every cookie is
+// __Host- prefixed and Secure.
+func TestHostPrefixedCookiesOverHTTPS(t *testing.T) {
+	s := apptest.NewServer(t, apptest.WithConfig(func(c *config.Config) { c.BaseURL = "https://chat.example.com" }))
+	s.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	res, err := http.Get(s.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cks := res.Cookies()
+	if len(cks) == 0 {
+		t.Fatal("the login page set no cookie")
+	}
+	for _, ck := range cks {
+		if !strings.HasPrefix(ck.Name, "__Host-") || !ck.Secure || ck.Path != "/" || ck.Domain != "" {
+			t.Errorf("cookie %+v: want __Host-, Secure, Path=/ and no Domain", ck)
+		}
+	}
+}

@@ -100,19 +100,37 @@ func (s *Server) localizer(c echo.Context) *i18n.Localizer {
 	return s.d.I18n.Match(c.Request().Header.Get("Accept-Language"))
 }
 
-// csrf protects every state-changing browser request with a double-submit
-// token: a random HttpOnly cookie whose value the page repeats in a form
-// field (_csrf) or, for htmx and fetch, the X-CSRF-Token header. A request
-// that the browser marks as cross-site is refused outright.
+// csrf protects every state-changing browser request with a token bound to
+// the login session (before login, to a random anonymous cookie) by an
+// HMAC under a server key: the page repeats it in a form field (_csrf) or,
+// for htmx and fetch, the X-CSRF-Token header. A request that the browser
+// marks as cross-site is refused outright. It runs after loadUser, which
+// drops a login session that is no longer valid.
 func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token := ""
-		if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
-			token = ck.Value
-		} else {
-			token = auth.RandomToken()
-			c.SetCookie(&http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
-				SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies()})
+		binding := ""
+		// The forms that come before a login session (login, setup) are
+		// bound to the anonymous cookie whoever fills them.
+		p := c.Request().URL.Path
+		if ls := loginFrom(c); ls != nil && p != "/login" && p != "/setup" {
+			if ck, err := c.Cookie(s.cookie(sessionCookie)); err == nil {
+				binding = "session:" + ck.Value
+			}
+		}
+		if binding == "" {
+			anon := ""
+			if ck, err := c.Cookie(s.cookie(csrfCookie)); err == nil && len(ck.Value) >= 32 {
+				anon = ck.Value
+			} else {
+				anon = auth.RandomToken()
+				c.SetCookie(&http.Cookie{Name: s.cookie(csrfCookie), Value: anon, Path: "/", HttpOnly: true,
+					SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies()})
+			}
+			binding = "anon:" + anon
+		}
+		token, err := s.d.Auth.CSRFToken(c.Request().Context(), binding)
+		if err != nil {
+			return err
 		}
 		c.Set(ctxCSRF, token)
 		switch c.Request().Method {
@@ -133,10 +151,20 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// cookie names a cookie: with an https base URL the __Host- prefix makes
+// browsers refuse it unless this host set it, Secure, for every path, so a
+// sibling subdomain cannot plant or shadow it.
+func (s *Server) cookie(name string) string {
+	if s.d.Config.SecureCookies() {
+		return "__Host-" + name
+	}
+	return name
+}
+
 // loadUser attaches the signed-in user, if any.
 func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(sessionCookie)
+		ck, err := c.Cookie(s.cookie(sessionCookie))
 		if err != nil || ck.Value == "" {
 			return next(c)
 		}
@@ -228,27 +256,27 @@ func csrfFrom(c echo.Context) string {
 }
 
 func (s *Server) setSessionCookie(c echo.Context, value string) {
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: s.cookie(sessionCookie), Value: value, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies(), MaxAge: 14 * 24 * 3600})
 }
 
 func (s *Server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: s.cookie(sessionCookie), Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies(), MaxAge: -1})
 }
 
 // setFlash carries a message to the next page view.
 func (s *Server) setFlash(c echo.Context, kind, msg string) {
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape(kind + "|" + msg), Path: "/", HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: s.cookie(flashCookie), Value: url.QueryEscape(kind + "|" + msg), Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.d.Config.SecureCookies(), MaxAge: 60})
 }
 
 func (s *Server) takeFlash(c echo.Context) *Flash {
-	ck, err := c.Cookie(flashCookie)
+	ck, err := c.Cookie(s.cookie(flashCookie))
 	if err != nil || ck.Value == "" {
 		return nil
 	}
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	c.SetCookie(&http.Cookie{Name: s.cookie(flashCookie), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.d.Config.SecureCookies()})
 	v, err := url.QueryUnescape(ck.Value)
 	if err != nil {
 		return nil

@@ -41,7 +41,7 @@ func (s *Server) routes() {
 	e.GET("/favicon.ico", s.favicon)
 
 	// Browser pages: session + CSRF.
-	web := e.Group("", s.csrf, s.loadUser)
+	web := e.Group("", s.loadUser, s.csrf)
 	web.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin") })
 	web.GET("/login", s.loginForm)
 	web.POST("/login", s.login)
