@@ -243,3 +243,35 @@ func (s *Service) EndAbandoned(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// HandOver moves the open conversations of an operator who can no longer
+// take them (deactivated) to another available operator of each channel,
+// or ends them with a notice when nobody is available. It returns how many
+// moved and how many ended.
+func (s *Service) HandOver(ctx context.Context, from *model.User) (moved, ended int, err error) {
+	open, err := s.st.Sessions(ctx, model.SessionFilter{OperatorID: from.ID, Status: model.SessionOpen, Limit: 10000})
+	if err != nil {
+		return 0, 0, err
+	}
+	// Acting for the operator: the admin who deactivated them is not the
+	// one leaving, and may not be an operator of these channels.
+	for _, x := range open {
+		_, err := s.TransferSession(ctx, x, from, TransferInput{ChannelID: x.ChannelID})
+		var r *model.Refusal
+		switch {
+		case err == nil:
+			moved++
+			continue
+		case errors.As(err, &r) && r.Kind == model.Unavailable:
+		case errors.As(err, &r) && r.Code == "session_changed":
+			continue // ended or moved meanwhile
+		default:
+			return moved, ended, err
+		}
+		if _, err := s.LeaveSession(ctx, x, from); err != nil && !errors.Is(err, errEnded) {
+			return moved, ended, err
+		}
+		ended++
+	}
+	return moved, ended, nil
+}

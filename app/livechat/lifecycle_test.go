@@ -445,3 +445,32 @@ func TestRetriedPostsAreIdempotent(t *testing.T) {
 		}
 	}
 }
+
+func TestHandOverADeactivatedOperatorsChats(t *testing.T) {
+	f := newFixture(t, 2, func(int) int { return 0 })
+	ctx := context.Background()
+	a, b := f.ops[0], f.ops[1]
+	f.lc.Presence.Connect(a.ID)
+	x1 := f.start(t, nil).Session
+	x2 := f.start(t, nil).Session
+	f.lc.Presence.Connect(b.ID)
+	f.lc.Presence.Disconnect(a.ID)
+	moved, ended, err := f.lc.HandOver(ctx, a)
+	if err != nil || moved != 2 || ended != 0 {
+		t.Fatalf("hand over to b: moved %d ended %d %v", moved, ended, err)
+	}
+	for _, x := range []*model.Session{x1, x2} {
+		if got, _ := f.st.Session(ctx, x.ID); got.OperatorID != b.ID || got.Status != model.SessionOpen {
+			t.Fatalf("session %d: operator %d status %s", x.ID, got.OperatorID, got.Status)
+		}
+	}
+	// Nobody else available: b's chats end with a notice.
+	f.lc.Presence.Disconnect(b.ID)
+	moved, ended, err = f.lc.HandOver(ctx, b)
+	if err != nil || moved != 0 || ended != 2 {
+		t.Fatalf("hand over with nobody available: moved %d ended %d %v", moved, ended, err)
+	}
+	if got, _ := f.st.Session(ctx, x1.ID); got.Status != model.SessionClosed {
+		t.Fatal("the chat stayed open with a deactivated operator")
+	}
+}
