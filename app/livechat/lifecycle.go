@@ -41,24 +41,20 @@ func (s *Service) mayAct(x *model.Session, u *model.User) error {
 
 var errEnded = model.Refuse(model.Conflict, "session_closed", "This conversation has already ended.")
 
-// EndSession ends the conversation for everyone: the visitor is told
-// who ended it and gets the closing screen. Ending an ended one is refused.
+// EndSession ends the conversation for everyone: the visitor is told who
+// ended it and gets the closing screen. Ending an ended one is refused.
 func (s *Service) EndSession(ctx context.Context, x *model.Session, u *model.User) (*model.Session, error) {
-	if err := s.mayAct(x, u); err != nil {
-		return nil, err
-	}
-	if x.Status != model.SessionOpen {
-		return nil, errEnded
-	}
-	s.Presence.Activity(u.ID)
-	n := &model.Notice{Code: NoticeOperatorEnded, Args: map[string]string{"operator": u.DisplayChatName()}}
-	return s.closeSession(ctx, x, n, model.AuthorOperator, u.ID)
+	return s.operatorCloses(ctx, x, u, NoticeOperatorEnded)
 }
 
-// LeaveSession takes the operator out of the conversation. A conversation has
-// one operator, so nobody remains and it ends: the visitor reads that the
-// operator has left and gets the closing screen.
+// LeaveSession takes the operator out of the conversation. A conversation
+// has one operator, so nobody remains and it ends: the visitor reads that
+// the operator has left and gets the closing screen.
 func (s *Service) LeaveSession(ctx context.Context, x *model.Session, u *model.User) (*model.Session, error) {
+	return s.operatorCloses(ctx, x, u, NoticeOperatorLeft)
+}
+
+func (s *Service) operatorCloses(ctx context.Context, x *model.Session, u *model.User, code string) (*model.Session, error) {
 	if err := s.mayAct(x, u); err != nil {
 		return nil, err
 	}
@@ -66,8 +62,10 @@ func (s *Service) LeaveSession(ctx context.Context, x *model.Session, u *model.U
 		return nil, errEnded
 	}
 	s.Presence.Activity(u.ID)
-	s.emit(events.OperatorLeft{Session: copySession(x), OperatorID: x.OperatorID})
-	n := &model.Notice{Code: NoticeOperatorLeft, Args: map[string]string{"operator": u.DisplayChatName()}}
+	if code == NoticeOperatorLeft {
+		s.emit(events.OperatorLeft{Session: copySession(x), OperatorID: x.OperatorID})
+	}
+	n := &model.Notice{Code: code, Args: map[string]string{"operator": u.DisplayChatName()}}
 	return s.closeSession(ctx, x, n, model.AuthorOperator, u.ID)
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -119,26 +120,19 @@ func (s *Server) opRead(c echo.Context) error {
 
 // opClose ends the conversation for everyone (the visitor gets the
 // closing screen).
-func (s *Server) opClose(c echo.Context) error {
-	x, err := s.operatorSession(c)
-	if err != nil {
-		return err
-	}
-	x, err = s.d.Livechat.EndSession(c.Request().Context(), x, userFrom(c))
-	if err != nil {
-		return err
-	}
-	return s.sessionJSON(c, x)
-}
+func (s *Server) opClose(c echo.Context) error { return s.sessionAction(c, s.d.Livechat.EndSession) }
 
 // opLeave takes the operator out of the conversation.
-func (s *Server) opLeave(c echo.Context) error {
+func (s *Server) opLeave(c echo.Context) error { return s.sessionAction(c, s.d.Livechat.LeaveSession) }
+
+// sessionAction runs act on the session in the path and answers with the
+// session as it is afterwards.
+func (s *Server) sessionAction(c echo.Context, act func(context.Context, *model.Session, *model.User) (*model.Session, error)) error {
 	x, err := s.operatorSession(c)
 	if err != nil {
 		return err
 	}
-	x, err = s.d.Livechat.LeaveSession(c.Request().Context(), x, userFrom(c))
-	if err != nil {
+	if x, err = act(c.Request().Context(), x, userFrom(c)); err != nil {
 		return err
 	}
 	return s.sessionJSON(c, x)
