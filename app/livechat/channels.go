@@ -34,7 +34,7 @@ type Service struct {
 // /im_livechat/init costs no database round trip while nothing changes.
 type ChannelInfo struct {
 	Channel     model.Channel
-	OperatorIDs []int64
+	OperatorIDs []int64 // active operators only
 	Rules       *RuleSet
 	loaded      time.Time
 }
@@ -300,7 +300,8 @@ func (s *Service) Info(ctx context.Context, channelID int64) (*ChannelInfo, erro
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.st.ChannelOperatorIDs(ctx, channelID)
+	// Deactivated operators are neither reachable nor assigned chats.
+	ids, err := s.st.ActiveChannelOperatorIDs(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}
