@@ -56,6 +56,14 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &fe) {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_" + fe.Field, Field: fe.Field, Msg: fe.Message, Args: fe.Args}
 	}
+	var re *model.Refusal
+	if errors.As(err, &re) {
+		status := http.StatusConflict
+		if re.Forbidden {
+			status = http.StatusForbidden
+		}
+		return &apiError{Status: status, Code: re.Code, Msg: re.Message, Args: re.Args}
+	}
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
 		return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Msg: "Too many failed login attempts. Try again in %d minutes.", Args: []any{int(te.RetryAfter.Minutes()) + 1}}
