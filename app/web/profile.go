@@ -20,6 +20,7 @@ type profileData struct {
 	// an admin managing another user's tokens.
 	TokensURL string
 	ForUser   bool
+	Inactive  bool // a deactivated user: no token can be created
 }
 
 func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {

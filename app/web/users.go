@@ -47,7 +47,7 @@ func (s *Server) userFormPage(c echo.Context, status int, f *userForm) error {
 		if err != nil {
 			return err
 		}
-		f.TokenData = &profileData{Tokens: toks, ForUser: true, TokensURL: userPath(f.User.ID) + "/tokens"}
+		f.TokenData = &profileData{Tokens: toks, ForUser: true, TokensURL: userPath(f.User.ID) + "/tokens", Inactive: !f.User.Active}
 		if f.Channels, err = s.d.Livechat.UserChannels(ctx, f.User.ID); err != nil {
 			return err
 		}
@@ -129,6 +129,52 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	s.setFlash(c, "ok", l.T("User %s was saved.", u.Name))
 	return c.Redirect(http.StatusSeeOther, "/admin/config/users")
+}
+
+// deactivateUser is for someone who left (see auth.DeactivateUser), from
+// the user's page or the JSON API.
+func (s *Server) deactivateUser(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.d.Auth.DeactivateUser(c.Request().Context(), userFrom(c), id)
+	if err != nil {
+		return err
+	}
+	return s.activeChanged(c, u, s.localizer(c).T("%s was deactivated: they can no longer log in or take chats.", u.Name))
+}
+
+// reactivateUser lets a deactivated user log in again.
+func (s *Server) reactivateUser(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.d.Auth.ReactivateUser(c.Request().Context(), userFrom(c), id)
+	if err != nil {
+		return err
+	}
+	return s.activeChanged(c, u, s.localizer(c).T("%s was reactivated and can log in again.", u.Name))
+}
+
+// activeChanged applies a (de)activation outside the database (the cached
+// channel operators and, for a deactivation, the live sockets), then
+// answers with the user for the API, or msg on the user's page.
+func (s *Server) activeChanged(c echo.Context, u *model.User, msg string) error {
+	s.d.Livechat.InvalidateAll()
+	if !u.Active {
+		s.disconnectUser(u.ID)
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"user": toAPIUser(u)})
+	}
+	s.setFlash(c, "ok", msg)
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", userPath(u.ID))
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, userPath(u.ID))
 }
 
 // saveUserChannels sets which channels a user operates, from the user's
