@@ -684,8 +684,24 @@ func TestServeEndToEnd(t *testing.T) {
 
 	// An in-flight request: a login whose body is still on its way. The
 	// Expect: 100-continue answer tells us the handler is reading it.
-	csrf := auth.RandomToken()
-	body := url.Values{"_csrf": {csrf}, "email": {"boss@example.com"}, "password": {"boss password 1"}}.Encode()
+	// A fresh anonymous visit gives the CSRF cookie and the token bound to it.
+	fresh, err := http.Get(s.url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	freshPage, _ := io.ReadAll(fresh.Body)
+	fresh.Body.Close()
+	var csrf string
+	for _, ck := range fresh.Cookies() {
+		if ck.Name == "parley_csrf" {
+			csrf = ck.Value
+		}
+	}
+	tm := csrfMeta.FindStringSubmatch(string(freshPage))
+	if csrf == "" || tm == nil {
+		t.Fatalf(`a fresh login page gave no CSRF cookie or token`)
+	}
+	body := url.Values{"_csrf": {tm[1]}, "email": {"boss@example.com"}, "password": {"boss password 1"}}.Encode()
 	conn, err := net.DialTimeout("tcp", s.addr, guard)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"parley/app/events"
 	"parley/app/model"
 	"parley/app/store"
 )
@@ -28,6 +29,9 @@ var (
 	ErrBadCredentials = errors.New("wrong email or password")
 	ErrNoSession      = errors.New("not signed in")
 	ErrBadSetupToken  = errors.New("this setup link is invalid or was already used")
+	// ErrDeactivated refuses a login with the right password to an
+	// account an admin deactivated.
+	ErrDeactivated = errors.New("this account is deactivated")
 )
 
 // FieldError says which input is wrong and why.
@@ -56,14 +60,22 @@ type Service struct {
 	now     func() time.Time
 	limiter *Limiter
 	cost    int
+	events  *events.Bus
 
 	mu         sync.Mutex
 	setupToken string
 	csrf       []byte // the CSRF key, loaded on first use
+
+	// adminMu serialises edits of accounts (role, deactivation) from
+	// reading the user to writing the change, so two admins demoting or
+	// deactivating each other at once cannot both pass the last-admin
+	// check. One process owns the database: an in-process lock is enough.
+	adminMu sync.Mutex
 }
 
 // Options tune a Service; zero values take production defaults.
 type Options struct {
+	Events     *events.Bus // receives UserDeactivated; nil: nobody listens
 	Now        func() time.Time
 	BcryptCost int // tests lower it for speed
 	Limiter    *Limiter
@@ -80,7 +92,7 @@ func New(st *store.Store, o Options) *Service {
 	if o.Limiter == nil {
 		o.Limiter = NewLimiter(10, 5, 15*time.Minute, o.Now)
 	}
-	return &Service{store: st, now: o.Now, limiter: o.Limiter, cost: o.BcryptCost}
+	return &Service{store: st, now: o.Now, limiter: o.Limiter, cost: o.BcryptCost, events: o.Events}
 }
 
 // RandomToken returns a URL-safe random string with 256 bits of entropy.
@@ -139,16 +151,9 @@ type NewUser struct {
 
 // CreateUser validates and stores a new user.
 func (s *Service) CreateUser(ctx context.Context, n NewUser) (*model.User, error) {
-	email, err := NormalizeEmail(n.Email)
+	name, chatName, email, err := normalizeProfile(n.Name, n.ChatName, n.Email)
 	if err != nil {
 		return nil, err
-	}
-	name := strings.TrimSpace(n.Name)
-	if name == "" {
-		return nil, &FieldError{Field: "name", Message: "The name is required."}
-	}
-	if utf8.RuneCountInString(name) > 100 {
-		return nil, &FieldError{Field: "name", Message: "The name must be at most 100 characters."}
 	}
 	if !n.Role.Valid() {
 		return nil, &FieldError{Field: "role", Message: "The role must be admin or operator."}
@@ -157,7 +162,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*model.User, error
 	if err != nil {
 		return nil, err
 	}
-	u := &model.User{Email: email, Name: name, ChatName: strings.TrimSpace(n.ChatName), Role: n.Role, PasswordHash: hash}
+	u := &model.User{Email: email, Name: name, ChatName: chatName, Role: n.Role, PasswordHash: hash}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, &FieldError{Field: "email", Message: "A user with this email already exists."}
@@ -188,6 +193,11 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		s.limiter.Fail(ip, email)
 		return "", nil, ErrBadCredentials
+	}
+	// Only someone who knows the password learns that the account is
+	// deactivated; anyone else gets the usual wrong-credentials answer.
+	if !u.Active {
+		return "", nil, ErrDeactivated
 	}
 	s.limiter.Reset(email)
 	cookie, err := s.StartSession(ctx, u.ID, ip, userAgent)
@@ -230,6 +240,9 @@ func (s *Service) Authenticate(ctx context.Context, cookie string) (*model.User,
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if !u.Active {
+		return nil, nil, ErrNoSession // deactivation ends sessions; this covers one started meanwhile
 	}
 	if now.Sub(ls.LastSeenAt) > sessionSlide {
 		if err := s.store.ExtendLoginSession(ctx, ls.ID, now, now.Add(sessionTTL)); err != nil {
@@ -282,8 +295,15 @@ func (s *Service) SetPassword(ctx context.Context, userID int64, pw string) erro
 const TokenPrefix = "parley_"
 
 // CreateAPIToken makes a token for userID; the plain value is returned once
-// and only its hash is stored.
+// and only its hash is stored. A deactivated user gets none.
 func (s *Service) CreateAPIToken(ctx context.Context, userID int64, name string) (string, *model.APIToken, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	if !u.Active {
+		return "", nil, refusal("user_deactivated", "%s is deactivated: reactivate them before creating a token.", u.Name)
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		name = "API token"
@@ -305,7 +325,7 @@ func (s *Service) UserByAPIToken(ctx context.Context, plain string) (*model.User
 		return nil, ErrNoSession
 	}
 	u, err := s.store.UserByAPIToken(ctx, HashToken(plain), s.now().UTC())
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
 		return nil, ErrNoSession
 	}
 	return u, err

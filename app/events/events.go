@@ -51,12 +51,17 @@ type SessionTransferred struct {
 // OfflineMessageLeft: a visitor left a message while nobody was available.
 type OfflineMessageLeft struct{ Message *model.OfflineMessage }
 
+// UserDeactivated: an admin deactivated a user (someone who left); their
+// open chats must go to someone else.
+type UserDeactivated struct{ User *model.User }
+
 func (SessionStarted) event()     {}
 func (MessageCommitted) event()   {}
 func (SessionClosed) event()      {}
 func (OperatorLeft) event()       {}
 func (SessionTransferred) event() {}
 func (OfflineMessageLeft) event() {}
+func (UserDeactivated) event()    {}
 
 // Handler reacts to one event. It runs on its subscription's goroutine;
 // events reach it one at a time in the order they were emitted.

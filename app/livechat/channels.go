@@ -41,7 +41,7 @@ type Service struct {
 // /im_livechat/init costs no database round trip while nothing changes.
 type ChannelInfo struct {
 	Channel     model.Channel
-	OperatorIDs []int64
+	OperatorIDs []int64 // active operators only
 	Rules       *RuleSet
 	loaded      time.Time
 }
@@ -112,6 +112,7 @@ func New(st *store.Store, o Options) *Service {
 	if s.bots != nil {
 		s.bus.Subscribe("bots", s.answerWithBot)
 	}
+	s.bus.Subscribe("livechat", s.react)
 	return s
 }
 
@@ -343,7 +344,8 @@ func (s *Service) Info(ctx context.Context, channelID int64) (*ChannelInfo, erro
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.st.ChannelOperatorIDs(ctx, channelID)
+	// Deactivated operators are neither reachable nor assigned chats.
+	ids, err := s.st.ActiveChannelOperatorIDs(ctx, channelID)
 	if err != nil {
 		return nil, err
 	}

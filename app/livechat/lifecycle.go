@@ -242,6 +242,22 @@ func (s *Service) EndAbandoned(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// react is live chat's own subscriber: what other domains did that
+// changes conversations.
+func (s *Service) react(e events.Event) {
+	if d, ok := e.(events.UserDeactivated); ok {
+		s.InvalidateAll()
+		moved, ended, err := s.HandOver(context.Background(), d.User)
+		if err != nil {
+			s.log.Error("hand over a deactivated operator's chats", "user_id", d.User.ID, "error", err)
+			return
+		}
+		if moved+ended > 0 {
+			s.log.Info("handed over a deactivated operator's chats", "user_id", d.User.ID, "moved", moved, "ended", ended)
+		}
+	}
+}
+
 // HandOver moves the open conversations of an operator who can no longer
 // take them (deactivated) to another available operator of each channel,
 // or ends them with a notice when nobody is available. It returns how many

@@ -30,6 +30,10 @@ type User struct {
 	PasswordHash string
 	CreatedAt    time.Time
 	LastLoginAt  time.Time // zero when never logged in
+	// Active is false once an admin deactivated the user: they cannot log
+	// in or take new chats, and their history stays.
+	Active        bool
+	DeactivatedAt time.Time // zero while active
 }
 
 // DisplayChatName is the name visitors see.

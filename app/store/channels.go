@@ -123,10 +123,18 @@ func (s *Store) ChannelOperatorIDs(ctx context.Context, channelID int64) ([]int6
 		`SELECT user_id FROM channel_operators WHERE channel_id = ? ORDER BY added_at, user_id`, channelID)
 }
 
+// ActiveChannelOperatorIDs returns the ids of a channel's operators who are
+// not deactivated: the ones who may take new chats.
+func (s *Store) ActiveChannelOperatorIDs(ctx context.Context, channelID int64) ([]int64, error) {
+	return collect(ctx, s.r, "channel operators", func(r *sql.Rows) (id int64, err error) { return id, r.Scan(&id) },
+		`SELECT co.user_id FROM channel_operators co JOIN users u ON u.id = co.user_id
+		 WHERE co.channel_id = ? AND u.active = 1 ORDER BY co.added_at, co.user_id`, channelID)
+}
+
 // ChannelOperators returns a channel's operators by name.
 func (s *Store) ChannelOperators(ctx context.Context, channelID int64) ([]*model.User, error) {
 	return collect(ctx, s.r, "channel operators", scanUserRow,
-		`SELECT u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at
+		`SELECT `+userColsU+`
 		 FROM channel_operators co JOIN users u ON u.id = co.user_id
 		 WHERE co.channel_id = ? ORDER BY u.name COLLATE NOCASE, u.id`, channelID)
 }

@@ -26,16 +26,10 @@ func (s *Store) LoginSession(ctx context.Context, id string, now time.Time) (*mo
 	var ls model.LoginSession
 	var created, expires, seen int64
 	row := s.r.QueryRowContext(ctx,
-		`SELECT ls.id, ls.user_id, ls.created_at, ls.expires_at, ls.last_seen_at, ls.ip, ls.user_agent,
-		        u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at
+		`SELECT `+userColsU+`, ls.id, ls.user_id, ls.created_at, ls.expires_at, ls.last_seen_at, ls.ip, ls.user_agent
 		 FROM login_sessions ls JOIN users u ON u.id = ls.user_id
 		 WHERE ls.id = ? AND ls.expires_at > ?`, id, ms(now))
-	var u model.User
-	var ucreated int64
-	var ulast sql.NullInt64
-	var role string
-	err := row.Scan(&ls.ID, &ls.UserID, &created, &expires, &seen, &ls.IP, &ls.UserAgent,
-		&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &ucreated, &ulast)
+	u, err := scanUser(row, &ls.ID, &ls.UserID, &created, &expires, &seen, &ls.IP, &ls.UserAgent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("store: login session: %w", ErrNotFound)
 	}
@@ -43,8 +37,7 @@ func (s *Store) LoginSession(ctx context.Context, id string, now time.Time) (*mo
 		return nil, nil, fmt.Errorf("store: login session: %w", err)
 	}
 	ls.CreatedAt, ls.ExpiresAt, ls.LastSeenAt = fromMS(created), fromMS(expires), fromMS(seen)
-	u.Role, u.CreatedAt, u.LastLoginAt = model.Role(role), fromMS(ucreated), nullMS(ulast)
-	return &ls, &u, nil
+	return &ls, u, nil
 }
 
 // ExtendLoginSession slides a session's expiry forward.

@@ -36,26 +36,20 @@ func (s *Store) APITokens(ctx context.Context, userID int64) ([]model.APIToken, 
 	}, `SELECT id, user_id, name, hint, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, userID)
 }
 
-const userByAPITokenSQL = `SELECT t.id, t.last_used_at, u.id, u.email, u.name, u.chat_name, u.role, u.password_hash, u.created_at, u.last_login_at
+var userByAPITokenSQL = `SELECT ` + userColsU + `, t.id, t.last_used_at
 	FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`
 
 // UserByAPIToken returns the owner of the token with hash and records its use.
 func (s *Store) UserByAPIToken(ctx context.Context, hash string, now time.Time) (*model.User, error) {
 	var tokenID int64
 	var lastUsed sql.NullInt64
-	row := s.queryRowCached(ctx, userByAPITokenSQL, hash)
-	var u model.User
-	var created int64
-	var last sql.NullInt64
-	var role string
-	err := row.Scan(&tokenID, &lastUsed, &u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last)
+	u, err := scanUser(s.queryRowCached(ctx, userByAPITokenSQL, hash), &tokenID, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: api token: %w", ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: api token: %w", err)
 	}
-	u.Role, u.CreatedAt, u.LastLoginAt = model.Role(role), fromMS(created), nullMS(last)
 	// Record use at most once a minute: this runs on every API call and the
 	// writer is shared with chat messages.
 	if !lastUsed.Valid || now.Sub(fromMS(lastUsed.Int64)) > time.Minute {
@@ -63,7 +57,7 @@ func (s *Store) UserByAPIToken(ctx context.Context, hash string, now time.Time) 
 			return nil, fmt.Errorf("store: api token use: %w", err)
 		}
 	}
-	return &u, nil
+	return u, nil
 }
 
 // DeleteAPIToken revokes a token of userID.

@@ -11,19 +11,27 @@ import (
 	"parley/app/model"
 )
 
-const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at`
+const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at, active, deactivated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
+// userColsU is userCols for a join where users is aliased u.
+var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
+
+// scanUser reads userCols, then any extra columns that follow them.
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (*model.User, error) {
 	var u model.User
 	var created int64
-	var last sql.NullInt64
+	var last, deactivated sql.NullInt64
 	var role string
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last); err != nil {
+	var active int
+	dest := []any{&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last, &active, &deactivated}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	u.Role = model.Role(role)
 	u.CreatedAt = fromMS(created)
 	u.LastLoginAt = nullMS(last)
+	u.Active = active != 0
+	u.DeactivatedAt = nullMS(deactivated)
 	return &u, nil
 }
 
@@ -42,6 +50,7 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 		return fmt.Errorf("store: create user: %w", err)
 	}
 	u.ID, _ = res.LastInsertId()
+	u.Active, u.DeactivatedAt = true, time.Time{}
 	return nil
 }
 
@@ -71,14 +80,73 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, err
 
 // Users lists users by name; query filters on name or email when not empty.
 func (s *Store) Users(ctx context.Context, query string, limit int) ([]*model.User, error) {
-	if limit <= 0 {
-		limit = 200
+	return s.FilterUsers(ctx, UserFilter{Query: query, Limit: limit})
+}
+
+// UserFilter narrows a user list; the zero value lists everyone.
+type UserFilter struct {
+	Query  string // name, email or online chat name contains it
+	Active *bool  // when set, only active (true) or deactivated (false) users
+	Limit  int    // 200 when zero
+}
+
+// FilterUsers lists the users f selects, by name.
+func (s *Store) FilterUsers(ctx context.Context, f UserFilter) ([]*model.User, error) {
+	if f.Limit <= 0 {
+		f.Limit = 200
 	}
-	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(query)) + "%"
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.TrimSpace(f.Query)) + "%"
+	active := -1
+	if f.Active != nil {
+		active = b2i(*f.Active)
+	}
 	return collect(ctx, s.r, "users", scanUserRow,
 		`SELECT `+userCols+` FROM users
-		 WHERE name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\' OR chat_name LIKE ?1 ESCAPE '\'
-		 ORDER BY name COLLATE NOCASE, id LIMIT ?2`, like, limit)
+		 WHERE (name LIKE ?1 ESCAPE '\' OR email LIKE ?1 ESCAPE '\' OR chat_name LIKE ?1 ESCAPE '\')
+		   AND (?3 < 0 OR active = ?3)
+		 ORDER BY name COLLATE NOCASE, id LIMIT ?2`, like, f.Limit, active)
+}
+
+// CountActiveAdmins returns how many admins can still log in.
+func (s *Store) CountActiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count active admins: %w", err)
+	}
+	return n, nil
+}
+
+// DeactivateUser marks a user inactive and, in the same transaction, ends
+// their login sessions and deletes their API tokens; their chats stay.
+func (s *Store) DeactivateUser(ctx context.Context, id int64, at time.Time) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?`, ms(at), id)
+		if err != nil {
+			return fmt.Errorf("store: deactivate user %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: deactivate user %d: %w", id, ErrNotFound)
+		}
+		for _, q := range []string{`DELETE FROM login_sessions WHERE user_id = ?`, `DELETE FROM api_tokens WHERE user_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return fmt.Errorf("store: deactivate user %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ReactivateUser lets a deactivated user log in again.
+func (s *Store) ReactivateUser(ctx context.Context, id int64) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("store: reactivate user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: reactivate user %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // CountAdmins returns how many admins exist.

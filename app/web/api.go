@@ -16,10 +16,17 @@ type apiUser struct {
 	ChatName  string    `json:"chat_name"`
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	Active    bool      `json:"active"`
+	// DeactivatedAt is null while the user is active.
+	DeactivatedAt *time.Time `json:"deactivated_at"`
 }
 
 func toAPIUser(u *model.User) apiUser {
-	return apiUser{ID: u.ID, Email: u.Email, Name: u.Name, ChatName: u.DisplayChatName(), Role: string(u.Role), CreatedAt: u.CreatedAt}
+	a := apiUser{ID: u.ID, Email: u.Email, Name: u.Name, ChatName: u.DisplayChatName(), Role: string(u.Role), CreatedAt: u.CreatedAt, Active: u.Active}
+	if !u.DeactivatedAt.IsZero() {
+		a.DeactivatedAt = &u.DeactivatedAt
+	}
+	return a
 }
 
 // apiMe tells an API client who its token acts as.

@@ -61,6 +61,8 @@ func (s *Server) login(c echo.Context) error {
 			msg = l.T("Too many failed login attempts. Try again in %d minutes.", int(te.RetryAfter.Minutes())+1)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds())+1))
 		case errors.Is(err, auth.ErrBadCredentials):
+		case errors.Is(err, auth.ErrDeactivated):
+			status, msg = http.StatusForbidden, l.T("This account is deactivated. Ask an administrator to reactivate it.")
 		default:
 			return err
 		}

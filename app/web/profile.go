@@ -3,15 +3,12 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
 	"parley/app/model"
-	"parley/app/store"
 )
 
 type profileData struct {
@@ -23,6 +20,7 @@ type profileData struct {
 	// an admin managing another user's tokens.
 	TokensURL string
 	ForUser   bool
+	Inactive  bool // a deactivated user: no token can be created
 }
 
 func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
@@ -33,7 +31,7 @@ func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
-	toks, err := s.d.Store.APITokens(c.Request().Context(), u.ID)
+	toks, err := s.d.Auth.APITokens(c.Request().Context(), u, u.ID)
 	if err != nil {
 		return err
 	}
@@ -47,46 +45,19 @@ func (s *Server) profile(c echo.Context) error {
 	return s.profilePage(c, http.StatusOK, &profileData{})
 }
 
-// validateProfile checks the fields a user edits about themselves.
-func validateProfile(form *model.User) map[string]string {
-	errs := map[string]string{}
-	if form.Name == "" {
-		errs["name"] = "The name is required."
-	} else if utf8.RuneCountInString(form.Name) > 100 {
-		errs["name"] = "The name must be at most 100 characters."
-	}
-	if utf8.RuneCountInString(form.ChatName) > 100 {
-		errs["chat_name"] = "The online chat name must be at most 100 characters."
-	}
-	if email, err := auth.NormalizeEmail(form.Email); err != nil {
-		errs["email"] = "Enter a valid email address."
-	} else {
-		form.Email = email
-	}
-	return errs
-}
-
 func (s *Server) saveProfile(c echo.Context) error {
 	l := s.localizer(c)
 	u := userFrom(c)
-	form := *u
-	form.Name = strings.TrimSpace(c.FormValue("name"))
-	form.ChatName = strings.TrimSpace(c.FormValue("chat_name"))
-	form.Email = c.FormValue("email")
-	errs := validateProfile(&form)
-	if len(errs) == 0 {
-		err := s.d.Store.UpdateUserProfile(c.Request().Context(), &form)
-		if errors.Is(err, store.ErrConflict) {
-			errs["email"] = "A user with this email already exists."
-		} else if err != nil {
-			return err
-		}
+	in := auth.ProfileInput{Name: c.FormValue("name"), ChatName: c.FormValue("chat_name"), Email: c.FormValue("email")}
+	_, err := s.d.Auth.UpdateProfile(c.Request().Context(), u, u.ID, in)
+	var fe *auth.FieldError
+	if errors.As(err, &fe) {
+		form := *u
+		form.Name, form.ChatName, form.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.ChatName), in.Email
+		return s.profilePage(c, http.StatusUnprocessableEntity, &profileData{Form: &form, Errors: map[string]string{fe.Field: l.T(fe.Message, fe.Args...)}})
 	}
-	if len(errs) > 0 {
-		for k, v := range errs {
-			errs[k] = l.T(v)
-		}
-		return s.profilePage(c, http.StatusUnprocessableEntity, &profileData{Form: &form, Errors: errs})
+	if err != nil {
+		return err
 	}
 	s.setFlash(c, "ok", l.T("Your profile was saved."))
 	return c.Redirect(http.StatusSeeOther, "/admin/profile")
@@ -116,8 +87,8 @@ func (s *Server) changePassword(c echo.Context) error {
 }
 
 // tokenOwner is whose tokens a request manages: the user themselves, or
-// for /admin/config/users/:id/tokens the user an admin is editing.
-func (s *Server) tokenOwner(c echo.Context) (int64, string, error) {
+// for /admin/config/users/:uid/tokens the user an admin is editing.
+func tokenOwner(c echo.Context) (int64, string, error) {
 	if c.Param("uid") == "" {
 		return userFrom(c).ID, "/admin/profile/tokens", nil
 	}
@@ -125,23 +96,21 @@ func (s *Server) tokenOwner(c echo.Context) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	if _, err := s.d.Store.User(c.Request().Context(), id); err != nil {
-		return 0, "", err
-	}
-	return id, "/admin/config/users/" + strconv.FormatInt(id, 10) + "/tokens", nil
+	return id, userPath(id) + "/tokens", nil
 }
 
 // createToken makes an API token and shows it once, in the token list.
 func (s *Server) createToken(c echo.Context) error {
-	owner, url, err := s.tokenOwner(c)
+	ctx := c.Request().Context()
+	owner, url, err := tokenOwner(c)
 	if err != nil {
 		return err
 	}
-	plain, _, err := s.d.Auth.CreateAPIToken(c.Request().Context(), owner, c.FormValue("name"))
+	plain, _, err := s.d.Auth.CreateAPITokenFor(ctx, userFrom(c), owner, c.FormValue("name"))
 	if err != nil {
 		return err
 	}
-	toks, err := s.d.Store.APITokens(c.Request().Context(), owner)
+	toks, err := s.d.Auth.APITokens(ctx, userFrom(c), owner)
 	if err != nil {
 		return err
 	}
@@ -149,7 +118,8 @@ func (s *Server) createToken(c echo.Context) error {
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
-	owner, url, err := s.tokenOwner(c)
+	ctx := c.Request().Context()
+	owner, url, err := tokenOwner(c)
 	if err != nil {
 		return err
 	}
@@ -157,11 +127,11 @@ func (s *Server) revokeToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Store.DeleteAPIToken(c.Request().Context(), owner, id); err != nil {
+	if err := s.d.Auth.RevokeAPIToken(ctx, userFrom(c), owner, id); err != nil {
 		return err
 	}
 	s.disconnectUser(owner)
-	toks, err := s.d.Store.APITokens(c.Request().Context(), owner)
+	toks, err := s.d.Auth.APITokens(ctx, userFrom(c), owner)
 	if err != nil {
 		return err
 	}

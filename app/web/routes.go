@@ -96,6 +96,8 @@ func (s *Server) routes() {
 	cfg.GET("/users/:id", s.editUser)
 	cfg.POST("/users/:id", s.updateUser)
 	cfg.POST("/users/:id/channels", s.saveUserChannels)
+	cfg.POST("/users/:id/deactivate", s.deactivateUser)
+	cfg.POST("/users/:id/reactivate", s.reactivateUser)
 	cfg.POST("/users/:uid/tokens", s.createToken)
 	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
 
@@ -135,6 +137,8 @@ func (s *Server) routes() {
 	apiAdmin.PATCH("/channels/:id", s.apiPatchChannel)
 	apiAdmin.GET("/channels/:id/rules", s.apiRules)
 	apiAdmin.PUT("/channels/:id/rules", s.apiPutRules)
+	apiAdmin.POST("/users/:id/deactivate", s.deactivateUser)
+	apiAdmin.POST("/users/:id/reactivate", s.reactivateUser)
 
 	// Anything else is a 404 rendered by the error handler.
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })

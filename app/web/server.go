@@ -23,7 +23,6 @@ import (
 	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/realtime"
-	"parley/app/store"
 	"parley/app/version"
 )
 
@@ -31,7 +30,6 @@ import (
 // (app/wire): domain services, the realtime hub, and what to render with.
 type Deps struct {
 	Config   config.Config
-	Store    *store.Store // TEMPORARY: users.go and profile.go until their rules move to auth
 	Auth     *auth.Service
 	Livechat *livechat.Service
 	Hub      *realtime.Hub

@@ -182,3 +182,34 @@ func TestClientIDMakesPostsIdempotent(t *testing.T) {
 		t.Fatalf("%d messages stored, want one per side", n)
 	}
 }
+
+// TestDeactivatingAnOperatorHandsOverTheirChats: the chats of someone who
+// left go to a colleague who is online, who receives them live.
+func TestDeactivatingAnOperatorHandsOverTheirChats(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	bob := srv.CreateUser(t, "bob@example.com", "Bob", model.RoleOperator)
+	ch := defaultChannel(t, srv)
+	if err := srv.Livechat.Join(t.Context(), ch.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	bobTok, adaTok := token(t, srv, bob), token(t, srv, ada)
+	dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + bobTok}})
+	waitOnline(t, srv, bob.ID)
+	chat := cvStart(t, srv, ch.ID, "https://shop.example/", "Shop")
+	adaWS := dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + adaTok}})
+	waitOnline(t, srv, ada.ID)
+
+	code, _, body := call(t, srv, "POST", fmt.Sprintf("/api/v1/users/%d/deactivate", bob.ID), adaTok, "")
+	if code != http.StatusOK {
+		t.Fatalf("deactivate: %d %v", code, body)
+	}
+	if f := adaWS.next("session"); f["id"] != chat.ID || f["operator"].(map[string]any)["name"] != "Ada" {
+		t.Fatalf("Ada did not receive Bob's chat: %v", f)
+	}
+	_, _, body = call(t, srv, "GET", "/api/v1/sessions/"+chat.ID+"/messages", adaTok, "")
+	ms := body["messages"].([]any)
+	if last := ms[len(ms)-1].(map[string]any); last["body"] != "Bob transferred the conversation to Ada." {
+		t.Fatalf("hand-over notice: %v", last)
+	}
+}

@@ -9,9 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
-	"parley/app/livechat"
 	"parley/app/model"
-	"parley/app/store"
 )
 
 type userForm struct {
@@ -24,16 +22,18 @@ type userForm struct {
 
 // users is Configuration ▸ Users: who can log in, with which role.
 func (s *Server) users(c echo.Context) error {
-	list, err := s.d.Store.Users(c.Request().Context(), c.QueryParam("q"), 500)
+	q, status := c.QueryParam("q"), auth.UserStatus(c.QueryParam("status"))
+	list, err := s.d.Auth.ListUsers(c.Request().Context(), q, status)
 	if err != nil {
 		return err
 	}
 	p := s.newPage(c, s.localizer(c).T("Users"), "config")
-	p.Data = map[string]any{"Users": list, "Query": c.QueryParam("q")}
+	p.Data = map[string]any{"Users": list, "Query": q, "Status": string(status)}
 	return s.render(c, "users", p)
 }
 
 func (s *Server) userFormPage(c echo.Context, status int, f *userForm) error {
+	ctx := c.Request().Context()
 	l := s.localizer(c)
 	title := l.T("New user")
 	if !f.New {
@@ -43,12 +43,12 @@ func (s *Server) userFormPage(c echo.Context, status int, f *userForm) error {
 		f.Errors = map[string]string{}
 	}
 	if !f.New {
-		toks, err := s.d.Store.APITokens(c.Request().Context(), f.User.ID)
+		toks, err := s.d.Auth.APITokens(ctx, userFrom(c), f.User.ID)
 		if err != nil {
 			return err
 		}
-		f.TokenData = &profileData{Tokens: toks, ForUser: true, TokensURL: "/admin/config/users/" + strconv.FormatInt(f.User.ID, 10) + "/tokens"}
-		if f.Channels, err = s.d.Store.ChannelSummaries(c.Request().Context(), f.User.ID); err != nil {
+		f.TokenData = &profileData{Tokens: toks, ForUser: true, TokensURL: userPath(f.User.ID) + "/tokens", Inactive: !f.User.Active}
+		if f.Channels, err = s.d.Livechat.UserChannels(ctx, f.User.ID); err != nil {
 			return err
 		}
 	}
@@ -57,8 +57,10 @@ func (s *Server) userFormPage(c echo.Context, status int, f *userForm) error {
 	return s.renderStatus(c, status, "user_form", p)
 }
 
+func userPath(id int64) string { return "/admin/config/users/" + strconv.FormatInt(id, 10) }
+
 func (s *Server) newUserForm(c echo.Context) error {
-	return s.userFormPage(c, http.StatusOK, &userForm{User: &model.User{Role: model.RoleOperator}, New: true})
+	return s.userFormPage(c, http.StatusOK, &userForm{User: &model.User{Role: model.RoleOperator, Active: true}, New: true})
 }
 
 func (s *Server) createUser(c echo.Context) error {
@@ -70,7 +72,7 @@ func (s *Server) createUser(c echo.Context) error {
 	u, err := s.d.Auth.CreateUser(c.Request().Context(), n)
 	var fe *auth.FieldError
 	if errors.As(err, &fe) {
-		form := &model.User{Email: n.Email, Name: n.Name, ChatName: n.ChatName, Role: n.Role}
+		form := &model.User{Email: n.Email, Name: n.Name, ChatName: n.ChatName, Role: n.Role, Active: true}
 		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: form, New: true, Errors: map[string]string{fe.Field: l.T(fe.Message, fe.Args...)}})
 	}
 	if err != nil {
@@ -81,11 +83,11 @@ func (s *Server) createUser(c echo.Context) error {
 }
 
 func (s *Server) userParam(c echo.Context) (*model.User, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return nil, echo.ErrNotFound
+		return nil, err
 	}
-	return s.d.Store.User(c.Request().Context(), id)
+	return s.d.Auth.User(c.Request().Context(), id)
 }
 
 func (s *Server) editUser(c echo.Context) error {
@@ -97,67 +99,88 @@ func (s *Server) editUser(c echo.Context) error {
 }
 
 // updateUser saves an admin's edit of a user; an empty password keeps the
-// current one. The last admin cannot be demoted, so nobody is locked out.
+// current one.
 func (s *Server) updateUser(c echo.Context) error {
-	ctx := c.Request().Context()
 	l := s.localizer(c)
-	u, err := s.userParam(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	form := *u
-	form.Name = strings.TrimSpace(c.FormValue("name"))
-	form.ChatName = strings.TrimSpace(c.FormValue("chat_name"))
-	form.Email = c.FormValue("email")
-	form.Role = model.Role(c.FormValue("role"))
-	errs := validateProfile(&form)
-	if !form.Role.Valid() {
-		errs["role"] = "The role must be admin or operator."
-	} else if u.IsAdmin() && form.Role != model.RoleAdmin {
-		n, err := s.d.Store.CountAdmins(ctx)
-		if err != nil {
-			return err
+	in := auth.ProfileInput{Name: c.FormValue("name"), ChatName: c.FormValue("chat_name"), Email: c.FormValue("email"),
+		Role: model.Role(c.FormValue("role")), Password: c.FormValue("password")}
+	u, err := s.d.Auth.UpdateProfile(c.Request().Context(), userFrom(c), id, in)
+	var fe *auth.FieldError
+	if errors.As(err, &fe) {
+		form, ferr := s.d.Auth.User(c.Request().Context(), id)
+		if ferr != nil {
+			return ferr
 		}
-		if n <= 1 {
-			errs["role"] = "This is the last administrator; make someone else an administrator first."
+		form.Name, form.ChatName, form.Email = strings.TrimSpace(in.Name), strings.TrimSpace(in.ChatName), in.Email
+		if in.Role != "" {
+			form.Role = in.Role
 		}
+		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: form, Errors: map[string]string{fe.Field: l.T(fe.Message, fe.Args...)}})
 	}
-	pw := c.FormValue("password")
-	if pw != "" {
-		if err := auth.ValidatePassword(pw); err != nil {
-			fe := err.(*auth.FieldError)
-			errs["password"] = l.T(fe.Message, fe.Args...)
-		}
+	if err != nil {
+		return err
 	}
-	if len(errs) == 0 {
-		err := s.d.Store.UpdateUserProfile(ctx, &form)
-		if errors.Is(err, store.ErrConflict) {
-			errs["email"] = "A user with this email already exists."
-		} else if err != nil {
-			return err
-		}
-	}
-	if len(errs) > 0 {
-		for k, v := range errs {
-			errs[k] = l.T(v)
-		}
-		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: &form, Errors: errs})
-	}
-	if pw != "" {
-		if err := s.d.Auth.SetPassword(ctx, u.ID, pw); err != nil {
-			return err
-		}
+	if in.Password != "" {
 		s.disconnectUser(u.ID)
 	}
-	s.setFlash(c, "ok", l.T("User %s was saved.", form.Name))
+	s.setFlash(c, "ok", l.T("User %s was saved.", u.Name))
 	return c.Redirect(http.StatusSeeOther, "/admin/config/users")
+}
+
+// deactivateUser is for someone who left (see auth.DeactivateUser), from
+// the user's page or the JSON API.
+func (s *Server) deactivateUser(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.d.Auth.DeactivateUser(c.Request().Context(), userFrom(c), id)
+	if err != nil {
+		return err
+	}
+	return s.activeChanged(c, u, s.localizer(c).T("%s was deactivated: they can no longer log in or take chats.", u.Name))
+}
+
+// reactivateUser lets a deactivated user log in again.
+func (s *Server) reactivateUser(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.d.Auth.ReactivateUser(c.Request().Context(), userFrom(c), id)
+	if err != nil {
+		return err
+	}
+	return s.activeChanged(c, u, s.localizer(c).T("%s was reactivated and can log in again.", u.Name))
+}
+
+// activeChanged applies a (de)activation outside the database (the cached
+// channel operators and, for a deactivation, the live sockets), then
+// answers with the user for the API, or msg on the user's page.
+func (s *Server) activeChanged(c echo.Context, u *model.User, msg string) error {
+	s.d.Livechat.InvalidateAll()
+	if !u.Active {
+		s.disconnectUser(u.ID)
+	}
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"user": toAPIUser(u)})
+	}
+	s.setFlash(c, "ok", msg)
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", userPath(u.ID))
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, userPath(u.ID))
 }
 
 // saveUserChannels sets which channels a user operates, from the user's
 // record: ticked channels are joined, unticked ones left. A channel that
 // would lose its last operator keeps them, and the page says which.
 func (s *Server) saveUserChannels(c echo.Context) error {
-	ctx := c.Request().Context()
 	l := s.localizer(c)
 	u, err := s.userParam(c)
 	if err != nil {
@@ -167,37 +190,22 @@ func (s *Server) saveUserChannels(c echo.Context) error {
 	if err != nil {
 		return userErr(http.StatusBadRequest, "bad_request", "The form could not be read.")
 	}
-	want := map[int64]bool{}
+	var ids []int64
 	for _, v := range form["channel_id"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return userErr(http.StatusBadRequest, "invalid_channel_id", "%q is not a channel.", v)
 		}
-		want[id] = true
+		ids = append(ids, id)
 	}
-	channels, err := s.d.Store.ChannelSummaries(ctx, u.ID)
+	kept, err := s.d.Livechat.SetUserChannels(c.Request().Context(), u.ID, ids)
 	if err != nil {
 		return err
-	}
-	var kept []string
-	for _, ch := range channels {
-		switch {
-		case want[ch.ID] && !ch.IsMember:
-			err = s.d.Livechat.Join(ctx, ch.ID, u.ID)
-		case !want[ch.ID] && ch.IsMember:
-			err = s.d.Livechat.Leave(ctx, ch.ID, u.ID)
-			if errors.Is(err, livechat.ErrLastOperator) {
-				kept, err = append(kept, ch.Name), nil
-			}
-		}
-		if err != nil {
-			return err
-		}
 	}
 	if len(kept) > 0 {
 		s.setFlash(c, "error", l.T("%s stays an operator of %s: a channel needs at least one operator.", u.Name, strings.Join(kept, ", ")))
 	} else {
 		s.setFlash(c, "ok", l.T("The channels of %s were saved.", u.Name))
 	}
-	return c.Redirect(http.StatusSeeOther, "/admin/config/users/"+strconv.FormatInt(u.ID, 10))
+	return c.Redirect(http.StatusSeeOther, userPath(u.ID))
 }

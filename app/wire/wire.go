@@ -72,7 +72,9 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		return nil, fmt.Errorf("geoip.database: %w", err)
 	}
 	a.Events = events.New(d.Logger)
-	a.Auth = auth.New(d.Store, d.Auth)
+	ao := d.Auth
+	ao.Events = a.Events
+	a.Auth = auth.New(d.Store, ao)
 
 	lo := d.Livechat
 	lo.Logger, lo.BaseURL, lo.Events, lo.Text = d.Logger, cfg.PublicURL(), a.Events, a.I18n.English()
@@ -103,7 +105,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		a.Hub.Publish(livechat.PresenceTopic, livechat.EventPresence, map[string]any{"user_id": userID, "status": st})
 	})
 
-	a.Web, err = web.New(web.Deps{Config: cfg, Store: d.Store, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Config: cfg, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
