@@ -548,6 +548,7 @@
     if (kind === 'system') {
       e = el('div', 'msg system');
       linkify(e, m.body || '');
+      if (m.id) e.setAttribute('data-id', m.id); // a redraw removes and re-adds by it
       return e;
     }
     e = el('div', 'msg ' + (kind === 'operator' ? 'mine' : kind));
