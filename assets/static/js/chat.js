@@ -1174,6 +1174,8 @@
       var wasMine = !!(c.s && c.s.operator && c.s.operator.id === ME);
       delete known[s.id];
       c.s = s;
+      c.unread = 0; // no longer ours to read
+      badges.update();
       dock.close(s.id);
       list.remove(s.id);
       if (page.showing(s.id)) page.select('', true);
