@@ -362,9 +362,18 @@
       else if (a === 'leave') self.confirmAction(tr('leaveAsk'), tr('leaveDo'), '/leave');
       else if (a === 'transfer') self.showTransfer();
     });
+    this.menu.addEventListener('keydown', function (e) { self.menuKey(e); });
+    // Tabbing out of the menu closes it (a click elsewhere: see openMenu).
+    this.menu.addEventListener('focusout', function (e) {
+      var to = e.relatedTarget;
+      if (to && !self.menu.contains(to) && to !== self.menuBtn) self.toggleMenu(false);
+    });
+    this.menuBtn.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown' && self.menu.hidden) { e.preventDefault(); self.toggleMenu(true); }
+    });
     root.addEventListener('keydown', function (e) {
       if (e.key !== 'Escape') return;
-      if (!self.menu.hidden) { self.toggleMenu(false); self.menuBtn.focus(); } else if (!self.panel.hidden) self.closePanel();
+      if (!self.menu.hidden) { self.toggleMenu(false); self.menuBtn.focus(); } else if (!self.panel.hidden) { self.closePanel(); self.focus(); }
     });
     // A window sliding in (or moved by a neighbour) can carry its buttons away
     // from a pointer that stays still between press and release: the click
@@ -417,11 +426,45 @@
   }
 
   // ---- Ending, leaving and handing over -----------------------------------------
+  // openMenu is the view whose menu is open: one at a time, closed by a
+  // click anywhere else.
+  var openMenu = null;
+  document.addEventListener('pointerdown', function (e) {
+    var v = openMenu;
+    if (v && !v.menu.contains(e.target) && !v.menuBtn.contains(e.target)) v.toggleMenu(false);
+  }, true);
+
   ChatView.prototype.toggleMenu = function (open) {
-    if (open && !this.c.isOpen()) return;
+    if (open && (!this.c.isOpen() || this.min)) return;
+    if (open && openMenu && openMenu !== this) openMenu.toggleMenu(false);
     this.menu.hidden = !open;
     this.menuBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
-    if (open) { this.closePanel(); var first = this.menu.querySelector('button'); if (first) first.focus(); }
+    if (open) {
+      openMenu = this;
+      this.closePanel();
+      var first = this.menu.querySelector('[role="menuitem"]');
+      if (first) first.focus();
+    } else if (openMenu === this) {
+      openMenu = null;
+    }
+  };
+
+  // menuKey moves the focus between the items as menus do: arrows, Home, End.
+  ChatView.prototype.menuKey = function (e) {
+    var items = Array.prototype.slice.call(this.menu.querySelectorAll('[role="menuitem"]'));
+    var i = items.indexOf(document.activeElement), n = items.length;
+    var to = { ArrowDown: (i + 1) % n, ArrowUp: (i - 1 + n) % n, Home: 0, End: n - 1 }[e.key];
+    if (to === undefined || !n) return;
+    e.preventDefault();
+    items[to].focus();
+  };
+
+  // rescueFocus gives the focus a place when what held it (the menu, a
+  // panel) goes away: the window's close button, or the conversation's entry
+  // in the list of the Conversations page.
+  ChatView.prototype.rescueFocus = function () {
+    var to = this.root.querySelector('[data-act="close"]') || (convRoot && convRoot.querySelector('.conv-item.active .conv-link'));
+    if (to && this.root.isConnected) to.focus({ preventScroll: true });
   };
 
   ChatView.prototype.closePanel = function () {
@@ -448,9 +491,14 @@
     ok.setAttribute('data-act', 'confirm');
     cancel.addEventListener('click', function () { self.closePanel(); self.focus(); });
     ok.addEventListener('click', function () {
-      ok.disabled = true;
-      act(ok).then(function () { self.closePanel(); }, function (err) {
+      ok.disabled = true; // the browser moves the focus away from it
+      act(ok).then(function () {
+        self.closePanel();
+        var a = document.activeElement;
+        if (!a || a === document.body) self.rescueFocus();
+      }, function (err) {
         ok.disabled = false;
+        ok.focus();
         toast(err.message, true);
       });
     });
@@ -506,6 +554,7 @@
         body[parts[0]] = Number(parts[1]);
         return post(sessPath(c.sid) + '/transfer', body).then(function (res) { if (res.session) onSession(res.session); });
       });
+      self.panel.querySelector('input:checked').focus(); // the arrows choose, Tab reaches Transfer
     }, function (err) { toast(err.message, true); });
   };
 
@@ -549,9 +598,11 @@
     this.input.disabled = closed;
     this.sendBtn.disabled = closed;
     if (closed) {
+      var hadFocus = this.menu.contains(document.activeElement) || this.panel.contains(document.activeElement);
       this.input.placeholder = tr('ended');
-      this.menu.hidden = true;
+      this.toggleMenu(false);
       this.closePanel();
+      if (hadFocus) this.rescueFocus();
     }
     this.renderUnread();
   };
@@ -577,6 +628,7 @@
     if (kind === 'system') {
       e = el('div', 'msg system');
       linkify(e, m.body || '');
+      if (m.id) e.setAttribute('data-id', m.id); // a redraw removes and re-adds by it
       return e;
     }
     e = el('div', 'msg ' + (kind === 'operator' ? 'mine' : kind));
@@ -631,6 +683,7 @@
 
   ChatView.prototype.destroy = function () {
     if (this.root.contains(document.activeElement)) this.c.sendTyping(false); // removal fires no blur
+    this.toggleMenu(false);
     var i = this.c.views.indexOf(this);
     if (i >= 0) this.c.views.splice(i, 1);
     this.root.remove();
@@ -638,6 +691,7 @@
 
   ChatView.prototype.setMin = function (min) {
     this.min = min;
+    if (min) this.toggleMenu(false);
     this.root.classList.toggle('min', min);
     var b = this.root.querySelector('[data-act="min"]');
     if (b) b.setAttribute('aria-expanded', min ? 'false' : 'true');
@@ -1202,6 +1256,8 @@
       var wasMine = !!(c.s && c.s.operator && c.s.operator.id === ME);
       delete known[s.id];
       c.s = s;
+      c.unread = 0; // no longer ours to read
+      badges.update();
       dock.close(s.id);
       list.remove(s.id);
       if (page.showing(s.id)) page.select('', true);
