@@ -350,7 +350,7 @@ func TestUserCreate(t *testing.T) {
 		{"no password, piped stdin", nil, strings.NewReader("secret\n"), []string{"--email", "x@example.com", "--name", "X"}, []string{"--password-file", "PARLEY_PASSWORD"}},
 		{"no password, stdin a plain file", nil, nonTerminal, []string{"--email", "x@example.com", "--name", "X"}, []string{"--password-file", "PARLEY_PASSWORD"}},
 		{"missing password file", nil, nil, []string{"--email", "x@example.com", "--name", "X", "--password-file", filepath.Join(dir, "nope")}, []string{"--password-file"}},
-		{"short password", []string{"PARLEY_PASSWORD=short"}, nil, []string{"--email", "x@example.com", "--name", "X"}, []string{"--password", "at least 8"}},
+		{"short password", []string{"PARLEY_PASSWORD=short"}, nil, []string{"--email", "x@example.com", "--name", "X"}, []string{"--password", "at least 10"}},
 		{"bad email", []string{"PARLEY_PASSWORD=long enough 1"}, nil, []string{"--email", "not-an-email", "--name", "X"}, []string{"--email"}},
 		{"duplicate email", []string{"PARLEY_PASSWORD=long enough 1"}, nil, []string{"--email", "OPS@example.com", "--name", "X"}, []string{"--email", "already exists"}},
 	}
@@ -639,7 +639,7 @@ var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
 func TestServeEndToEnd(t *testing.T) {
 	dir := workDir(t)
 	data := filepath.Join(dir, "data")
-	env := []string{"PARLEY_ADMIN_EMAIL=boss@example.com", "PARLEY_ADMIN_PASSWORD=boss password 1"}
+	env := []string{"PARLEY_ADMIN_EMAIL=boss@example.com", "PARLEY_ADMIN_PASSWORD=staple grid lantern 9"}
 	s := startServe(t, data, env)
 	s.nextLine(t, "Administrator boss@example.com created")
 
@@ -670,7 +670,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if m == nil {
 		t.Fatalf(`login page has no CSRF token`)
 	}
-	res, err = client.PostForm(s.url+"/login", url.Values{"_csrf": {m[1]}, "email": {"boss@example.com"}, "password": {"boss password 1"}})
+	res, err = client.PostForm(s.url+"/login", url.Values{"_csrf": {m[1]}, "email": {"boss@example.com"}, "password": {"staple grid lantern 9"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +701,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if csrf == "" || tm == nil {
 		t.Fatalf(`a fresh login page gave no CSRF cookie or token`)
 	}
-	body := url.Values{"_csrf": {tm[1]}, "email": {"boss@example.com"}, "password": {"boss password 1"}}.Encode()
+	body := url.Values{"_csrf": {tm[1]}, "email": {"boss@example.com"}, "password": {"staple grid lantern 9"}}.Encode()
 	conn, err := net.DialTimeout("tcp", s.addr, guard)
 	if err != nil {
 		t.Fatal(err)

@@ -45,13 +45,9 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("too many failed login attempts; try again in %s", e.RetryAfter.Round(time.Second))
 }
 
-// Password rules: bcrypt only reads 72 bytes, so longer passwords would be
-// silently truncated; refuse them instead.
 const (
-	MinPasswordLen   = 8
-	MaxPasswordBytes = 72
-	sessionTTL       = 14 * 24 * time.Hour
-	sessionSlide     = time.Hour // extend the expiry at most this often
+	sessionTTL   = 14 * 24 * time.Hour
+	sessionSlide = time.Hour // extend the expiry at most this often
 )
 
 // Service is the authentication service.
@@ -110,20 +106,10 @@ func HashToken(t string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// ValidatePassword checks the password rules.
-func ValidatePassword(pw string) error {
-	if utf8.RuneCountInString(pw) < MinPasswordLen {
-		return &FieldError{Field: "password", Message: "The password must have at least %d characters.", Args: []any{MinPasswordLen}}
-	}
-	if len(pw) > MaxPasswordBytes {
-		return &FieldError{Field: "password", Message: "The password must be at most %d bytes long.", Args: []any{MaxPasswordBytes}}
-	}
-	return nil
-}
-
-// HashPassword validates and hashes a password with bcrypt.
-func (s *Service) HashPassword(pw string) (string, error) {
-	if err := ValidatePassword(pw); err != nil {
+// HashPassword validates pw for the user with this email and name and
+// hashes it with bcrypt.
+func (s *Service) HashPassword(pw, email, name string) (string, error) {
+	if err := ValidatePassword(pw, email, name); err != nil {
 		return "", err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.cost)
@@ -158,7 +144,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*model.User, error
 	if !n.Role.Valid() {
 		return nil, &FieldError{Field: "role", Message: "The role must be admin or operator."}
 	}
-	hash, err := s.HashPassword(n.Password)
+	hash, err := s.HashPassword(n.Password, email, name)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +252,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, 
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
 		return &FieldError{Field: "current_password", Message: "The current password is wrong."}
 	}
-	hash, err := s.HashPassword(next)
+	hash, err := s.HashPassword(next, u.Email, u.Name)
 	if err != nil {
 		fe := err.(*FieldError)
 		return &FieldError{Field: "new_password", Message: fe.Message, Args: fe.Args}
@@ -281,7 +267,11 @@ func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, 
 // SetPassword replaces a user's password without asking for the old one
 // (admins resetting an operator, the CLI).
 func (s *Service) SetPassword(ctx context.Context, userID int64, pw string) error {
-	hash, err := s.HashPassword(pw)
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	hash, err := s.HashPassword(pw, u.Email, u.Name)
 	if err != nil {
 		return err
 	}

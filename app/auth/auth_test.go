@@ -103,7 +103,7 @@ func TestCreateUserValidation(t *testing.T) {
 
 	// Exactly 72 bytes is allowed; the email is trimmed and lower-cased.
 	n := ok
-	n.Email, n.Password = "  Mixed.Case@Example.COM ", strings.Repeat("p", 72)
+	n.Email, n.Password = "  Mixed.Case@Example.COM ", strings.Repeat("abcdefgh", 9)
 	u, err := a.CreateUser(ctx, n)
 	if err != nil {
 		t.Fatalf(`CreateUser with a 72-byte password: %v`, err)
@@ -455,5 +455,37 @@ func TestSetupAfterAdminCreatedElsewhere(t *testing.T) {
 	}
 	if a.CheckSetupToken(token) {
 		t.Fatalf(`the setup token still works`)
+	}
+}
+
+func TestPasswordPolicy(t *testing.T) {
+	for _, c := range []struct {
+		pw, email, name string
+		ok              bool
+		why             string
+	}{
+		{"correct horse battery", "ada@example.com", "Ada Lovelace", true, ""},
+		{"short pw", "", "", false, "at least 10"},
+		{"password", "", "", false, "at least 10"},
+		{"12345678", "", "", false, "at least 10"},
+		{"1234567890", "", "", false, "most common"},
+		{"QwertyUIOP", "", "", false, "most common"},
+		{"ada.lovelace@example.com", "ada.lovelace@example.com", "", false, "email address or name"},
+		{"my name is lovelace!", "x@example.com", "Ada Lovelace", false, ""},
+		{"AdaLovelace2024", "x@example.com", "Ada Lovelace", false, "email address or name"},
+		{"grace.hopper.99", "grace.hopper@example.com", "", false, "email address or name"},
+		{"aaaaaaaaaaaa", "", "", false, ""},
+		{"abababababab", "", "", false, "too few different"},
+		{strings.Repeat("é", 37), "", "", false, "at most 72 bytes"},
+	} {
+		err := auth.ValidatePassword(c.pw, c.email, c.name)
+		if c.ok != (err == nil) {
+			t.Errorf("ValidatePassword(%q, %q, %q) = %v, want ok=%v", c.pw, c.email, c.name, err, c.ok)
+			continue
+		}
+		var fe *auth.FieldError
+		if err != nil && (!errors.As(err, &fe) || fe.Field != "password" || !strings.Contains(fe.Text(), c.why)) {
+			t.Errorf("ValidatePassword(%q): %v, want a password error saying %q", c.pw, err, c.why)
+		}
 	}
 }

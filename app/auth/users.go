@@ -121,7 +121,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *model.User, userID i
 		if !actor.IsAdmin() {
 			return nil, forbidden("Change your password with your current one.")
 		}
-		if err := ValidatePassword(in.Password); err != nil {
+		if err := ValidatePassword(in.Password, next.Email, next.Name); err != nil {
 			return nil, err
 		}
 	}

@@ -19,7 +19,7 @@ func TestDeactivatedOperatorIsNotAssigned(t *testing.T) {
 	f := newFixture(t, 2, func(int) int { return 0 })
 	ctx := context.Background()
 	a := auth.New(f.st, auth.Options{BcryptCost: bcrypt.MinCost})
-	admin, err := a.CreateUser(ctx, auth.NewUser{Email: "admin@example.com", Name: "Admin", Role: model.RoleAdmin, Password: "password123"})
+	admin, err := a.CreateUser(ctx, auth.NewUser{Email: "admin@example.com", Name: "Admin", Role: model.RoleAdmin, Password: "correct horse battery"})
 	if err != nil {
 		t.Fatal(err)
 	}

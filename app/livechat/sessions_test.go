@@ -109,7 +109,7 @@ func newFixtureOpts(t *testing.T, nOps int, o livechat.Options) *fixture {
 	t.Cleanup(f.lc.Stop)
 	var ids []int64
 	for i := 0; i < nOps; i++ {
-		u, err := a.CreateUser(context.Background(), auth.NewUser{Email: string(rune('a'+i)) + "@example.com", Name: "Op " + string(rune('A'+i)), Role: model.RoleOperator, Password: "password123"})
+		u, err := a.CreateUser(context.Background(), auth.NewUser{Email: string(rune('a'+i)) + "@example.com", Name: "Op " + string(rune('A'+i)), Role: model.RoleOperator, Password: "correct horse battery"})
 		if err != nil {
 			t.Fatal(err)
 		}

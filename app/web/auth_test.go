@@ -658,7 +658,7 @@ func TestProfile(t *testing.T) {
 	}{
 		{"wrong current", url.Values{"current_password": {"not it at all"}, "new_password": {"a new password"}, "new_password_confirm": {"a new password"}}, "The current password is wrong."},
 		{"mismatch", url.Values{"current_password": {apptest.Password}, "new_password": {"a new password"}, "new_password_confirm": {"another one"}}, "The passwords do not match."},
-		{"short", url.Values{"current_password": {apptest.Password}, "new_password": {"short"}, "new_password_confirm": {"short"}}, "at least 8 characters"},
+		{"short", url.Values{"current_password": {apptest.Password}, "new_password": {"short"}, "new_password_confirm": {"short"}}, "at least 10 characters"},
 	}
 	for _, tt := range pwTests {
 		res, body := c.PostForm("/admin/profile/password", tt.form)
@@ -743,7 +743,7 @@ func TestUsersAdmin(t *testing.T) {
 	}{
 		{"duplicate email", url.Values{"name": {"Olga 2"}, "email": {"OLGA@example.com"}, "role": {"operator"}, "password": {"long enough pw"}}, "A user with this email already exists."},
 		{"bad role", url.Values{"name": {"X"}, "email": {"x@example.com"}, "role": {"root"}, "password": {"long enough pw"}}, "The role must be admin or operator."},
-		{"short password", url.Values{"name": {"X"}, "email": {"x@example.com"}, "role": {"operator"}, "password": {"short"}}, "at least 8 characters"},
+		{"short password", url.Values{"name": {"X"}, "email": {"x@example.com"}, "role": {"operator"}, "password": {"short"}}, "at least 10 characters"},
 	}
 	for _, tt := range invalid {
 		res, body := c.PostForm("/admin/config/users", tt.form)

@@ -215,7 +215,7 @@ func TestBrowserChannelForm(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#operator-new-form button[value=close]`)),
 		settled(`#operator-new-form .error`),
 	)
-	if msg := apptest.Run(t, b, chromedp.Text(chromedp.CSS(`#operator-new-form .error`))); !strings.Contains(msg, "8 characters") {
+	if msg := apptest.Run(t, b, chromedp.Text(chromedp.CSS(`#operator-new-form .error`))); !strings.Contains(msg, "10 characters") {
 		t.Errorf(`password error = %q`, msg)
 	}
 	shot(t, b, "new-user-error")

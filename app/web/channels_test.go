@@ -360,7 +360,7 @@ func TestChannelOperators(t *testing.T) {
 	}{
 		{url.Values{"name": {"Cleo"}, "email": {"not-an-email"}, "password": {"long enough pw"}}, "Enter a valid email address"},
 		{url.Values{"name": {""}, "email": {"cleo@example.com"}, "password": {"long enough pw"}}, "The name is required."},
-		{url.Values{"name": {"Cleo"}, "email": {"cleo@example.com"}, "password": {"short"}}, "at least 8 characters"},
+		{url.Values{"name": {"Cleo"}, "email": {"cleo@example.com"}, "password": {"short"}}, "at least 10 characters"},
 		{url.Values{"name": {"Cleo"}, "email": {"BOB@example.com"}, "password": {"long enough pw"}}, "A user with this email already exists."},
 	} {
 		tc.v.Set("then", "close")
