@@ -71,7 +71,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
 	}
-	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(), hub: d.Hub}
+	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(d.Config.Limits), hub: d.Hub}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

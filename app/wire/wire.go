@@ -72,7 +72,12 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		return nil, fmt.Errorf("geoip.database: %w", err)
 	}
 	a.Events = events.New(d.Logger)
-	a.Auth = auth.New(d.Store, d.Auth)
+	ao := d.Auth
+	if ao.Limiter == nil {
+		lim := cfg.Limits
+		ao.Limiter = auth.NewBoundedLimiter(lim.LoginFailuresPerIP, lim.LoginFailuresPerEmail, lim.LoginWindow, lim.MaxTrackedKeys, ao.Now)
+	}
+	a.Auth = auth.New(d.Store, ao)
 
 	lo := d.Livechat
 	lo.Logger, lo.BaseURL, lo.Events, lo.Text = d.Logger, cfg.PublicURL(), a.Events, a.I18n.English()
