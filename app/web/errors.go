@@ -63,6 +63,10 @@ func toAPIError(err error) *apiError {
 			model.NotFound: http.StatusNotFound, model.Unavailable: http.StatusConflict}[re.Kind]
 		return &apiError{Status: status, Code: re.Code, Msg: re.Message, Args: re.Args}
 	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return toAPIError(tooLarge(mbe.Limit))
+	}
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
 		return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Msg: "Too many failed login attempts. Try again in %d minutes.", Args: []any{int(te.RetryAfter.Minutes()) + 1}}

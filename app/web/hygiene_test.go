@@ -71,7 +71,9 @@ func TestSlowRequestsAreCut(t *testing.T) {
 		if took > 3*time.Second {
 			t.Fatalf(`a stalled body was held %v with read_timeout 1s`, took)
 		}
-		_ = got
+		if !strings.HasPrefix(got, "HTTP/1.1 408") {
+			t.Fatalf(`a stalled body was answered %.60q, want 408`, got)
+		}
 	})
 	t.Run("headers", func(t *testing.T) {
 		c := rawConn(t, srv, "127.0.0.1")

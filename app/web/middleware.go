@@ -145,6 +145,37 @@ func (s *Server) limitURL(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// limitBody bounds request bodies to http.max_body_bytes (1 MiB unless
+// configured): 413 whether the length is announced or the body comes
+// chunked. Form bodies are parsed here, because c.FormValue drops read
+// errors and would read a too large or stalled body as an empty form.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	max := s.d.Config.HTTP.MaxBodyBytes
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Body == nil || req.Body == http.NoBody {
+			return next(c)
+		}
+		if req.ContentLength > max {
+			return tooLarge(max)
+		}
+		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, max)
+		var err error
+		switch ct := req.Header.Get(echo.HeaderContentType); {
+		case strings.HasPrefix(ct, echo.MIMEMultipartForm):
+			err = req.ParseMultipartForm(max)
+		case strings.HasPrefix(ct, echo.MIMEApplicationForm):
+			err = req.ParseForm()
+		}
+		if err != nil {
+			if e := bodyReadError(err); e != nil {
+				return e
+			}
+		}
+		return next(c)
+	}
+}
+
 // securityHeaders sets the headers every response carries; admin HTML pages
 // also get a strict CSP (scripts only from this origin, no framing).
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {

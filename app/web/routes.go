@@ -30,7 +30,7 @@ func (s *Server) routes() {
 	// Before routing: log everything, refuse over-long URLs.
 	e.Pre(s.logRequests, s.securityHeaders, s.limitURL)
 	e.Use(middleware.Recover())
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(s.limitBody)
 	e.Use(s.withLocale)
 
 	// Probes and static files: no session, no CSRF.
