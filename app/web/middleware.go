@@ -84,8 +84,10 @@ func logURI(u *url.URL, status int) string {
 // widget's page URL), which carry those sites' own reset tokens and
 // emails.
 func redactURI(u *url.URL) string {
-	if u.RawQuery == "" || !strings.Contains(u.RawQuery, "token") && !strings.Contains(u.RawQuery, "%3A") &&
-		!strings.Contains(u.RawQuery, "%3a") && !strings.Contains(u.RawQuery, ":") {
+	rq := u.RawQuery
+	mayHide := strings.Contains(rq, "token") || // a token parameter
+		strings.Contains(rq, ":") || strings.Contains(rq, "%3A") || strings.Contains(rq, "%3a") // a URL's "://"
+	if !mayHide {
 		return u.RequestURI() // nothing to hide: the common case costs no parsing
 	}
 	q := u.Query()
