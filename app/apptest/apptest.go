@@ -111,7 +111,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	app.Start()
 	s := &Server{App: app, Config: cfg, Store: st, Auth: app.Auth, Livechat: app.Livechat, Web: app.Web}
-	ts.Config.Handler = app.Web.Handler()
+	// The production HTTP settings: deadlines, header and per-address
+	// connection caps.
+	app.Web.ConfigureHTTP(ts.Config)
+	ts.Listener = app.Web.Listener(ts.Listener)
 	ts.Start()
 	s.Server = ts
 	t.Cleanup(func() {

@@ -37,6 +37,66 @@ type Config struct {
 	SMTP           SMTP     `yaml:"smtp"`
 	GeoIP          GeoIP    `yaml:"geoip"`
 	Livechat       Livechat `yaml:"livechat"`
+	HTTP           HTTP     `yaml:"http"`
+	Limits         Limits   `yaml:"limits"`
+}
+
+// HTTP bounds what one HTTP connection or request may hold of the server.
+type HTTP struct {
+	// ReadHeaderTimeout is the time to send a request's headers,
+	// ReadTimeout the time to send a whole request (headers and body),
+	// WriteTimeout the time to answer it, from the end of its headers.
+	// Upgraded websockets are exempt: they have their own ping deadlines.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	// IdleTimeout closes a keep-alive connection with no request.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// MaxHeaderBytes bounds the request line and headers together.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// MaxURLLength bounds the request target (path and query); longer
+	// requests get 414.
+	MaxURLLength int `yaml:"max_url_length"`
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxConnsPerIP bounds the open connections of one client address
+	// (IPv6: one /64); trusted proxies are exempt, they carry everyone.
+	MaxConnsPerIP int `yaml:"max_conns_per_ip"`
+}
+
+// Rate is a token bucket: a burst of Burst, then one every Every.
+type Rate struct {
+	Every time.Duration `yaml:"every"`
+	Burst int           `yaml:"burst"`
+}
+
+// Limits are the flood guards. Per-address limits count IPv6 clients per
+// /64, since one host may use any address of its subnet.
+type Limits struct {
+	// MaxTrackedKeys bounds the memory of each rate limiter: when full,
+	// the key unused for longest is forgotten first.
+	MaxTrackedKeys int `yaml:"max_tracked_keys"`
+
+	MessagesPerToken     Rate `yaml:"messages_per_token"`
+	MessagesPerIP        Rate `yaml:"messages_per_ip"`
+	MessageReadsPerIP    Rate `yaml:"message_reads_per_ip"`
+	TypingPerToken       Rate `yaml:"typing_per_token"`
+	TypingPerIP          Rate `yaml:"typing_per_ip"`
+	SessionsPerIP        Rate `yaml:"sessions_per_ip"`
+	PageViewsPerIP       Rate `yaml:"page_views_per_ip"`
+	InitPerIP            Rate `yaml:"init_per_ip"`
+	OfflineMessagesPerIP Rate `yaml:"offline_messages_per_ip"`
+	SocketsPerIP         Rate `yaml:"sockets_per_ip"`
+
+	// SocketsPerVisitor and OperatorSocketsPerUser cap open websockets.
+	SocketsPerVisitor      int `yaml:"sockets_per_visitor"`
+	OperatorSocketsPerUser int `yaml:"operator_sockets_per_user"`
+
+	// Failed logins allowed per client address and per email within
+	// LoginWindow before further attempts wait.
+	LoginFailuresPerIP    int           `yaml:"login_failures_per_ip"`
+	LoginFailuresPerEmail int           `yaml:"login_failures_per_email"`
+	LoginWindow           time.Duration `yaml:"login_window"`
 }
 
 // Livechat tunes live conversations.
@@ -76,6 +136,34 @@ func Default() Config {
 		Log:      Log{Format: "text", Level: "info"},
 		SMTP:     SMTP{Port: 587, TLS: "starttls"},
 		Livechat: Livechat{AbandonAfter: 30 * time.Minute},
+		HTTP: HTTP{
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			MaxURLLength:      16 << 10,
+			MaxBodyBytes:      1 << 20,
+			MaxConnsPerIP:     1000,
+		},
+		Limits: Limits{
+			MaxTrackedKeys:         100_000,
+			MessagesPerToken:       Rate{Every: time.Second, Burst: 10},
+			MessagesPerIP:          Rate{Every: 100 * time.Millisecond, Burst: 60}, // many visitors may share an office NAT
+			MessageReadsPerIP:      Rate{Every: 50 * time.Millisecond, Burst: 120},
+			TypingPerToken:         Rate{Every: 500 * time.Millisecond, Burst: 10},
+			TypingPerIP:            Rate{Every: 100 * time.Millisecond, Burst: 60},
+			SessionsPerIP:          Rate{Every: 5 * time.Second, Burst: 10},
+			PageViewsPerIP:         Rate{Every: 200 * time.Millisecond, Burst: 60},
+			InitPerIP:              Rate{Every: 100 * time.Millisecond, Burst: 100},
+			OfflineMessagesPerIP:   Rate{Every: time.Minute, Burst: 5},
+			SocketsPerIP:           Rate{Every: time.Second, Burst: 30}, // reconnects after a restart come in a burst
+			SocketsPerVisitor:      20,
+			OperatorSocketsPerUser: 20,
+			LoginFailuresPerIP:     10,
+			LoginFailuresPerEmail:  5,
+			LoginWindow:            15 * time.Minute,
+		},
 	}
 }
 
@@ -109,12 +197,48 @@ func str(p func(*Config) *string) (func(*Config) string, func(*Config, string) e
 		func(c *Config, v string) error { *p(c) = v; return nil }
 }
 
+// duration binds a key holding a Go duration (30s, 15m, 2h).
+func duration(key string, p func(*Config) *time.Duration) field {
+	return field{key: key,
+		get: func(c *Config) string { return p(c).String() },
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%q is not a duration (for example 500ms, 30s or 15m)", v)
+			}
+			*p(c) = d
+			return nil
+		}}
+}
+
+// integer binds a key holding a whole number.
+func integer[T int | int64](key string, p func(*Config) *T) field {
+	return field{key: key,
+		get: func(c *Config) string { return strconv.FormatInt(int64(*p(c)), 10) },
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number", v)
+			}
+			*p(c) = T(n)
+			return nil
+		}}
+}
+
+// rate binds the two keys of a token bucket: key.every and key.burst.
+func rate(key string, p func(*Config) *Rate) []field {
+	return []field{
+		duration(key+".every", func(c *Config) *time.Duration { return &p(c).Every }),
+		integer(key+".burst", func(c *Config) *int { return &p(c).Burst }),
+	}
+}
+
 func fields() []field {
 	f := func(key string, secret bool, p func(*Config) *string) field {
 		g, s := str(p)
 		return field{key: key, secret: secret, get: g, set: s}
 	}
-	return []field{
+	fs := []field{
 		f("listen", false, func(c *Config) *string { return &c.Listen }),
 		f("base_url", false, func(c *Config) *string { return &c.BaseURL }),
 		f("data_dir", false, func(c *Config) *string { return &c.DataDir }),
@@ -162,7 +286,44 @@ func fields() []field {
 				c.Livechat.AbandonAfter = d
 				return nil
 			}},
+		duration("http.read_header_timeout", func(c *Config) *time.Duration { return &c.HTTP.ReadHeaderTimeout }),
+		duration("http.read_timeout", func(c *Config) *time.Duration { return &c.HTTP.ReadTimeout }),
+		duration("http.write_timeout", func(c *Config) *time.Duration { return &c.HTTP.WriteTimeout }),
+		duration("http.idle_timeout", func(c *Config) *time.Duration { return &c.HTTP.IdleTimeout }),
+		integer("http.max_header_bytes", func(c *Config) *int { return &c.HTTP.MaxHeaderBytes }),
+		integer("http.max_url_length", func(c *Config) *int { return &c.HTTP.MaxURLLength }),
+		integer("http.max_body_bytes", func(c *Config) *int64 { return &c.HTTP.MaxBodyBytes }),
+		integer("http.max_conns_per_ip", func(c *Config) *int { return &c.HTTP.MaxConnsPerIP }),
+		integer("limits.max_tracked_keys", func(c *Config) *int { return &c.Limits.MaxTrackedKeys }),
 	}
+	for _, r := range limitRates {
+		fs = append(fs, rate("limits."+r.key, r.p)...)
+	}
+	return append(fs,
+		integer("limits.sockets_per_visitor", func(c *Config) *int { return &c.Limits.SocketsPerVisitor }),
+		integer("limits.operator_sockets_per_user", func(c *Config) *int { return &c.Limits.OperatorSocketsPerUser }),
+		integer("limits.login_failures_per_ip", func(c *Config) *int { return &c.Limits.LoginFailuresPerIP }),
+		integer("limits.login_failures_per_email", func(c *Config) *int { return &c.Limits.LoginFailuresPerEmail }),
+		duration("limits.login_window", func(c *Config) *time.Duration { return &c.Limits.LoginWindow }),
+	)
+}
+
+// limitRates lists the token-bucket limits, in the order of the example
+// file; Validate checks them all alike.
+var limitRates = []struct {
+	key string
+	p   func(*Config) *Rate
+}{
+	{"messages_per_token", func(c *Config) *Rate { return &c.Limits.MessagesPerToken }},
+	{"messages_per_ip", func(c *Config) *Rate { return &c.Limits.MessagesPerIP }},
+	{"message_reads_per_ip", func(c *Config) *Rate { return &c.Limits.MessageReadsPerIP }},
+	{"typing_per_token", func(c *Config) *Rate { return &c.Limits.TypingPerToken }},
+	{"typing_per_ip", func(c *Config) *Rate { return &c.Limits.TypingPerIP }},
+	{"sessions_per_ip", func(c *Config) *Rate { return &c.Limits.SessionsPerIP }},
+	{"page_views_per_ip", func(c *Config) *Rate { return &c.Limits.PageViewsPerIP }},
+	{"init_per_ip", func(c *Config) *Rate { return &c.Limits.InitPerIP }},
+	{"offline_messages_per_ip", func(c *Config) *Rate { return &c.Limits.OfflineMessagesPerIP }},
+	{"sockets_per_ip", func(c *Config) *Rate { return &c.Limits.SocketsPerIP }},
 }
 
 // Keys lists every configuration key in the order of the example file.
@@ -476,12 +637,88 @@ func (c *Config) Validate() error {
 	if c.Livechat.AbandonAfter < time.Minute || c.Livechat.AbandonAfter > 7*24*time.Hour {
 		return bad("livechat.abandon_after", "%s must be between 1m and 168h", c.Livechat.AbandonAfter)
 	}
+	if err := c.validateHTTP(); err != nil {
+		return err
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
+	}
 	if c.GeoIP.Database != "" {
 		if st, err := os.Stat(c.GeoIP.Database); err != nil || st.IsDir() {
 			return bad("geoip.database", "%q is not a readable file", c.GeoIP.Database)
 		}
 	}
 	return nil
+}
+
+func between[T int | int64 | time.Duration](key string, v, lo, hi T, show func(T) string) error {
+	if v < lo || v > hi {
+		return &Error{Key: key, Msg: fmt.Sprintf("%s must be between %s and %s", show(v), show(lo), show(hi))}
+	}
+	return nil
+}
+
+func showDuration(d time.Duration) string { return d.String() }
+
+func showInt[T int | int64](n T) string { return strconv.FormatInt(int64(n), 10) }
+
+func (c *Config) validateHTTP() error {
+	h := c.HTTP
+	for _, d := range []struct {
+		key    string
+		v, max time.Duration
+	}{
+		{"http.read_header_timeout", h.ReadHeaderTimeout, time.Hour},
+		{"http.read_timeout", h.ReadTimeout, time.Hour},
+		{"http.write_timeout", h.WriteTimeout, time.Hour},
+		{"http.idle_timeout", h.IdleTimeout, 24 * time.Hour},
+	} {
+		if err := between(d.key, d.v, time.Second, d.max, showDuration); err != nil {
+			return err
+		}
+	}
+	if err := between("http.max_header_bytes", h.MaxHeaderBytes, 4<<10, 1<<20, showInt); err != nil {
+		return err
+	}
+	// The request line is part of the header block, so a URL limit above
+	// max_header_bytes could never be reached.
+	if h.MaxURLLength < 1<<10 || h.MaxURLLength > h.MaxHeaderBytes {
+		return &Error{Key: "http.max_url_length", Msg: fmt.Sprintf("%d must be between 1024 and http.max_header_bytes (%d), since the URL is part of the headers", h.MaxURLLength, h.MaxHeaderBytes)}
+	}
+	if err := between("http.max_body_bytes", h.MaxBodyBytes, 64<<10, 64<<20, showInt); err != nil {
+		return err
+	}
+	return between("http.max_conns_per_ip", h.MaxConnsPerIP, 1, 1_000_000, showInt)
+}
+
+func (c *Config) validateLimits() error {
+	l := c.Limits
+	if err := between("limits.max_tracked_keys", l.MaxTrackedKeys, 1000, 10_000_000, showInt); err != nil {
+		return err
+	}
+	for _, r := range limitRates {
+		rt := *r.p(c)
+		if err := between("limits."+r.key+".every", rt.Every, time.Millisecond, 24*time.Hour, showDuration); err != nil {
+			return err
+		}
+		if err := between("limits."+r.key+".burst", rt.Burst, 1, 1_000_000, showInt); err != nil {
+			return err
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int
+	}{
+		{"limits.sockets_per_visitor", l.SocketsPerVisitor},
+		{"limits.operator_sockets_per_user", l.OperatorSocketsPerUser},
+		{"limits.login_failures_per_ip", l.LoginFailuresPerIP},
+		{"limits.login_failures_per_email", l.LoginFailuresPerEmail},
+	} {
+		if err := between(n.key, n.v, 1, 10_000, showInt); err != nil {
+			return err
+		}
+	}
+	return between("limits.login_window", l.LoginWindow, time.Minute, 24*time.Hour, showDuration)
 }
 
 // ParseProxies parses trusted proxy CIDRs; a bare IP means that one address.

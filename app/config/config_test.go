@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, body string) string {
@@ -98,6 +99,17 @@ func TestValidate(t *testing.T) {
 		{"site name long", func(c *Config) { c.SiteName = strings.Repeat("é", 101) }, "site_name"},
 		{"site name at the limit", func(c *Config) { c.SiteName = " " + strings.Repeat("é", 100) + " " }, ""},
 		{"data dir", func(c *Config) { c.DataDir = "" }, "data_dir"},
+		{"read timeout zero", func(c *Config) { c.HTTP.ReadTimeout = 0 }, "http.read_timeout"},
+		{"write timeout huge", func(c *Config) { c.HTTP.WriteTimeout = 2 * time.Hour }, "http.write_timeout"},
+		{"header bytes tiny", func(c *Config) { c.HTTP.MaxHeaderBytes = 100 }, "http.max_header_bytes"},
+		{"url above headers", func(c *Config) { c.HTTP.MaxURLLength = c.HTTP.MaxHeaderBytes + 1 }, "http.max_url_length"},
+		{"body tiny", func(c *Config) { c.HTTP.MaxBodyBytes = 10 }, "http.max_body_bytes"},
+		{"conns zero", func(c *Config) { c.HTTP.MaxConnsPerIP = 0 }, "http.max_conns_per_ip"},
+		{"tracked keys", func(c *Config) { c.Limits.MaxTrackedKeys = 10 }, "limits.max_tracked_keys"},
+		{"rate every", func(c *Config) { c.Limits.InitPerIP.Every = 0 }, "limits.init_per_ip.every"},
+		{"rate burst", func(c *Config) { c.Limits.TypingPerIP.Burst = 0 }, "limits.typing_per_ip.burst"},
+		{"operator sockets", func(c *Config) { c.Limits.OperatorSocketsPerUser = 0 }, "limits.operator_sockets_per_user"},
+		{"login window", func(c *Config) { c.Limits.LoginWindow = time.Second }, "limits.login_window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,6 +178,15 @@ func TestYAMLValues(t *testing.T) {
 		{"proxies as one value, like the environment", "trusted_proxies: 10.0.0.0/8, ::1\n", func(c Config) bool { return len(c.TrustedProxies) == 2 }},
 		{"quoted string", "site_name: 'It''s: ours'\n", func(c Config) bool { return c.SiteName == "It's: ours" }},
 		{"anchors", "listen: &l 127.0.0.1:9000\nlog:\n  level: *l\n", func(c Config) bool { return c.Log.Level == "127.0.0.1:9000" }},
+		{"a rate as a flow mapping", "limits:\n  typing_per_ip: {every: 2s, burst: 3}\n", func(c Config) bool {
+			return c.Limits.TypingPerIP == Rate{Every: 2 * time.Second, Burst: 3} && c.Limits.InitPerIP == Default().Limits.InitPerIP
+		}},
+		{"a rate as a block mapping", "limits:\n  init_per_ip:\n    burst: 7\n", func(c Config) bool {
+			return c.Limits.InitPerIP == Rate{Every: Default().Limits.InitPerIP.Every, Burst: 7}
+		}},
+		{"http durations", "http:\n  read_timeout: 5s\n  max_conns_per_ip: 50\n", func(c Config) bool {
+			return c.HTTP.ReadTimeout == 5*time.Second && c.HTTP.MaxConnsPerIP == 50
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,6 +221,29 @@ func TestSecureCookies(t *testing.T) {
 		if got := c.SecureCookies(); got != tt.want {
 			t.Errorf(`SecureCookies with base_url %q = %v, want %v`, tt.baseURL, got, tt.want)
 		}
+	}
+}
+
+// Limits take the same values from the environment as from the file, and
+// a bad one names its key.
+func TestLimitsFromEnv(t *testing.T) {
+	c, err := Load("", []string{"PARLEY_LIMITS_MESSAGE_READS_PER_IP_EVERY=1s", "PARLEY_LIMITS_MESSAGE_READS_PER_IP_BURST=4",
+		"PARLEY_HTTP_WRITE_TIMEOUT=90s", "PARLEY_LIMITS_OPERATOR_SOCKETS_PER_USER=3", "PARLEY_HTTP_MAX_BODY_BYTES=2097152"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits.MessageReadsPerIP != (Rate{Every: time.Second, Burst: 4}) || c.HTTP.WriteTimeout != 90*time.Second ||
+		c.Limits.OperatorSocketsPerUser != 3 || c.HTTP.MaxBodyBytes != 2<<20 {
+		t.Fatalf("environment not applied:\n%s", c.Dump())
+	}
+	_, err = Load("", []string{"PARLEY_HTTP_READ_TIMEOUT=soon"})
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Key != "http.read_timeout" || !strings.Contains(err.Error(), `"soon" is not a duration`) {
+		t.Fatalf(`got %v, want an error naming http.read_timeout`, err)
+	}
+	_, err = Load("", []string{"PARLEY_LIMITS_INIT_PER_IP_BURST=many"})
+	if !errors.As(err, &ce) || ce.Key != "limits.init_per_ip.burst" {
+		t.Fatalf(`got %v, want an error naming limits.init_per_ip.burst`, err)
 	}
 }
 

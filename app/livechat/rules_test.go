@@ -483,3 +483,41 @@ func BenchmarkMatch(b *testing.B) {
 		rs.Match(url, "BE")
 	}
 }
+
+// Rules see only the first MaxPageURL characters of a page URL: a 900 KB
+// URL matched against every rule used to cost half a second of CPU.
+func TestDecideClipsLongURLs(t *testing.T) {
+	rs := mustCompile(t, []model.Rule{
+		{ID: 1, Sequence: 1, Action: model.ActionHide, RegexURL: "tail-marker"},
+		{ID: 2, Sequence: 2, Action: model.ActionAutoPopup, RegexURL: "/shop"},
+	})
+	head := "https://example.com/shop?q="
+	long := head + strings.Repeat("é", MaxPageURL) + "tail-marker" + strings.Repeat("x", 900_000)
+	if got := Decide(rs, long, "", 1, nil); ruleID(got.Rule) != 2 {
+		t.Fatalf(`Decide on a 900 KB URL matched rule %d, want 2: what lies past %d characters is not matched`, ruleID(got.Rule), MaxPageURL)
+	}
+	short := head + "tail-marker"
+	if got := Decide(rs, short, "", 1, nil); ruleID(got.Rule) != 1 {
+		t.Fatalf(`Decide on a short URL matched rule %d, want 1`, ruleID(got.Rule))
+	}
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abcdef", 3, "abc"},
+		{"ééé", 3, "ééé"}, // 6 bytes, 3 characters
+		{"éééé", 2, "éé"},
+		{"a€b", 2, "a€"},
+		{"", 2, ""},
+	}
+	for _, tt := range tests {
+		if got := clip(tt.in, tt.n); got != tt.want {
+			t.Errorf(`clip(%q, %d) = %q, want %q`, tt.in, tt.n, got, tt.want)
+		}
+	}
+}

@@ -279,14 +279,14 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	}
 	v.LastOperatorID = opID
 	if in.URL != "" {
-		v.CurrentURL, v.CurrentTitle = clip(in.URL, 2000), clip(in.Title, 300)
+		v.CurrentURL, v.CurrentTitle = clip(in.URL, MaxPageURL), clip(in.Title, 300)
 	}
 	if err := s.st.UpdateVisitor(ctx, v); err != nil {
 		return nil, err
 	}
 	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name, VisitorID: v.ID,
 		VisitorName: v.Name, Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
-		URL: clip(in.URL, 2000), Title: clip(in.Title, 300)}
+		URL: clip(in.URL, MaxPageURL), Title: clip(in.Title, 300)}
 	if err := s.st.CreateSession(ctx, x); err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			return nil, err
@@ -299,11 +299,24 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	return res, nil
 }
 
+// MaxPageURL is the longest page URL kept or matched, in characters.
+const MaxPageURL = 2000
+
+// clip keeps the first n characters of s. It reads no further than that,
+// so clipping a huge string costs no more than clipping a short one.
 func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	if len(s) <= n {
+		return s // n bytes are at most n characters
 	}
-	return string([]rune(s)[:n])
+	i := 0
+	for range n {
+		if i >= len(s) {
+			return s
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i]
 }
 
 // pickOperator chooses who takes a new chat (§2.3): the visitor's previous
@@ -451,7 +464,7 @@ func (s *Service) closeSession(ctx context.Context, x *model.Session, n *model.N
 // RecordPageView stores a page the visitor opened (for /history and the
 // Visitors menu) and tells their operator where they are now.
 func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, title string) error {
-	url, title = clip(CleanText(url), 2000), clip(CleanText(title), 300)
+	url, title = clip(CleanText(url), MaxPageURL), clip(CleanText(title), 300)
 	if url == "" {
 		return &model.FieldError{Field: "url", Message: "The page URL is required."}
 	}
@@ -487,7 +500,7 @@ func (s *Service) LeaveOfflineMessage(ctx context.Context, m *model.OfflineMessa
 	}
 	m.Email, m.Body = email, body
 	m.Name = clip(CleanText(m.Name), 100)
-	m.URL = clip(CleanText(m.URL), 2000)
+	m.URL = clip(CleanText(m.URL), MaxPageURL)
 	if err := s.st.CreateOfflineMessage(ctx, m); err != nil {
 		return err
 	}

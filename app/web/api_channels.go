@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -184,11 +183,11 @@ func (s *Server) apiPutRules(c echo.Context) error {
 		var wrapped struct {
 			Rules []apiRule `json:"rules"`
 		}
-		if err := strictUnmarshal(raw, &wrapped); err != nil {
+		if err := strictDecode(raw, &wrapped); err != nil {
 			return err
 		}
 		in = wrapped.Rules
-	} else if err := strictUnmarshal(raw, &in); err != nil {
+	} else if err := strictDecode(raw, &in); err != nil {
 		return err
 	}
 	rules := make([]model.Rule, len(in))
@@ -207,15 +206,6 @@ func (s *Server) apiPutRules(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"rules": toAPIRules(saved)})
-}
-
-func strictUnmarshal(raw []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return userErr(http.StatusBadRequest, "invalid_json", "The body is not valid: %s", err.Error())
-	}
-	return nil
 }
 
 func (s *Server) apiJoinChannel(c echo.Context) error {

@@ -51,7 +51,9 @@ func (s *Server) login(c echo.Context) error {
 	l := s.localizer(c)
 	email, password := c.FormValue("email"), c.FormValue("password")
 	next := c.FormValue("next")
-	cookie, _, err := s.d.Auth.Login(c.Request().Context(), email, password, c.RealIP(), c.Request().UserAgent())
+	// Failures count per client address, IPv6 per /64 (ipKey): one host
+	// owns a whole subnet and could otherwise try from each address.
+	cookie, _, err := s.d.Auth.Login(c.Request().Context(), email, password, ipKey(c), c.Request().UserAgent())
 	if err != nil {
 		status, msg := http.StatusUnauthorized, l.T("Wrong email or password.")
 		var te *auth.ThrottledError

@@ -36,8 +36,10 @@ var codes = map[int]string{
 	http.StatusForbidden:             "forbidden",
 	http.StatusNotFound:              "not_found",
 	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestTimeout:        "request_timeout",
 	http.StatusConflict:              "conflict",
 	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusRequestURITooLong:     "uri_too_long",
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
 	http.StatusUnprocessableEntity:   "invalid",
 	http.StatusTooManyRequests:       "rate_limited",
@@ -60,6 +62,10 @@ func toAPIError(err error) *apiError {
 		status := map[model.RefusalKind]int{model.Conflict: http.StatusConflict, model.Forbidden: http.StatusForbidden,
 			model.NotFound: http.StatusNotFound, model.Unavailable: http.StatusConflict}[re.Kind]
 		return &apiError{Status: status, Code: re.Code, Msg: re.Message, Args: re.Args}
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return toAPIError(tooLarge(mbe.Limit))
 	}
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
@@ -126,7 +132,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if ae.Status >= 500 {
 		req := c.Request()
 		s.log.Error("request failed", slog.Any("error", err), slog.String("client_ip", c.RealIP()),
-			slog.Group("request", slog.String("method", req.Method), slog.String("uri", redactURI(req.URL))))
+			slog.Group("request", slog.String("method", req.Method), slog.String("uri", logURI(req.URL, ae.Status))))
 	}
 	if ae.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
 		c.Response().Header().Set("Retry-After", "60")

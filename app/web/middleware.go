@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,7 +29,8 @@ const (
 	ctxL          = "l10n"
 )
 
-// logRequests logs every request once it is answered.
+// logRequests logs every request once it is answered. It runs before
+// routing, so requests refused there (414) are logged too.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -41,22 +44,65 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelDebug
 		}
 		s.log.Log(req.Context(), level, "http",
-			slog.Group("request", slog.String("method", req.Method), slog.String("uri", redactURI(req.URL))),
+			slog.Group("request", slog.String("method", req.Method), slog.String("uri", logURI(req.URL, res.Status))),
 			slog.Int("status", res.Status), slog.Int64("bytes", res.Size),
 			slog.Duration("duration", time.Since(start)), slog.String("client_ip", c.RealIP()))
 		return nil
 	}
 }
 
-// redactURI hides secrets that ride in query strings (the visitor socket's
-// token, the setup token) so logs never hand out access to chats.
+// maxLoggedURI bounds a URL in the log: a 900 KB query string used to be
+// written whole for every request.
+const maxLoggedURI = 512
+
+// logURI is how a request's URL appears in the log: secrets redacted, the
+// query of paths that are not ours (404, 414) dropped, at most
+// maxLoggedURI bytes.
+func logURI(u *url.URL, status int) string {
+	var s string
+	if status == http.StatusNotFound || status == http.StatusRequestURITooLong {
+		s = u.EscapedPath()
+		if u.RawQuery != "" {
+			s += "?[dropped]"
+		}
+	} else {
+		s = redactURI(u)
+	}
+	if len(s) <= maxLoggedURI {
+		return s
+	}
+	cut := maxLoggedURI
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…[%d bytes]", s[:cut], len(s))
+}
+
+// redactURI hides secrets that ride in query strings: the visitor socket's
+// token and the setup token, so logs never hand out access to chats, and
+// the query and fragment of other sites' URLs passed as parameters (the
+// widget's page URL), which carry those sites' own reset tokens and
+// emails.
 func redactURI(u *url.URL) string {
+	rq := u.RawQuery
+	mayHide := strings.Contains(rq, "token") || // a token parameter
+		strings.Contains(rq, ":") || strings.Contains(rq, "%3A") || strings.Contains(rq, "%3a") // a URL's "://"
+	if !mayHide {
+		return u.RequestURI() // nothing to hide: the common case costs no parsing
+	}
 	q := u.Query()
 	changed := false
-	for _, k := range []string{"token"} {
-		if q.Has(k) {
-			q.Set(k, "REDACTED")
-			changed = true
+	for k, vs := range q {
+		for i, v := range vs {
+			nv := v
+			if k == "token" {
+				nv = "REDACTED"
+			} else {
+				nv = withoutQuery(v)
+			}
+			if nv != v {
+				vs[i], changed = nv, true
+			}
 		}
 	}
 	if !changed {
@@ -65,6 +111,71 @@ func redactURI(u *url.URL) string {
 	r := *u
 	r.RawQuery = q.Encode()
 	return r.RequestURI()
+}
+
+// withoutQuery drops the query and fragment of an absolute URL, leaving
+// anything else as it is.
+func withoutQuery(v string) string {
+	if !strings.Contains(v, "://") {
+		return v
+	}
+	p, err := url.Parse(v)
+	if err != nil || p.Scheme == "" || p.Host == "" {
+		return v
+	}
+	if p.RawQuery == "" && p.Fragment == "" && !p.ForceQuery {
+		return v
+	}
+	dropped := p.RawQuery != "" || p.ForceQuery
+	p.RawQuery, p.Fragment, p.RawFragment, p.ForceQuery = "", "", "", false
+	if dropped {
+		return p.String() + "?[dropped]"
+	}
+	return p.String()
+}
+
+// limitURL answers 414 before routing when the request target (path and
+// query) is longer than http.max_url_length: matching and logging a
+// 900 KB URL cost real CPU and log space.
+func (s *Server) limitURL(next echo.HandlerFunc) echo.HandlerFunc {
+	max := s.d.Config.HTTP.MaxURLLength
+	return func(c echo.Context) error {
+		if len(c.Request().RequestURI) > max {
+			return userErr(http.StatusRequestURITooLong, "uri_too_long", "The address is too long: at most %d bytes are allowed.", max)
+		}
+		return next(c)
+	}
+}
+
+// limitBody bounds request bodies to http.max_body_bytes (1 MiB unless
+// configured): 413 whether the length is announced or the body comes
+// chunked. Form bodies are parsed here, because c.FormValue drops read
+// errors and would read a too large or stalled body as an empty form.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	max := s.d.Config.HTTP.MaxBodyBytes
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Body == nil || req.Body == http.NoBody {
+			return next(c)
+		}
+		if req.ContentLength > max {
+			return tooLarge(max)
+		}
+		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, max)
+		var err error
+		switch ct := req.Header.Get(echo.HeaderContentType); {
+		case strings.HasPrefix(ct, echo.MIMEMultipartForm):
+			err = req.ParseMultipartForm(max)
+		case strings.HasPrefix(ct, echo.MIMEApplicationForm):
+			err = req.ParseForm()
+		}
+		if err != nil {
+			if e := bodyReadError(err); e != nil {
+				return e
+			}
+		}
+		return next(c)
+	}
 }
 
 // securityHeaders sets the headers every response carries; admin HTML pages

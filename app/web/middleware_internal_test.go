@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestRedactURI(t *testing.T) {
@@ -18,6 +20,38 @@ func TestRedactURI(t *testing.T) {
 		if got := redactURI(u); got != tt.want {
 			t.Errorf(`redactURI(%q) = %q, want %q`, tt.in, got, tt.want)
 		}
+	}
+}
+
+// Logged URLs hold no other site's secrets, nothing of paths that are not
+// ours, and never more than maxLoggedURI bytes.
+func TestLogURI(t *testing.T) {
+	page := url.QueryEscape("https://shop.example/account/reset?token=s3cret&email=ann%40example.com#top")
+	tests := []struct {
+		in     string
+		status int
+		want   string
+	}{
+		{"/im_livechat/init?channel_id=1&url=" + page, 200, "/im_livechat/init?channel_id=1&url=https%3A%2F%2Fshop.example%2Faccount%2Freset%3F%5Bdropped%5D"},
+		{"/im_livechat/init?channel_id=1&url=https%3A%2F%2Fshop.example%2Fprices", 200, "/im_livechat/init?channel_id=1&url=https%3A%2F%2Fshop.example%2Fprices"},
+		{"/im_livechat/ws?token=pv_secret", 101, "/im_livechat/ws?token=REDACTED"},
+		{"/wp-login.php?user=admin&pass=hunter2", 404, "/wp-login.php?[dropped]"},
+		{"/admin/sessions?status=open", 200, "/admin/sessions?status=open"},
+		{"/x?" + strings.Repeat("a", 20000), 414, "/x?[dropped]"},
+	}
+	for _, tt := range tests {
+		u, err := url.ParseRequestURI(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := logURI(u, tt.status); got != tt.want {
+			t.Errorf("logURI(%.80q, %d)\n got %q\nwant %q", tt.in, tt.status, got, tt.want)
+		}
+	}
+	u, _ := url.ParseRequestURI("/admin/sessions?q=" + strings.Repeat("é", 900_000))
+	got := logURI(u, 200)
+	if len(got) > maxLoggedURI+40 || !strings.HasPrefix(got, "/admin/sessions?q=") || !strings.Contains(got, "bytes]") || !utf8.ValidString(got) {
+		t.Fatalf(`a 1.8 MB URL is logged as %d bytes: %.100q…`, len(got), got)
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -46,6 +47,9 @@ func (s *Server) opSession(c echo.Context) error {
 }
 
 func (s *Server) opMessages(c echo.Context) error {
+	if err := check(c, s.limits.readsPerIP, ipKey(c)); err != nil {
+		return err
+	}
 	x, err := s.operatorSession(c)
 	if err != nil {
 		return err
@@ -84,6 +88,9 @@ func (s *Server) opPost(c echo.Context) error {
 }
 
 func (s *Server) opTyping(c echo.Context) error {
+	if err := check(c, s.limits.typingPerIP, ipKey(c)); err != nil {
+		return err
+	}
 	x, err := s.operatorSession(c)
 	if err != nil {
 		return err
@@ -220,6 +227,13 @@ func (s *Server) opCommands(c echo.Context) error {
 // socket is what makes the operator reachable.
 func (s *Server) operatorSocket(c echo.Context) error {
 	u := userFrom(c)
+	slot := "operator:" + strconv.FormatInt(u.ID, 10)
+	if max := s.limits.operatorSocketsPerUser; !s.limits.sockets.take(slot, max) {
+		c.Response().Header().Set("Retry-After", "30")
+		return userErr(http.StatusTooManyRequests, "too_many_sockets",
+			"This user already has %d live connections, the most allowed; close some tabs or integration connections and try again.", max)
+	}
+	defer s.limits.sockets.give(slot)
 	id := realtime.Identity{Kind: "operator", ID: u.ID, Topics: []string{livechat.OperatorTopic(u.ID), livechat.PresenceTopic},
 		API: strings.HasPrefix(c.Request().URL.Path, "/api/")}
 	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {

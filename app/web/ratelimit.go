@@ -10,17 +10,25 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
+
+	"parley/app/config"
+	"parley/app/lru"
 )
 
-// limiter is a set of token buckets by key (a visitor token, an IP). Idle
-// buckets are forgotten so memory stays bounded under a flood of keys.
+// limiter is a set of token buckets by key (a visitor token, an address).
+// Memory is bounded without ever forgetting everyone at once: a bucket
+// idle long enough to have refilled is dropped (it holds nothing a new one
+// would not), and when the limiter is full the least recently used bucket
+// makes room, so the keys in active use keep their state under a flood of
+// new ones.
 type limiter struct {
 	rate  rate.Limit
 	burst int
+	idle  time.Duration // time for an empty bucket to refill
+	now   func() time.Time
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
-	sweep   time.Time
+	buckets *lru.Map[string, *bucket]
 }
 
 type bucket struct {
@@ -28,34 +36,32 @@ type bucket struct {
 	seen time.Time
 }
 
-const maxBuckets = 100_000
+// expirePerCall bounds the idle buckets one call drops, so that no request
+// pays for sweeping a whole table; every bucket is dropped at most once,
+// so the sweeping keeps up.
+const expirePerCall = 64
 
-func newLimiter(perSecond float64, burst int) *limiter {
-	return &limiter{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
+func newLimiter(r config.Rate, maxKeys int) *limiter {
+	return &limiter{rate: rate.Every(r.Every), burst: r.Burst, idle: r.Every * time.Duration(r.Burst),
+		now: time.Now, buckets: lru.New[string, *bucket](maxKeys)}
 }
 
 // allow takes a token for key, or says how long to wait for one.
 func (l *limiter) allow(key string) (bool, time.Duration) {
-	now := time.Now()
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.sweep) > time.Minute {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > 10*time.Minute {
-				delete(l.buckets, k)
-			}
+	for range expirePerCall {
+		_, b, ok := l.buckets.Oldest()
+		if !ok || now.Sub(b.seen) < l.idle {
+			break
 		}
-		l.sweep = now
+		l.buckets.RemoveOldest()
 	}
-	b := l.buckets[key]
-	if b == nil && len(l.buckets) >= maxBuckets {
-		// A flood of distinct keys: start over rather than grow without
-		// bound; honest clients lose at most one burst's worth of history.
-		l.buckets = map[string]*bucket{}
-	}
-	if b == nil {
+	b, ok := l.buckets.Get(key)
+	if !ok {
 		b = &bucket{l: rate.NewLimiter(l.rate, l.burst)}
-		l.buckets[key] = b
+		l.buckets.Put(key, b)
 	}
 	b.seen = now
 	r := b.l.ReserveN(now, 1)
@@ -66,47 +72,96 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// limits are the visitor API's flood guards: generous for a person typing,
-// tight for a script.
+// limits are the flood guards: generous for a person, tight for a script.
+// They come from the limits section of the configuration.
 type limits struct {
 	messagesPerToken *limiter
 	messagesPerIP    *limiter
+	readsPerIP       *limiter
+	typingPerToken   *limiter
+	typingPerIP      *limiter
 	sessionsPerIP    *limiter
 	pageViewsPerIP   *limiter
+	initPerIP        *limiter
 	offlinePerIP     *limiter
-	typingPerToken   *limiter
 	socketsPerIP     *limiter
+
+	socketsPerVisitor      int // sockets one visitor token may hold open (one per tab)
+	operatorSocketsPerUser int // sockets one user may hold open (tabs and integrations)
+	sockets                slots
 }
 
-func newLimits() *limits {
+func newLimits(c config.Limits) *limits {
+	n := c.MaxTrackedKeys
 	return &limits{
-		messagesPerToken: newLimiter(1, 10),  // a burst of 10, then one a second
-		messagesPerIP:    newLimiter(10, 60), // many visitors may share an office NAT
-		sessionsPerIP:    newLimiter(0.2, 10),
-		pageViewsPerIP:   newLimiter(5, 60),
-		offlinePerIP:     newLimiter(1.0/60, 5),
-		typingPerToken:   newLimiter(2, 10),
-		socketsPerIP:     newLimiter(1, 30), // reconnects after a server restart come in a burst
+		messagesPerToken:       newLimiter(c.MessagesPerToken, n),
+		messagesPerIP:          newLimiter(c.MessagesPerIP, n),
+		readsPerIP:             newLimiter(c.MessageReadsPerIP, n),
+		typingPerToken:         newLimiter(c.TypingPerToken, n),
+		typingPerIP:            newLimiter(c.TypingPerIP, n),
+		sessionsPerIP:          newLimiter(c.SessionsPerIP, n),
+		pageViewsPerIP:         newLimiter(c.PageViewsPerIP, n),
+		initPerIP:              newLimiter(c.InitPerIP, n),
+		offlinePerIP:           newLimiter(c.OfflineMessagesPerIP, n),
+		socketsPerIP:           newLimiter(c.SocketsPerIP, n),
+		socketsPerVisitor:      c.SocketsPerVisitor,
+		operatorSocketsPerUser: c.OperatorSocketsPerUser,
+		sockets:                slots{n: map[string]int{}},
 	}
 }
 
-// maxSocketsPerVisitor bounds the sockets one visitor token may hold open
-// (one per open tab).
-const maxSocketsPerVisitor = 20
+// slots counts what is open per key (sockets per visitor, per user). A
+// slot is taken before the socket is upgraded and given back when it
+// closes, so a burst of simultaneous upgrades cannot overshoot the cap the
+// way counting registered sockets would.
+type slots struct {
+	mu sync.Mutex
+	n  map[string]int
+}
 
-// ipKey is the rate-limit key for the client address: IPv6 clients are
-// limited per /64, since one host may use any address in its subnet.
+// take reserves one of max slots for key.
+func (s *slots) take(key string, max int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n[key] >= max {
+		return false
+	}
+	s.n[key]++
+	return true
+}
+
+// give returns a slot taken for key.
+func (s *slots) give(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n[key] <= 1 {
+		delete(s.n, key)
+		return
+	}
+	s.n[key]--
+}
+
+// addrKey is the key of a client address for limits: IPv6 clients count
+// per /64, since one host may use any address in its subnet.
+func addrKey(a netip.Addr) netip.Prefix {
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p
+	}
+	return netip.PrefixFrom(a, a.BitLen())
+}
+
+// ipKey is the rate-limit key for the client address (see addrKey).
 func ipKey(c echo.Context) string {
 	a, err := netip.ParseAddr(c.RealIP())
 	if err != nil {
 		return c.RealIP()
 	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
+	if p := addrKey(a); p.Addr().Is6() {
 		return p.String()
 	}
-	return a.String()
+	return a.Unmap().String()
 }
 
 // check answers 429 with Retry-After when any of the buckets is empty.

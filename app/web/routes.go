@@ -27,10 +27,10 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 // routes lists every route, grouped, top to bottom.
 func (s *Server) routes() {
 	e := s.e
+	// Before routing: log everything, refuse over-long URLs.
+	e.Pre(s.logRequests, s.securityHeaders, s.limitURL)
 	e.Use(middleware.Recover())
-	e.Use(s.logRequests)
-	e.Use(s.securityHeaders)
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(s.limitBody)
 	e.Use(s.withLocale)
 
 	// Probes and static files: no session, no CSRF.

@@ -13,7 +13,6 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,7 +68,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
 	}
-	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(), hub: d.Hub}
+	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(d.Config.Limits), hub: d.Hub}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -82,15 +81,33 @@ func New(d Deps) (*Server, error) {
 // Handler returns the root http.Handler, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.e }
 
+// ConfigureHTTP applies the http section of the configuration to hs and
+// makes this server its handler: read and write deadlines for every
+// request (websockets clear them once upgraded and keep their own ping
+// deadlines), a bounded header block. The tests' servers run it too.
+func (s *Server) ConfigureHTTP(hs *http.Server) {
+	h := s.d.Config.HTTP
+	hs.Handler = s.e
+	hs.ReadHeaderTimeout = h.ReadHeaderTimeout
+	hs.ReadTimeout = h.ReadTimeout
+	hs.WriteTimeout = h.WriteTimeout
+	hs.IdleTimeout = h.IdleTimeout
+	hs.MaxHeaderBytes = h.MaxHeaderBytes
+	hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+}
+
+// Listener caps the open connections per client address on ln
+// (http.max_conns_per_ip); connections from trusted proxies are not
+// capped, since a proxy carries everyone's.
+func (s *Server) Listener(ln net.Listener) net.Listener {
+	return newConnCap(ln, s.d.Config.HTTP.MaxConnsPerIP, s.trusted, s.log)
+}
+
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{
-		Handler:           s.e,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	err := s.http.Serve(ln)
+	s.http = &http.Server{}
+	s.ConfigureHTTP(s.http)
+	err := s.http.Serve(s.Listener(ln))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

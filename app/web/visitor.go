@@ -53,6 +53,9 @@ type initRule struct {
 // that embeds the widget, it says whether and how the chat button shows.
 // Everything it reads is cached in memory until a channel changes.
 func (s *Server) visitorInit(c echo.Context) error {
+	if err := check(c, s.limits.initPerIP, ipKey(c)); err != nil {
+		return err
+	}
 	id, err := strconv.ParseInt(c.QueryParam("channel_id"), 10, 64)
 	if err != nil || id <= 0 {
 		return userErr(http.StatusBadRequest, "invalid_channel_id", "channel_id must be a channel's number.")
@@ -175,6 +178,9 @@ func afterParam(c echo.Context) (int64, error) {
 }
 
 func (s *Server) visitorMessages(c echo.Context) error {
+	if err := check(c, s.limits.readsPerIP, ipKey(c)); err != nil {
+		return err
+	}
 	_, x, err := s.visitorSession(c)
 	if err != nil {
 		return err
@@ -244,7 +250,7 @@ type typingRequest struct {
 }
 
 func (s *Server) visitorTyping(c echo.Context) error {
-	if err := check(c, s.limits.typingPerToken, bearer(c)); err != nil {
+	if err := check(c, s.limits.typingPerIP, ipKey(c), s.limits.typingPerToken, bearer(c)); err != nil {
 		return err
 	}
 	_, x, err := s.visitorSession(c)
@@ -343,10 +349,12 @@ func (s *Server) visitorSocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.hub.Subscribers(livechat.VisitorTopic(v.ID)) >= maxSocketsPerVisitor {
+	slot := "visitor:" + strconv.FormatInt(v.ID, 10)
+	if !s.limits.sockets.take(slot, s.limits.socketsPerVisitor) {
 		c.Response().Header().Set("Retry-After", "30")
 		return userErr(http.StatusTooManyRequests, "too_many_sockets", "Too many open chat windows; close some tabs and try again.")
 	}
+	defer s.limits.sockets.give(slot)
 	id := realtime.Identity{Kind: "visitor", ID: v.ID, Topics: []string{livechat.VisitorTopic(v.ID)}}
 	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
 		s.log.Debug("visitor socket", "error", err)

@@ -26,12 +26,13 @@ var allowed = map[string][]string{
 	"events":   {"model"},
 	"realtime": {"model"},
 	"store":    {"model", "db"},
-	"auth":     {"model", "store", "events"},
+	"auth":     {"model", "store", "events", "lru"},
 	"livechat": {"model", "store", "events", "auth", "geo"},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
+	"lru":      {},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against

@@ -74,6 +74,10 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	a.Events = events.New(d.Logger)
 	ao := d.Auth
 	ao.Events = a.Events
+	if ao.Limiter == nil {
+		lim := cfg.Limits
+		ao.Limiter = auth.NewBoundedLimiter(lim.LoginFailuresPerIP, lim.LoginFailuresPerEmail, lim.LoginWindow, lim.MaxTrackedKeys, ao.Now)
+	}
 	a.Auth = auth.New(d.Store, ao)
 
 	lo := d.Livechat
