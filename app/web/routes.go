@@ -74,6 +74,7 @@ func (s *Server) routes() {
 	admin.GET("/channels/:id", s.channel)
 	admin.POST("/channels/:id", s.saveChannel, requireAdmin)
 	admin.DELETE("/channels/:id", s.deleteChannel, requireAdmin)
+	admin.POST("/channels/:id/identity_secret", s.regenerateIdentitySecret, requireAdmin)
 	admin.POST("/channels/:id/join", s.joinChannel)
 	admin.POST("/channels/:id/leave", s.leaveChannel)
 	admin.GET("/channels/:id/operators/picker", s.operatorPicker, requireAdmin)
@@ -133,6 +134,7 @@ func (s *Server) routes() {
 	apiAdmin.GET("/channels", s.apiChannels)
 	apiAdmin.GET("/channels/:id", s.apiChannel)
 	apiAdmin.PATCH("/channels/:id", s.apiPatchChannel)
+	apiAdmin.POST("/channels/:id/identity_secret", s.apiRegenerateIdentitySecret)
 	apiAdmin.GET("/channels/:id/rules", s.apiRules)
 	apiAdmin.PUT("/channels/:id/rules", s.apiPutRules)
 
