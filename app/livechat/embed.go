@@ -134,20 +134,15 @@ func originHost(origin string) (hostPort, host string, ok bool) {
 
 // OriginAllowed is the embed rule: may a page of origin (a browser's
 // Origin header; "" when the client is not a browser page) use a channel
-// limited to domains? Any page may when the list is empty; Parley's own
-// pages always may: those of its public URL and those of the host the
-// request was addressed to (self, host:port), which a browser page of
-// another site cannot claim.
-func OriginAllowed(domains []string, origin, self, publicURL string) bool {
+// limited to domains? Any page may when the list is empty, and Parley's own
+// pages (those of its public URL, such as the chat link) always may.
+func OriginAllowed(domains []string, origin, publicURL string) bool {
 	if len(domains) == 0 || origin == "" {
 		return true
 	}
 	hostPort, host, ok := originHost(origin)
 	if !ok {
 		return false
-	}
-	if self != "" && hostPort == strings.ToLower(self) {
-		return true
 	}
 	if u, err := url.Parse(publicURL); err == nil && u.Host != "" && hostPort == strings.ToLower(u.Host) {
 		return true
@@ -156,17 +151,16 @@ func OriginAllowed(domains []string, origin, self, publicURL string) bool {
 }
 
 // CheckOrigin applies the embed rule to a visitor request for channelID
-// from a page of origin, addressed to self (the request's host:port). It
-// refuses (Forbidden, origin_not_allowed) a page of a site the channel does
+// from a page of origin. It refuses (Forbidden, origin_not_allowed) a page of a site the channel does
 // not allow; limited says whether the channel names its sites, so that
 // CORS must name the page's origin instead of allowing any.
-func (s *Service) CheckOrigin(ctx context.Context, channelID int64, origin, self string) (limited bool, err error) {
+func (s *Service) CheckOrigin(ctx context.Context, channelID int64, origin string) (limited bool, err error) {
 	info, err := s.Info(ctx, channelID)
 	if err != nil {
 		return false, err
 	}
 	domains := info.Channel.AllowedDomains
-	if OriginAllowed(domains, origin, self, s.baseURL) {
+	if OriginAllowed(domains, origin, s.baseURL) {
 		return len(domains) > 0, nil
 	}
 	return true, refuseOrigin(origin)
@@ -176,12 +170,12 @@ func (s *Service) CheckOrigin(ctx context.Context, channelID int64, origin, self
 // channelID when the widget named it, else against the channels of the
 // visitor's open conversations (widgets older than the channel_id
 // parameter), whose frames the socket would carry.
-func (s *Service) CheckSocketOrigin(ctx context.Context, v *model.Visitor, channelID int64, origin, self string) error {
+func (s *Service) CheckSocketOrigin(ctx context.Context, v *model.Visitor, channelID int64, origin string) error {
 	if origin == "" {
 		return nil
 	}
 	if channelID != 0 {
-		_, err := s.CheckOrigin(ctx, channelID, origin, self)
+		_, err := s.CheckOrigin(ctx, channelID, origin)
 		return err
 	}
 	open, err := s.st.OpenSessionsOfVisitor(ctx, v.ID)
@@ -192,7 +186,7 @@ func (s *Service) CheckSocketOrigin(ctx context.Context, v *model.Visitor, chann
 		if x.ChannelID == 0 {
 			continue
 		}
-		if _, err := s.CheckOrigin(ctx, x.ChannelID, origin, self); err != nil {
+		if _, err := s.CheckOrigin(ctx, x.ChannelID, origin); err != nil {
 			return err
 		}
 	}

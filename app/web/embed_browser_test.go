@@ -26,9 +26,9 @@ func siteAs(t *testing.T, siteURL, host string) string {
 }
 
 // TestWidgetBrowserEmbedLockdown embeds the widget of a channel limited to
-// *.acme.test: on shop.acme.test the chat works, socket included; the same
-// page on evil.test shows no chat, and its only console errors are the
-// refused calls.
+// *.acme.test: on shop.acme.test the chat works, socket included, and so
+// does Parley's own chat page; the same page on evil.test shows no chat,
+// and its only console errors are the refused calls.
 func TestWidgetBrowserEmbedLockdown(t *testing.T) {
 	srv := apptest.NewServer(t)
 	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
@@ -46,6 +46,13 @@ func TestWidgetBrowserEmbedLockdown(t *testing.T) {
 	}
 	widgetPoll(t, browser, "the operator's reply over the socket", `plText('.log').indexOf('Yes, ships today.') >= 0`)
 	apptest.AssertNoConsoleErrors(t, browser)
+
+	// Parley's own chat page always works.
+	support := apptest.NewTab(t, browser)
+	apptest.Do(t, support, chromedp.Navigate(fmt.Sprintf("%s/im_livechat/support/%d", srv.URL, id)))
+	widgetPoll(t, support, "the chat page's open window", `(function () { var h = document.getElementById('parley-livechat'); var s = h && h.shadowRoot; return !!s && s.querySelector('.pl').classList.contains('open'); })()`)
+	widgetPoll(t, support, "the chat page's visitor", `Object.keys(localStorage).some(function (k) { return /\.token$/.test(k); })`)
+	apptest.AssertNoConsoleErrors(t, support)
 
 	_, before, err := srv.Livechat.Visitors(context.Background(), 0, 0)
 	if err != nil {

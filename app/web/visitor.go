@@ -45,7 +45,7 @@ func cors(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) checkOrigin(c echo.Context, channelID int64) error {
 	req := c.Request()
 	origin := req.Header.Get(echo.HeaderOrigin)
-	limited, err := s.d.Livechat.CheckOrigin(req.Context(), channelID, origin, req.Host)
+	limited, err := s.d.Livechat.CheckOrigin(req.Context(), channelID, origin)
 	if limited {
 		h := c.Response().Header()
 		if err == nil && origin != "" {
@@ -404,7 +404,7 @@ func (s *Server) visitorSocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Livechat.CheckSocketOrigin(req.Context(), v, channelID, req.Header.Get(echo.HeaderOrigin), req.Host); err != nil {
+	if err := s.d.Livechat.CheckSocketOrigin(req.Context(), v, channelID, req.Header.Get(echo.HeaderOrigin)); err != nil {
 		return err
 	}
 	if s.hub.Subscribers(livechat.VisitorTopic(v.ID)) >= maxSocketsPerVisitor {
