@@ -167,6 +167,14 @@ func NormalizeChannel(c *model.Channel) error {
 		}
 		*f.v = norm
 	}
+	domains, err := NormalizeDomains(c.AllowedDomains)
+	if err != nil {
+		return err
+	}
+	c.AllowedDomains = domains
+	if c.IdentityEnforce && c.IdentitySecret == "" {
+		return fieldErr("identity_enforce", "Generate the identity secret before requiring signed visitors: without it no visitor could start a chat.")
+	}
 	return nil
 }
 
@@ -184,7 +192,9 @@ func (s *Service) CreateChannel(ctx context.Context, c *model.Channel, operatorI
 	return nil
 }
 
-// UpdateChannel validates and saves a channel's name, options and publication.
+// UpdateChannel validates and saves a channel's name, options, publication,
+// allowed domains and identity enforcement (the secret is
+// RegenerateIdentitySecret's).
 func (s *Service) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	if err := NormalizeChannel(c); err != nil {
 		return err

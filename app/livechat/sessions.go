@@ -190,6 +190,10 @@ type StartInput struct {
 	URL, Title   string
 	VisitorName  string // from the host page's Parley.setVisitor
 	VisitorEmail string
+	// ExternalID and Signature are the signed identity of setVisitor: the
+	// host site's user id and hex(HMAC-SHA256(channel secret, id)).
+	ExternalID string
+	Signature  string
 }
 
 // StartResult is the opened (or continued) session.
@@ -210,6 +214,10 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if err != nil {
 		return nil, err
 	}
+	externalID, err := VerifyIdentity(&info.Channel, in.ExternalID, in.Signature)
+	if err != nil {
+		return nil, err
+	}
 	if in.Visitor == nil && in.VisitorToken != "" {
 		v, err := s.VisitorByToken(ctx, in.VisitorToken)
 		switch {
@@ -218,6 +226,11 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		case !errors.Is(err, model.ErrNotFound):
 			return nil, err
 		}
+	}
+	if v := in.Visitor; v != nil && v.Verified() && v.ExternalID != externalID {
+		// Someone else on this browser (another account, or nobody signed
+		// in): a visitor of their own, never the verified one's history.
+		in.Visitor, in.VisitorToken = nil, ""
 	}
 	res := &StartResult{Visitor: in.Visitor}
 	if in.Visitor != nil {
@@ -276,6 +289,9 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	}
 	if in.Country != "" {
 		v.Country = in.Country
+	}
+	if externalID != "" {
+		v.ExternalID, v.VerifiedAt = externalID, s.now().UTC()
 	}
 	v.LastOperatorID = opID
 	if in.URL != "" {

@@ -90,6 +90,10 @@ type VisitorView struct {
 	CountryName  string `json:"country_name"`
 	CurrentURL   string `json:"current_url"`
 	CurrentTitle string `json:"current_title"`
+	// Verified: the host site signed the visitor's identity; ExternalID is
+	// the site's user id for them.
+	Verified   bool   `json:"verified"`
+	ExternalID string `json:"external_id,omitempty"`
 }
 
 // OperatorSessionView is a session as operators and the operator API see it.
@@ -121,6 +125,7 @@ func NewOperatorSessionView(t Translator, x *model.Session, v *model.Visitor, ba
 	o.Visitor.CountryName, _ = geo.CountryName(x.Country)
 	if v != nil {
 		o.Visitor.Email, o.Visitor.CurrentURL, o.Visitor.CurrentTitle = v.Email, v.CurrentURL, v.CurrentTitle
+		o.Visitor.Verified, o.Visitor.ExternalID = v.Verified(), v.ExternalID
 	}
 	return o
 }

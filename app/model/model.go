@@ -110,8 +110,17 @@ type Channel struct {
 	Options            ChannelOptions
 	Published          bool   // rating statistics shown on /livechat
 	WebsiteDescription string // text on the public ratings page
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// AllowedDomains are the sites whose pages may use the widget: host
+	// names, "*.example.com" for every subdomain; empty means any site.
+	AllowedDomains []string
+	// IdentitySecret signs visitor identities (HMAC-SHA256 of the host
+	// site's user id); "" until an admin generates one. Never shown
+	// outside the channel form and the regenerate call, never logged.
+	IdentitySecret string
+	// IdentityEnforce refuses chats whose visitor has no valid signature.
+	IdentityEnforce bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // ChannelSummary is a channel with the counts its dashboard card shows.

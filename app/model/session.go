@@ -34,9 +34,17 @@ type Visitor struct {
 	LastOperatorID int64
 	CurrentURL     string
 	CurrentTitle   string
-	CreatedAt      time.Time
-	LastSeenAt     time.Time
+	// ExternalID is the host site's id for this visitor, set when the site
+	// signed it (signed identity); VerifiedAt is when it last did.
+	ExternalID string
+	VerifiedAt time.Time
+	CreatedAt  time.Time
+	LastSeenAt time.Time
 }
+
+// Verified reports whether the host site vouched for this visitor with a
+// valid signature.
+func (v *Visitor) Verified() bool { return v.ExternalID != "" }
 
 // DisplayName is the visitor's name in English, "Website Visitor #12" when
 // the host page gave none; pages render VisitorLabel in the viewer's language.

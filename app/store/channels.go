@@ -12,19 +12,23 @@ import (
 )
 
 const channelCols = `id, name, button_text, default_message, input_placeholder, header_background_color,
-	title_color, button_background_color, button_text_color, published, website_description, created_at, updated_at`
+	title_color, button_background_color, button_text_color, published, website_description,
+	allowed_domains, identity_secret, identity_enforce, created_at, updated_at`
 
 func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Channel, error) {
 	var c model.Channel
-	var pub int
+	var pub, enforce int
+	var domains string
 	var created, updated int64
 	o := &c.Options
 	dest := []any{&c.ID, &c.Name, &o.ButtonText, &o.DefaultMessage, &o.InputPlaceholder, &o.HeaderBackgroundColor,
-		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription, &created, &updated}
+		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription,
+		&domains, &c.IdentitySecret, &enforce, &created, &updated}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
-	c.Published = pub != 0
+	c.Published, c.IdentityEnforce = pub != 0, enforce != 0
+	c.AllowedDomains = splitLines(domains)
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 	return &c, nil
 }
@@ -37,10 +41,12 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs
 		o := c.Options
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO channels (name, button_text, default_message, input_placeholder, header_background_color,
-			  title_color, button_background_color, button_text_color, published, website_description, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			  title_color, button_background_color, button_text_color, published, website_description,
+			  allowed_domains, identity_enforce, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
-			o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription, ms(now), ms(now))
+			o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
+			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), ms(now), ms(now))
 		if isUnique(err) {
 			return fmt.Errorf("store: create channel %q: %w", c.Name, ErrConflict)
 		}
@@ -57,16 +63,20 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs
 	})
 }
 
-// UpdateChannel saves a channel's name, options and publication.
+// UpdateChannel saves a channel's name, options, publication, allowed
+// domains and identity enforcement; the identity secret has its own call,
+// so a form opened before a regeneration cannot bring the old one back.
 func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	c.UpdatedAt = time.Now().UTC()
 	o := c.Options
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE channels SET name = ?, button_text = ?, default_message = ?, input_placeholder = ?, header_background_color = ?,
-		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?, updated_at = ?
+		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?,
+		  allowed_domains = ?, identity_enforce = ?, updated_at = ?
 		 WHERE id = ?`,
 		strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
-		o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription, ms(c.UpdatedAt), c.ID)
+		o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
+		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), ms(c.UpdatedAt), c.ID)
 	if isUnique(err) {
 		return fmt.Errorf("store: update channel %q: %w", c.Name, ErrConflict)
 	}
@@ -77,6 +87,27 @@ func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 		return fmt.Errorf("store: update channel %d: %w", c.ID, ErrNotFound)
 	}
 	return nil
+}
+
+// SetChannelIdentitySecret replaces a channel's identity secret.
+func (s *Store) SetChannelIdentitySecret(ctx context.Context, channelID int64, secret string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE channels SET identity_secret = ?, updated_at = ? WHERE id = ?`,
+		secret, ms(time.Now()), channelID)
+	if err != nil {
+		return fmt.Errorf("store: channel %d identity secret: %w", channelID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: channel %d identity secret: %w", channelID, ErrNotFound)
+	}
+	return nil
+}
+
+// splitLines reads a newline-separated list column; "" is an empty list.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // DeleteChannel removes a channel with its rules and operator links.

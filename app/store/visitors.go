@@ -10,15 +10,21 @@ import (
 	"parley/app/model"
 )
 
-const visitorCols = `id, name, email, country, COALESCE(last_operator_id, 0), current_url, current_title, created_at, last_seen_at`
+const visitorCols = `id, name, email, country, COALESCE(last_operator_id, 0), current_url, current_title,
+	external_id, COALESCE(verified_at, 0), created_at, last_seen_at`
 
-func scanVisitor(row interface{ Scan(...any) error }) (*model.Visitor, error) {
+func scanVisitor(row interface{ Scan(...any) error }, extra ...any) (*model.Visitor, error) {
 	var v model.Visitor
-	var created, seen int64
-	if err := row.Scan(&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle, &created, &seen); err != nil {
+	var verified, created, seen int64
+	dest := []any{&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle,
+		&v.ExternalID, &verified, &created, &seen}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	v.CreatedAt, v.LastSeenAt = fromMS(created), fromMS(seen)
+	if verified != 0 {
+		v.VerifiedAt = fromMS(verified)
+	}
 	return &v, nil
 }
 
@@ -63,13 +69,17 @@ func (s *Store) Visitor(ctx context.Context, id int64) (*model.Visitor, error) {
 // UpdateVisitor saves what the visitor told about itself and where it is.
 func (s *Store) UpdateVisitor(ctx context.Context, v *model.Visitor) error {
 	v.LastSeenAt = time.Now().UTC()
-	var lastOp any
+	var lastOp, verified any
 	if v.LastOperatorID != 0 {
 		lastOp = v.LastOperatorID
 	}
+	if !v.VerifiedAt.IsZero() {
+		verified = ms(v.VerifiedAt)
+	}
 	_, err := s.w.ExecContext(ctx,
-		`UPDATE visitors SET name = ?, email = ?, country = ?, last_operator_id = ?, current_url = ?, current_title = ?, last_seen_at = ? WHERE id = ?`,
-		v.Name, v.Email, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, ms(v.LastSeenAt), v.ID)
+		`UPDATE visitors SET name = ?, email = ?, country = ?, last_operator_id = ?, current_url = ?, current_title = ?,
+		  external_id = ?, verified_at = ?, last_seen_at = ? WHERE id = ?`,
+		v.Name, v.Email, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, v.ExternalID, verified, ms(v.LastSeenAt), v.ID)
 	if err != nil {
 		return fmt.Errorf("store: update visitor %d: %w", v.ID, err)
 	}
@@ -127,12 +137,11 @@ func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]model.Visito
 	var out []model.VisitorRow
 	for rows.Next() {
 		var r model.VisitorRow
-		var created, seen int64
-		v := &r.Visitor
-		if err := rows.Scan(&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle, &created, &seen, &r.SessionCount, &r.PageViews); err != nil {
+		v, err := scanVisitor(rows, &r.SessionCount, &r.PageViews)
+		if err != nil {
 			return nil, fmt.Errorf("store: visitors: %w", err)
 		}
-		v.CreatedAt, v.LastSeenAt = fromMS(created), fromMS(seen)
+		r.Visitor = *v
 		out = append(out, r)
 	}
 	return out, rows.Err()

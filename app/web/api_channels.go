@@ -13,13 +13,18 @@ import (
 // apiChannel is a channel as the admin API shows and edits it: the name,
 // every option of the Options tab and the publication flag, flat.
 type apiChannel struct {
-	ID                 int64     `json:"id"`
-	Name               string    `json:"name"`
-	Published          bool      `json:"published"`
-	WebsiteDescription string    `json:"website_description"`
-	OperatorIDs        []int64   `json:"operator_ids"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 int64    `json:"id"`
+	Name               string   `json:"name"`
+	Published          bool     `json:"published"`
+	WebsiteDescription string   `json:"website_description"`
+	OperatorIDs        []int64  `json:"operator_ids"`
+	AllowedDomains     []string `json:"allowed_domains"`
+	IdentityEnforce    bool     `json:"identity_enforce"`
+	// HasIdentitySecret says whether a secret exists; the secret itself is
+	// shown once, by POST /channels/{id}/identity_secret.
+	HasIdentitySecret bool      `json:"has_identity_secret"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 	model.ChannelOptions
 }
 
@@ -31,8 +36,13 @@ func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, er
 	if ids == nil {
 		ids = []int64{}
 	}
+	domains := ch.AllowedDomains
+	if domains == nil {
+		domains = []string{}
+	}
 	return apiChannel{ID: ch.ID, Name: ch.Name, Published: ch.Published, WebsiteDescription: ch.WebsiteDescription,
-		OperatorIDs: ids, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
+		OperatorIDs: ids, AllowedDomains: domains, IdentityEnforce: ch.IdentityEnforce, HasIdentitySecret: ch.IdentitySecret != "",
+		CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
 }
 
 func (s *Server) apiChannels(c echo.Context) error {
@@ -77,16 +87,18 @@ func (s *Server) apiChannel(c echo.Context) error {
 
 // channelPatch has a pointer per editable field: absent fields are kept.
 type channelPatch struct {
-	Name                  *string `json:"name"`
-	Published             *bool   `json:"published"`
-	WebsiteDescription    *string `json:"website_description"`
-	ButtonText            *string `json:"button_text"`
-	ButtonBackgroundColor *string `json:"button_background_color"`
-	ButtonTextColor       *string `json:"button_text_color"`
-	HeaderBackgroundColor *string `json:"header_background_color"`
-	TitleColor            *string `json:"title_color"`
-	DefaultMessage        *string `json:"default_message"`
-	InputPlaceholder      *string `json:"input_placeholder"`
+	Name                  *string   `json:"name"`
+	Published             *bool     `json:"published"`
+	WebsiteDescription    *string   `json:"website_description"`
+	ButtonText            *string   `json:"button_text"`
+	ButtonBackgroundColor *string   `json:"button_background_color"`
+	ButtonTextColor       *string   `json:"button_text_color"`
+	HeaderBackgroundColor *string   `json:"header_background_color"`
+	TitleColor            *string   `json:"title_color"`
+	DefaultMessage        *string   `json:"default_message"`
+	InputPlaceholder      *string   `json:"input_placeholder"`
+	AllowedDomains        *[]string `json:"allowed_domains"`
+	IdentityEnforce       *bool     `json:"identity_enforce"`
 }
 
 func (s *Server) apiPatchChannel(c echo.Context) error {
@@ -116,6 +128,12 @@ func (s *Server) apiPatchChannel(c echo.Context) error {
 	if p.Published != nil {
 		ch.Published = *p.Published
 	}
+	if p.AllowedDomains != nil {
+		ch.AllowedDomains = *p.AllowedDomains
+	}
+	if p.IdentityEnforce != nil {
+		ch.IdentityEnforce = *p.IdentityEnforce
+	}
 	if err := s.d.Livechat.UpdateChannel(c.Request().Context(), ch); err != nil {
 		return err
 	}
@@ -124,6 +142,21 @@ func (s *Server) apiPatchChannel(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"channel": a})
+}
+
+// apiRegenerateIdentitySecret gives the channel a new identity secret and
+// answers it, the only time the API shows it.
+func (s *Server) apiRegenerateIdentitySecret(c echo.Context) error {
+	ch, err := s.apiChannelParam(c)
+	if err != nil {
+		return err
+	}
+	secret, err := s.d.Livechat.RegenerateIdentitySecret(c.Request().Context(), ch.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"identity_secret": secret})
 }
 
 // apiRule is a rule in the admin API; the list order is the matching order.

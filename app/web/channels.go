@@ -40,6 +40,18 @@ type channelView struct {
 	OOB        bool // render swappable parts with hx-swap-oob
 }
 
+// DomainsText is the allowed-domains textarea: one entry per line.
+func (v *channelView) DomainsText() string { return strings.Join(v.Form.AllowedDomains, "\n") }
+
+// SignatureExample is hex(HMAC-SHA256(secret, "42")), for the Widget
+// tab's example: the admin can check their own code against it.
+func (v *channelView) SignatureExample() string {
+	if v.Channel.IdentitySecret == "" {
+		return ""
+	}
+	return livechat.IdentitySignature(v.Channel.IdentitySecret, "42")
+}
+
 // operatorRow is one operator in the Operators tab, with their presence.
 type operatorRow struct {
 	User   *model.User
@@ -255,6 +267,10 @@ func (s *Server) saveChannel(c echo.Context) error {
 	o.InputPlaceholder = c.FormValue("input_placeholder")
 	form.Published = c.FormValue("published") != ""
 	form.WebsiteDescription = strings.TrimSpace(c.FormValue("website_description"))
+	if c.FormValue("embed") != "" { // the Widget tab's fields were part of the form
+		form.AllowedDomains = strings.Split(strings.ReplaceAll(c.FormValue("allowed_domains"), "\r\n", "\n"), "\n")
+		form.IdentityEnforce = c.FormValue("identity_enforce") != ""
+	}
 	tab := channelTab(c.FormValue("tab"))
 
 	err = s.d.Livechat.UpdateChannel(c.Request().Context(), &form)
@@ -265,7 +281,11 @@ func (s *Server) saveChannel(c echo.Context) error {
 			return err
 		}
 		v.Form, v.Tab = &form, tab
-		if fe.Field != "name" {
+		switch fe.Field {
+		case "name":
+		case "allowed_domains", "identity_enforce":
+			v.Tab = "widget"
+		default:
 			v.Tab = "options"
 		}
 		v.Preview = previewOptions(form.Options, ch.Options)
@@ -277,6 +297,23 @@ func (s *Server) saveChannel(c echo.Context) error {
 	}
 	s.setFlash(c, "ok", l.T("Saved"))
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/channels/%d?tab=%s", ch.ID, url.QueryEscape(tab)))
+}
+
+// regenerateIdentitySecret gives the channel a new identity secret and
+// shows it in the Widget tab.
+func (s *Server) regenerateIdentitySecret(c echo.Context) error {
+	ch, err := s.channelParam(c)
+	if err != nil {
+		return err
+	}
+	if ch.IdentitySecret, err = s.d.Livechat.RegenerateIdentitySecret(c.Request().Context(), ch.ID); err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		s.setFlash(c, "ok", s.localizer(c).T("The identity secret was regenerated."))
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/channels/%d?tab=widget", ch.ID))
+	}
+	return s.fragment(c, http.StatusOK, "_channel_identity", &channelView{Channel: ch, Form: ch, CanEdit: true})
 }
 
 // previewOptions shows the posted colours that are valid and the stored

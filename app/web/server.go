@@ -126,11 +126,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(s.http.Shutdown(ctx), herr)
 }
 
-// SocketOrigin decides which pages may open a websocket: any site the
-// visitor socket (it authenticates with a token, never cookies), but only
-// this server's own pages the cookie-authenticated operator socket;
-// clients without an Origin header (API integrations) are not browsers and
-// carry a bearer token.
+// SocketOrigin decides which pages may open a websocket: the visitor
+// socket's handler checks the page against its channel's allowed domains
+// before upgrading (it authenticates with a token, never cookies), so it
+// passes here; the cookie-authenticated operator socket only from this
+// server's own pages; clients without an Origin header (API integrations)
+// are not browsers and carry a bearer token.
 func SocketOrigin(cfg config.Config) func(r *http.Request) bool {
 	pub, _ := url.Parse(cfg.PublicURL())
 	return func(r *http.Request) bool {

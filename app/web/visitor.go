@@ -16,13 +16,18 @@ import (
 	"parley/app/realtime"
 )
 
-// cors opens the visitor API to every website that embeds the widget. The
-// visitor authenticates with a bearer token, never with cookies, so a
-// wildcard origin exposes nothing.
+// cors opens the visitor API to the websites that embed the widget. The
+// visitor authenticates with a bearer token, never with cookies, so for a
+// channel open to any site every answer is readable by any page ("*"). A
+// channel limited to some sites narrows that to the page's own origin once
+// the handler knows the channel (checkOrigin), and pages of other sites
+// get a 403 they cannot read. A preflight names no channel, so it lets any
+// page ask: the answer itself decides.
 func cors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Access-Control-Allow-Origin", "*")
+		h.Add(echo.HeaderVary, echo.HeaderOrigin)
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Expose-Headers", "Retry-After")
@@ -32,6 +37,24 @@ func cors(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// checkOrigin refuses a request from a page of a site the channel does not
+// allow (403 origin_not_allowed); for a channel limited to some sites, the
+// answer is readable by the page's origin only.
+func (s *Server) checkOrigin(c echo.Context, channelID int64) error {
+	req := c.Request()
+	origin := req.Header.Get(echo.HeaderOrigin)
+	limited, err := s.d.Livechat.CheckOrigin(req.Context(), channelID, origin)
+	if limited {
+		h := c.Response().Header()
+		if err == nil && origin != "" {
+			h.Set(echo.HeaderAccessControlAllowOrigin, origin)
+		} else {
+			h.Del(echo.HeaderAccessControlAllowOrigin)
+		}
+	}
+	return err
 }
 
 // country returns the visitor's ISO country from GeoIP, "" when unknown.
@@ -59,6 +82,9 @@ func (s *Server) visitorInit(c echo.Context) error {
 	id, err := strconv.ParseInt(c.QueryParam("channel_id"), 10, 64)
 	if err != nil || id <= 0 {
 		return userErr(http.StatusBadRequest, "invalid_channel_id", "channel_id must be a channel's number.")
+	}
+	if err := s.checkOrigin(c, id); err != nil {
+		return err
 	}
 	res, err := s.d.Livechat.Init(c.Request().Context(), id, c.QueryParam("url"), s.country(c))
 	if err != nil {
@@ -98,7 +124,8 @@ func (s *Server) visitorFrom(c echo.Context) (*model.Visitor, string, error) {
 }
 
 // visitorSession loads the session in the path and checks it belongs to
-// the visitor; another visitor's session is a plain 404, never a hint.
+// the visitor (another visitor's session is a plain 404, never a hint) and
+// that the page may use its channel.
 func (s *Server) visitorSession(c echo.Context) (*model.Visitor, *model.Session, error) {
 	v, _, err := s.visitorFrom(c)
 	if err != nil {
@@ -107,6 +134,11 @@ func (s *Server) visitorSession(c echo.Context) (*model.Visitor, *model.Session,
 	x, err := s.d.Livechat.VisitorSession(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return nil, nil, err
+	}
+	if x.ChannelID != 0 { // 0: the channel was deleted, its limits with it
+		if err := s.checkOrigin(c, x.ChannelID); err != nil {
+			return nil, nil, err
+		}
 	}
 	return v, x, nil
 }
@@ -118,6 +150,9 @@ type startRequest struct {
 	VisitorToken string `json:"visitor_token"`
 	VisitorName  string `json:"visitor_name"`
 	VisitorEmail string `json:"visitor_email"`
+	// The signed identity of Parley.setVisitor({id, signature}).
+	ExternalID string `json:"visitor_external_id"`
+	Signature  string `json:"visitor_signature"`
 }
 
 // startSession is POST /im_livechat/sessions: the visitor's first message
@@ -133,13 +168,17 @@ func (s *Server) startSession(c echo.Context) error {
 	if in.ChannelID <= 0 {
 		return userErr(http.StatusBadRequest, "invalid_channel_id", "channel_id must be a channel's number.")
 	}
+	if err := s.checkOrigin(c, in.ChannelID); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	token := in.VisitorToken
 	if token == "" {
 		token = bearer(c)
 	}
 	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, VisitorToken: token, Country: s.country(c),
-		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail})
+		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail,
+		ExternalID: in.ExternalID, Signature: in.Signature})
 	if errors.Is(err, livechat.ErrNoOperator) {
 		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")
 	}
@@ -278,8 +317,9 @@ func (s *Server) visitorClose(c echo.Context) error {
 }
 
 type pageViewRequest struct {
-	URL   string `json:"url"`
-	Title string `json:"title"`
+	ChannelID int64  `json:"channel_id"` // optional: the widget's channel, whose allowed domains apply
+	URL       string `json:"url"`
+	Title     string `json:"title"`
 }
 
 // pageView records a page view. Without a token it creates the visitor and
@@ -292,6 +332,11 @@ func (s *Server) pageView(c echo.Context) error {
 	var in pageViewRequest
 	if err := decodeJSON(c, &in); err != nil {
 		return err
+	}
+	if in.ChannelID != 0 {
+		if err := s.checkOrigin(c, in.ChannelID); err != nil {
+			return err
+		}
 	}
 	ctx := c.Request().Context()
 	v, newToken, err := s.d.Livechat.VisitorOrNew(ctx, bearer(c), s.country(c))
@@ -324,6 +369,11 @@ func (s *Server) offlineMessage(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	if in.ChannelID > 0 {
+		if err := s.checkOrigin(c, in.ChannelID); err != nil {
+			return err
+		}
+	}
 	m := &model.OfflineMessage{ChannelID: in.ChannelID, Name: in.Name, Email: in.Email, Body: in.Body, URL: in.URL}
 	if token := bearer(c); token != "" {
 		if v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), token); err == nil {
@@ -336,17 +386,31 @@ func (s *Server) offlineMessage(c echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]any{"id": m.ID})
 }
 
-// visitorSocket is GET /im_livechat/ws?token=: browsers cannot set headers
-// on websockets, so the token rides in the query.
+// visitorSocket is GET /im_livechat/ws?token=&channel_id=: browsers cannot
+// set headers on websockets, so the token rides in the query. The page's
+// Origin must be allowed by the channel the widget names (by the channels
+// of the visitor's open conversations when it names none).
 func (s *Server) visitorSocket(c echo.Context) error {
 	if err := check(c, s.limits.socketsPerIP, ipKey(c)); err != nil {
 		return err
 	}
-	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), c.QueryParam("token"))
+	var channelID int64
+	if q := c.QueryParam("channel_id"); q != "" {
+		id, err := strconv.ParseInt(q, 10, 64)
+		if err != nil || id <= 0 {
+			return userErr(http.StatusBadRequest, "invalid_channel_id", "channel_id must be a channel's number.")
+		}
+		channelID = id
+	}
+	req := c.Request()
+	v, err := s.d.Livechat.VisitorByToken(req.Context(), c.QueryParam("token"))
 	if errors.Is(err, model.ErrNotFound) {
 		return userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown.")
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.d.Livechat.CheckSocketOrigin(req.Context(), v, channelID, req.Header.Get(echo.HeaderOrigin)); err != nil {
 		return err
 	}
 	slot := "visitor:" + strconv.FormatInt(v.ID, 10)

@@ -21,8 +21,9 @@ import (
 // thirdPartySite serves a customer's website on its own port (so its own
 // origin): the two-line embed snippet, twice (a page must not mount two
 // widgets), hostile CSS that must not reach the widget, and a host script
-// that uses window.Parley before the bundle has loaded.
-func thirdPartySite(t *testing.T, srv *apptest.Server, channelID int64) *httptest.Server {
+// that uses window.Parley before the bundle has loaded; hostJS is more of
+// the host page's script.
+func thirdPartySite(t *testing.T, srv *apptest.Server, channelID int64, hostJS ...string) *httptest.Server {
 	t.Helper()
 	page := fmt.Sprintf(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -43,6 +44,7 @@ func thirdPartySite(t *testing.T, srv *apptest.Server, channelID int64) *httptes
   // pl queries inside the widget's shadow root.
   function pl(sel) { var h = document.getElementById('parley-livechat'); return h && h.shadowRoot && h.shadowRoot.querySelector(sel); }
   function plText(sel) { var e = pl(sel); return e ? e.textContent : ''; }
+  %[3]s
 </script>
 <style>
   body { margin: 0; font: 17px/1.6 Georgia, serif; color: #2b2b2b; background: #f4f1ea; }
@@ -65,7 +67,7 @@ func thirdPartySite(t *testing.T, srv *apptest.Server, channelID int64) *httptes
   <div class="card"><strong>Ridge UL 1</strong> · 0.9 kg · €289</div>
   <div class="card"><strong>Basecamp 4</strong> · 3.4 kg · €529</div>
 </main>
-</body></html>`, srv.URL, channelID)
+</body></html>`, srv.URL, channelID, strings.Join(hostJS, "\n  "))
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" && !strings.HasPrefix(r.URL.Path, "/tents") {
 			w.WriteHeader(http.StatusNoContent) // favicon and the like

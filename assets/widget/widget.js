@@ -10,9 +10,11 @@
  * token (visitor token), session (open session id), act (when the session was
  * last active: it is forgotten after a day), last (last message id seen),
  * open (window open), popup (last auto-popup), bubble (notification dismissed),
- * sound (off when "0"), visitor (setVisitor data), rang (last message that
- * chimed, so only one tab rings). Other tabs follow through storage events;
- * messages reach every tab through its own socket.
+ * sound (off when "0"), visitor (setVisitor's name and email), rang (last
+ * message that chimed, so only one tab rings). Other tabs follow through
+ * storage events; messages reach every tab through its own socket. A signed
+ * identity (setVisitor's id and signature) stays in the page's memory: the
+ * host page gives it on every page while its user is signed in.
  *
  * Message bodies are plain text: they are only ever set with textContent, and
  * http(s) URLs become <a> elements built with setAttribute.
@@ -129,7 +131,7 @@
     if (url === S.pvURL) return S.pv;
     S.pvURL = url;
     var had = S.token;
-    S.pv = api('POST', '/pageviews', { url: url, title: D.title }).then(function (r) {
+    S.pv = api('POST', '/pageviews', { channel_id: CHAN, url: url, title: D.title }).then(function (r) {
       if (r && r.visitor_token && !S.token) setToken(r.visitor_token);
     }, function (e) {
       if (e.status === 401 && had && !retried) { // the server forgot this visitor
@@ -621,10 +623,11 @@
     if (old && Date.now() - (+load('act') || 0) < 72e5) return Promise.resolve(true);
     S.closing = !!old; // the old session closing meanwhile is no end yet
     return Promise.resolve(S.pv).then(function () {
-      var v = visitor();
+      var v = visitor(), id = S.ident || {};
       return api('POST', '/sessions', {
         channel_id: CHAN, url: location.href, title: D.title, visitor_token: S.token || undefined,
-        visitor_name: v.name || undefined, visitor_email: v.email || undefined
+        visitor_name: v.name || undefined, visitor_email: v.email || undefined,
+        visitor_external_id: id.id, visitor_signature: id.sig
       }, true);
     }).then(function (r) {
       S.closing = false;
@@ -873,7 +876,7 @@
     if (S.ws || !S.token || !S.sid || S.ended) return;
     var ws;
     try {
-      ws = new WebSocket(SERVER.replace(/^http/, 'ws') + '/im_livechat/ws?token=' + enc(S.token));
+      ws = new WebSocket(SERVER.replace(/^http/, 'ws') + '/im_livechat/ws?token=' + enc(S.token) + '&channel_id=' + CHAN);
     } catch (e) { return retry(); }
     S.ws = ws;
     ws.onopen = function () {
@@ -1058,6 +1061,7 @@
     if (v.name != null) cur.name = String(v.name).slice(0, 100);
     if (v.email != null) cur.email = String(v.email).slice(0, 200);
     save('visitor', JSON.stringify(cur));
+    if ('id' in v) S.ident = v.id == null ? null : { id: String(v.id), sig: String(v.signature || '') };
   };
   boot();
   queued.forEach(function (c) { if (P[c[0]]) P[c[0]].apply(P, c[1]); });

@@ -953,6 +953,8 @@
       if (v.email) email.href = 'mailto:' + v.email; else email.removeAttribute('href');
       field(r, 'email-label').hidden = !v.email;
       field(r, 'email-row').hidden = !v.email;
+      setText(r, 'external-id', v.external_id);
+      field(r, 'verified').hidden = field(r, 'external-label').hidden = field(r, 'external-id').hidden = !v.verified;
       field(r, 'transcript').href = '/admin/sessions/' + encodeURIComponent(s.id);
       field(r, 'visitor').href = '/admin/visitors/' + v.id;
       r.hidden = false;
