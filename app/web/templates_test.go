@@ -482,6 +482,14 @@ func (fx *tplFixtures) channelView(tab string) *channelView {
 		SupportURL: fmt.Sprintf("%s/im_livechat/support/%d", tplBaseURL, ch.ID)}
 }
 
+// withSecret is the channel view after Regenerate: the secret and the
+// signature example it gives.
+func (fx *tplFixtures) withSecret() *channelView {
+	ch := *fx.support
+	ch.IdentitySecret = "0123456789abcdef0123456789abcdef"
+	return &channelView{Channel: &ch, Form: &ch, CanEdit: true}
+}
+
 // operatorsView is Server.operatorsView: the list and picker, out of band.
 func (fx *tplFixtures) operatorsView() *channelView {
 	p := fx.picker()
@@ -806,6 +814,10 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 	rows := fx.offlineRows()
 
 	return []fragmentCase{
+		{tpl: "_channel_identity", name: "no secret yet", user: admin, data: &channelView{Channel: fx.support, Form: fx.support, CanEdit: true},
+			want: []string{`id="identity-secret"`, "Generate a secret", "/admin/channels/7/identity_secret"}, not: []string{"Regenerate"}},
+		{tpl: "_channel_identity", name: "regenerated", user: admin, data: fx.withSecret(),
+			want: []string{"Regenerate", "0123456789abcdef", livechat.IdentitySignature("0123456789abcdef0123456789abcdef", "42")}},
 		{tpl: "_channel_card", name: "joined, admin", user: admin, data: &sums[0],
 			want: []string{`id="channel-card-7"`, "Support Desk", "Joined", "2 operators", "12 sessions", "/admin/channels/7/leave", tplCSRF, "Configure"}},
 		{tpl: "_channel_card", name: "not joined, operator", user: op, data: &sums[1],
