@@ -508,7 +508,7 @@
       added.push(m);
       if (m.author && m.author.kind === 'visitor') {
         for (var i = 0; i < S.pending.length; i++) {
-          if (S.pending[i].body === m.body && !S.pending[i].failed) { settle(S.pending[i], m); break; }
+          if (m.client_id && S.pending[i].cid === m.client_id) { settle(S.pending[i], m); break; }
         }
       }
     });
@@ -763,7 +763,11 @@
     grow();
     stopTyping();
     error('');
-    var p = { tmp: ++S.tmp, body: body };
+    // cid names the message for the server: a retry sends the same one, so
+    // a post whose answer was lost is never stored twice.
+    var b = new Uint8Array(12);
+    crypto.getRandomValues(b);
+    var p = { tmp: ++S.tmp, body: body, cid: Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('') };
     S.pending.push(p);
     send(p);
   }
@@ -780,7 +784,7 @@
     S.queue = S.queue.then(function () {
       return ensureSession(p.body).then(function (ok) {
         if (!ok) { settle(p); render(); return; }
-        return api('POST', '/sessions/' + enc(S.sid) + '/messages', { body: p.body }).then(function (r) {
+        return api('POST', '/sessions/' + enc(S.sid) + '/messages', { body: p.body, client_id: p.cid }).then(function (r) {
           settle(p, r.message);
           merge([r.message], SENT);
           render();

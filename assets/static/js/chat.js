@@ -80,6 +80,15 @@
   }
   function sessPath(sid) { return '/sessions/' + encodeURIComponent(sid); }
 
+  // clientId names a message before the server has it: a retry sends the
+  // same one, so a post whose answer was lost is never stored twice, and
+  // the pending bubble is matched to the server's copy by it, not by text.
+  function clientId() {
+    var b = new Uint8Array(12);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -655,11 +664,16 @@
     }
     added.slice().sort(function (a, b) { return a.id - b.id; }).forEach(function (m) {
       if (self.rendered[m.id]) return;
+      if (m.client_id) { // our own post, back from the server: it replaces its bubble
+        var mine = self.body.querySelector('.msg[data-client-id="' + CSS.escape(m.client_id) + '"]');
+        if (mine) { if (mine === pending) pending = mine.nextElementSibling; mine.remove(); }
+      }
       var e = self.msgEl(m);
       self.rendered[m.id] = e;
       self.lastRendered = Math.max(self.lastRendered, m.id);
       self.body.insertBefore(e, pending);
     });
+    pending = this.body.querySelector('.msg.pending');
     this.empty.hidden = this.c.msgs.length > 0 || !!pending;
     if (stick) this.toBottom();
   };
@@ -718,15 +732,17 @@
 
   // post shows the message as pending and posts it; one that fails stays as
   // "not sent" with a Retry button that sends that same text again.
-  ChatView.prototype.post = function (text) {
+  ChatView.prototype.post = function (text, cid) {
     var self = this, c = this.c;
+    cid = cid || clientId();
     var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: text, created_at: new Date().toISOString() });
     bubble.classList.add('pending');
+    bubble.setAttribute('data-client-id', cid);
     bubble.title = tr('sending');
     this.body.appendChild(bubble);
     this.empty.hidden = true;
     this.toBottom();
-    post(sessPath(c.sid) + '/messages', { body: text }).then(function (r) {
+    post(sessPath(c.sid) + '/messages', { body: text, client_id: cid }).then(function (r) {
       bubble.remove();
       if (r.command) { self.showAnswer(r.command); return; }
       c.add([r.message]);
@@ -742,7 +758,7 @@
       retry.addEventListener('click', function () {
         if (!c.isOpen()) return;
         bubble.remove();
-        self.post(text);
+        self.post(text, cid);
       });
       note.appendChild(retry);
       bubble.appendChild(note);
