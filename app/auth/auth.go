@@ -248,9 +248,12 @@ func (s *Service) Logout(ctx context.Context, cookie string) error {
 
 // ChangePassword checks the current password, stores the new one and signs
 // the user out of every other browser.
-func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, current, next string) error {
+func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, current, next string, revokeTokens bool) error {
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
 		return &FieldError{Field: "current_password", Message: "The current password is wrong."}
+	}
+	if current == next {
+		return &FieldError{Field: "new_password", Message: "The new password must differ from the current one."}
 	}
 	hash, err := s.HashPassword(next, u.Email, u.Name)
 	if err != nil {
@@ -260,8 +263,29 @@ func (s *Service) ChangePassword(ctx context.Context, u *model.User, sessionID, 
 	if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return err
 	}
-	u.PasswordHash = hash
+	u.PasswordHash, u.MustChangePassword = hash, false
+	if revokeTokens {
+		if err := s.store.DeleteAPITokens(ctx, u.ID); err != nil {
+			return err
+		}
+	}
 	return s.store.DeleteUserLoginSessions(ctx, u.ID, sessionID)
+}
+
+// RequirePasswordChange is an admin's forced reset: the user is signed out
+// everywhere and, at their next login, must choose a new password before
+// anything else. Not for oneself (change it instead).
+func (s *Service) RequirePasswordChange(ctx context.Context, actor *model.User, userID int64) (*model.User, error) {
+	if actor == nil || !actor.IsAdmin() {
+		return nil, forbidden("Only administrators can require a new password.")
+	}
+	if actor.ID == userID {
+		return nil, refusal("own_password", "Change your own password in My Profile instead.")
+	}
+	if err := s.store.RequirePasswordChange(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.store.User(ctx, userID)
 }
 
 // SetPassword replaces a user's password without asking for the old one

@@ -288,9 +288,10 @@ func TestChangePassword(t *testing.T) {
 		{"wrong current", "not my password", "brand new password", "current_password"},
 		{"short new", password, "short", "new_password"},
 		{"long new", password, strings.Repeat("x", 73), "new_password"},
+		{"the same again", password, password, "new_password"},
 	}
 	for _, tt := range tests {
-		err := a.ChangePassword(ctx, u, ls.ID, tt.current, tt.next)
+		err := a.ChangePassword(ctx, u, ls.ID, tt.current, tt.next, false)
 		var fe *auth.FieldError
 		if !errors.As(err, &fe) || fe.Field != tt.field {
 			t.Errorf(`%s: ChangePassword = %v, want a FieldError on %q`, tt.name, err, tt.field)
@@ -301,8 +302,15 @@ func TestChangePassword(t *testing.T) {
 	}
 
 	const next = "brand new password"
-	if err := a.ChangePassword(ctx, u, ls.ID, password, next); err != nil {
+	tok, _, err := a.CreateAPIToken(ctx, u.ID, "kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ChangePassword(ctx, u, ls.ID, password, next, false); err != nil {
 		t.Fatalf(`ChangePassword: %v`, err)
+	}
+	if _, err := a.UserByAPIToken(ctx, tok); err != nil {
+		t.Fatalf(`a change without revoking tokens revoked one: %v`, err)
 	}
 	if _, _, err := a.Authenticate(ctx, here); err != nil {
 		t.Fatalf(`the current session ended: %v`, err)
@@ -315,6 +323,44 @@ func TestChangePassword(t *testing.T) {
 	}
 	if _, _, err := a.Login(ctx, "alice@example.com", next, "192.0.2.3", ""); err != nil {
 		t.Fatalf(`new password: %v`, err)
+	}
+	// Asked to, the change also revokes the API tokens.
+	if err := a.ChangePassword(ctx, u, ls.ID, next, "third password here", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.UserByAPIToken(ctx, tok); err == nil {
+		t.Fatal(`the API token survived a change that revoked tokens`)
+	}
+}
+
+func TestRequirePasswordChange(t *testing.T) {
+	a, _, _ := newService(t)
+	admin := createUser(t, a, "root@example.com", model.RoleAdmin)
+	op := createUser(t, a, "alice@example.com", model.RoleOperator)
+	c, _, _ := a.Login(ctx, "alice@example.com", password, "192.0.2.1", "")
+	if _, err := a.RequirePasswordChange(ctx, op, admin.ID); err == nil {
+		t.Fatal("an operator forced an admin's reset")
+	}
+	if _, err := a.RequirePasswordChange(ctx, admin, admin.ID); err == nil {
+		t.Fatal("an admin forced their own reset")
+	}
+	u, err := a.RequirePasswordChange(ctx, admin, op.ID)
+	if err != nil || !u.MustChangePassword {
+		t.Fatalf("RequirePasswordChange: %v %+v", err, u)
+	}
+	if _, _, err := a.Authenticate(ctx, c); !errors.Is(err, auth.ErrNoSession) {
+		t.Fatalf("the user's session survived: %v", err)
+	}
+	c, u, err = a.Login(ctx, "alice@example.com", password, "192.0.2.1", "")
+	if err != nil || !u.MustChangePassword {
+		t.Fatalf("login after a forced reset: %v %+v", err, u)
+	}
+	_, ls, _ := a.Authenticate(ctx, c)
+	if err := a.ChangePassword(ctx, u, ls.ID, password, "a fresh passphrase", false); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := a.User(ctx, u.ID); again.MustChangePassword {
+		t.Fatal("choosing a new password did not lift the requirement")
 	}
 }
 

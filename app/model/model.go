@@ -34,6 +34,9 @@ type User struct {
 	// in or take new chats, and their history stays.
 	Active        bool
 	DeactivatedAt time.Time // zero while active
+	// MustChangePassword is set by an admin: until the user chooses a new
+	// password, the admin shows them only the password form.
+	MustChangePassword bool
 }
 
 // DisplayChatName is the name visitors see.

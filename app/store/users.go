@@ -11,7 +11,7 @@ import (
 	"parley/app/model"
 )
 
-const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at, active, deactivated_at`
+const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at, active, deactivated_at, must_change_password`
 
 // userColsU is userCols for a join where users is aliased u.
 var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
@@ -22,8 +22,8 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*model.User, e
 	var created int64
 	var last, deactivated sql.NullInt64
 	var role string
-	var active int
-	dest := []any{&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last, &active, &deactivated}
+	var active, mustChange int
+	dest := []any{&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last, &active, &deactivated, &mustChange}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -32,6 +32,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*model.User, e
 	u.LastLoginAt = nullMS(last)
 	u.Active = active != 0
 	u.DeactivatedAt = nullMS(deactivated)
+	u.MustChangePassword = mustChange != 0
 	return &u, nil
 }
 
@@ -175,9 +176,35 @@ func (s *Store) UpdateUserProfile(ctx context.Context, u *model.User) error {
 	return nil
 }
 
+// RequirePasswordChange makes a user choose a new password before anything
+// else and signs them out everywhere, in one transaction.
+func (s *Store) RequirePasswordChange(ctx context.Context, userID int64) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET must_change_password = 1 WHERE id = ?`, userID)
+		if err != nil {
+			return fmt.Errorf("store: require password change %d: %w", userID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: require password change %d: %w", userID, ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_sessions WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("store: require password change %d: %w", userID, err)
+		}
+		return nil
+	})
+}
+
+// DeleteAPITokens deletes every API token of a user.
+func (s *Store) DeleteAPITokens(ctx context.Context, userID int64) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("store: delete api tokens of %d: %w", userID, err)
+	}
+	return nil
+}
+
 // SetPasswordHash replaces a user's password hash.
 func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?`, hash, userID)
 	if err != nil {
 		return fmt.Errorf("store: set password %d: %w", userID, err)
 	}

@@ -298,10 +298,15 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireUser sends anonymous visitors of admin pages to the login page.
+// requireUser sends anonymous visitors of admin pages to the login page,
+// and a user whose administrator required a new password to the password
+// form, which is all they may use until they have chosen one.
 func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if userFrom(c) != nil {
+		if u := userFrom(c); u != nil {
+			if u.MustChangePassword {
+				return s.passwordFirst(c, next)
+			}
 			return next(c)
 		}
 		target := "/login?next=" + url.QueryEscape(c.Request().URL.RequestURI())
@@ -317,6 +322,22 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return c.Redirect(http.StatusSeeOther, target)
 	}
+}
+
+// passwordFirst lets through only My Profile and the password change.
+func (s *Server) passwordFirst(c echo.Context, next echo.HandlerFunc) error {
+	p, m := c.Request().URL.Path, c.Request().Method
+	if (p == "/admin/profile" && m == http.MethodGet) || (p == "/admin/profile/password" && m == http.MethodPost) {
+		return next(c)
+	}
+	if wantsJSON(c) || m != http.MethodGet {
+		return userErr(http.StatusForbidden, "password_change_required", "Choose a new password in My Profile first.")
+	}
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", "/admin/profile#password")
+		return c.NoContent(http.StatusForbidden)
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/profile#password")
 }
 
 // requireAdmin refuses operators with a 403 page.

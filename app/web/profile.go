@@ -70,7 +70,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	if next != c.FormValue("new_password_confirm") {
 		errs["new_password_confirm"] = l.T("The passwords do not match.")
 	} else {
-		err := s.d.Auth.ChangePassword(c.Request().Context(), userFrom(c), loginFrom(c).ID, c.FormValue("current_password"), next)
+		err := s.d.Auth.ChangePassword(c.Request().Context(), userFrom(c), loginFrom(c).ID, c.FormValue("current_password"), next, c.FormValue("revoke_tokens") != "")
 		var fe *auth.FieldError
 		if errors.As(err, &fe) {
 			errs[fe.Field] = l.T(fe.Message, fe.Args...)
@@ -82,7 +82,11 @@ func (s *Server) changePassword(c echo.Context) error {
 		return s.profilePage(c, http.StatusUnprocessableEntity, &profileData{Errors: errs})
 	}
 	s.disconnectUser(userFrom(c).ID)
-	s.setFlash(c, "ok", l.T("Your password was changed. Other browsers were signed out."))
+	if c.FormValue("revoke_tokens") != "" {
+		s.setFlash(c, "ok", l.T("Your password was changed. Other browsers were signed out and your API tokens revoked."))
+	} else {
+		s.setFlash(c, "ok", l.T("Your password was changed. Other browsers were signed out."))
+	}
 	return c.Redirect(http.StatusSeeOther, "/admin/profile")
 }
 

@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	cfg.POST("/users/:id", s.updateUser)
 	cfg.POST("/users/:id/channels", s.saveUserChannels)
 	cfg.POST("/users/:id/deactivate", s.deactivateUser)
+	cfg.POST("/users/:id/require_password", s.requirePassword)
 	cfg.POST("/users/:id/reactivate", s.reactivateUser)
 	cfg.POST("/users/:uid/tokens", s.createToken)
 	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
@@ -140,6 +141,7 @@ func (s *Server) routes() {
 	apiAdmin.GET("/channels/:id/rules", s.apiRules)
 	apiAdmin.PUT("/channels/:id/rules", s.apiPutRules)
 	apiAdmin.POST("/users/:id/deactivate", s.deactivateUser)
+	apiAdmin.POST("/users/:id/require_password", s.requirePassword)
 	apiAdmin.POST("/users/:id/reactivate", s.reactivateUser)
 
 	// Anything else is a 404 rendered by the error handler.

@@ -145,6 +145,29 @@ func (s *Server) deactivateUser(c echo.Context) error {
 	return s.activeChanged(c, u, s.localizer(c).T("%s was deactivated: they can no longer log in or take chats.", u.Name))
 }
 
+// requirePassword is an admin's forced reset: the user is signed out
+// everywhere and must choose a new password at their next login.
+func (s *Server) requirePassword(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.d.Auth.RequirePasswordChange(c.Request().Context(), userFrom(c), id)
+	if err != nil {
+		return err
+	}
+	s.disconnectUser(u.ID)
+	if wantsJSON(c) {
+		return c.JSON(http.StatusOK, map[string]any{"user": toAPIUser(u)})
+	}
+	s.setFlash(c, "ok", s.localizer(c).T("%s was signed out and must choose a new password at their next login.", u.Name))
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", userPath(u.ID))
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, userPath(u.ID))
+}
+
 // reactivateUser lets a deactivated user log in again.
 func (s *Server) reactivateUser(c echo.Context) error {
 	id, err := idParam(c, "id")

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -227,4 +228,54 @@ func TestDeactivatedOperatorGetsNoChat(t *testing.T) {
 	if code, _, body := call(t, s, http.MethodPost, "/im_livechat/sessions", "", start); code != http.StatusConflict || body["code"] != "no_operator_available" {
 		t.Fatalf(`a visitor reached a deactivated operator: %d %v`, code, body)
 	}
+}
+
+// TestForcedPasswordReset: an admin requires a new password; the user is
+// signed out, and after logging in sees only the password form until they
+// have chosen one.
+func TestForcedPasswordReset(t *testing.T) {
+	s := apptest.NewServer(t)
+	admin, _ := s.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	bob, u := s.LoggedIn(t, "bob@example.com", model.RoleOperator)
+
+	res, body := admin.Do(http.MethodPost, fmt.Sprintf("/admin/config/users/%d/require_password", u.ID), nil, map[string]string{"HX-Request": "true"})
+	if res.StatusCode != http.StatusOK || res.Header.Get("HX-Redirect") == "" {
+		t.Fatalf("require a new password: %d %s", res.StatusCode, body)
+	}
+	if res, _ := bob.Get("/admin"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("Bob's session survived: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	bob.Login("bob@example.com")
+	for _, p := range []string{"/admin", "/admin/conversations", "/admin/channels"} {
+		if res, _ := bob.Get(p); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/profile#password" {
+			t.Errorf("GET %s before choosing a password: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	res, page := bob.Get("/admin/profile")
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, "asked you to choose a new password") {
+		t.Fatalf("profile: %d", res.StatusCode)
+	}
+	if res, _ := bob.Do(http.MethodGet, "/admin/api/sessions", nil, map[string]string{"Accept": "application/json"}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("the chat API before choosing a password: %d", res.StatusCode)
+	}
+	res, body = bob.PostForm("/admin/profile/password", url.Values{"current_password": {apptest.Password}, "new_password": {"a fresh passphrase"}, "new_password_confirm": {"a fresh passphrase"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change password: %d %s", res.StatusCode, body)
+	}
+	if res, _ := bob.Get("/admin/conversations"); res.StatusCode != http.StatusOK {
+		t.Fatalf("after choosing a password: %d", res.StatusCode)
+	}
+	// Not for oneself, and not for operators.
+	if res, _ := admin.Do(http.MethodPost, fmt.Sprintf("/admin/config/users/%d/require_password", mustUser(t, s, "ada@example.com").ID), nil, nil); res.StatusCode != http.StatusConflict {
+		t.Fatalf("an admin forcing their own reset: %d", res.StatusCode)
+	}
+}
+
+func mustUser(t *testing.T, s *apptest.Server, email string) *model.User {
+	t.Helper()
+	u, err := s.Store.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
