@@ -19,10 +19,13 @@ type apiUser struct {
 	Active    bool      `json:"active"`
 	// DeactivatedAt is null while the user is active.
 	DeactivatedAt *time.Time `json:"deactivated_at"`
+	// MustChangePassword is set until a forced reset is done.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 func toAPIUser(u *model.User) apiUser {
-	a := apiUser{ID: u.ID, Email: u.Email, Name: u.Name, ChatName: u.DisplayChatName(), Role: string(u.Role), CreatedAt: u.CreatedAt, Active: u.Active}
+	a := apiUser{ID: u.ID, Email: u.Email, Name: u.Name, ChatName: u.DisplayChatName(), Role: string(u.Role), CreatedAt: u.CreatedAt, Active: u.Active,
+		MustChangePassword: u.MustChangePassword}
 	if !u.DeactivatedAt.IsZero() {
 		a.DeactivatedAt = &u.DeactivatedAt
 	}
