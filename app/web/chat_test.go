@@ -2,9 +2,7 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,29 +17,7 @@ import (
 // call sends a JSON request and returns status, headers and decoded body.
 func call(t *testing.T, srv *apptest.Server, method, path, bearer, body string) (int, http.Header, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf(`%s %s: %v`, method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	var out map[string]any
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatalf(`%s %s: answer is not JSON: %s`, method, path, b)
-		}
-	}
-	return res.StatusCode, res.Header, out
+	return fromPage(t, srv, "", method, path, bearer, body)
 }
 
 // socket is a test websocket client collecting frames.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -134,65 +135,41 @@ func (s *Server) updateUser(c echo.Context) error {
 // deactivateUser is for someone who left (see auth.DeactivateUser), from
 // the user's page or the JSON API.
 func (s *Server) deactivateUser(c echo.Context) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	u, err := s.d.Auth.DeactivateUser(c.Request().Context(), userFrom(c), id)
-	if err != nil {
-		return err
-	}
-	return s.activeChanged(c, u, s.localizer(c).T("%s was deactivated: they can no longer log in or take chats.", u.Name))
+	return s.userAction(c, s.d.Auth.DeactivateUser, "%s was deactivated: they can no longer log in or take chats.")
+}
+
+// reactivateUser lets a deactivated user log in again.
+func (s *Server) reactivateUser(c echo.Context) error {
+	return s.userAction(c, s.d.Auth.ReactivateUser, "%s was reactivated and can log in again.")
 }
 
 // requirePassword is an admin's forced reset: the user is signed out
 // everywhere and must choose a new password at their next login.
 func (s *Server) requirePassword(c echo.Context) error {
+	return s.userAction(c, s.d.Auth.RequirePasswordChange, "%s was signed out and must choose a new password at their next login.")
+}
+
+// userAction runs an admin's action on the user in the path, applies it
+// outside the database (the cached channel operators; the live sockets of
+// a user who may no longer use them), then answers with the user for the
+// API, or with done (a format taking the user's name) on the user's page.
+func (s *Server) userAction(c echo.Context, act func(context.Context, *model.User, int64) (*model.User, error), done string) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	u, err := s.d.Auth.RequirePasswordChange(c.Request().Context(), userFrom(c), id)
+	u, err := act(c.Request().Context(), userFrom(c), id)
 	if err != nil {
 		return err
 	}
-	s.disconnectUser(u.ID)
-	if wantsJSON(c) {
-		return c.JSON(http.StatusOK, map[string]any{"user": toAPIUser(u)})
-	}
-	s.setFlash(c, "ok", s.localizer(c).T("%s was signed out and must choose a new password at their next login.", u.Name))
-	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", userPath(u.ID))
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Redirect(http.StatusSeeOther, userPath(u.ID))
-}
-
-// reactivateUser lets a deactivated user log in again.
-func (s *Server) reactivateUser(c echo.Context) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	u, err := s.d.Auth.ReactivateUser(c.Request().Context(), userFrom(c), id)
-	if err != nil {
-		return err
-	}
-	return s.activeChanged(c, u, s.localizer(c).T("%s was reactivated and can log in again.", u.Name))
-}
-
-// activeChanged applies a (de)activation outside the database (the cached
-// channel operators and, for a deactivation, the live sockets), then
-// answers with the user for the API, or msg on the user's page.
-func (s *Server) activeChanged(c echo.Context, u *model.User, msg string) error {
 	s.d.Livechat.InvalidateAll()
-	if !u.Active {
+	if !u.Active || u.MustChangePassword {
 		s.disconnectUser(u.ID)
 	}
 	if wantsJSON(c) {
 		return c.JSON(http.StatusOK, map[string]any{"user": toAPIUser(u)})
 	}
-	s.setFlash(c, "ok", msg)
+	s.setFlash(c, "ok", s.localizer(c).T(done, u.Name))
 	if isHTMX(c) {
 		c.Response().Header().Set("HX-Redirect", userPath(u.ID))
 		return c.NoContent(http.StatusOK)
