@@ -47,6 +47,8 @@ Usage:
   parley token create --email E [--name N]
                                     create an API token; printed alone on the last line
   parley backup FILE                write a consistent copy of the database to FILE
+  parley restore FILE               replace the database with a backup (server stopped;
+                                    the replaced file is kept beside it)
   parley healthcheck                probe /healthz of the running server (for Docker)
   parley version                    print the version
 
@@ -117,6 +119,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return c.tokenCreate(args[1:])
 	case "backup":
 		return c.backup(args)
+	case "restore":
+		return c.restore(args)
 	case "healthcheck":
 		return c.healthcheck(args)
 	case "version":
@@ -263,6 +267,21 @@ func (c *cli) openMigrated(cfg config.Config, log *slog.Logger) (*store.Store, e
 	if err != nil {
 		return nil, err
 	}
+	// An upgrade that changes the schema keeps a copy of the database as it
+	// was, so going back to the previous release is a restore away.
+	current, known, err := db.Versions(c.ctx, st.Writer())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if current > 0 && current < known {
+		path, err := preUpgradeBackup(c.ctx, st, cfg, current)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("backup before upgrading the database: %w", err)
+		}
+		log.Info("database backed up before upgrading its schema", "path", path, "schema_version", current, "new_schema_version", known)
+	}
 	n, err := db.Migrate(c.ctx, st.Writer())
 	if err != nil {
 		st.Close()
@@ -272,6 +291,21 @@ func (c *cli) openMigrated(cfg config.Config, log *slog.Logger) (*store.Store, e
 		log.Info("database migrated", "migrations_applied", n, "path", cfg.DatabasePath())
 	}
 	return st, nil
+}
+
+// preUpgradeBackup copies the database into data_dir/backups before its
+// schema is upgraded, named after the schema version it has.
+func preUpgradeBackup(ctx context.Context, st *store.Store, cfg config.Config, version int64) (string, error) {
+	dir := filepath.Join(cfg.DataDir, "backups")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("parley-schema%d-%s.db", version, time.Now().UTC().Format("20060102-150405")))
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return path, st.Backup(ctx, abs)
 }
 
 // setup parses args, then loads config, logger and the migrated store for
@@ -555,6 +589,134 @@ func (c *cli) backup(args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "backup written to %s (%d bytes)\n", dest, info.Size())
 	return exitOK
+}
+
+// restore replaces the database with a backup: the file is checked
+// (integrity, schema version) on a copy, the current database is kept
+// aside, and nothing changes unless every check passed. The server must be
+// stopped; one answering on the configured address is a refusal.
+func (c *cli) restore(args []string) int {
+	f := c.flags("restore", false)
+	words, code, ok := c.parseWords(f, args)
+	if !ok {
+		return code
+	}
+	if len(words) != 1 {
+		return c.usageErr("restore: give exactly one backup FILE")
+	}
+	src := words[0]
+	cfg, err := c.config(f)
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	if addr, running := serverAnswering(cfg); running {
+		return c.fail("restore: Parley is running at %s on this database: stop it first", addr)
+	}
+	if info, err := os.Stat(src); err != nil || info.IsDir() {
+		return c.fail("restore: %s is not a backup file", src)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return c.fail("restore: data_dir %s: %v", cfg.DataDir, err)
+	}
+	dbPath := cfg.DatabasePath()
+	staged := dbPath + ".restoring"
+	removeDB(staged)
+	if err := copyFile(src, staged); err != nil {
+		return c.fail("restore: %v", err)
+	}
+	version, err := c.checkBackup(staged)
+	if err != nil {
+		removeDB(staged)
+		return c.fail("restore: %s: %v", src, err)
+	}
+	kept := ""
+	if _, err := os.Stat(dbPath); err == nil {
+		kept = fmt.Sprintf("%s.replaced-%s", dbPath, time.Now().UTC().Format("20060102-150405"))
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Rename(dbPath+suffix, kept+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return c.fail("restore: keeping the current database aside: %v", err)
+			}
+		}
+	}
+	if err := os.Rename(staged, dbPath); err != nil {
+		return c.fail("restore: %v", err)
+	}
+	fmt.Fprintf(c.stdout, "restored %s into %s (schema version %d)\n", src, dbPath, version)
+	if kept != "" {
+		fmt.Fprintf(c.stdout, "the database it replaced is kept at %s\n", kept)
+	}
+	return exitOK
+}
+
+// checkBackup opens a staged backup and checks that it is a whole SQLite
+// database this binary can run (it is migrated at the next start).
+func (c *cli) checkBackup(path string) (int64, error) {
+	st, err := store.Open(c.ctx, path)
+	if err != nil {
+		return 0, fmt.Errorf("not a readable database: %w", err)
+	}
+	defer func() {
+		st.Close()
+		// Only the staged file stays.
+		os.Remove(path + "-wal")
+		os.Remove(path + "-shm")
+	}()
+	if err := st.Check(c.ctx); err != nil {
+		return 0, err
+	}
+	current, _, err := db.Versions(c.ctx, st.Writer())
+	if err != nil {
+		return 0, err
+	}
+	if current == 0 {
+		return 0, errors.New("not a Parley database (no schema version)")
+	}
+	return current, nil
+}
+
+// serverAnswering reports whether a Parley answers /healthz on the
+// configured listen address.
+func serverAnswering(cfg config.Config) (string, bool) {
+	host, port, _ := net.SplitHostPort(cfg.Listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	addr := net.JoinHostPort(host, port)
+	client := &http.Client{Timeout: 2 * time.Second}
+	res, err := client.Get("http://" + addr + "/healthz")
+	if err != nil {
+		return addr, false
+	}
+	res.Body.Close()
+	return addr, true
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// removeDB removes a database file with its WAL and shared-memory files.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
 }
 
 // healthcheck probes the local server's /healthz; Docker's HEALTHCHECK runs

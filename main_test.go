@@ -23,6 +23,7 @@ import (
 	"parley/app/auth"
 	"parley/app/store"
 	"parley/app/version"
+	"parley/db"
 )
 
 // guard bounds waits on the server so a hang fails instead of blocking the
@@ -792,5 +793,132 @@ func TestServeSetupLinkAndHealthcheck(t *testing.T) {
 	code, _, errs = runCmd(t, nil, nil, "healthcheck", "--listen", s.addr)
 	if code != 1 || !strings.Contains(errs, "healthcheck") {
 		t.Fatalf(`healthcheck after stop = %d %q, want 1 with a message`, code, errs)
+	}
+}
+
+// TestRestoreCommand: a backup restored replaces the database (rows
+// compared), the replaced file is kept, and bad backups or a running
+// server change nothing.
+func TestRestoreCommand(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	create := func(email string) {
+		t.Helper()
+		if code, _, errs := runCmd(t, []string{"PARLEY_PASSWORD=long enough 1"}, nil, "user", "create", "--data-dir", data, "--email", email, "--name", "N"); code != 0 {
+			t.Fatalf(`user create %s: %d %s`, email, code, errs)
+		}
+	}
+	create("a@example.com")
+	if code, _, errs := runCmd(t, nil, nil, "backup", "--data-dir", data, "one-user.db"); code != 0 {
+		t.Fatalf(`backup: %d %s`, code, errs)
+	}
+	create("b@example.com")
+
+	// Bad backups: not a file, not a database, damaged, not Parley's.
+	if err := os.WriteFile(filepath.Join(dir, "junk.db"), []byte("this is not a database at all, just text"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open("sqlite", filepath.Join(dir, "other.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(`CREATE TABLE t (x)`); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	for _, c := range []struct{ file, want string }{
+		{"missing.db", "not a backup file"},
+		{"junk.db", "not a readable database"},
+		{"other.db", "not a Parley database"},
+	} {
+		code, _, errs := runCmd(t, nil, nil, "restore", "--data-dir", data, c.file)
+		if code != 1 || !strings.Contains(errs, c.want) {
+			t.Errorf(`restore %s = %d %q, want 1 saying %q`, c.file, code, errs, c.want)
+		}
+	}
+	if got := emails(t, openDB(t, filepath.Join(data, "parley.db"))); len(got) != 2 {
+		t.Fatalf(`a refused restore changed the database: %v`, got)
+	}
+
+	code, out, errs := runCmd(t, nil, nil, "restore", "one-user.db", "--data-dir", data)
+	if code != 0 || !strings.Contains(out, "restored one-user.db") || !strings.Contains(out, "kept at") {
+		t.Fatalf(`restore = %d %q; stderr: %s`, code, out, errs)
+	}
+	if got := emails(t, openDB(t, filepath.Join(data, "parley.db"))); !slices.Equal(got, []string{"a@example.com"}) {
+		t.Fatalf(`users after restore = %v, want the backup's`, got)
+	}
+	kept, _ := filepath.Glob(filepath.Join(data, "parley.db.replaced-*"))
+	var replaced []string
+	for _, k := range kept {
+		if !strings.HasSuffix(k, "-wal") && !strings.HasSuffix(k, "-shm") {
+			replaced = append(replaced, k)
+		}
+	}
+	if len(replaced) != 1 || len(emails(t, openDB(t, replaced[0]))) != 2 {
+		t.Fatalf(`the replaced database was not kept whole: %v`, kept)
+	}
+	// The restored database serves: migrate runs on it.
+	if code, _, errs := runCmd(t, nil, nil, "migrate", "--data-dir", data); code != 0 {
+		t.Fatalf(`migrate after restore: %d %s`, code, errs)
+	}
+}
+
+// TestRestoreRefusedWhileServing: restoring under a running server would
+// pull the file from under it.
+func TestRestoreRefusedWhileServing(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	s := startServe(t, data, []string{"PARLEY_ADMIN_EMAIL=boss@example.com", "PARLEY_ADMIN_PASSWORD=staple grid lantern 9"})
+	if code, _, errs := runCmd(t, nil, nil, "backup", "--data-dir", data, "b.db"); code != 0 {
+		t.Fatalf(`backup: %d %s`, code, errs)
+	}
+	code, _, errs := runCmd(t, nil, nil, "restore", "b.db", "--data-dir", data, "--config", writeListenConfig(t, dir, s.addr))
+	if code != 1 || !strings.Contains(errs, "is running") {
+		t.Fatalf(`restore while serving = %d %q`, code, errs)
+	}
+	s.stop(t)
+}
+
+// writeListenConfig writes a config file naming addr as the listen address.
+func writeListenConfig(t *testing.T, dir, addr string) string {
+	t.Helper()
+	path := filepath.Join(dir, "listen.yaml")
+	if err := os.WriteFile(path, []byte("listen: \""+addr+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBackupBeforeSchemaUpgrade: a database an older release left is
+// copied into data/backups before its schema is upgraded; a current one
+// is not copied again.
+func TestBackupBeforeSchemaUpgrade(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(data, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MigrateTo(context.Background(), st.Writer(), 4); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, _, errs := runCmd(t, nil, nil, "migrate", "--data-dir", data)
+	if code != 0 || !strings.Contains(errs, "backed up before upgrading") {
+		t.Fatalf(`migrate an old database = %d; stderr: %s`, code, errs)
+	}
+	backups, _ := filepath.Glob(filepath.Join(data, "backups", "parley-schema4-*.db"))
+	if len(backups) != 1 {
+		t.Fatalf(`backups: %v, want one of schema 4`, backups)
+	}
+	var v int64
+	if err := openDB(t, backups[0]).QueryRow(`SELECT max(version_id) FROM goose_db_version`).Scan(&v); err != nil || v != 4 {
+		t.Fatalf(`the backup's schema version = %d %v, want 4`, v, err)
+	}
+	if code, _, errs := runCmd(t, nil, nil, "migrate", "--data-dir", data); code != 0 || strings.Contains(errs, "backed up") {
+		t.Fatalf(`migrate an up-to-date database = %d, stderr %s: no backup wanted`, code, errs)
 	}
 }

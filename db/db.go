@@ -29,23 +29,43 @@ func Migrate(ctx context.Context, conn *sql.DB) (int, error) {
 	return MigrateTo(ctx, conn, goose.MaxVersion)
 }
 
-// MigrateTo applies the pending migrations up to version, so a test can
-// fill a database as an older release left it and then migrate it.
-func MigrateTo(ctx context.Context, conn *sql.DB, version int64) (int, error) {
+func provider(conn *sql.DB) (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return 0, fmt.Errorf("db: migrations: %w", err)
+		return nil, fmt.Errorf("db: migrations: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectSQLite3, conn, fsys)
 	if err != nil {
-		return 0, fmt.Errorf("db: goose provider: %w", err)
+		return nil, fmt.Errorf("db: goose provider: %w", err)
 	}
-	current, known, err := p.GetVersions(ctx)
+	return p, nil
+}
+
+// Versions reports the database's schema version (0 for an empty file)
+// and the newest one this binary knows, refusing a newer database.
+func Versions(ctx context.Context, conn *sql.DB) (current, known int64, err error) {
+	p, err := provider(conn)
 	if err != nil {
-		return 0, fmt.Errorf("db: schema version: %w", err)
+		return 0, 0, err
+	}
+	if current, known, err = p.GetVersions(ctx); err != nil {
+		return 0, 0, fmt.Errorf("db: schema version: %w", err)
 	}
 	if current > known {
-		return 0, &NewerError{Database: current, Binary: known}
+		return current, known, &NewerError{Database: current, Binary: known}
+	}
+	return current, known, nil
+}
+
+// MigrateTo applies the pending migrations up to version, so a test can
+// fill a database as an older release left it and then migrate it.
+func MigrateTo(ctx context.Context, conn *sql.DB, version int64) (int, error) {
+	if _, _, err := Versions(ctx, conn); err != nil {
+		return 0, err
+	}
+	p, err := provider(conn)
+	if err != nil {
+		return 0, err
 	}
 	res, err := p.UpTo(ctx, version)
 	if err != nil {
