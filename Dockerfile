@@ -1,15 +1,20 @@
 # syntax=docker/dockerfile:1
 
 # ---- build ------------------------------------------------------------------
-FROM golang:1.26-bookworm AS build
+# The builder's Go matches go.mod's "go" line: an older cached 1.26.x image
+# would refuse the module.
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X parley/app/version.Version=${VERSION}" -o /out/parley . \
+# The module and build caches survive between builds, so a change does not
+# recompile SQLite.
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X parley/app/version.Version=${VERSION}" -o /out/parley . \
  && mkdir -p /out/data
 
 # ---- runtime ----------------------------------------------------------------
