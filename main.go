@@ -324,12 +324,20 @@ func (c *cli) load(f *common) (config.Config, *slog.Logger, *store.Store, int) {
 		return cfg, nil, nil, c.fail("%v", err)
 	}
 	log := c.logger(cfg)
+	for _, w := range config.UnknownEnv(c.environ, otherEnv...) {
+		log.Warn(w)
+	}
 	st, err := c.openMigrated(cfg, log)
 	if err != nil {
 		return cfg, nil, nil, c.fail("%v", err)
 	}
 	return cfg, log, st, exitOK
 }
+
+// otherEnv are the PARLEY_* variables read outside the configuration: the
+// config file's path, the first admin, the CLI's password, the tests'.
+var otherEnv = []string{"PARLEY_CONFIG", "PARLEY_ADMIN_EMAIL", "PARLEY_ADMIN_PASSWORD", "PARLEY_ADMIN_NAME",
+	"PARLEY_PASSWORD", "PARLEY_CHROMIUM", "PARLEY_SCREENSHOTS"}
 
 func (c *cli) migrate(args []string) int {
 	_, _, st, code := c.setup(c.flags("migrate", false), args)
@@ -358,6 +366,9 @@ func (c *cli) serve(args []string) int {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return c.fail("listen %s: %v", cfg.Listen, err)
+	}
+	if w := cfg.LoopbackWarning(); w != "" {
+		log.Warn(w)
 	}
 	cfg.Listen = ln.Addr().String() // the real port when listen asked for :0
 	app, err := wire.Build(ctx, cfg, wire.Deps{Store: st, Logger: log, Assets: assets.FS(f.dev, "assets"), Dev: f.dev})
@@ -412,6 +423,11 @@ func (c *cli) firstAdmin(ctx context.Context, a *auth.Service, url string) (stri
 		return "", err
 	}
 	if !needs {
+		if email, pw := c.getenv("PARLEY_ADMIN_EMAIL"), c.getenv("PARLEY_ADMIN_PASSWORD"); email != "" && pw != "" {
+			if ok, err := a.PasswordMatches(ctx, email, pw); err == nil && !ok {
+				fmt.Fprintf(c.stderr, "parley: PARLEY_ADMIN_PASSWORD applies only on the first start; %s keeps its current password (change it in My Profile)\n", email)
+			}
+		}
 		return fmt.Sprintf("Log in at %s/login with your administrator account.", url), nil
 	}
 	email, pw := c.getenv("PARLEY_ADMIN_EMAIL"), c.getenv("PARLEY_ADMIN_PASSWORD")

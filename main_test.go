@@ -922,3 +922,21 @@ func TestBackupBeforeSchemaUpgrade(t *testing.T) {
 		t.Fatalf(`migrate an up-to-date database = %d, stderr %s: no backup wanted`, code, errs)
 	}
 }
+
+// TestStartWarnings: a mistyped PARLEY_* variable, a public listen address
+// with a loopback public URL, and a PARLEY_ADMIN_PASSWORD changed after the
+// first start are each said once at start.
+func TestStartWarnings(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	env := []string{"PARLEY_ADMIN_EMAIL=boss@example.com", "PARLEY_ADMIN_PASSWORD=staple grid lantern 9"}
+	s := startServe(t, data, env)
+	s.stop(t)
+	s = startServe(t, data, []string{"PARLEY_ADMIN_EMAIL=boss@example.com", "PARLEY_ADMIN_PASSWORD=another grid lantern 7", "PARLEY_LISTEN_ADDR=:9999"})
+	s.stop(t)
+	for _, want := range []string{"PARLEY_LISTEN_ADDR is not a Parley setting; did you mean PARLEY_LISTEN?", "PARLEY_ADMIN_PASSWORD applies only on the first start"} {
+		if !strings.Contains(s.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, s.stderr.String())
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"golang.org/x/crypto/bcrypt"
+
 	"context"
 	"errors"
 	"strings"
@@ -241,4 +243,15 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor *model.User, ownerID
 		return forbidden("You can only revoke your own API tokens.")
 	}
 	return s.store.DeleteAPIToken(ctx, ownerID, tokenID)
+}
+
+// PasswordMatches reports whether pw is the password of the user with
+// email, without logging in or counting a failure: for start-up to notice
+// that PARLEY_ADMIN_PASSWORD no longer applies.
+func (s *Service) PasswordMatches(ctx context.Context, email, pw string) (bool, error) {
+	u, err := s.store.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if err != nil {
+		return false, err
+	}
+	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pw)) == nil, nil
 }

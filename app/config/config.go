@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -779,4 +780,82 @@ func (c *Config) Dump() string {
 		fmt.Fprintf(&b, "%s = %s\n", f.key, v)
 	}
 	return b.String()
+}
+
+// UnknownEnv lists the PARLEY_* variables in environ that no setting reads
+// (nor the names in also, read elsewhere), each with the closest known
+// name: a typo such as PARLEY_LISTEN_ADDR would otherwise be ignored
+// silently, while the same typo in the YAML file is an error.
+func UnknownEnv(environ []string, also ...string) []string {
+	known := map[string]bool{}
+	for _, f := range fields() {
+		known[EnvName(f.key)] = true
+	}
+	for _, n := range also {
+		known[n] = true
+	}
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "PARLEY_") || known[name] {
+			continue
+		}
+		best, dist := "", 1<<30
+		for k := range known {
+			if d := editDistance(name, k); d < dist || (d == dist && k < best) {
+				best, dist = k, d
+			}
+		}
+		msg := name + " is not a Parley setting"
+		if dist <= len(name)/3 {
+			msg += "; did you mean " + best + "?"
+		}
+		out = append(out, msg)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// LoopbackWarning explains, when Parley listens on a public address but its
+// public URL names this machine's loopback, that the embed snippet and the
+// links it hands out will not work for anyone else; "" otherwise.
+func (c *Config) LoopbackWarning() string {
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil || isLoopbackHost(host) {
+		return "" // reachable from this machine only: localhost is right
+	}
+	u, err := url.Parse(c.PublicURL())
+	if err != nil || !isLoopbackHost(u.Hostname()) {
+		return ""
+	}
+	return fmt.Sprintf("listen %s accepts other machines, but the public URL is %s: the widget snippet and links would point visitors at their own computer; set base_url (PARLEY_BASE_URL) to the address visitors use", c.Listen, c.PublicURL())
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.IsLoopback()
 }

@@ -280,3 +280,35 @@ func TestPublicURL(t *testing.T) {
 		t.Fatalf(`got %q`, got)
 	}
 }
+
+func TestUnknownEnv(t *testing.T) {
+	got := UnknownEnv([]string{"PARLEY_LISTEN=:8080", "PARLEY_LISTEN_ADDR=:9090", "PARLEY_ADMIN_EMAIL=a@b.c", "HOME=/root", "PARLEY_SMTP_HOTS=mail", "PARLEY_WHATEVER_ELSE_ENTIRELY=1"}, "PARLEY_ADMIN_EMAIL")
+	want := []string{
+		"PARLEY_LISTEN_ADDR is not a Parley setting; did you mean PARLEY_LISTEN?",
+		"PARLEY_SMTP_HOTS is not a Parley setting; did you mean PARLEY_SMTP_HOST?",
+		"PARLEY_WHATEVER_ELSE_ENTIRELY is not a Parley setting",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("UnknownEnv =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestLoopbackWarning(t *testing.T) {
+	for _, c := range []struct {
+		listen, base string
+		warn         bool
+	}{
+		{"127.0.0.1:8080", "", false},
+		{"localhost:8080", "", false},
+		{":8080", "", true},
+		{"0.0.0.0:8080", "http://127.0.0.1:8080", true},
+		{":8080", "https://chat.example.com", false},
+		{"192.0.2.10:8080", "", false}, // the public URL is then that address, not loopback
+	} {
+		cfg := Default()
+		cfg.Listen, cfg.BaseURL = c.listen, c.base
+		if got := cfg.LoopbackWarning(); (got != "") != c.warn {
+			t.Errorf("listen %q base_url %q: warning %q, want %v", c.listen, c.base, got, c.warn)
+		}
+	}
+}

@@ -75,6 +75,8 @@ func New(d Deps) (*Server, error) {
 	e.IPExtractor = s.clientIP
 	s.e = e
 	s.routes()
+	s.http = &http.Server{}
+	s.ConfigureHTTP(s.http)
 	return s, nil
 }
 
@@ -105,8 +107,6 @@ func (s *Server) Listener(ln net.Listener) net.Listener {
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{}
-	s.ConfigureHTTP(s.http)
 	err := s.http.Serve(s.Listener(ln))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -119,10 +119,9 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	// Sockets are hijacked connections http.Server.Shutdown does not wait
 	// for: close them first so their handlers return.
+	// The http.Server exists from New on, so a shutdown that comes before
+	// Serve has started still stops it: Serve then returns at once.
 	herr := s.hub.Close()
-	if s.http == nil {
-		return herr
-	}
 	return errors.Join(s.http.Shutdown(ctx), herr)
 }
 
