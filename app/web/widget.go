@@ -213,7 +213,7 @@ func (w *widgetAssets) bootJS(c echo.Context, channelID int64, resolve string) e
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderCacheControl, loaderMaxAge)
-	h.Set(echo.HeaderVary, "Accept-Language")
+	h.Add(echo.HeaderVary, "Accept-Language")
 	h.Set(echo.HeaderAccessControlAllowOrigin, "*")
 	return c.Blob(http.StatusOK, mimeJS, fmt.Appendf(nil, widgetBootJS, cfg, resolve))
 }

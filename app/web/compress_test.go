@@ -1,0 +1,75 @@
+package web_test
+
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"parley/app/apptest"
+)
+
+// get fetches path asking for gzip (Go's client would otherwise ask and
+// decompress by itself, hiding the headers).
+func getGzip(t *testing.T, srv *apptest.Server, path string, gz bool) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	} else {
+		req.Header.Set("Accept-Encoding", "identity")
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r io.Reader = res.Body
+	if res.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(res.Body)
+		if err != nil {
+			t.Fatalf("%s: gzip: %v", path, err)
+		}
+		r = zr
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+func TestResponsesAreCompressed(t *testing.T) {
+	srv := apptest.NewServer(t)
+	_, login := getGzip(t, srv, "/login", false)
+	css := regexp.MustCompile(`/static/[0-9a-f]+/css/admin\.css`).FindString(login)
+	if css == "" {
+		t.Fatal("no stylesheet link on the login page")
+	}
+	_, plain := getGzip(t, srv, css, false)
+	for _, c := range []struct {
+		path, want string
+	}{
+		{css, ".chat-window"},
+		{"/login", "</html>"},
+		{"/im_livechat/loader/1", "Parley"},
+	} {
+		res, body := getGzip(t, srv, c.path, true)
+		if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") || !strings.Contains(body, c.want) {
+			t.Errorf("%s: encoding %q vary %q, body has %q: %v", c.path, res.Header.Get("Content-Encoding"), res.Header.Get("Vary"), c.want, strings.Contains(body, c.want))
+		}
+		res, _ = getGzip(t, srv, c.path, false)
+		if res.Header.Get("Content-Encoding") != "" {
+			t.Errorf("%s without gzip asked: encoding %q", c.path, res.Header.Get("Content-Encoding"))
+		}
+	}
+	if _, body := getGzip(t, srv, css, true); body != plain {
+		t.Error("the gzipped stylesheet differs from the plain one")
+	}
+	// A small JSON answer is not worth compressing.
+	if res, _ := getGzip(t, srv, "/healthz", true); res.Header.Get("Content-Encoding") != "" {
+		t.Errorf("/healthz compressed: %q", res.Header.Get("Content-Encoding"))
+	}
+}
