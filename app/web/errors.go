@@ -131,7 +131,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	ae := toAPIError(err)
 	if ae.Status >= 500 {
 		req := c.Request()
-		s.log.Error("request failed", slog.Any("error", err), slog.String("client_ip", c.RealIP()),
+		rid, _ := c.Get(ctxRequestID).(string)
+		s.log.Error("request failed", slog.String("request_id", rid), slog.Any("error", err), slog.String("client_ip", c.RealIP()),
 			slog.Group("request", slog.String("method", req.Method), slog.String("uri", logURI(req.URL, ae.Status))))
 	}
 	if ae.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {

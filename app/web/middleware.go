@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,21 +36,49 @@ const (
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		id := requestID()
+		c.Set(ctxRequestID, id)
+		c.Response().Header().Set("X-Request-Id", id)
 		err := next(c)
 		if err != nil {
 			c.Error(err) // let the error handler write the response so the status below is real
 		}
 		req, res := c.Request(), c.Response()
 		level := slog.LevelInfo
-		if strings.HasPrefix(req.URL.Path, "/static/") || req.URL.Path == "/healthz" {
+		if res.Status < 400 && quietPath(req) {
 			level = slog.LevelDebug
 		}
-		s.log.Log(req.Context(), level, "http",
+		s.log.Log(req.Context(), level, "http", slog.String("request_id", id),
 			slog.Group("request", slog.String("method", req.Method), slog.String("uri", logURI(req.URL, res.Status))),
 			slog.Int("status", res.Status), slog.Int64("bytes", res.Size),
 			slog.Duration("duration", time.Since(start)), slog.String("client_ip", c.RealIP()))
 		return nil
 	}
+}
+
+const ctxRequestID = "request_id"
+
+// requestID names a request in the log and in the X-Request-Id header, so
+// a user's report ("it said error 7f3a…") finds its log lines.
+func requestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// quietPath says whether a successful request is one of the public hot
+// paths (every visitor's page load, message and page view, static files,
+// probes) that would fill a small disk at info level; they log at debug.
+// Errors and everything operators and admins do stay at info.
+func quietPath(r *http.Request) bool {
+	p := r.URL.Path
+	switch {
+	case p == "/healthz", strings.HasPrefix(p, "/static/"), p == "/favicon.ico":
+		return true
+	case strings.HasPrefix(p, "/im_livechat/"):
+		return true
+	}
+	return false
 }
 
 // maxLoggedURI bounds a URL in the log: a 900 KB query string used to be

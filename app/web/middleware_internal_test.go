@@ -1,11 +1,17 @@
 package web
 
 import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
 )
 
 func TestRedactURI(t *testing.T) {
@@ -69,6 +75,37 @@ func TestHumanDuration(t *testing.T) {
 	for _, tt := range tests {
 		if got := humanDuration(tt.in); got != tt.want {
 			t.Errorf(`humanDuration(%v) = %q, want %q`, tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestRequestLogLine: every request gets an id in X-Request-Id and in its
+// log line; the public hot paths log at debug unless they fail.
+func TestRequestLogLine(t *testing.T) {
+	var buf bytes.Buffer
+	s := &Server{log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	e := echo.New()
+	for _, c := range []struct {
+		path   string
+		status int
+		level  string
+	}{
+		{"/im_livechat/init?channel_id=1", 200, "DEBUG"},
+		{"/im_livechat/sessions/x/messages", 409, "INFO"},
+		{"/admin/channels", 200, "INFO"},
+		{"/static/abc/css/admin.css", 200, "DEBUG"},
+	} {
+		buf.Reset()
+		rec := httptest.NewRecorder()
+		ctx := e.NewContext(httptest.NewRequest(http.MethodGet, c.path, nil), rec)
+		status := c.status
+		if err := s.logRequests(func(c echo.Context) error { return c.NoContent(status) })(ctx); err != nil {
+			t.Fatal(err)
+		}
+		id := rec.Header().Get("X-Request-Id")
+		line := buf.String()
+		if len(id) != 16 || !strings.Contains(line, "request_id="+id) || !strings.Contains(line, "level="+c.level) {
+			t.Errorf("%s (%d): id %q, log %q; want the id and level %s", c.path, c.status, id, line, c.level)
 		}
 	}
 }
