@@ -389,6 +389,18 @@ func (c *cli) serve(args []string) int {
 	fmt.Fprintln(c.stdout, msg)
 
 	app.Start()
+	if addr := cfg.Metrics.Listen; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			ln.Close()
+			_ = app.Shutdown(ctx)
+			return c.fail("metrics.listen %s: %v", addr, err)
+		}
+		msrv := &http.Server{Handler: app.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.Info("metrics served", "url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error

@@ -38,6 +38,7 @@ type Config struct {
 	SMTP           SMTP     `yaml:"smtp"`
 	GeoIP          GeoIP    `yaml:"geoip"`
 	Livechat       Livechat `yaml:"livechat"`
+	Metrics        Metrics  `yaml:"metrics"`
 	HTTP           HTTP     `yaml:"http"`
 	Limits         Limits   `yaml:"limits"`
 }
@@ -98,6 +99,14 @@ type Limits struct {
 	LoginFailuresPerIP    int           `yaml:"login_failures_per_ip"`
 	LoginFailuresPerEmail int           `yaml:"login_failures_per_email"`
 	LoginWindow           time.Duration `yaml:"login_window"`
+}
+
+// Metrics exposes /metrics in the Prometheus text format: on the main
+// address to scrapers that send Token as a bearer token, and/or without a
+// token on a separate Listen address (keep it private). Both empty: off.
+type Metrics struct {
+	Token  string `yaml:"token"`
+	Listen string `yaml:"listen"`
 }
 
 // Livechat tunes live conversations.
@@ -277,6 +286,8 @@ func fields() []field {
 		f("smtp.from", false, func(c *Config) *string { return &c.SMTP.From }),
 		f("smtp.tls", false, func(c *Config) *string { return &c.SMTP.TLS }),
 		f("geoip.database", false, func(c *Config) *string { return &c.GeoIP.Database }),
+		f("metrics.token", true, func(c *Config) *string { return &c.Metrics.Token }),
+		f("metrics.listen", false, func(c *Config) *string { return &c.Metrics.Listen }),
 		{key: "livechat.abandon_after",
 			get: func(c *Config) string { return c.Livechat.AbandonAfter.String() },
 			set: func(c *Config, v string) error {
@@ -633,6 +644,17 @@ func (c *Config) Validate() error {
 		}
 		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 			return bad("smtp.from", "%q is not an email address", c.SMTP.From)
+		}
+	}
+	if t := c.Metrics.Token; t != "" && len(t) < 16 {
+		return bad("metrics.token", "must be at least 16 characters (it guards /metrics); generate one with: openssl rand -hex 16")
+	}
+	if c.Metrics.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" {
+			return bad("metrics.listen", "%q is not host:port (for example 127.0.0.1:9090)", c.Metrics.Listen)
+		}
+		if c.Metrics.Listen == c.Listen {
+			return bad("metrics.listen", "%q is the main listen address; give metrics their own", c.Metrics.Listen)
 		}
 	}
 	if c.Livechat.AbandonAfter < time.Minute || c.Livechat.AbandonAfter > 7*24*time.Hour {

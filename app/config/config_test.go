@@ -312,3 +312,23 @@ func TestLoopbackWarning(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsSettings(t *testing.T) {
+	for _, c := range []struct {
+		token, listen, bad string
+	}{
+		{"", "", ""},
+		{"short", "", "metrics.token"},
+		{"0123456789abcdef", "", ""},
+		{"", "127.0.0.1:9090", ""},
+		{"", "nonsense", "metrics.listen"},
+		{"", "127.0.0.1:8080", "metrics.listen"}, // the main address
+	} {
+		cfg := Default()
+		cfg.Metrics.Token, cfg.Metrics.Listen = c.token, c.listen
+		err := cfg.Validate()
+		if (c.bad == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.bad)) {
+			t.Errorf("token %q listen %q: %v, want an error on %q", c.token, c.listen, err, c.bad)
+		}
+	}
+}

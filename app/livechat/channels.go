@@ -69,6 +69,9 @@ type Options struct {
 	// AbandonAfter ends a conversation whose visitor has had no socket and
 	// no activity for this long (0: 30 minutes).
 	AbandonAfter time.Duration
+	// OnCommit hears each group commit's size and duration, for metrics;
+	// it runs on the writer's goroutine and must return at once.
+	OnCommit func(messages int, took time.Duration)
 }
 
 // english renders source text as it is.
@@ -109,6 +112,7 @@ func New(st *store.Store, o Options) *Service {
 		c := *m
 		s.emit(events.MessageCommitted{Session: copySession(x), Message: &c})
 	})
+	s.writer.onCommit = o.OnCommit
 	if s.bots != nil {
 		s.bus.Subscribe("bots", s.answerWithBot)
 	}

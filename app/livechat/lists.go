@@ -148,3 +148,6 @@ func (s *Service) Report(ctx context.Context, f model.ReportFilter) (*model.Repo
 func (s *Service) Operator(ctx context.Context, id int64) (*model.User, error) {
 	return s.st.User(ctx, id)
 }
+
+// QueueDepth is how many messages wait for the group-commit writer.
+func (s *Service) QueueDepth() int { return len(s.writer.q) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"parley/app/model"
 	"parley/app/store"
@@ -33,13 +34,15 @@ type writeJob struct {
 }
 
 type writer struct {
-	st      *store.Store
-	log     *slog.Logger
-	emit    func(x *model.Session, m *model.Message)
-	q       chan writeJob
-	stop    chan struct{}
-	stopped sync.Once
-	wg      sync.WaitGroup
+	st   *store.Store
+	log  *slog.Logger
+	emit func(x *model.Session, m *model.Message)
+	// onCommit hears each group commit's size and duration (metrics).
+	onCommit func(messages int, took time.Duration)
+	q        chan writeJob
+	stop     chan struct{}
+	stopped  sync.Once
+	wg       sync.WaitGroup
 }
 
 func newWriter(st *store.Store, log *slog.Logger, emit func(*model.Session, *model.Message)) *writer {
@@ -121,7 +124,11 @@ func (w *writer) commit(batch []writeJob) {
 	for i, j := range batch {
 		msgs[i] = j.msg
 	}
+	start := time.Now()
 	errs, err := w.st.InsertMessages(context.Background(), msgs)
+	if w.onCommit != nil {
+		w.onCommit(len(msgs), time.Since(start))
+	}
 	for i, j := range batch {
 		e := err
 		if e == nil && errs[i] != nil {

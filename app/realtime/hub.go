@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/olahol/melody"
@@ -68,6 +69,9 @@ type Hub struct {
 
 	mu     sync.RWMutex
 	topics map[string]map[*melody.Session]struct{}
+	kinds  map[string]int // open sockets by identity kind, for metrics
+
+	dropped atomic.Int64 // slow clients whose socket was closed
 
 	onFrame      func(id Identity, f Frame)
 	onConnect    func(id Identity)
@@ -103,7 +107,7 @@ func New(o Options) *Hub {
 	if m.Upgrader.CheckOrigin == nil {
 		m.Upgrader.CheckOrigin = func(*http.Request) bool { return false }
 	}
-	h := &Hub{m: m, log: o.Logger.With("component", "realtime"), topics: map[string]map[*melody.Session]struct{}{},
+	h := &Hub{m: m, log: o.Logger.With("component", "realtime"), topics: map[string]map[*melody.Session]struct{}{}, kinds: map[string]int{},
 		onFrame: o.OnFrame, onConnect: o.OnConnect, onDisconnect: o.OnDisconnect}
 	m.HandleConnect(h.connect)
 	m.HandleDisconnect(h.disconnect)
@@ -115,6 +119,7 @@ func New(o Options) *Hub {
 			// itself: its read loop ends and the hub forgets it.
 			if _, dropping := s.Get("dropping"); !dropping {
 				s.Set("dropping", true)
+				h.dropped.Add(1)
 				h.log.Debug("dropping slow websocket client", "remote", s.RemoteAddr())
 			}
 			_ = s.WebsocketConnection().Close()
@@ -144,6 +149,7 @@ func (h *Hub) connect(s *melody.Session) {
 		}
 		set[s] = struct{}{}
 	}
+	h.kinds[id.Kind]++
 	h.mu.Unlock()
 	if h.onConnect != nil {
 		h.onConnect(id)
@@ -161,6 +167,7 @@ func (h *Hub) disconnect(s *melody.Session) {
 			}
 		}
 	}
+	h.kinds[id.Kind]--
 	h.mu.Unlock()
 	if h.onDisconnect != nil {
 		h.onDisconnect(id)
@@ -245,6 +252,22 @@ func (h *Hub) Subscribers(topic string) int {
 	defer h.mu.RUnlock()
 	return len(h.topics[topic])
 }
+
+// Connections counts the open sockets by identity kind ("visitor",
+// "operator").
+func (h *Hub) Connections() map[string]int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make(map[string]int, len(h.kinds))
+	for k, n := range h.kinds {
+		out[k] = n
+	}
+	return out
+}
+
+// Dropped counts the clients whose socket was closed for reading too
+// slowly (they catch up by message id when they reconnect).
+func (h *Hub) Dropped() int64 { return h.dropped.Load() }
 
 // Close disconnects every client, telling them the server is going away so
 // they reconnect.

@@ -42,6 +42,7 @@ func (s *Server) routes() {
 
 	// Probes and static files: no session, no CSRF.
 	e.GET("/healthz", s.healthz)
+	e.GET("/metrics", s.metrics)
 	e.HEAD("/healthz", s.healthz)
 	e.GET("/static/:hash/*", s.static)
 	e.HEAD("/static/:hash/*", s.static)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,9 +37,13 @@ type Deps struct {
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
 	Health   func(context.Context) error // nil error: /healthz answers 200
-	Assets   fs.FS                       // the assets tree: templates/, static/, widget/
-	Dev      bool                        // Assets is read from disk and templates re-parsed per request
-	Logger   *slog.Logger
+	// Observe hears every request by route pattern; WriteMetrics writes
+	// /metrics. Both may be nil.
+	Observe      func(route, method string, status int, took time.Duration)
+	WriteMetrics func(io.Writer)
+	Assets       fs.FS // the assets tree: templates/, static/, widget/
+	Dev          bool  // Assets is read from disk and templates re-parsed per request
+	Logger       *slog.Logger
 }
 
 // Server is the HTTP server.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -80,4 +81,22 @@ func (s *Server) healthz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "degraded", "error": err.Error(), "version": s.version()})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.version()})
+}
+
+// metrics serves /metrics on the main address to scrapers that send the
+// configured token (metrics.token); without one configured it is a 404.
+func (s *Server) metrics(c echo.Context) error {
+	want := s.d.Config.Metrics.Token
+	if want == "" || s.d.WriteMetrics == nil {
+		return echo.ErrNotFound
+	}
+	got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="parley metrics"`)
+		return userErr(http.StatusUnauthorized, "unauthorized", "Send the metrics token as Authorization: Bearer <token>.")
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	c.Response().WriteHeader(http.StatusOK)
+	s.d.WriteMetrics(c.Response())
+	return nil
 }

@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"apptest":  {"*"},
 	"textfmt":  {},
 	"lru":      {},
+	"metrics":  {"events", "livechat", "realtime"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"parley/app/geo"
 	"parley/app/i18n"
 	"parley/app/livechat"
+	"parley/app/metrics"
 	"parley/app/model"
 	"parley/app/realtime"
 	"parley/app/store"
@@ -46,6 +48,7 @@ type App struct {
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
+	Metrics  *metrics.Metrics
 	Web      *web.Server
 
 	log  *slog.Logger
@@ -82,6 +85,8 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 
 	lo := d.Livechat
 	lo.Logger, lo.BaseURL, lo.Events, lo.Text = d.Logger, cfg.PublicURL(), a.Events, a.I18n.English()
+	// The writer starts with lc.Start below, after Metrics is set.
+	lo.OnCommit = func(n int, took time.Duration) { a.Metrics.ObserveCommit(n, took) }
 	if lo.AbandonAfter == 0 {
 		lo.AbandonAfter = cfg.Livechat.AbandonAfter
 	}
@@ -109,7 +114,8 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		a.Hub.Publish(livechat.PresenceTopic, livechat.EventPresence, map[string]any{"user_id": userID, "status": st})
 	})
 
-	a.Web, err = web.New(web.Deps{Config: cfg, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, DBPath: d.Store.Path()})
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
@@ -144,6 +150,19 @@ func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livec
 		return err
 	}
 	return st.AddOperatorToUnstaffedChannels(ctx, id)
+}
+
+// MetricsHandler serves /metrics alone, for a separate private address
+// (metrics.listen).
+func (a *App) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		a.Metrics.Write(w)
+	})
 }
 
 // Start runs the background upkeep until Shutdown: idle operators turn
