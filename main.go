@@ -296,7 +296,7 @@ func (c *cli) openMigrated(cfg config.Config, log *slog.Logger) (*store.Store, e
 // preUpgradeBackup copies the database into data_dir/backups before its
 // schema is upgraded, named after the schema version it has.
 func preUpgradeBackup(ctx context.Context, st *store.Store, cfg config.Config, version int64) (string, error) {
-	dir := filepath.Join(cfg.DataDir, "backups")
+	dir := cfg.BackupDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", err
 	}

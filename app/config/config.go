@@ -39,6 +39,7 @@ type Config struct {
 	GeoIP          GeoIP    `yaml:"geoip"`
 	Livechat       Livechat `yaml:"livechat"`
 	Metrics        Metrics  `yaml:"metrics"`
+	Backup         Backup   `yaml:"backup"`
 	HTTP           HTTP     `yaml:"http"`
 	Limits         Limits   `yaml:"limits"`
 }
@@ -101,6 +102,22 @@ type Limits struct {
 	LoginWindow           time.Duration `yaml:"login_window"`
 }
 
+// Backup takes copies of the database on a schedule: every Every (0: off)
+// into Dir (default data_dir/backups), keeping the Keep newest.
+type Backup struct {
+	Every time.Duration `yaml:"every"`
+	Dir   string        `yaml:"dir"`
+	Keep  int           `yaml:"keep"`
+}
+
+// BackupDir is where scheduled and pre-upgrade backups go.
+func (c *Config) BackupDir() string {
+	if c.Backup.Dir != "" {
+		return c.Backup.Dir
+	}
+	return filepath.Join(c.DataDir, "backups")
+}
+
 // Metrics exposes /metrics in the Prometheus text format: on the main
 // address to scrapers that send Token as a bearer token, and/or without a
 // token on a separate Listen address (keep it private). Both empty: off.
@@ -146,6 +163,7 @@ func Default() Config {
 		Log:      Log{Format: "text", Level: "info"},
 		SMTP:     SMTP{Port: 587, TLS: "starttls"},
 		Livechat: Livechat{AbandonAfter: 30 * time.Minute},
+		Backup:   Backup{Keep: 7},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -286,6 +304,27 @@ func fields() []field {
 		f("smtp.from", false, func(c *Config) *string { return &c.SMTP.From }),
 		f("smtp.tls", false, func(c *Config) *string { return &c.SMTP.TLS }),
 		f("geoip.database", false, func(c *Config) *string { return &c.GeoIP.Database }),
+		{key: "backup.every",
+			get: func(c *Config) string { return c.Backup.Every.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a duration (for example 24h, or 0 for off)", v)
+				}
+				c.Backup.Every = d
+				return nil
+			}},
+		f("backup.dir", false, func(c *Config) *string { return &c.Backup.Dir }),
+		{key: "backup.keep",
+			get: func(c *Config) string { return strconv.Itoa(c.Backup.Keep) },
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a whole number", v)
+				}
+				c.Backup.Keep = n
+				return nil
+			}},
 		f("metrics.token", true, func(c *Config) *string { return &c.Metrics.Token }),
 		f("metrics.listen", false, func(c *Config) *string { return &c.Metrics.Listen }),
 		{key: "livechat.abandon_after",
@@ -645,6 +684,12 @@ func (c *Config) Validate() error {
 		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 			return bad("smtp.from", "%q is not an email address", c.SMTP.From)
 		}
+	}
+	if c.Backup.Every != 0 && c.Backup.Every < time.Hour {
+		return bad("backup.every", "%s: back up at most once an hour (or 0 for off)", c.Backup.Every)
+	}
+	if c.Backup.Keep < 1 || c.Backup.Keep > 1000 {
+		return bad("backup.keep", "%d must be between 1 and 1000", c.Backup.Keep)
 	}
 	if t := c.Metrics.Token; t != "" && len(t) < 16 {
 		return bad("metrics.token", "must be at least 16 characters (it guards /metrics); generate one with: openssl rand -hex 16")

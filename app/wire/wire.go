@@ -11,6 +11,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -178,6 +181,15 @@ func (a *App) Start() {
 			a.log.Info("ended abandoned conversations", "count", n)
 		}
 	})
+	if every := a.Config.Backup.Every; every > 0 {
+		a.every(ctx, every, func() {
+			if path, err := a.ScheduledBackup(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("scheduled backup", "error", err)
+			} else if err == nil {
+				a.log.Info("scheduled backup written", "path", path)
+			}
+		})
+	}
 	a.every(ctx, time.Hour, func() {
 		if n, err := a.Store.PurgeExpiredLoginSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			a.log.Error("purge expired login sessions", "error", err)
@@ -185,6 +197,35 @@ func (a *App) Start() {
 			a.log.Debug("purged expired login sessions", "count", n)
 		}
 	})
+}
+
+// ScheduledBackup writes a copy of the database into the backup directory
+// and deletes the oldest scheduled copies beyond backup.keep (pre-upgrade
+// and hand-made backups are never deleted).
+func (a *App) ScheduledBackup(ctx context.Context) (string, error) {
+	dir := a.Config.BackupDir()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	path, err := filepath.Abs(filepath.Join(dir, "parley-auto-"+time.Now().UTC().Format("20060102-150405.000")+".db"))
+	if err != nil {
+		return "", err
+	}
+	if err := a.Store.Backup(ctx, path); err != nil {
+		return "", err
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "parley-auto-*.db"))
+	if err != nil {
+		return path, err
+	}
+	sort.Strings(old) // the names sort by time
+	for len(old) > a.Config.Backup.Keep {
+		if err := os.Remove(old[0]); err != nil {
+			return path, err
+		}
+		old = old[1:]
+	}
+	return path, nil
 }
 
 func (a *App) every(ctx context.Context, d time.Duration, fn func()) {
