@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 
 	"parley/app/auth"
 	"parley/app/config"
+	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/store"
 	"parley/app/version"
@@ -49,6 +51,8 @@ Usage:
   parley backup FILE                write a consistent copy of the database to FILE
   parley restore FILE               replace the database with a backup (server stopped;
                                     the replaced file is kept beside it)
+  parley visitor export --id N      print everything stored about a visitor, as JSON
+  parley visitor erase --id N       delete a visitor with their conversations (GDPR)
   parley healthcheck                probe /healthz of the running server (for Docker)
   parley version                    print the version
 
@@ -121,6 +125,11 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return c.backup(args)
 	case "restore":
 		return c.restore(args)
+	case "visitor":
+		if len(args) == 0 || (args[0] != "export" && args[0] != "erase") {
+			return c.usageErr("unknown visitor command; want: parley visitor export|erase --id N")
+		}
+		return c.visitor(args[0], args[1:])
 	case "healthcheck":
 		return c.healthcheck(args)
 	case "version":
@@ -616,6 +625,51 @@ func (c *cli) backup(args []string) int {
 		return c.fail("backup: %v", err)
 	}
 	fmt.Fprintf(c.stdout, "backup written to %s (%d bytes)\n", dest, info.Size())
+	return exitOK
+}
+
+// visitor exports or erases one visitor's data, for people exercising
+// their rights of access and erasure.
+func (c *cli) visitor(cmd string, args []string) int {
+	f := c.flags("visitor "+cmd, false)
+	var id int64
+	f.fs.Int64Var(&id, "id", 0, "the visitor's number (Website Visitor #N)")
+	if code, ok := c.parse(f, args); !ok {
+		return code
+	}
+	if id <= 0 {
+		return c.usageErr("visitor %s: --id must be the visitor's number (Website Visitor #N)", cmd)
+	}
+	cfg, log, st, code := c.load(f)
+	if st == nil {
+		return code
+	}
+	defer st.Close()
+	lc := livechat.New(st, livechat.Options{Logger: log, BaseURL: cfg.PublicURL()})
+	defer lc.Stop()
+	if cmd == "export" {
+		ex, err := lc.ExportVisitor(c.ctx, id)
+		if errors.Is(err, model.ErrNotFound) {
+			return c.fail("visitor export: no visitor %d", id)
+		}
+		if err != nil {
+			return c.fail("visitor export: %v", err)
+		}
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(ex); err != nil {
+			return c.fail("visitor export: %v", err)
+		}
+		return exitOK
+	}
+	n, err := lc.EraseVisitor(c.ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return c.fail("visitor erase: no visitor %d", id)
+	}
+	if err != nil {
+		return c.fail("visitor erase: %v", err)
+	}
+	fmt.Fprintf(c.stdout, "visitor %d erased with %d conversation(s)\n", id, n)
 	return exitOK
 }
 

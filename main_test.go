@@ -940,3 +940,37 @@ func TestStartWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestVisitorExportAndErase: the CLI hands a visitor their data and erases
+// it, with clear errors for a missing id or visitor.
+func TestVisitorExportAndErase(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	if code, _, errs := runCmd(t, nil, nil, "migrate", "--data-dir", data); code != 0 {
+		t.Fatalf(`migrate: %d %s`, code, errs)
+	}
+	conn := openDB(t, filepath.Join(data, "parley.db"))
+	if _, err := conn.Exec(`INSERT INTO visitors (id, token_hash, name, email, created_at, last_seen_at) VALUES (12, 'h', 'Ada', 'ada@example.com', 0, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO page_views (visitor_id, url, created_at) VALUES (12, 'https://shop.example/', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, nil, nil, "visitor", "export", "--id", "12", "--data-dir", data)
+	if code != 0 || !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "https://shop.example/") {
+		t.Fatalf(`visitor export = %d %q; stderr %s`, code, out, errs)
+	}
+	if code, _, errs := runCmd(t, nil, nil, "visitor", "erase", "--data-dir", data); code != 2 || !strings.Contains(errs, "--id") {
+		t.Fatalf(`visitor erase without --id = %d %q`, code, errs)
+	}
+	if code, out, errs := runCmd(t, nil, nil, "visitor", "erase", "--id", "12", "--data-dir", data); code != 0 || !strings.Contains(out, "visitor 12 erased") {
+		t.Fatalf(`visitor erase = %d %q %s`, code, out, errs)
+	}
+	if code, _, errs := runCmd(t, nil, nil, "visitor", "export", "--id", "12", "--data-dir", data); code != 1 || !strings.Contains(errs, "no visitor 12") {
+		t.Fatalf(`export an erased visitor = %d %q`, code, errs)
+	}
+	var n int
+	if err := conn.QueryRow(`SELECT count(*) FROM page_views`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf(`page views left: %d %v`, n, err)
+	}
+}

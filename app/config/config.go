@@ -29,19 +29,20 @@ import (
 
 // Config is the effective configuration of one Parley process.
 type Config struct {
-	Listen         string   `yaml:"listen"`
-	BaseURL        string   `yaml:"base_url"`
-	DataDir        string   `yaml:"data_dir"`
-	SiteName       string   `yaml:"site_name"`
-	TrustedProxies []string `yaml:"trusted_proxies"`
-	Log            Log      `yaml:"log"`
-	SMTP           SMTP     `yaml:"smtp"`
-	GeoIP          GeoIP    `yaml:"geoip"`
-	Livechat       Livechat `yaml:"livechat"`
-	Metrics        Metrics  `yaml:"metrics"`
-	Backup         Backup   `yaml:"backup"`
-	HTTP           HTTP     `yaml:"http"`
-	Limits         Limits   `yaml:"limits"`
+	Listen         string    `yaml:"listen"`
+	BaseURL        string    `yaml:"base_url"`
+	DataDir        string    `yaml:"data_dir"`
+	SiteName       string    `yaml:"site_name"`
+	TrustedProxies []string  `yaml:"trusted_proxies"`
+	Log            Log       `yaml:"log"`
+	SMTP           SMTP      `yaml:"smtp"`
+	GeoIP          GeoIP     `yaml:"geoip"`
+	Livechat       Livechat  `yaml:"livechat"`
+	Metrics        Metrics   `yaml:"metrics"`
+	Backup         Backup    `yaml:"backup"`
+	Retention      Retention `yaml:"retention"`
+	HTTP           HTTP      `yaml:"http"`
+	Limits         Limits    `yaml:"limits"`
 }
 
 // HTTP bounds what one HTTP connection or request may hold of the server.
@@ -102,6 +103,14 @@ type Limits struct {
 	LoginWindow           time.Duration `yaml:"login_window"`
 }
 
+// Retention limits how long visitors' data is kept: conversations that
+// ended, page views and offline messages older than Days are anonymised or
+// deleted (Mode) every hour. 0 days keeps everything.
+type Retention struct {
+	Days int    `yaml:"days"`
+	Mode string `yaml:"mode"` // anonymise | delete
+}
+
 // Backup takes copies of the database on a schedule: every Every (0: off)
 // into Dir (default data_dir/backups), keeping the Keep newest.
 type Backup struct {
@@ -157,13 +166,14 @@ type GeoIP struct {
 // Default returns the configuration used when nothing overrides it.
 func Default() Config {
 	return Config{
-		Listen:   "127.0.0.1:8080",
-		DataDir:  "./data",
-		SiteName: "YourWebsite.com",
-		Log:      Log{Format: "text", Level: "info"},
-		SMTP:     SMTP{Port: 587, TLS: "starttls"},
-		Livechat: Livechat{AbandonAfter: 30 * time.Minute},
-		Backup:   Backup{Keep: 7},
+		Listen:    "127.0.0.1:8080",
+		DataDir:   "./data",
+		SiteName:  "YourWebsite.com",
+		Log:       Log{Format: "text", Level: "info"},
+		SMTP:      SMTP{Port: 587, TLS: "starttls"},
+		Livechat:  Livechat{AbandonAfter: 30 * time.Minute},
+		Backup:    Backup{Keep: 7},
+		Retention: Retention{Mode: "anonymise"},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -325,6 +335,17 @@ func fields() []field {
 				c.Backup.Keep = n
 				return nil
 			}},
+		{key: "retention.days",
+			get: func(c *Config) string { return strconv.Itoa(c.Retention.Days) },
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a whole number of days", v)
+				}
+				c.Retention.Days = n
+				return nil
+			}},
+		f("retention.mode", false, func(c *Config) *string { return &c.Retention.Mode }),
 		f("metrics.token", true, func(c *Config) *string { return &c.Metrics.Token }),
 		f("metrics.listen", false, func(c *Config) *string { return &c.Metrics.Listen }),
 		{key: "livechat.abandon_after",
@@ -684,6 +705,12 @@ func (c *Config) Validate() error {
 		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
 			return bad("smtp.from", "%q is not an email address", c.SMTP.From)
 		}
+	}
+	if c.Retention.Days < 0 || c.Retention.Days > 36500 {
+		return bad("retention.days", "%d must be between 0 (keep everything) and 36500", c.Retention.Days)
+	}
+	if c.Retention.Mode != "anonymise" && c.Retention.Mode != "delete" {
+		return bad("retention.mode", "%q must be anonymise or delete", c.Retention.Mode)
 	}
 	if c.Backup.Every != 0 && c.Backup.Every < time.Hour {
 		return bad("backup.every", "%s: back up at most once an hour (or 0 for off)", c.Backup.Every)

@@ -52,3 +52,8 @@ type VisitorRow struct {
 	SessionCount int
 	PageViews    int
 }
+
+// Retained counts what a retention pass deleted or anonymised.
+type Retained struct {
+	Sessions, Visitors, PageViews, OfflineMessages int64
+}

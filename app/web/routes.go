@@ -150,6 +150,8 @@ func (s *Server) routes() {
 	apiAdmin.PUT("/channels/:id/rules", s.apiPutRules)
 	apiAdmin.POST("/users/:id/deactivate", s.deactivateUser)
 	apiAdmin.POST("/users/:id/require_password", s.requirePassword)
+	apiAdmin.GET("/visitors/:id/export", s.apiVisitorExport)
+	apiAdmin.DELETE("/visitors/:id", s.apiVisitorErase)
 	apiAdmin.POST("/users/:id/reactivate", s.reactivateUser)
 
 	// Anything else is a 404 rendered by the error handler.

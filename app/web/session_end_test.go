@@ -213,3 +213,39 @@ func TestDeactivatingAnOperatorHandsOverTheirChats(t *testing.T) {
 		t.Fatalf("hand-over notice: %v", last)
 	}
 }
+
+// TestVisitorExportAndEraseAPI: admins hand a visitor their data and erase
+// it; operators may not.
+func TestVisitorExportAndEraseAPI(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	bob := srv.CreateUser(t, "bob@example.com", "Bob", model.RoleOperator)
+	srv.Livechat.Presence.Connect(ada.ID)
+	chat := cvStart(t, srv, defaultChannel(t, srv).ID, "https://shop.example/", "Shop")
+	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, `{"body":"my address is 1 Main St"}`); code != http.StatusCreated {
+		t.Fatalf("post: %d %v", code, body)
+	}
+	x, err := srv.Store.SessionByPublicID(t.Context(), chat.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/visitors/%d", x.VisitorID)
+	if code, _, _ := call(t, srv, "GET", path+"/export", token(t, srv, bob), ""); code != http.StatusForbidden {
+		t.Fatalf("an operator exported a visitor: %d", code)
+	}
+	adaTok := token(t, srv, ada)
+	code, hdr, body := call(t, srv, "GET", path+"/export", adaTok, "")
+	convs, _ := body["conversations"].([]any)
+	if code != http.StatusOK || len(convs) != 1 || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %v", code, body)
+	}
+	if code, _, body := call(t, srv, "DELETE", path, adaTok, ""); code != http.StatusOK || body["conversations"] != float64(1) {
+		t.Fatalf("erase: %d %v", code, body)
+	}
+	if code, _, _ := call(t, srv, "GET", path+"/export", adaTok, ""); code != http.StatusNotFound {
+		t.Fatalf("export after erase: %d, want 404", code)
+	}
+	if code, _, _ := call(t, srv, "GET", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, ""); code == http.StatusOK {
+		t.Fatal("the erased visitor's token still reads the conversation")
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -167,4 +168,31 @@ func (s *Server) offlineHandled(c echo.Context) error {
 		return err
 	}
 	return s.fragment(c, http.StatusOK, "_offline_row", offlineRow{OfflineMessage: m, ChannelName: names[m.ChannelID]})
+}
+
+// apiVisitorExport is a visitor's data, for their right of access.
+func (s *Server) apiVisitorExport(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ex, err := s.d.Livechat.ExportVisitor(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="parley-visitor-%d.json"`, id))
+	return c.JSON(http.StatusOK, ex)
+}
+
+// apiVisitorErase deletes a visitor and everything about them.
+func (s *Server) apiVisitorErase(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	n, err := s.d.Livechat.EraseVisitor(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"erased": true, "conversations": n})
 }

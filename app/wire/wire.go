@@ -181,6 +181,20 @@ func (a *App) Start() {
 			a.log.Info("ended abandoned conversations", "count", n)
 		}
 	})
+	if r := a.Config.Retention; r.Days > 0 {
+		a.every(ctx, time.Hour, func() {
+			n, err := a.Livechat.ApplyRetention(ctx, r.Days, r.Mode)
+			if err != nil && ctx.Err() == nil {
+				a.log.Error("retention", "error", err)
+				return
+			}
+			if n == (model.Retained{}) {
+				return
+			}
+			a.log.Info("retention applied", "mode", r.Mode, "days", r.Days, "conversations", n.Sessions,
+				"visitors", n.Visitors, "page_views", n.PageViews, "offline_messages", n.OfflineMessages)
+		})
+	}
 	if every := a.Config.Backup.Every; every > 0 {
 		a.every(ctx, every, func() {
 			if path, err := a.ScheduledBackup(ctx); err != nil && ctx.Err() == nil {
