@@ -33,6 +33,13 @@ type SessionClosed struct {
 	ByID    int64
 }
 
+// OperatorJoined: an operator took a conversation: the one it was assigned
+// to when it started, or the one it was transferred to.
+type OperatorJoined struct {
+	Session    *model.Session
+	OperatorID int64
+}
+
 // OperatorLeft: an operator left a conversation that goes on without them
 // (another operator remains) or ends (nobody remains; SessionClosed follows).
 type OperatorLeft struct {
@@ -58,6 +65,7 @@ type UserDeactivated struct{ User *model.User }
 func (SessionStarted) event()     {}
 func (MessageCommitted) event()   {}
 func (SessionClosed) event()      {}
+func (OperatorJoined) event()     {}
 func (OperatorLeft) event()       {}
 func (SessionTransferred) event() {}
 func (OfflineMessageLeft) event() {}

@@ -154,6 +154,7 @@ func (s *Service) TransferSession(ctx context.Context, x *model.Session, u *mode
 		return nil, err
 	}
 	s.emit(events.SessionTransferred{Session: copySession(x), FromOperatorID: fromID, FromChannelID: fromChannel})
+	s.emit(events.OperatorJoined{Session: copySession(x), OperatorID: toID})
 	return s.st.Session(ctx, x.ID)
 }
 

@@ -343,6 +343,8 @@ func TestEventsFollowCommits(t *testing.T) {
 		switch e := e.(type) {
 		case events.SessionStarted:
 			got = append(got, "started")
+		case events.OperatorJoined:
+			got = append(got, "joined")
 		case events.MessageCommitted:
 			if e.Message.ID == 0 {
 				got = append(got, "message without id")
@@ -370,7 +372,7 @@ func TestEventsFollowCommits(t *testing.T) {
 	}
 	f.lc.Stop()
 	bus.Close()
-	want := "started message message closed by visitor offline" // the visitor's message, then the leave notice
+	want := "started joined message message closed by visitor offline" // the visitor's message, then the leave notice
 	if s := strings.Join(got, " "); s != want {
 		t.Fatalf("events: %q, want %q", s, want)
 	}

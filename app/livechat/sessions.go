@@ -312,6 +312,7 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	}
 	res.Session, res.Created = x, true
 	s.emit(events.SessionStarted{Session: copySession(x)})
+	s.emit(events.OperatorJoined{Session: copySession(x), OperatorID: x.OperatorID})
 	return res, nil
 }
 
