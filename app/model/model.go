@@ -148,10 +148,24 @@ func (e *FieldError) Text() string {
 	if len(e.Args) == 0 {
 		return e.Message
 	}
-	return fmt.Sprintf(e.Message, e.Args...)
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		if fe, ok := a.(*FieldError); ok {
+			a = fe.Text() // fmt would call Error, which names the field
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(e.Message, args...)
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Text() }
+
+// I18nFormat gives the message and its values for translation, so a field
+// error can be quoted inside another message ("Rule %d: %s").
+func (e *FieldError) I18nFormat() (string, []any) { return e.Message, e.Args }
+
+// String is the English text, for %s in an English message.
+func (e *FieldError) String() string { return e.Text() }
 
 // Sentinel errors the domain packages return and the web layer maps to
 // 404 and 409; the store wraps them with context.
