@@ -37,6 +37,9 @@ type User struct {
 	// MustChangePassword is set by an admin: until the user chooses a new
 	// password, the admin shows them only the password form.
 	MustChangePassword bool
+	// Language is the admin's language chosen in My Profile ("es"); empty
+	// follows the browser.
+	Language string
 }
 
 // DisplayChatName is the name visitors see.
