@@ -15,9 +15,9 @@ import (
 type profileData struct {
 	Form      *model.User
 	Languages []languageOption
-	Errors   map[string]string
-	Tokens   []model.APIToken
-	NewToken string
+	Errors    map[string]string
+	Tokens    []model.APIToken
+	NewToken  string
 	// TokensURL is where the token list posts: the user's own profile, or
 	// an admin managing another user's tokens.
 	TokensURL string
