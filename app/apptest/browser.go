@@ -47,7 +47,7 @@ var errBrowserTimeout = fmt.Errorf("browser test hang guard: over %s", BrowserTi
 // failing under CI=true, see Chromium) and returns the context of its first
 // tab. The browser stops at cleanup, before the test server closes when the
 // server was started first.
-func NewBrowser(t testing.TB) context.Context {
+func NewBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exe := Chromium(t)
 	profile := t.TempDir() // registered before the browser's cleanup, so removed after Chromium exits
@@ -70,6 +70,7 @@ func NewBrowser(t testing.TB) context.Context {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(base, opts...)
 
 	logf := newSafeLogf(t)

@@ -85,11 +85,14 @@ func (s *Service) ListUsers(ctx context.Context, search string, status UserStatu
 }
 
 // ProfileInput is an edit of an account. An empty Role keeps the current
-// one; an empty Password keeps the current password.
+// one; an empty Password keeps the current password; a nil Language keeps
+// the current one ("" follows the browser). The web layer checks Language
+// is one it has a catalogue for.
 type ProfileInput struct {
 	Name, ChatName, Email string
 	Role                  model.Role
 	Password              string
+	Language              *string
 }
 
 // UpdateProfile saves an edit of userID's account by actor. Anyone edits
@@ -109,6 +112,12 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *model.User, userID i
 	next := *u
 	if next.Name, next.ChatName, next.Email, err = normalizeProfile(in.Name, in.ChatName, in.Email); err != nil {
 		return nil, err
+	}
+	if in.Language != nil {
+		if len(*in.Language) > 16 {
+			return nil, &FieldError{Field: "language", Message: "This language is not available."}
+		}
+		next.Language = *in.Language
 	}
 	if in.Role != "" {
 		if !in.Role.Valid() {

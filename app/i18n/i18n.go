@@ -1,76 +1,227 @@
 // Package i18n translates user-visible text. Source strings are English and
 // double as keys, so a missing translation shows the English text; adding a
-// language means adding a catalog, never touching templates or handlers.
+// language means adding a catalogue file (locales/<tag>.json), never touching
+// templates or handlers.
+//
+// A catalogue maps each English source string to its translation. An entry
+// used with N (a count) may instead hold the CLDR plural forms of the
+// language, keyed by category: {"one": "%d sesión", "other": "%d sesiones"}.
+// Formatting is fmt's, so "%s" and "%d" mean what they mean in Go.
 package i18n
 
 import (
+	"embed"
+	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
+	"sort"
 	"strings"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
+
+//go:embed locales/*.json
+var locales embed.FS
 
 // Catalog maps English source text to its translation.
 type Catalog map[string]string
 
-// Bundle holds the catalogs of every supported language.
-type Bundle struct {
-	catalogs map[string]Catalog
-	en       *Localizer
+// entry is one translation: a plain text, or plural forms by CLDR category.
+type entry struct {
+	text  string
+	forms map[plural.Form]string
 }
 
-// New returns a bundle with English plus the given catalogs, keyed by
-// lower-case language tag ("es", "fr").
-func New(catalogs map[string]Catalog) *Bundle {
-	b := &Bundle{catalogs: map[string]Catalog{}}
-	for lang, c := range catalogs {
-		b.catalogs[strings.ToLower(lang)] = c
+// UnmarshalJSON reads a string or an object of plural forms.
+func (e *entry) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &e.text); err == nil {
+		return nil
 	}
-	b.en = &Localizer{lang: "en"}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("want a string or an object of plural forms: %w", err)
+	}
+	e.forms = map[plural.Form]string{}
+	for k, v := range m {
+		f, ok := pluralForms[k]
+		if !ok {
+			return fmt.Errorf("unknown plural category %q (want zero, one, two, few, many or other)", k)
+		}
+		e.forms[f] = v
+	}
+	if e.forms[plural.Other] == "" {
+		return fmt.Errorf(`plural forms need "other"`)
+	}
+	return nil
+}
+
+var pluralForms = map[string]plural.Form{"zero": plural.Zero, "one": plural.One, "two": plural.Two,
+	"few": plural.Few, "many": plural.Many, "other": plural.Other}
+
+// Bundle holds the catalogues of every supported language.
+type Bundle struct {
+	tags     []language.Tag // English first
+	matcher  language.Matcher
+	locs     map[string]*Localizer
+	en       *Localizer
+	catalogs map[string]map[string]entry
+}
+
+// Load reads every locales/<tag>.json catalogue built into the binary.
+func Load() (*Bundle, error) { return LoadFS(locales, "locales") }
+
+// LoadFS reads the <tag>.json catalogues in dir of fsys; en.json, if
+// present, may only be empty since English is the source.
+func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
+	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	cats := map[string]map[string]entry{}
+	for _, f := range files {
+		tag := strings.TrimSuffix(path.Base(f), ".json")
+		if _, err := language.Parse(tag); err != nil {
+			return nil, fmt.Errorf("i18n: %s: the file name is not a language tag: %w", f, err)
+		}
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		c := map[string]entry{}
+		if err := json.Unmarshal(b, &c); err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+		}
+		cats[tag] = c
+	}
+	return build(cats), nil
+}
+
+// New returns a bundle with English plus the given catalogues, keyed by
+// language tag ("es", "fr"); for tests.
+func New(catalogs map[string]Catalog) *Bundle {
+	cats := map[string]map[string]entry{}
+	for lang, c := range catalogs {
+		m := map[string]entry{}
+		for k, v := range c {
+			m[k] = entry{text: v}
+		}
+		cats[lang] = m
+	}
+	return build(cats)
+}
+
+func build(cats map[string]map[string]entry) *Bundle {
+	b := &Bundle{locs: map[string]*Localizer{}, catalogs: cats}
+	b.en = &Localizer{tag: language.English, lang: "en"}
+	b.tags = []language.Tag{language.English}
+	b.locs["en"] = b.en
+	names := make([]string, 0, len(cats))
+	for lang := range cats {
+		names = append(names, lang)
+	}
+	sort.Strings(names)
+	for _, lang := range names {
+		tag := language.Make(lang)
+		if tag == language.English {
+			continue // the source language needs no catalogue
+		}
+		b.tags = append(b.tags, tag)
+		b.locs[tag.String()] = &Localizer{tag: tag, lang: tag.String(), cat: cats[lang]}
+	}
+	b.matcher = language.NewMatcher(b.tags)
 	return b
 }
 
 // Languages lists the supported language tags, English first.
 func (b *Bundle) Languages() []string {
-	out := []string{"en"}
-	for l := range b.catalogs {
-		out = append(out, l)
+	out := make([]string, len(b.tags))
+	for i, t := range b.tags {
+		out[i] = t.String()
 	}
 	return out
+}
+
+// LanguageName is a language's name in that language ("English",
+// "Español"), for a language picker.
+func LanguageName(tag string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return tag
+	}
+	name := display.Self.Name(t)
+	if name == "" {
+		return tag
+	}
+	r := []rune(name)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
+}
+
+// Keys lists the source strings a language's catalogue translates.
+func (b *Bundle) Keys(lang string) (keys []string) {
+	for k := range b.catalogs[lang] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // English returns the source-language localizer.
 func (b *Bundle) English() *Localizer { return b.en }
 
-// Match picks the best localizer for an Accept-Language header value.
+// Get returns the localizer of a supported language tag, or nil.
+func (b *Bundle) Get(lang string) *Localizer {
+	if lang == "" {
+		return nil
+	}
+	t, err := language.Parse(lang)
+	if err != nil {
+		return nil
+	}
+	return b.locs[t.String()]
+}
+
+// Match picks the best localizer for an Accept-Language header value; with
+// nothing suitable it is English.
 func (b *Bundle) Match(acceptLanguage string) *Localizer {
-	best, bestQ := "", 0.0
-	for _, part := range strings.Split(acceptLanguage, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
-				q = 0
-			}
-		}
-		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if base == "" || q <= bestQ {
-			continue
-		}
-		if base == "en" {
-			best, bestQ = "en", q
-		} else if _, ok := b.catalogs[base]; ok {
-			best, bestQ = base, q
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return b.en
+	}
+	return b.MatchTags(tags...)
+}
+
+// MatchTags picks the best localizer for languages in order of preference
+// (a browser's navigator.languages).
+func (b *Bundle) MatchTags(tags ...language.Tag) *Localizer {
+	_, i, conf := b.matcher.Match(tags...)
+	if conf == language.No {
+		return b.en
+	}
+	return b.locs[b.tags[i].String()]
+}
+
+// MatchStrings is MatchTags for tags as text; unparsable ones are skipped.
+func (b *Bundle) MatchStrings(langs ...string) *Localizer {
+	var tags []language.Tag
+	for _, s := range langs {
+		if t, err := language.Parse(s); err == nil {
+			tags = append(tags, t)
 		}
 	}
-	if c, ok := b.catalogs[best]; ok {
-		return &Localizer{lang: best, cat: c}
+	if len(tags) == 0 {
+		return b.en
 	}
-	return b.en
+	return b.MatchTags(tags...)
 }
 
 // Localizer translates into one language.
 type Localizer struct {
+	tag  language.Tag
 	lang string
-	cat  Catalog
+	cat  map[string]entry
 }
 
 // Lang is the language tag, for <html lang>.
@@ -78,21 +229,64 @@ func (l *Localizer) Lang() string { return l.lang }
 
 // T translates msg and, with args, formats it like fmt.Sprintf.
 func (l *Localizer) T(msg string, args ...any) string {
-	if t, ok := l.cat[msg]; ok && t != "" {
-		msg = t
+	if e, ok := l.cat[msg]; ok {
+		if e.text != "" {
+			msg = e.text
+		} else if e.forms != nil {
+			msg = e.forms[plural.Other]
+		}
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(msg, args...)
-	}
-	return msg
+	return l.format(msg, args)
 }
 
-// N picks the singular or plural form by n, then translates and formats
-// with n as the first argument.
-func (l *Localizer) N(n int, singular, plural string, args ...any) string {
-	msg := plural
+func (l *Localizer) format(msg string, args []any) string {
+	if len(args) == 0 {
+		return msg
+	}
+	args = append([]any(nil), args...) // the caller's slice stays as it was
+	for i, a := range args {
+		if n, ok := a.(Nested); ok {
+			f, as := n.I18nFormat()
+			args[i] = l.T(f, as...)
+		}
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+// Nested is an argument that is itself a message to translate, such as a
+// field error quoted inside "Rule %d: %s".
+type Nested interface {
+	I18nFormat() (format string, args []any)
+}
+
+// N picks the form for the count n by the language's CLDR plural rules,
+// then formats with n as the first argument. singular is the key; plural
+// is the English "other" form.
+func (l *Localizer) N(n int, singular, pluralMsg string, args ...any) string {
+	msg := pluralMsg
 	if n == 1 {
 		msg = singular
 	}
+	if e, ok := l.cat[singular]; ok {
+		switch {
+		case e.forms != nil:
+			form := plural.Cardinal.MatchPlural(l.tag, abs(n), 0, 0, 0, 0)
+			if t := e.forms[form]; t != "" {
+				msg = t
+			} else {
+				msg = e.forms[plural.Other]
+			}
+		case e.text != "":
+			msg = e.text
+		}
+		return l.format(msg, append([]any{n}, args...))
+	}
 	return l.T(msg, append([]any{n}, args...)...)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -1,6 +1,10 @@
 package i18n
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
 
 func TestMatchAndTranslate(t *testing.T) {
 	b := New(map[string]Catalog{"es": {"Log in": "Iniciar sesión", "%d sessions": "%d sesiones"}})
@@ -25,5 +29,67 @@ func TestMatchAndTranslate(t *testing.T) {
 	}
 	if got := b.English().N(1, "%d session", "%d sessions"); got != "1 session" {
 		t.Errorf(`N = %q`, got)
+	}
+}
+
+func TestPluralFormsFromFile(t *testing.T) {
+	b, err := LoadFS(fstest.MapFS{
+		"l/es.json": {Data: []byte(`{"%d session": {"one": "%d sesión", "other": "%d sesiones"}, "Log in": "Iniciar sesión"}`)},
+		"l/pl.json": {Data: []byte(`{"%d session": {"one": "%d sesja", "few": "%d sesje", "many": "%d sesji", "other": "%d sesji"}}`)},
+	}, "l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Languages(); strings.Join(got, " ") != "en es pl" {
+		t.Errorf("Languages = %v", got)
+	}
+	es, pl := b.Get("es"), b.Match("pl-PL, en;q=0.5")
+	for _, tt := range []struct {
+		l    *Localizer
+		n    int
+		want string
+	}{
+		{es, 1, "1 sesión"}, {es, 0, "0 sesiones"}, {es, 5, "5 sesiones"},
+		{pl, 1, "1 sesja"}, {pl, 3, "3 sesje"}, {pl, 5, "5 sesji"}, {pl, 22, "22 sesje"},
+		{b.English(), 0, "0 sessions"},
+	} {
+		if got := tt.l.N(tt.n, "%d session", "%d sessions"); got != tt.want {
+			t.Errorf("%s N(%d) = %q, want %q", tt.l.Lang(), tt.n, got, tt.want)
+		}
+	}
+	if got := b.MatchStrings("es-MX", "en").T("Log in"); got != "Iniciar sesión" {
+		t.Errorf("MatchStrings(es-MX) = %q", got)
+	}
+	if b.Get("fr") != nil || b.Get("es") == nil {
+		t.Error("Get: wrong languages")
+	}
+	if got := LanguageName("es"); got != "Español" {
+		t.Errorf("LanguageName(es) = %q", got)
+	}
+}
+
+type nested struct{ f string }
+
+func (n nested) I18nFormat() (string, []any) { return n.f, nil }
+func (n nested) String() string              { return n.f }
+
+func TestNestedArgument(t *testing.T) {
+	es := New(map[string]Catalog{"es": {"Rule %d: %s": "Regla %d: %s", "Bad regex.": "Expresión no válida."}}).Get("es")
+	args := []any{2, nested{"Bad regex."}}
+	if got := es.T("Rule %d: %s", args...); got != "Regla 2: Expresión no válida." {
+		t.Errorf("T = %q", got)
+	}
+	if _, ok := args[1].(nested); !ok {
+		t.Error("T changed the caller's arguments")
+	}
+}
+
+func TestEmbeddedCataloguesLoad(t *testing.T) {
+	b, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Get("es") == nil {
+		t.Error("no Spanish catalogue")
 	}
 }

@@ -318,7 +318,7 @@ func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.
 		for _, c := range r.Countries {
 			code, ok := geo.NormalizeCountry(c)
 			if !ok {
-				return nil, fieldErr("countries", "Rule %d: unknown country %q.", i+1, c)
+				return nil, fieldErr("countries", "Rule %d: %s", i+1, &model.FieldError{Field: "countries", Message: "unknown country %q.", Args: []any{c}})
 			}
 			if !seen[code] {
 				seen[code] = true
@@ -333,8 +333,8 @@ func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.
 		if err := ValidateRule(*r); err != nil {
 			var fe *model.FieldError
 			if errors.As(err, &fe) {
-				// "Rule %d: " + the rule's own format, so it stays translatable.
-				return nil, fieldErr(fe.Field, "Rule %d: "+fe.Message, append([]any{i + 1}, fe.Args...)...)
+				// The rule's own message is translated inside this one.
+				return nil, fieldErr(fe.Field, "Rule %d: %s", i+1, fe)
 			}
 			return nil, err
 		}

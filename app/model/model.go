@@ -37,6 +37,9 @@ type User struct {
 	// MustChangePassword is set by an admin: until the user chooses a new
 	// password, the admin shows them only the password form.
 	MustChangePassword bool
+	// Language is the admin's language chosen in My Profile ("es"); empty
+	// follows the browser.
+	Language string
 }
 
 // DisplayChatName is the name visitors see.
@@ -148,10 +151,24 @@ func (e *FieldError) Text() string {
 	if len(e.Args) == 0 {
 		return e.Message
 	}
-	return fmt.Sprintf(e.Message, e.Args...)
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		if fe, ok := a.(*FieldError); ok {
+			a = fe.Text() // fmt would call Error, which names the field
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(e.Message, args...)
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Text() }
+
+// I18nFormat gives the message and its values for translation, so a field
+// error can be quoted inside another message ("Rule %d: %s").
+func (e *FieldError) I18nFormat() (string, []any) { return e.Message, e.Args }
+
+// String is the English text, for %s in an English message.
+func (e *FieldError) String() string { return e.Text() }
 
 // Sentinel errors the domain packages return and the web layer maps to
 // 404 and 409; the store wraps them with context.

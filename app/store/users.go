@@ -11,7 +11,7 @@ import (
 	"parley/app/model"
 )
 
-const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at, active, deactivated_at, must_change_password`
+const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at, active, deactivated_at, must_change_password, language`
 
 // userColsU is userCols for a join where users is aliased u.
 var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
@@ -23,7 +23,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*model.User, e
 	var last, deactivated sql.NullInt64
 	var role string
 	var active, mustChange int
-	dest := []any{&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last, &active, &deactivated, &mustChange}
+	dest := []any{&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last, &active, &deactivated, &mustChange, &u.Language}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -160,10 +160,10 @@ func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// UpdateUserProfile saves name, chat name, email and role.
+// UpdateUserProfile saves name, chat name, email, role and language.
 func (s *Store) UpdateUserProfile(ctx context.Context, u *model.User) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, chat_name = ?, role = ? WHERE id = ?`,
-		strings.TrimSpace(u.Email), u.Name, u.ChatName, string(u.Role), u.ID)
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, chat_name = ?, role = ?, language = ? WHERE id = ?`,
+		strings.TrimSpace(u.Email), u.Name, u.ChatName, string(u.Role), u.Language, u.ID)
 	if isUnique(err) {
 		return fmt.Errorf("store: update user %d: %w", u.ID, ErrConflict)
 	}

@@ -184,11 +184,11 @@ func (s *Server) ruleSave(c echo.Context) error {
 	if fe != nil {
 		f := s.newRuleForm(ch.ID, r, isNew)
 		// The dialog shows one rule: its number in the message is noise.
-		msg, args := fe.Message, fe.Args
-		if rest, ok := strings.CutPrefix(msg, "Rule %d: "); ok && len(args) > 0 {
-			msg, args = rest, args[1:]
+		shown := fe
+		if inner, ok := lastArg(fe).(*model.FieldError); ok && fe.Message == "Rule %d: %s" {
+			shown = inner
 		}
-		f.Errors[fe.Field] = s.localizer(c).T(msg, args...)
+		f.Errors[fe.Field] = s.localizer(c).T(shown.Message, shown.Args...)
 		return s.fragment(c, http.StatusUnprocessableEntity, "_channel_rule_form", f)
 	}
 	c.Response().Header().Set("HX-Trigger-After-Settle", "parley:close-dialog")
@@ -247,4 +247,12 @@ func (s *Server) rulesFragment(c echo.Context, ch *model.Channel, oob bool) erro
 		return err
 	}
 	return s.fragment(c, http.StatusOK, "_channel_rules", &rulesView{Channel: ch, Rules: rows, CanEdit: userFrom(c).IsAdmin(), OOB: oob})
+}
+
+// lastArg is a field error's last value, or nil.
+func lastArg(fe *model.FieldError) any {
+	if len(fe.Args) == 0 {
+		return nil
+	}
+	return fe.Args[len(fe.Args)-1]
 }

@@ -322,6 +322,10 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxUser, u)
 		c.Set(ctxLogin, ls)
+		// The language chosen in My Profile wins over the browser's.
+		if l := s.d.I18n.Get(u.Language); l != nil {
+			c.Set(ctxL, l)
+		}
 		// The server slid the session's expiry; slide the cookie's too, so
 		// an operator working every day is not logged out after 14 days.
 		if time.Since(ls.LastSeenAt) > time.Hour {

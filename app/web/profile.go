@@ -8,14 +8,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/i18n"
 	"parley/app/model"
 )
 
 type profileData struct {
-	Form     *model.User
-	Errors   map[string]string
-	Tokens   []model.APIToken
-	NewToken string
+	Form      *model.User
+	Languages []languageOption
+	Errors    map[string]string
+	Tokens    []model.APIToken
+	NewToken  string
 	// TokensURL is where the token list posts: the user's own profile, or
 	// an admin managing another user's tokens.
 	TokensURL string
@@ -36,10 +38,17 @@ func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
 		return err
 	}
 	d.Tokens, d.TokensURL = toks, "/admin/profile/tokens"
+	for _, tag := range s.d.I18n.Languages() {
+		d.Languages = append(d.Languages, languageOption{Tag: tag, Name: i18n.LanguageName(tag)})
+	}
 	p := s.newPage(c, s.localizer(c).T("My Profile"), "profile")
 	p.Data = d
 	return s.renderStatus(c, status, "profile", p)
 }
+
+// languageOption is one choice of the Language select, named in its own
+// language ("Español") so anyone finds theirs.
+type languageOption struct{ Tag, Name string }
 
 func (s *Server) profile(c echo.Context) error {
 	return s.profilePage(c, http.StatusOK, &profileData{})
@@ -49,7 +58,18 @@ func (s *Server) saveProfile(c echo.Context) error {
 	l := s.localizer(c)
 	u := userFrom(c)
 	in := auth.ProfileInput{Name: c.FormValue("name"), ChatName: c.FormValue("chat_name"), Email: c.FormValue("email")}
-	_, err := s.d.Auth.UpdateProfile(c.Request().Context(), u, u.ID, in)
+	var err error
+	if vals, _ := c.FormParams(); vals.Has("language") {
+		lang := c.FormValue("language")
+		if lang != "" && s.d.I18n.Get(lang) == nil {
+			err = &auth.FieldError{Field: "language", Message: "This language is not available."}
+		}
+		in.Language = &lang
+	}
+	var saved *model.User
+	if err == nil {
+		saved, err = s.d.Auth.UpdateProfile(c.Request().Context(), u, u.ID, in)
+	}
 	var fe *auth.FieldError
 	if errors.As(err, &fe) {
 		form := *u
@@ -58,6 +78,12 @@ func (s *Server) saveProfile(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	// The message is in the language just chosen.
+	if nl := s.d.I18n.Get(saved.Language); nl != nil {
+		l = nl
+	} else if saved.Language == "" {
+		l = s.d.I18n.Match(c.Request().Header.Get("Accept-Language"))
 	}
 	s.setFlash(c, "ok", l.T("Your profile was saved."))
 	return c.Redirect(http.StatusSeeOther, "/admin/profile")

@@ -67,13 +67,16 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	a := &App{Config: cfg, Store: d.Store, log: d.Logger, I18n: i18n.New(nil)}
+	a := &App{Config: cfg, Store: d.Store, log: d.Logger}
+	var err error
+	if a.I18n, err = i18n.Load(); err != nil {
+		return nil, fmt.Errorf("translations: %w", err)
+	}
 	// A damaged file is reported, not fatal: the admin can still look and
 	// take a backup, and /healthz says what is wrong.
 	if err := d.Store.Check(ctx); err != nil {
 		d.Logger.Error("database integrity check failed", "error", err)
 	}
-	var err error
 	if a.Geo, err = geo.Open(cfg.GeoIP.Database); err != nil {
 		return nil, fmt.Errorf("geoip.database: %w", err)
 	}
