@@ -264,3 +264,13 @@ func (s *Service) PasswordMatches(ctx context.Context, email, pw string) (bool, 
 	}
 	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pw)) == nil, nil
 }
+
+// RememberBrowserLanguage records the language of the browser a user
+// logged in with: what is pushed to them live follows it while their
+// profile leaves the language to the browser.
+func (s *Service) RememberBrowserLanguage(ctx context.Context, userID int64, lang string) error {
+	if len(lang) > 16 {
+		return nil
+	}
+	return s.store.SetBrowserLanguage(ctx, userID, lang)
+}

@@ -27,6 +27,8 @@ type Service struct {
 	bus      *events.Bus // committed changes, for realtime, mail, bots…
 	ownBus   bool
 	text     Translator // renders notices and labels in pushed frames
+	localize func(lang string) Translator
+	langs    langCache
 	writer   *writer
 	commands *Commands
 	bots     BotFinder
@@ -64,6 +66,9 @@ type Options struct {
 	Events *events.Bus
 	// Text renders what the system says in pushed frames; nil is English.
 	Text Translator
+	// Localize returns the translator of a language tag ("es"), for frames
+	// pushed to readers whose language is known; nil: Text for everyone.
+	Localize func(lang string) Translator
 	// Bots finds the bot that answers a session's visitor, if any.
 	Bots BotFinder
 	// AbandonAfter ends a conversation whose visitor has had no socket and
@@ -102,7 +107,7 @@ func New(st *store.Store, o Options) *Service {
 		o.AbandonAfter = DefaultAbandonAfter
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
-		pub: nopPublisher{}, bus: o.Events, text: o.Text, bots: o.Bots, abandon: o.AbandonAfter,
+		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bots: o.Bots, abandon: o.AbandonAfter,
 		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
 	if s.bus == nil {
 		s.bus, s.ownBus = events.New(o.Logger), true

@@ -91,12 +91,11 @@ func (s *Service) push(e events.Event) {
 }
 
 func (s *Service) pushMessage(x *model.Session, m *model.Message) {
-	v := NewMessageView(s.text, x, m)
 	if VisibleToVisitor(m) {
-		s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, v)
+		s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
 	}
 	if x.OperatorID != 0 {
-		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, v)
+		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, NewMessageView(s.operatorText(x.OperatorID), x, m))
 	}
 }
 
@@ -104,17 +103,19 @@ func (s *Service) pushMessage(x *model.Session, m *model.Message) {
 // alsoOperator (the one who left or handed it over) hears it too, and sees
 // from the operator field that it is no longer theirs.
 func (s *Service) pushSession(x *model.Session, alsoOperator int64) {
-	s.pub.Publish(VisitorTopic(x.VisitorID), EventSession, NewSessionView(s.text, x, s.baseURL))
+	s.pub.Publish(VisitorTopic(x.VisitorID), EventSession, NewSessionView(s.textFor(x.VisitorLanguage), x, s.baseURL))
 	if x.OperatorID == 0 && alsoOperator == 0 {
 		return
 	}
 	v, _ := s.st.Visitor(context.Background(), x.VisitorID)
-	ov := NewOperatorSessionView(s.text, x, v, s.baseURL)
-	if x.OperatorID != 0 {
-		s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, ov)
-	}
+	ops := []int64{x.OperatorID}
 	if alsoOperator != 0 && alsoOperator != x.OperatorID {
-		s.pub.Publish(OperatorTopic(alsoOperator), EventSession, ov)
+		ops = append(ops, alsoOperator)
+	}
+	for _, op := range ops {
+		if op != 0 {
+			s.pub.Publish(OperatorTopic(op), EventSession, NewOperatorSessionView(s.operatorText(op), x, v, s.baseURL))
+		}
 	}
 }
 
@@ -189,6 +190,7 @@ type StartInput struct {
 	Country      string
 	URL, Title   string
 	VisitorName  string // from the host page's Parley.setVisitor
+	Language     string // the visitor's browser language ("es"), for what is pushed to them
 	VisitorEmail string
 	// ExternalID and Signature are the signed identity of setVisitor: the
 	// host site's user id and hex(HMAC-SHA256(channel secret, id)).
@@ -302,7 +304,7 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	}
 	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name, VisitorID: v.ID,
 		VisitorName: v.Name, Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
-		URL: clip(in.URL, MaxPageURL), Title: clip(in.Title, 300)}
+		URL: clip(in.URL, MaxPageURL), Title: clip(in.Title, 300), VisitorLanguage: clip(in.Language, 16)}
 	if err := s.st.CreateSession(ctx, x); err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			return nil, err
@@ -424,7 +426,7 @@ func (s *Service) Typing(x *model.Session, kind model.AuthorKind, name string, t
 		return
 	}
 	if kind == model.AuthorVisitor {
-		name = VisitorLabel(s.text, x.VisitorName, x.VisitorID)
+		name = VisitorLabel(s.operatorText(x.OperatorID), x.VisitorName, x.VisitorID)
 	}
 	v := TypingView{SessionID: x.PublicID, Author: AuthorView{Kind: kind, Name: name}, Typing: typing}
 	if kind == model.AuthorVisitor {
@@ -495,7 +497,7 @@ func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, tit
 	}
 	for _, x := range open {
 		if x.OperatorID != 0 {
-			s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, NewOperatorSessionView(s.text, x, v, s.baseURL))
+			s.pub.Publish(OperatorTopic(x.OperatorID), EventSession, NewOperatorSessionView(s.operatorText(x.OperatorID), x, v, s.baseURL))
 		}
 	}
 	return nil

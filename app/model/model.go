@@ -40,6 +40,9 @@ type User struct {
 	// Language is the admin's language chosen in My Profile ("es"); empty
 	// follows the browser.
 	Language string
+	// BrowserLanguage is the language of the browser they last logged in
+	// with, for what is pushed to them live when Language is empty.
+	BrowserLanguage string
 }
 
 // DisplayChatName is the name visitors see.

@@ -78,6 +78,9 @@ type Session struct {
 	ClosedAt      time.Time
 	LastMessageAt time.Time
 	MessageCount  int
+	// VisitorLanguage is the visitor's browser language when the chat
+	// started ("es"), for what is pushed to them live.
+	VisitorLanguage string
 }
 
 // Duration is how long the conversation lasted: first to last message, or

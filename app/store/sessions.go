@@ -12,7 +12,8 @@ import (
 )
 
 const sessionCols = `s.id, s.public_id, COALESCE(s.channel_id, 0), COALESCE(c.name, ''), s.visitor_id, s.visitor_name, s.country,
-	COALESCE(s.operator_id, 0), s.operator_name, s.status, s.url, s.title, s.created_at, s.closed_at, s.last_message_at, s.message_count`
+	COALESCE(s.operator_id, 0), s.operator_name, s.status, s.url, s.title, s.created_at, s.closed_at, s.last_message_at, s.message_count,
+	s.visitor_language`
 
 const sessionFrom = ` FROM chat_sessions s LEFT JOIN channels c ON c.id = s.channel_id `
 
@@ -22,7 +23,7 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Sess
 	var created int64
 	var closed, last sql.NullInt64
 	dest := []any{&x.ID, &x.PublicID, &x.ChannelID, &x.ChannelName, &x.VisitorID, &x.VisitorName, &x.Country,
-		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount}
+		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount, &x.VisitorLanguage}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -40,9 +41,9 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 		op = x.OperatorID
 	}
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
-		x.PublicID, x.ChannelID, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, ms(x.CreatedAt))
+		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`,
+		x.PublicID, x.ChannelID, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage, ms(x.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
 	}

@@ -11,7 +11,7 @@ import (
 	"parley/app/model"
 )
 
-const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at, active, deactivated_at, must_change_password, language`
+const userCols = `id, email, name, chat_name, role, password_hash, created_at, last_login_at, active, deactivated_at, must_change_password, language, browser_language`
 
 // userColsU is userCols for a join where users is aliased u.
 var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
@@ -23,7 +23,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*model.User, e
 	var last, deactivated sql.NullInt64
 	var role string
 	var active, mustChange int
-	dest := []any{&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last, &active, &deactivated, &mustChange, &u.Language}
+	dest := []any{&u.ID, &u.Email, &u.Name, &u.ChatName, &role, &u.PasswordHash, &created, &last, &active, &deactivated, &mustChange, &u.Language, &u.BrowserLanguage}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -192,6 +192,15 @@ func (s *Store) RequirePasswordChange(ctx context.Context, userID int64) error {
 		}
 		return nil
 	})
+}
+
+// SetBrowserLanguage records the language of the browser a user last
+// logged in with.
+func (s *Store) SetBrowserLanguage(ctx context.Context, userID int64, lang string) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE users SET browser_language = ? WHERE id = ? AND browser_language != ?`, lang, userID, lang); err != nil {
+		return fmt.Errorf("store: browser language of %d: %w", userID, err)
+	}
+	return nil
 }
 
 // DeleteAPITokens deletes every API token of a user.

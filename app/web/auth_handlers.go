@@ -53,7 +53,7 @@ func (s *Server) login(c echo.Context) error {
 	next := c.FormValue("next")
 	// Failures count per client address, IPv6 per /64 (ipKey): one host
 	// owns a whole subnet and could otherwise try from each address.
-	cookie, _, err := s.d.Auth.Login(c.Request().Context(), email, password, ipKey(c), c.Request().UserAgent())
+	cookie, u, err := s.d.Auth.Login(c.Request().Context(), email, password, ipKey(c), c.Request().UserAgent())
 	if err != nil {
 		status, msg := http.StatusUnauthorized, l.T("Wrong email or password.")
 		var te *auth.ThrottledError
@@ -73,6 +73,10 @@ func (s *Server) login(c echo.Context) error {
 		p.Data = loginData{Email: email, Next: next, Error: msg}
 		return s.renderStatus(c, status, "login", p)
 	}
+	if err := s.d.Auth.RememberBrowserLanguage(c.Request().Context(), u.ID, s.d.I18n.Match(c.Request().Header.Get("Accept-Language")).Lang()); err != nil {
+		s.log.Warn("remember browser language", "user_id", u.ID, "error", err)
+	}
+	s.d.Livechat.ForgetLanguage(u.ID)
 	s.setSessionCookie(c, cookie)
 	return c.Redirect(http.StatusSeeOther, safeNext(next))
 }

@@ -79,6 +79,7 @@ func (s *Server) saveProfile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.d.Livechat.ForgetLanguage(saved.ID) // live pushes follow the new choice at once
 	// The message is in the language just chosen.
 	if nl := s.d.I18n.Get(saved.Language); nl != nil {
 		l = nl

@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"parley/app/apptest"
+	"parley/app/auth"
 	"parley/app/model"
 )
 
@@ -247,5 +249,52 @@ func TestVisitorExportAndEraseAPI(t *testing.T) {
 	}
 	if code, _, _ := call(t, srv, "GET", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, ""); code == http.StatusOK {
 		t.Fatal("the erased visitor's token still reads the conversation")
+	}
+}
+
+// TestLivePushesInTheReadersLanguage: what the system says is pushed to a
+// Spanish visitor in Spanish and to an operator in their profile's
+// language, while the same conversation's HTTP answers follow each
+// request's language.
+func TestLivePushesInTheReadersLanguage(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	es := "es"
+	if _, err := srv.Auth.UpdateProfile(t.Context(), ada, ada.ID, auth.ProfileInput{Name: "Ada", Email: "ada@example.com", Language: &es}); err != nil {
+		t.Fatal(err)
+	}
+	tok := token(t, srv, ada)
+	op := dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + tok}})
+	waitOnline(t, srv, ada.ID)
+
+	req, _ := http.NewRequest("POST", srv.URL+"/im_livechat/sessions", strings.NewReader(fmt.Sprintf(`{"channel_id":%d,"url":"https://shop.example/"}`, defaultChannel(t, srv).ID)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", "es-ES,es;q=0.9")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started struct {
+		Token   string `json:"visitor_token"`
+		Session struct {
+			ID string `json:"id"`
+		} `json:"session"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&started); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if f := op.next("session"); !strings.HasPrefix(f["visitor_name"].(string), "Visitante del sitio web") {
+		t.Fatalf("the Spanish operator's label for the visitor: %v", f["visitor_name"])
+	}
+	vis := dial(t, srv, "/im_livechat/ws?token="+started.Token, nil)
+	if code, _, body := call(t, srv, "POST", "/api/v1/sessions/"+started.Session.ID+"/close", tok, ""); code != http.StatusOK {
+		t.Fatalf("close: %d %v", code, body)
+	}
+	if f := vis.next("message"); f["body"] != "Ada finalizó la conversación." {
+		t.Fatalf("the Spanish visitor's live notice: %v", f["body"])
+	}
+	if f := op.next("message"); f["body"] != "Ada finalizó la conversación." {
+		t.Fatalf("the Spanish operator's live notice: %v", f["body"])
 	}
 }

@@ -177,7 +177,7 @@ func (s *Server) startSession(c echo.Context) error {
 		token = bearer(c)
 	}
 	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, VisitorToken: token, Country: s.country(c),
-		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail,
+		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail, Language: s.localizer(c).Lang(),
 		ExternalID: in.ExternalID, Signature: in.Signature})
 	if errors.Is(err, livechat.ErrNoOperator) {
 		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")

@@ -91,6 +91,12 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 
 	lo := d.Livechat
 	lo.Logger, lo.BaseURL, lo.Events, lo.Text = d.Logger, cfg.PublicURL(), a.Events, a.I18n.English()
+	lo.Localize = func(lang string) livechat.Translator {
+		if l := a.I18n.Get(lang); l != nil {
+			return l
+		}
+		return a.I18n.English()
+	}
 	// The writer starts with lc.Start below, after Metrics is set.
 	lo.OnCommit = func(n int, took time.Duration) { a.Metrics.ObserveCommit(n, took) }
 	if lo.AbandonAfter == 0 {
