@@ -94,3 +94,25 @@ func TestValidAndNormalizeCountry(t *testing.T) {
 		}
 	}
 }
+
+func TestCountryNamesInLanguages(t *testing.T) {
+	if n, _ := geo.CountryNameIn("es", "DE"); n != "Alemania" {
+		t.Errorf("DE in Spanish = %q", n)
+	}
+	if n, _ := geo.CountryNameIn("en", "DE"); n != "Germany" {
+		t.Errorf("DE in English = %q", n)
+	}
+	if n, _ := geo.CountryNameIn("fr", "DE"); n != "Germany" {
+		t.Errorf("DE without a French table = %q, want the English name", n)
+	}
+	list := geo.CountriesIn("es")
+	if len(list) != len(geo.Countries()) {
+		t.Fatalf("%d countries in Spanish, %d in English", len(list), len(geo.Countries()))
+	}
+	for i := 1; i < len(list); i++ {
+		a, b := strings.ToLower(strings.NewReplacer("Á", "A", "É", "E", "Í", "I", "Ó", "O", "Ú", "U", "Å", "A").Replace(list[i-1].Name)), strings.ToLower(strings.NewReplacer("Á", "A", "É", "E", "Í", "I", "Ó", "O", "Ú", "U", "Å", "A").Replace(list[i].Name))
+		if a > b && !strings.ContainsAny(a+b, "áéíóúñüô") {
+			t.Errorf("%q sorts before %q in Spanish", list[i-1].Name, list[i].Name)
+		}
+	}
+}

@@ -122,7 +122,7 @@ func NewOperatorSessionView(t Translator, x *model.Session, v *model.Visitor, ba
 		o.LastMessageAt = &t
 	}
 	o.Visitor = VisitorView{ID: x.VisitorID, Name: o.VisitorName, Country: x.Country}
-	o.Visitor.CountryName, _ = geo.CountryName(x.Country)
+	o.Visitor.CountryName = CountryName(t, x.Country)
 	if v != nil {
 		o.Visitor.Email, o.Visitor.CurrentURL, o.Visitor.CurrentTitle = v.Email, v.CurrentURL, v.CurrentTitle
 		o.Visitor.Verified, o.Visitor.ExternalID = v.Verified(), v.ExternalID
@@ -135,4 +135,15 @@ type TypingView struct {
 	SessionID string     `json:"session_id"`
 	Author    AuthorView `json:"author"`
 	Typing    bool       `json:"typing"`
+}
+
+// CountryName names a country in the reader's language (a Translator that
+// knows its language, such as *i18n.Localizer), else in English.
+func CountryName(t Translator, code string) string {
+	lang := "en"
+	if l, ok := t.(interface{ Lang() string }); ok {
+		lang = l.Lang()
+	}
+	name, _ := geo.CountryNameIn(lang, code)
+	return name
 }

@@ -45,7 +45,7 @@ type rulesView struct {
 	OOB     bool
 }
 
-func (s *Server) ruleRows(ctx context.Context, channelID int64) ([]ruleRow, error) {
+func (s *Server) ruleRows(ctx context.Context, lang string, channelID int64) ([]ruleRow, error) {
 	rules, err := s.d.Livechat.Rules(ctx, channelID)
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func (s *Server) ruleRows(ctx context.Context, channelID int64) ([]ruleRow, erro
 	for i, r := range rules {
 		rows[i] = ruleRow{Rule: r, First: i == 0, Last: i == len(rules)-1}
 		for _, code := range r.Countries {
-			name, ok := geo.CountryName(code)
+			name, ok := geo.CountryNameIn(lang, code)
 			if !ok {
 				name = code
 			}
@@ -64,7 +64,7 @@ func (s *Server) ruleRows(ctx context.Context, channelID int64) ([]ruleRow, erro
 	return rows, nil
 }
 
-func (s *Server) newRuleForm(channelID int64, r model.Rule, isNew bool) *ruleForm {
+func (s *Server) newRuleForm(lang string, channelID int64, r model.Rule, isNew bool) *ruleForm {
 	f := &ruleForm{ChannelID: channelID, Rule: r, New: isNew, Actions: model.RuleActions, Errors: map[string]string{}}
 	sel := map[string]bool{}
 	for _, c := range r.Countries {
@@ -72,7 +72,7 @@ func (s *Server) newRuleForm(channelID int64, r model.Rule, isNew bool) *ruleFor
 	}
 	// Ticked countries first, so an edited rule shows its choice at once.
 	var picked, rest []countryOption
-	for _, c := range geo.Countries() {
+	for _, c := range geo.CountriesIn(lang) {
 		o := countryOption{Code: c.Code, Name: c.Name, Selected: sel[c.Code]}
 		if o.Selected {
 			picked = append(picked, o)
@@ -103,7 +103,7 @@ func (s *Server) ruleNew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.fragment(c, http.StatusOK, "_channel_rule_form", s.newRuleForm(ch.ID, model.Rule{Action: model.ActionShow}, true))
+	return s.fragment(c, http.StatusOK, "_channel_rule_form", s.newRuleForm(s.localizer(c).Lang(), ch.ID, model.Rule{Action: model.ActionShow}, true))
 }
 
 // ruleEdit opens the rule dialog on an existing line.
@@ -120,7 +120,7 @@ func (s *Server) ruleEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.fragment(c, http.StatusOK, "_channel_rule_form", s.newRuleForm(ch.ID, rules[i], false))
+	return s.fragment(c, http.StatusOK, "_channel_rule_form", s.newRuleForm(s.localizer(c).Lang(), ch.ID, rules[i], false))
 }
 
 // ruleFromForm reads the dialog's fields; a field that is not even a
@@ -182,7 +182,7 @@ func (s *Server) ruleSave(c echo.Context) error {
 		}
 	}
 	if fe != nil {
-		f := s.newRuleForm(ch.ID, r, isNew)
+		f := s.newRuleForm(s.localizer(c).Lang(), ch.ID, r, isNew)
 		// The dialog shows one rule: its number in the message is noise.
 		shown := fe
 		if inner, ok := lastArg(fe).(*model.FieldError); ok && fe.Message == "Rule %d: %s" {
@@ -242,7 +242,7 @@ func (s *Server) editRules(c echo.Context, fn func([]model.Rule, int) ([]model.R
 }
 
 func (s *Server) rulesFragment(c echo.Context, ch *model.Channel, oob bool) error {
-	rows, err := s.ruleRows(c.Request().Context(), ch.ID)
+	rows, err := s.ruleRows(c.Request().Context(), s.localizer(c).Lang(), ch.ID)
 	if err != nil {
 		return err
 	}

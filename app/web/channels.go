@@ -203,7 +203,7 @@ func (s *Server) loadChannelView(c echo.Context, ch *model.Channel) (*channelVie
 	if v.Operators, err = s.operatorRows(ctx, ch.ID); err != nil {
 		return nil, err
 	}
-	if v.Rules, err = s.ruleRows(ctx, ch.ID); err != nil {
+	if v.Rules, err = s.ruleRows(ctx, s.localizer(c).Lang(), ch.ID); err != nil {
 		return nil, err
 	}
 	if v.CanEdit {

@@ -45,3 +45,14 @@ func TestProfileLanguage(t *testing.T) {
 	_, body = c.Get("/admin")
 	wantBody(t, "browser default again", body, `lang="en"`, "Conversations")
 }
+
+// TestCountryNamesInTheReadersLanguage: the rule dialog's country list is
+// named and sorted in the admin's language.
+func TestCountryNamesInTheReadersLanguage(t *testing.T) {
+	s := apptest.NewServer(t)
+	c, _ := s.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	_, body := c.Do(http.MethodGet, "/admin/channels/1/rules/new", nil, map[string]string{"Accept-Language": "es", "HX-Request": "true"})
+	wantBody(t, "Spanish rule dialog", body, "Alemania", "Países Bajos")
+	_, body = c.Do(http.MethodGet, "/admin/channels/1/rules/new", nil, map[string]string{"Accept-Language": "en", "HX-Request": "true"})
+	wantBody(t, "English rule dialog", body, "Germany", "Netherlands")
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"parley/app/geo"
 	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/model"
@@ -83,7 +82,7 @@ type sessionRow struct {
 }
 
 func newSessionRow(l *i18n.Localizer, x *model.Session, now time.Time) sessionRow {
-	name, _ := geo.CountryName(x.Country)
+	name := livechat.CountryName(l, x.Country)
 	return sessionRow{Session: x, VisitorName: livechat.VisitorLabel(l, x.VisitorName, x.VisitorID),
 		CountryName: name, Duration: formatDuration(l, x.Duration(now))}
 }

@@ -689,8 +689,8 @@ func (fx *tplFixtures) pageCases() []pageCase {
 
 	// ---- visitors
 	rows := []visitorRow{
-		newVisitorRow(model.VisitorRow{Visitor: *fx.named, SessionCount: 3, PageViews: 17}, fx.now),
-		newVisitorRow(model.VisitorRow{Visitor: *fx.anonymous, SessionCount: 0, PageViews: 1}, fx.now),
+		newVisitorRow(fx.l, model.VisitorRow{Visitor: *fx.named, SessionCount: 3, PageViews: 17}, fx.now),
+		newVisitorRow(fx.l, model.VisitorRow{Visitor: *fx.anonymous, SessionCount: 0, PageViews: 1}, fx.now),
 	}
 	add(pageCase{page: "visitors", name: "two pages",
 		p: fx.page(admin, l.T("Visitors"), "visitors", map[string]any{"Rows": rows, "Pager": fx.pager("/admin/visitors", 1, visitorsPerPage, 31)}),
@@ -804,8 +804,8 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 	admin, op := fx.admin, fx.operator
 	sums := fx.summaries()
 	var s *Server // newRuleForm reads no server state
-	editRule := s.newRuleForm(7, fx.rules[0], false)
-	badRule := s.newRuleForm(7, model.Rule{Action: model.ActionShow, RegexURL: "(unclosed"}, true)
+	editRule := s.newRuleForm("en", 7, fx.rules[0], false)
+	badRule := s.newRuleForm("en", 7, model.Rule{Action: model.ActionShow, RegexURL: "(unclosed"}, true)
 	badRule.Errors["regex_url"] = "Invalid URL regex: missing closing )"
 	saved := fx.operatorsView()
 	saved.NewUser = &newOperatorForm{ChannelID: 7, User: model.User{Role: model.RoleOperator}, Errors: map[string]string{},
@@ -835,7 +835,7 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 			want: []string{`hx-post="/admin/channels/7/operators/new"`, `value="Dan Brown"`, "Enter a valid email address.", `value="admin" selected`}},
 		{tpl: "_channel_new_user_saved", name: "fresh form, list and picker", user: admin, data: saved,
 			want: []string{"Dan Brown was created and added to the operators.", `id="operator-new-form"`, `id="channel-operators"`, `id="operator-picker"`}},
-		{tpl: "_channel_rule_form", name: "new rule", user: admin, data: s.newRuleForm(7, model.Rule{Action: model.ActionShow}, true),
+		{tpl: "_channel_rule_form", name: "new rule", user: admin, data: s.newRuleForm("en", 7, model.Rule{Action: model.ActionShow}, true),
 			want: []string{`hx-post="/admin/channels/7/rules"`, "Create Rules", `value="display_button" selected`, "Belgium"}},
 		{tpl: "_channel_rule_form", name: "existing rule with countries", user: admin, data: editRule,
 			want: []string{`hx-post="/admin/channels/7/rules/11"`, "Open: Rules", `value="BE" checked`, `value="FR" checked`, "(2)", `value="^/pricing"`}},

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"parley/app/geo"
+	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/model"
 )
@@ -30,8 +30,8 @@ type visitorRow struct {
 	Connected   bool
 }
 
-func newVisitorRow(r model.VisitorRow, now time.Time) visitorRow {
-	name, _ := geo.CountryName(r.Country)
+func newVisitorRow(l *i18n.Localizer, r model.VisitorRow, now time.Time) visitorRow {
+	name := livechat.CountryName(l, r.Country)
 	return visitorRow{VisitorRow: r, CountryName: name, Connected: now.Sub(r.LastSeenAt) < connectedWithin}
 }
 
@@ -51,7 +51,7 @@ func (s *Server) visitors(c echo.Context) error {
 	now := time.Now()
 	rows := make([]visitorRow, 0, len(list))
 	for _, r := range list {
-		rows = append(rows, newVisitorRow(r, now))
+		rows = append(rows, newVisitorRow(s.localizer(c), r, now))
 	}
 	p := s.newPage(c, s.localizer(c).T("Visitors"), "visitors")
 	p.Data = map[string]any{"Rows": rows, "Pager": pg}
@@ -83,7 +83,7 @@ func (s *Server) visitor(c echo.Context) error {
 		return err
 	}
 	d := visitorData{Visitor: v, Connected: time.Since(v.LastSeenAt) < connectedWithin}
-	d.CountryName, _ = geo.CountryName(v.Country)
+	d.CountryName = livechat.CountryName(s.localizer(c), v.Country)
 	if d.PageViews, err = s.d.Livechat.PageViews(ctx, v.ID, 100); err != nil {
 		return err
 	}
