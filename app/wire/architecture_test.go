@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"go/build"
 	"go/parser"
 	"go/token"
 	"os"
@@ -92,6 +93,9 @@ func projectImports(t *testing.T, dir string) map[string][]string {
 		}
 		if strings.HasSuffix(f, "_test.go") {
 			continue
+		}
+		if ok, err := build.Default.MatchFile(dir, filepath.Base(f)); err != nil || !ok {
+			continue // not part of the build (a generator behind //go:build ignore)
 		}
 		for _, is := range af.Imports {
 			path, _ := strconv.Unquote(is.Path.Value)
