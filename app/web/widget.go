@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/i18n"
+	"parley/app/livechat"
 	"parley/app/model"
 )
 
@@ -191,12 +192,14 @@ func (w *widgetAssets) url(ext string) string {
 // channelLocalizer is the language a channel speaks to this visitor: its
 // default language when set, else the browser's.
 func (s *Server) channelLocalizer(c echo.Context, ch *model.Channel) *i18n.Localizer {
-	if ch != nil && ch.DefaultLanguage != "" {
-		if l := s.d.I18n.Get(ch.DefaultLanguage); l != nil {
-			return l
-		}
+	browser := s.localizer(c)
+	if ch == nil {
+		return browser
 	}
-	return s.localizer(c)
+	if l := s.d.I18n.Get(livechat.VisitorLanguage(ch, browser.Lang())); l != nil {
+		return l
+	}
+	return browser
 }
 
 // widgetTexts are the widget's UI texts in l's language.
