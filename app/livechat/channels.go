@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,22 +19,23 @@ import (
 
 // Service owns channels, their rules and operators, and operator presence.
 type Service struct {
-	st       *store.Store
-	log      *slog.Logger
-	now      func() time.Time
-	intn     func(n int) int
-	baseURL  string
-	pub      Publisher   // typing and page-view frames, which are not stored
-	bus      *events.Bus // committed changes, for realtime, mail, bots…
-	ownBus   bool
-	text     Translator // renders notices and labels in pushed frames
-	localize func(lang string) Translator
-	langs    langCache
-	writer   *writer
-	commands *Commands
-	bots     BotFinder
-	abandon  time.Duration
-	Presence *Presence
+	st        *store.Store
+	log       *slog.Logger
+	now       func() time.Time
+	intn      func(n int) int
+	baseURL   string
+	pub       Publisher   // typing and page-view frames, which are not stored
+	bus       *events.Bus // committed changes, for realtime, mail, bots…
+	ownBus    bool
+	text      Translator // renders notices and labels in pushed frames
+	localize  func(lang string) Translator
+	langs     langCache
+	writer    *writer
+	commands  *Commands
+	bots      BotFinder
+	abandon   time.Duration
+	languages []string // catalogue languages a channel may speak
+	Presence  *Presence
 
 	mu    sync.RWMutex
 	cache map[int64]*ChannelInfo // per channel; dropped on every change to it
@@ -69,6 +71,9 @@ type Options struct {
 	// Localize returns the translator of a language tag ("es"), for frames
 	// pushed to readers whose language is known; nil: Text for everyone.
 	Localize func(lang string) Translator
+	// Languages are the tags Parley has a catalogue for ("en", "es"): a
+	// channel's default language and its texts may use these; nil: English.
+	Languages []string
 	// Bots finds the bot that answers a session's visitor, if any.
 	Bots BotFinder
 	// AbandonAfter ends a conversation whose visitor has had no socket and
@@ -107,7 +112,7 @@ func New(st *store.Store, o Options) *Service {
 		o.AbandonAfter = DefaultAbandonAfter
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
-		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bots: o.Bots, abandon: o.AbandonAfter,
+		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bots: o.Bots, abandon: o.AbandonAfter, languages: o.Languages,
 		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
 	if s.bus == nil {
 		s.bus, s.ownBus = events.New(o.Logger), true
@@ -138,8 +143,10 @@ const (
 	maxPlaceholder    = 120
 )
 
-// NormalizeChannel trims and validates a channel before it is saved.
-func NormalizeChannel(c *model.Channel) error {
+// NormalizeChannel trims and validates a channel before it is saved;
+// languages are the catalogue tags its default language and texts may use
+// (English always may).
+func NormalizeChannel(c *model.Channel, languages []string) error {
 	c.Name = strings.TrimSpace(c.Name)
 	o := &c.Options
 	o.ButtonText = strings.TrimSpace(o.ButtonText)
@@ -176,6 +183,9 @@ func NormalizeChannel(c *model.Channel) error {
 		}
 		*f.v = norm
 	}
+	if err := normalizeLanguages(c, languages); err != nil {
+		return err
+	}
 	domains, err := NormalizeDomains(c.AllowedDomains)
 	if err != nil {
 		return err
@@ -187,9 +197,82 @@ func NormalizeChannel(c *model.Channel) error {
 	return nil
 }
 
+// normalizeLanguages checks the default language and the texts by
+// language: known tags, the main texts' limits, empty versions dropped.
+func normalizeLanguages(c *model.Channel, languages []string) error {
+	known := func(tag string) bool { return tag == "en" || slices.Contains(languages, tag) }
+	c.DefaultLanguage = strings.ToLower(strings.TrimSpace(c.DefaultLanguage))
+	if c.DefaultLanguage != "" && !known(c.DefaultLanguage) {
+		return fieldErr("default_language", "Parley does not speak %q; choose one of its languages or the visitor's browser language.", c.DefaultLanguage)
+	}
+	var texts map[string]model.ChannelTexts
+	for tag, t := range c.Texts {
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		if !known(tag) {
+			return fieldErr("texts", "Parley does not speak %q; texts can only be given in its languages.", tag)
+		}
+		t.ButtonText = strings.TrimSpace(t.ButtonText)
+		t.DefaultMessage = strings.TrimSpace(t.DefaultMessage)
+		t.InputPlaceholder = strings.TrimSpace(t.InputPlaceholder)
+		switch {
+		case utf8.RuneCountInString(t.ButtonText) > maxButtonText:
+			return fieldErr(TextsField(tag, "button_text"), "The button text must be at most %d characters.", maxButtonText)
+		case utf8.RuneCountInString(t.DefaultMessage) > maxWelcomeMessage:
+			return fieldErr(TextsField(tag, "default_message"), "The welcome message must be at most %d characters.", maxWelcomeMessage)
+		case utf8.RuneCountInString(t.InputPlaceholder) > maxPlaceholder:
+			return fieldErr(TextsField(tag, "input_placeholder"), "The placeholder must be at most %d characters.", maxPlaceholder)
+		}
+		if t.IsZero() {
+			continue
+		}
+		if texts == nil {
+			texts = map[string]model.ChannelTexts{}
+		}
+		texts[tag] = t
+	}
+	c.Texts = texts
+	return nil
+}
+
+// TextsField names a text in one language, as field errors and the
+// channel form's inputs do: "texts.es.button_text".
+func TextsField(lang, field string) string { return "texts." + lang + "." + field }
+
+// VisitorLanguage is the language a channel speaks to a visitor whose
+// browser prefers browserLang: the channel's default language when set.
+func VisitorLanguage(c *model.Channel, browserLang string) string {
+	if c.DefaultLanguage != "" {
+		return c.DefaultLanguage
+	}
+	return browserLang
+}
+
+// OptionsIn returns the channel's options with the texts of lang, each
+// falling back to the main text when lang has none.
+func OptionsIn(c *model.Channel, lang string) model.ChannelOptions {
+	o := c.Options
+	t, ok := c.Texts[lang]
+	if !ok {
+		return o
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&o.ButtonText, t.ButtonText},
+		{&o.DefaultMessage, t.DefaultMessage},
+		{&o.InputPlaceholder, t.InputPlaceholder},
+	} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	return o
+}
+
 // CreateChannel validates and stores a new channel with its operators.
 func (s *Service) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs ...int64) error {
-	if err := NormalizeChannel(c); err != nil {
+	if err := NormalizeChannel(c, s.languages); err != nil {
 		return err
 	}
 	if err := s.st.CreateChannel(ctx, c, operatorIDs...); err != nil {
@@ -205,7 +288,7 @@ func (s *Service) CreateChannel(ctx context.Context, c *model.Channel, operatorI
 // allowed domains and identity enforcement (the secret is
 // RegenerateIdentitySecret's).
 func (s *Service) UpdateChannel(ctx context.Context, c *model.Channel) error {
-	if err := NormalizeChannel(c); err != nil {
+	if err := NormalizeChannel(c, s.languages); err != nil {
 		return err
 	}
 	if err := s.st.UpdateChannel(ctx, c); err != nil {

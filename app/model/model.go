@@ -128,8 +128,26 @@ type Channel struct {
 	IdentitySecret string
 	// IdentityEnforce refuses chats whose visitor has no valid signature.
 	IdentityEnforce bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// DefaultLanguage is the language the widget and the chat page speak
+	// whatever the visitor's browser says ("es"); "" follows the browser.
+	DefaultLanguage string
+	// Texts are the button text, welcome message and placeholder in other
+	// languages, by language tag; an empty text means the main one.
+	Texts     map[string]ChannelTexts
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ChannelTexts are a channel's visitor-facing texts in one language.
+type ChannelTexts struct {
+	ButtonText       string `json:"button_text"`
+	DefaultMessage   string `json:"default_message"`
+	InputPlaceholder string `json:"input_placeholder"`
+}
+
+// IsZero says whether no text is set, so the main texts apply.
+func (t ChannelTexts) IsZero() bool {
+	return t.ButtonText == "" && t.DefaultMessage == "" && t.InputPlaceholder == ""
 }
 
 // ChannelSummary is a channel with the counts its dashboard card shows.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,19 +14,24 @@ import (
 
 const channelCols = `id, name, button_text, default_message, input_placeholder, header_background_color,
 	title_color, button_background_color, button_text_color, published, website_description,
-	allowed_domains, identity_secret, identity_enforce, created_at, updated_at`
+	allowed_domains, identity_secret, identity_enforce, default_language, texts, created_at, updated_at`
 
 func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Channel, error) {
 	var c model.Channel
 	var pub, enforce int
-	var domains string
+	var domains, texts string
 	var created, updated int64
 	o := &c.Options
 	dest := []any{&c.ID, &c.Name, &o.ButtonText, &o.DefaultMessage, &o.InputPlaceholder, &o.HeaderBackgroundColor,
 		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription,
-		&domains, &c.IdentitySecret, &enforce, &created, &updated}
+		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &created, &updated}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
+	}
+	if texts != "" && texts != "{}" {
+		if err := json.Unmarshal([]byte(texts), &c.Texts); err != nil {
+			return nil, fmt.Errorf("store: channel %d texts: %w", c.ID, err)
+		}
 	}
 	c.Published, c.IdentityEnforce = pub != 0, enforce != 0
 	c.AllowedDomains = splitLines(domains)
@@ -42,11 +48,11 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO channels (name, button_text, default_message, input_placeholder, header_background_color,
 			  title_color, button_background_color, button_text_color, published, website_description,
-			  allowed_domains, identity_enforce, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			  allowed_domains, identity_enforce, default_language, texts, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 			o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), ms(now), ms(now))
+			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), ms(now), ms(now))
 		if isUnique(err) {
 			return fmt.Errorf("store: create channel %q: %w", c.Name, ErrConflict)
 		}
@@ -72,11 +78,11 @@ func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE channels SET name = ?, button_text = ?, default_message = ?, input_placeholder = ?, header_background_color = ?,
 		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?,
-		  allowed_domains = ?, identity_enforce = ?, updated_at = ?
+		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, updated_at = ?
 		 WHERE id = ?`,
 		strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 		o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), ms(c.UpdatedAt), c.ID)
+		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), ms(c.UpdatedAt), c.ID)
 	if isUnique(err) {
 		return fmt.Errorf("store: update channel %q: %w", c.Name, ErrConflict)
 	}
@@ -100,6 +106,18 @@ func (s *Store) SetChannelIdentitySecret(ctx context.Context, channelID int64, s
 		return fmt.Errorf("store: channel %d identity secret: %w", channelID, ErrNotFound)
 	}
 	return nil
+}
+
+// textsJSON is the texts column: a JSON object by language tag.
+func textsJSON(t map[string]model.ChannelTexts) string {
+	if len(t) == 0 {
+		return "{}"
+	}
+	b, err := json.Marshal(t)
+	if err != nil { // a map of strings always marshals
+		return "{}"
+	}
+	return string(b)
 }
 
 // splitLines reads a newline-separated list column; "" is an empty list.

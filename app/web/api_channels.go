@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,9 +23,15 @@ type apiChannel struct {
 	IdentityEnforce    bool     `json:"identity_enforce"`
 	// HasIdentitySecret says whether a secret exists; the secret itself is
 	// shown once, by POST /channels/{id}/identity_secret.
-	HasIdentitySecret bool      `json:"has_identity_secret"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	HasIdentitySecret bool `json:"has_identity_secret"`
+	// DefaultLanguage is the language the widget speaks whatever the
+	// browser says; "" follows the visitor's browser.
+	DefaultLanguage string `json:"default_language"`
+	// Texts are the button text, welcome message and placeholder by
+	// language tag; an empty text falls back to the main one.
+	Texts     map[string]model.ChannelTexts `json:"texts"`
+	CreatedAt time.Time                     `json:"created_at"`
+	UpdatedAt time.Time                     `json:"updated_at"`
 	model.ChannelOptions
 }
 
@@ -40,9 +47,13 @@ func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, er
 	if domains == nil {
 		domains = []string{}
 	}
+	texts := ch.Texts
+	if texts == nil {
+		texts = map[string]model.ChannelTexts{}
+	}
 	return apiChannel{ID: ch.ID, Name: ch.Name, Published: ch.Published, WebsiteDescription: ch.WebsiteDescription,
 		OperatorIDs: ids, AllowedDomains: domains, IdentityEnforce: ch.IdentityEnforce, HasIdentitySecret: ch.IdentitySecret != "",
-		CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
+		DefaultLanguage: ch.DefaultLanguage, Texts: texts, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
 }
 
 func (s *Server) apiChannels(c echo.Context) error {
@@ -99,6 +110,10 @@ type channelPatch struct {
 	InputPlaceholder      *string   `json:"input_placeholder"`
 	AllowedDomains        *[]string `json:"allowed_domains"`
 	IdentityEnforce       *bool     `json:"identity_enforce"`
+	DefaultLanguage       *string   `json:"default_language"`
+	// Texts replaces the texts of the languages it names; a language
+	// with three empty texts (or null) is removed.
+	Texts map[string]*model.ChannelTexts `json:"texts"`
 }
 
 func (s *Server) apiPatchChannel(c echo.Context) error {
@@ -133,6 +148,22 @@ func (s *Server) apiPatchChannel(c echo.Context) error {
 	}
 	if p.IdentityEnforce != nil {
 		ch.IdentityEnforce = *p.IdentityEnforce
+	}
+	set(&ch.DefaultLanguage, p.DefaultLanguage)
+	if len(p.Texts) > 0 {
+		texts := make(map[string]model.ChannelTexts, len(ch.Texts)+len(p.Texts))
+		for lang, t := range ch.Texts {
+			texts[lang] = t
+		}
+		for lang, t := range p.Texts {
+			lang = strings.ToLower(strings.TrimSpace(lang))
+			if t == nil {
+				delete(texts, lang)
+				continue
+			}
+			texts[lang] = *t
+		}
+		ch.Texts = texts
 	}
 	if err := s.d.Livechat.UpdateChannel(c.Request().Context(), ch); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/model"
 )
@@ -37,7 +38,41 @@ type channelView struct {
 	Rules      []ruleRow
 	Snippet    string
 	SupportURL string
-	OOB        bool // render swappable parts with hx-swap-oob
+	// Languages are the catalogue languages, for the Language select and
+	// the texts of each language other than English.
+	Languages []languageOption
+	OOB       bool // render swappable parts with hx-swap-oob
+}
+
+// channelTextsRow is one "Texts in …" group of the Options tab.
+type channelTextsRow struct {
+	Tag, Name string
+	Texts     model.ChannelTexts
+}
+
+// Field is the input name of one of the row's texts ("texts.es.button_text").
+func (r channelTextsRow) Field(name string) string { return livechat.TextsField(r.Tag, name) }
+
+// TextRows are the texts of each catalogue language other than English,
+// as the form shows them.
+func (v *channelView) TextRows() []channelTextsRow {
+	var rows []channelTextsRow
+	for _, l := range v.Languages {
+		if l.Tag == "en" {
+			continue
+		}
+		rows = append(rows, channelTextsRow{Tag: l.Tag, Name: l.Name, Texts: v.Form.Texts[l.Tag]})
+	}
+	return rows
+}
+
+// channelLanguages lists the catalogue languages, named in their own.
+func (s *Server) channelLanguages() []languageOption {
+	var out []languageOption
+	for _, tag := range s.d.I18n.Languages() {
+		out = append(out, languageOption{Tag: tag, Name: i18n.LanguageName(tag)})
+	}
+	return out
 }
 
 // DomainsText is the allowed-domains textarea: one entry per line.
@@ -194,7 +229,8 @@ func (s *Server) loadChannelView(c echo.Context, ch *model.Channel) (*channelVie
 	ctx := c.Request().Context()
 	u := userFrom(c)
 	v := &channelView{Channel: ch, Form: ch, Preview: ch.Options, Defaults: model.DefaultChannelOptions(),
-		Tab: channelTab(c.QueryParam("tab")), Tabs: channelTabs, Errors: map[string]string{}, CanEdit: u.IsAdmin()}
+		Tab: channelTab(c.QueryParam("tab")), Tabs: channelTabs, Errors: map[string]string{}, CanEdit: u.IsAdmin(),
+		Languages: s.channelLanguages()}
 	sum, err := s.channelSummary(ctx, ch.ID, u.ID)
 	if err != nil {
 		return nil, err
@@ -265,6 +301,23 @@ func (s *Server) saveChannel(c echo.Context) error {
 	o.TitleColor = c.FormValue("title_color")
 	o.DefaultMessage = c.FormValue("default_message")
 	o.InputPlaceholder = c.FormValue("input_placeholder")
+	form.DefaultLanguage = c.FormValue("default_language")
+	// The form shows the texts of every language but English; texts the
+	// API gave in English stay as they are.
+	form.Texts = map[string]model.ChannelTexts{}
+	if t, ok := ch.Texts["en"]; ok {
+		form.Texts["en"] = t
+	}
+	for _, tag := range s.d.I18n.Languages() {
+		if tag == "en" {
+			continue
+		}
+		f := func(name string) string { return c.FormValue(livechat.TextsField(tag, name)) }
+		if t := (model.ChannelTexts{ButtonText: f("button_text"), DefaultMessage: f("default_message"),
+			InputPlaceholder: f("input_placeholder")}); !t.IsZero() {
+			form.Texts[tag] = t
+		}
+	}
 	form.Published = c.FormValue("published") != ""
 	form.WebsiteDescription = strings.TrimSpace(c.FormValue("website_description"))
 	if c.FormValue("embed") != "" { // the Widget tab's fields were part of the form

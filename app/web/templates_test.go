@@ -479,7 +479,8 @@ func (fx *tplFixtures) channelView(tab string) *channelView {
 		Rules:   fx.ruleRows(),
 		Snippet: fmt.Sprintf(`<link rel="stylesheet" href="%s/im_livechat/external_lib.css"/>`+"\n"+
 			`<script type="text/javascript" src="%s/im_livechat/loader/%d"></script>`, tplBaseURL, tplBaseURL, ch.ID),
-		SupportURL: fmt.Sprintf("%s/im_livechat/support/%d", tplBaseURL, ch.ID)}
+		SupportURL: fmt.Sprintf("%s/im_livechat/support/%d", tplBaseURL, ch.ID),
+		Languages:  []languageOption{{Tag: "en", Name: "English"}, {Tag: "es", Name: "Español"}}}
 }
 
 // withSecret is the channel view after Regenerate: the secret and the
@@ -630,6 +631,18 @@ func (fx *tplFixtures) pageCases() []pageCase {
 	bad.Errors["button_background_color"] = "Use a colour such as #875A7B."
 	add(pageCase{page: "channel", name: "admin, invalid colour", p: fx.page(admin, fx.support.Name, "channels", bad),
 		want: []string{`value="Support Desk 2"`, `name="button_background_color" value="#12"`, "Use a colour such as #875A7B."}})
+	// The channel speaks Spanish, with a Spanish button text; a too long
+	// Spanish welcome message comes back with its message.
+	es := fx.channelView("options")
+	esForm := *fx.support
+	esForm.DefaultLanguage = "es"
+	esForm.Texts = map[string]model.ChannelTexts{"es": {ButtonText: "¿Preguntas? Hable con nosotros", DefaultMessage: strings.Repeat("x", 501)}}
+	es.Form = &esForm
+	es.Errors["texts.es.default_message"] = "The welcome message must be at most 500 characters."
+	add(pageCase{page: "channel", name: "admin, Spanish texts with an error", p: fx.page(admin, fx.support.Name, "channels", es),
+		want: []string{`<option value="es" lang="es" selected>Español</option>`, "Texts in Español", `name="texts.es.button_text" maxlength="120" value="¿Preguntas? Hable con nosotros"`,
+			`name="texts.es.input_placeholder" maxlength="120" value=""`, "The welcome message must be at most 500 characters.", "From the visitor&#39;s browser"},
+		not: []string{"Texts in English"}})
 	ro := &channelView{Channel: fx.sales, Form: fx.sales, Preview: fx.sales.Options, Defaults: model.DefaultChannelOptions(), Tab: "operators",
 		Tabs: channelTabs, Errors: map[string]string{}, Sessions: 1,
 		Snippet: "<script></script>", SupportURL: tplBaseURL + "/im_livechat/support/8"}

@@ -94,14 +94,24 @@ func (s *Server) visitorInit(c echo.Context) error {
 	if r := res.Decision.Rule; r != nil {
 		rule.Action, rule.AutoPopupTimer = r.Action, r.AutoPopupTimer
 	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.JSON(http.StatusOK, map[string]any{
+	// The channel's texts in the visitor's language: the channel's default
+	// language when it has one, else the browser's.
+	l := s.channelLocalizer(c, &res.Channel)
+	out := map[string]any{
 		"channel":          map[string]any{"id": res.Channel.ID, "name": res.Channel.Name},
 		"available":        res.Decision.Available,
 		"operators_online": res.OperatorsOnline,
 		"rule":             rule,
-		"options":          res.Channel.Options,
-	})
+		"language":         l.Lang(),
+		"options":          livechat.OptionsIn(&res.Channel, l.Lang()),
+	}
+	if res.Channel.DefaultLanguage != "" {
+		// A loader that did not know the channel (external_lib.js) set
+		// the browser's UI texts; the channel's language replaces them.
+		out["strings"] = widgetTexts(l)
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, out)
 }
 
 // bearer returns the token of an Authorization: Bearer header.
@@ -176,8 +186,13 @@ func (s *Server) startSession(c echo.Context) error {
 	if token == "" {
 		token = bearer(c)
 	}
+	// The conversation speaks the channel's language when it has one.
+	l := s.localizer(c)
+	if info, err := s.d.Livechat.Info(ctx, in.ChannelID); err == nil {
+		l = s.channelLocalizer(c, &info.Channel)
+	}
 	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, VisitorToken: token, Country: s.country(c),
-		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail, Language: s.localizer(c).Lang(),
+		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail, Language: l.Lang(),
 		ExternalID: in.ExternalID, Signature: in.Signature})
 	if errors.Is(err, livechat.ErrNoOperator) {
 		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")
@@ -190,8 +205,8 @@ func (s *Server) startSession(c echo.Context) error {
 	// tab), as the contract says; the session id tells them apart.
 	return c.JSON(http.StatusCreated, map[string]any{
 		"visitor_token": token,
-		"session":       livechat.NewSessionView(s.localizer(c), res.Session, s.d.Config.PublicURL()),
-		"messages":      livechat.MessageViews(s.localizer(c), res.Session, res.Messages),
+		"session":       livechat.NewSessionView(l, res.Session, s.d.Config.PublicURL()),
+		"messages":      livechat.MessageViews(l, res.Session, res.Messages),
 	})
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"parley/app/i18n"
+	"parley/app/livechat"
 	"parley/app/model"
 )
 
@@ -187,12 +189,37 @@ func (w *widgetAssets) url(ext string) string {
 	return "/im_livechat/widget." + f.hash + "." + ext
 }
 
-// config builds window.ParleyConfig with the UI texts in the visitor's language.
-func (w *widgetAssets) config(c echo.Context, channelID int64) widgetConfig {
-	l := w.s.localizer(c)
+// channelLocalizer is the language a channel speaks to this visitor: its
+// default language when set, else the browser's.
+func (s *Server) channelLocalizer(c echo.Context, ch *model.Channel) *i18n.Localizer {
+	browser := s.localizer(c)
+	if ch == nil {
+		return browser
+	}
+	if l := s.d.I18n.Get(livechat.VisitorLanguage(ch, browser.Lang())); l != nil {
+		return l
+	}
+	return browser
+}
+
+// widgetTexts are the widget's UI texts in l's language.
+func widgetTexts(l *i18n.Localizer) map[string]string {
 	strs := make(map[string]string, len(widgetStrings))
 	for _, s := range widgetStrings {
 		strs[s] = l.T(s)
+	}
+	return strs
+}
+
+// config builds window.ParleyConfig with the UI texts in the visitor's
+// language, the channel's own when it has one (ch is nil when the page
+// names the channel itself).
+func (w *widgetAssets) config(c echo.Context, ch *model.Channel) widgetConfig {
+	l := w.s.channelLocalizer(c, ch)
+	strs := widgetTexts(l)
+	var channelID int64
+	if ch != nil {
+		channelID = ch.ID
 	}
 	open := c.QueryParam("open")
 	return widgetConfig{
@@ -206,8 +233,8 @@ func (w *widgetAssets) config(c echo.Context, channelID int64) widgetConfig {
 	}
 }
 
-func (w *widgetAssets) bootJS(c echo.Context, channelID int64, resolve string) error {
-	cfg, err := json.Marshal(w.config(c, channelID)) // escapes <, > and & so it is safe in any page
+func (w *widgetAssets) bootJS(c echo.Context, ch *model.Channel, resolve string) error {
+	cfg, err := json.Marshal(w.config(c, ch)) // escapes <, > and & so it is safe in any page
 	if err != nil {
 		return err
 	}
@@ -225,12 +252,13 @@ func (w *widgetAssets) loader(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return unknownChannelJS(c)
 	}
-	if _, err := w.s.d.Livechat.Channel(c.Request().Context(), id); errors.Is(err, model.ErrNotFound) {
+	ch, err := w.s.d.Livechat.Channel(c.Request().Context(), id)
+	if errors.Is(err, model.ErrNotFound) {
 		return unknownChannelJS(c)
 	} else if err != nil {
 		return err
 	}
-	return w.bootJS(c, id, "")
+	return w.bootJS(c, ch, "")
 }
 
 // unknownChannelJS answers a loader for a channel that does not exist: a
@@ -243,7 +271,7 @@ func unknownChannelJS(c echo.Context) error {
 // externalJS serves /im_livechat/external_lib.js: the loader for a channel
 // named by the tag's data-channel attribute (legacy and Odoo 16 snippets).
 func (w *widgetAssets) externalJS(c echo.Context) error {
-	return w.bootJS(c, 0, externalChannelJS)
+	return w.bootJS(c, nil, externalChannelJS)
 }
 
 // externalCSS serves /im_livechat/external_lib.css.
@@ -300,7 +328,9 @@ func (w *widgetAssets) support(c echo.Context) error {
 	if res, err := w.s.d.Livechat.Init(ctx, id, w.s.d.Config.PublicURL()+c.Request().URL.RequestURI(), ""); err == nil {
 		available = res.Decision.Available
 	}
-	l := w.s.localizer(c)
+	// The page speaks the channel's language, as its widget does.
+	l := w.s.channelLocalizer(c, ch)
+	c.Set(ctxL, l)
 	p := w.s.newPage(c, l.T("%s · Live chat support", ch.Name), "")
 	p.BodyClass = "support"
 	p.Data = map[string]any{

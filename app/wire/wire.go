@@ -91,6 +91,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 
 	lo := d.Livechat
 	lo.Logger, lo.BaseURL, lo.Events, lo.Text = d.Logger, cfg.PublicURL(), a.Events, a.I18n.English()
+	lo.Languages = a.I18n.Languages()
 	lo.Localize = func(lang string) livechat.Translator {
 		if l := a.I18n.Get(lang); l != nil {
 			return l

@@ -1027,6 +1027,9 @@
     api('GET', initPath(), null, true).then(function (r) {
       S.info = r;
       S.opts = r.options || {};
+      // A channel with its own language sends its UI texts in it, for a
+      // loader that did not know the channel (external_lib.js).
+      if (r.strings && r.language && r.language !== cfg.lang) { STR = r.strings; cfg.lang = r.language; }
       var rule = r.rule || {}, action = rule.action || 'display_button';
       var ongoing = !!(S.sid && S.token), away = !ongoing && !r.available;
       // A conversation in progress always shows; a hide rule hides the rest;
