@@ -184,3 +184,32 @@ func TestChannelFormLanguages(t *testing.T) {
 		t.Fatalf(`cleared: %d %q %+v`, res.StatusCode, got.DefaultLanguage, got.Texts)
 	}
 }
+
+// TestConversationKeepsItsLanguage: once a chat started in the channel's
+// language, the visitor's later calls answer in it whatever the browser
+// sends (here an error message and a notice).
+func TestConversationKeepsItsLanguage(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	srv.Livechat.Presence.Connect(admin.ID)
+	ch := defaultChannel(t, srv)
+	ch.DefaultLanguage = "es"
+	if err := srv.Livechat.UpdateChannel(t.Context(), ch); err != nil {
+		t.Fatal(err)
+	}
+	chat := cvStart(t, srv, ch.ID, "https://shop.example/", "Shop")
+	// An English browser, an empty message: the refusal is in Spanish.
+	code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, `{"body":"   "}`)
+	if code != http.StatusUnprocessableEntity || body["error"] == "The message is empty." {
+		t.Fatalf("empty message in a Spanish channel: %d %v", code, body)
+	}
+	tok := token(t, srv, admin)
+	if code, _, body := call(t, srv, "POST", "/api/v1/sessions/"+chat.ID+"/close", tok, ""); code != http.StatusOK {
+		t.Fatalf("close: %d %v", code, body)
+	}
+	_, _, body = call(t, srv, "GET", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, "")
+	ms := body["messages"].([]any)
+	if last := ms[len(ms)-1].(map[string]any); last["body"] != "Ada finalizó la conversación." {
+		t.Fatalf("the notice in the conversation's language: %v", last["body"])
+	}
+}

@@ -150,6 +150,11 @@ func (s *Server) visitorSession(c echo.Context) (*model.Visitor, *model.Session,
 			return nil, nil, err
 		}
 	}
+	// The conversation goes on in the language it started in: the
+	// channel's, when it sets one, else the browser's then.
+	if l := s.d.I18n.Get(x.VisitorLanguage); l != nil {
+		c.Set(ctxL, l)
+	}
 	return v, x, nil
 }
 
