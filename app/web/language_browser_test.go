@@ -80,6 +80,12 @@ func TestAdminBrowserSpanishPreference(t *testing.T) {
 	if tabs != "Operadores | Opciones | Reglas del canal | Widget" {
 		t.Fatalf("channel form tabs = %q", tabs)
 	}
+	// Times are written in Spanish although the browser is English.
+	apptest.Do(t, browser, chromedp.Navigate(srv.URL+"/admin/config/users"), chromedp.WaitVisible(chromedp.CSS(`time[data-relative]`)))
+	when := apptest.Run(t, browser, chromedp.Evaluate[string](`document.querySelector('time[data-relative]').textContent`))
+	if !strings.Contains(when, "hace") && !strings.Contains(when, "ahora") {
+		t.Fatalf("last login time = %q, want it in Spanish", when)
+	}
 	apptest.Do(t, browser, chromedp.Navigate(srv.URL+"/admin/sessions/no-such-conversation"), chromedp.WaitReady(chromedp.CSS("body")))
 	if page := apptest.Run(t, browser, chromedp.Evaluate[string](`document.body.innerText`)); !strings.Contains(page, "Esta conversación no existe.") {
 		t.Fatalf("error page: %.300q", page)

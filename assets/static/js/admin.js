@@ -12,6 +12,15 @@
   'use strict';
 
   // Texts come translated from the page (#admin-i18n); English is the fallback.
+  // LOCALE formats dates in the page's language (the admin's choice in My
+  // Profile, else the browser's), with the browser's region when it has one
+  // for that language ("es" page, "es-MX" browser → es-MX).
+  var LOCALE = (function () {
+    var lang = document.documentElement.lang;
+    if (!lang) return undefined;
+    var mine = (navigator.languages || [navigator.language]).filter(function (x) { return x && x.split('-')[0] === lang; });
+    return mine[0] || lang;
+  })();
   var texts = {};
   try {
     var i18n = document.getElementById('admin-i18n');
@@ -49,12 +58,12 @@
   };
   var fmtCache = {};
   function formatter(kind) {
-    if (!fmtCache[kind]) fmtCache[kind] = new Intl.DateTimeFormat(undefined, FORMATS[kind] || FORMATS.datetime);
+    if (!fmtCache[kind]) fmtCache[kind] = new Intl.DateTimeFormat(LOCALE, FORMATS[kind] || FORMATS.datetime);
     return fmtCache[kind];
   }
 
   var rtf = typeof Intl.RelativeTimeFormat === 'function'
-    ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }) : null;
+    ? new Intl.RelativeTimeFormat(LOCALE, { numeric: 'auto', style: 'short' }) : null;
   var UNITS = [
     ['year', 31536000], ['month', 2592000], ['week', 604800],
     ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]

@@ -29,6 +29,15 @@
   if (!dockEl || !i18nEl || !window.WebSocket || !window.fetch) return;
 
   var ME = Number(dockEl.getAttribute('data-user-id'));
+  // LOCALE formats dates in the page's language (the admin's choice in My
+  // Profile, else the browser's), with the browser's region when it has one
+  // for that language ("es" page, "es-MX" browser → es-MX).
+  var LOCALE = (function () {
+    var lang = document.documentElement.lang;
+    if (!lang) return undefined;
+    var mine = (navigator.languages || [navigator.language]).filter(function (x) { return x && x.split('-')[0] === lang; });
+    return mine[0] || lang;
+  })();
   var T = {};
   try { T = JSON.parse(i18nEl.textContent); } catch (e) { T = {}; }
   function tr(key, arg) {
@@ -113,8 +122,8 @@
     var c = s.visitor && s.visitor.country_name;
     return s.visitor_name + (c ? ' (' + c + ')' : '');
   }
-  var timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
-  var fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+  var timeFmt = new Intl.DateTimeFormat(LOCALE, { timeStyle: 'short' });
+  var fullFmt = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'full', timeStyle: 'long' });
   function timeEl(iso, cls) {
     var t = el('time', cls);
     var d = new Date(iso);
@@ -959,7 +968,7 @@
       setText(r, 'channel', s.channel_name);
       setText(r, 'operator', s.operator ? s.operator.name : '—');
       var st = field(r, 'started'), d = new Date(s.created_at);
-      if (!isNaN(d.getTime())) { st.dateTime = d.toISOString(); st.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(d); st.title = fullFmt.format(d); }
+      if (!isNaN(d.getTime())) { st.dateTime = d.toISOString(); st.textContent = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'short' }).format(d); st.title = fullFmt.format(d); }
       setText(r, 'count', String(s.message_count || 0));
       var status = field(r, 'status');
       status.textContent = s.status === 'open' ? pageT('open') : pageT('closed');
