@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/feature/plural"
@@ -289,4 +290,19 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// decimalComma lists the languages that write 1,5 where English writes
+// 1.5 (CLDR's decimal symbol), by base language.
+var decimalComma = map[string]bool{"es": true, "fr": true, "de": true, "it": true, "pt": true, "nl": true,
+	"ca": true, "da": true, "sv": true, "nb": true, "fi": true, "pl": true, "cs": true, "ru": true, "tr": true}
+
+// Decimal writes v with prec decimals as the language writes numbers.
+func (l *Localizer) Decimal(v float64, prec int) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	base, _ := l.tag.Base()
+	if decimalComma[base.String()] {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }

@@ -93,3 +93,13 @@ func TestEmbeddedCataloguesLoad(t *testing.T) {
 		t.Error("no Spanish catalogue")
 	}
 }
+
+func TestDecimal(t *testing.T) {
+	b := New(map[string]Catalog{"es": {}})
+	if got := b.English().Decimal(1.25, 1); got != "1.2" && got != "1.3" {
+		t.Errorf("English 1.25 = %q", got)
+	}
+	if got := b.Match("es").Decimal(3.5, 1); got != "3,5" {
+		t.Errorf("Spanish 3.5 = %q, want 3,5", got)
+	}
+}

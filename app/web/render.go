@@ -86,6 +86,8 @@ func (r *renderer) funcs() template.FuncMap {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"initials": initials,
+		// decimal writes a figure as the reader's language does (1,5 in Spanish).
+		"decimal": func(l *i18n.Localizer, v float64) string { return l.Decimal(v, 1) },
 		// visitorName labels a visitor without a name in the viewer's language.
 		"visitorName": func(l *i18n.Localizer, name string, id int64) string { return livechat.VisitorLabel(l, name, id) },
 		"avatarHue":   func(id int64) int { return int((id * 47) % 360) },
