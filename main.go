@@ -25,6 +25,7 @@ import (
 
 	"parley/app/auth"
 	"parley/app/config"
+	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/store"
@@ -74,6 +75,7 @@ const (
 
 // cli carries what one invocation needs.
 type cli struct {
+	l       *i18n.Localizer // the terminal's language
 	ctx     context.Context
 	environ []string
 	stdin   io.Reader
@@ -90,18 +92,50 @@ func (c *cli) getenv(key string) string {
 	return ""
 }
 
+// fail prints a message for the person at the terminal, in their
+// language, and returns the error exit code.
 func (c *cli) fail(format string, args ...any) int {
-	fmt.Fprintf(c.stderr, "parley: "+format+"\n", args...)
+	fmt.Fprintf(c.stderr, "parley: %s\n", c.l.T(format, args...))
 	return exitError
 }
 
 func (c *cli) usageErr(format string, args ...any) int {
-	fmt.Fprintf(c.stderr, "parley: "+format+"\n\n%s", append(args, usage)...)
+	fmt.Fprintf(c.stderr, "parley: %s\n\n%s", c.l.T(format, args...), c.l.T(usage))
 	return exitUsage
 }
 
+// say prints a line for the person at the terminal, in their language.
+func (c *cli) say(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, c.l.T(format, args...))
+}
+
+// terminalLanguage is the language of the person at the terminal, from
+// LC_ALL, LC_MESSAGES or LANG ("es_ES.UTF-8"); English when none names one
+// Parley has a catalogue for.
+func terminalLanguage(environ []string) *i18n.Localizer {
+	b, err := i18n.Load()
+	if err != nil {
+		return i18n.New(nil).English()
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v, _, _ := strings.Cut(env[k], ".")
+		v, _, _ = strings.Cut(v, "@")
+		if v == "" || v == "C" || v == "POSIX" {
+			continue
+		}
+		return b.MatchStrings(strings.ReplaceAll(v, "_", "-"))
+	}
+	return b.English()
+}
+
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{ctx: ctx, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr}
+	c := &cli{ctx: ctx, environ: environ, stdin: stdin, stdout: stdout, stderr: stderr, l: terminalLanguage(environ)}
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -141,7 +175,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		fmt.Fprintln(stdout, "parley", version.String())
 		return exitOK
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, c.l.T(usage))
 		return exitOK
 	}
 	return c.usageErr("unknown command %q", cmd)
@@ -189,7 +223,7 @@ func (c *cli) parse(f *common, args []string) (int, bool) {
 func (c *cli) parseFlags(f *common, args []string) (int, bool) {
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(c.stdout, usage)
+			fmt.Fprint(c.stdout, c.l.T(usage))
 			return exitOK, false
 		}
 		return c.usageErr("%s: %v", f.fs.Name(), err), false
@@ -354,7 +388,7 @@ func (c *cli) migrate(args []string) int {
 		return code
 	}
 	defer st.Close()
-	fmt.Fprintln(c.stdout, "database is up to date")
+	c.say(c.stdout, "database is up to date")
 	return exitOK
 }
 
@@ -394,7 +428,7 @@ func (c *cli) serve(args []string) int {
 		ln.Close()
 		return c.fail("%v", err)
 	}
-	fmt.Fprintf(c.stdout, "Parley %s is running at %s\n", version.String(), url)
+	c.say(c.stdout, "Parley %s is running at %s", version.String(), url)
 	fmt.Fprintln(c.stdout, msg)
 
 	app.Start()
@@ -446,10 +480,10 @@ func (c *cli) firstAdmin(ctx context.Context, a *auth.Service, url string) (stri
 	if !needs {
 		if email, pw := c.getenv("PARLEY_ADMIN_EMAIL"), c.getenv("PARLEY_ADMIN_PASSWORD"); email != "" && pw != "" {
 			if ok, err := a.PasswordMatches(ctx, email, pw); err == nil && !ok {
-				fmt.Fprintf(c.stderr, "parley: PARLEY_ADMIN_PASSWORD applies only on the first start; %s keeps its current password (change it in My Profile)\n", email)
+				c.say(c.stderr, "parley: PARLEY_ADMIN_PASSWORD applies only on the first start; %s keeps its current password (change it in My Profile)", email)
 			}
 		}
-		return fmt.Sprintf("Log in at %s/login with your administrator account.", url), nil
+		return c.l.T("Log in at %s/login with your administrator account.", url), nil
 	}
 	email, pw := c.getenv("PARLEY_ADMIN_EMAIL"), c.getenv("PARLEY_ADMIN_PASSWORD")
 	if (email == "") != (pw == "") {
@@ -463,9 +497,9 @@ func (c *cli) firstAdmin(ctx context.Context, a *auth.Service, url string) (stri
 		if _, err := a.CreateFirstAdmin(ctx, auth.NewUser{Email: email, Name: name, Password: pw}); err != nil {
 			return "", fmt.Errorf("PARLEY_ADMIN_EMAIL/PARLEY_ADMIN_PASSWORD: %v", err)
 		}
-		return fmt.Sprintf("Administrator %s created from PARLEY_ADMIN_EMAIL. Log in at %s/login", email, url), nil
+		return c.l.T("Administrator %s created from PARLEY_ADMIN_EMAIL. Log in at %s/login", email, url), nil
 	}
-	return fmt.Sprintf("No administrator yet. Create one in your browser (this link works once):\n  %s/setup?token=%s", url, a.SetupToken()), nil
+	return c.l.T("No administrator yet. Create one in your browser (this link works once):\n  %s/setup?token=%s", url, a.SetupToken()), nil
 }
 
 func (c *cli) userCreate(args []string) int {
@@ -513,7 +547,7 @@ func (c *cli) userCreate(args []string) int {
 	if err != nil {
 		return c.fail("user create: %v", err)
 	}
-	fmt.Fprintf(c.stdout, "created %s %s <%s> (id %d)\n", u.Role, u.Name, u.Email, u.ID)
+	c.say(c.stdout, "created %s %s <%s> (id %d)", u.Role, u.Name, u.Email, u.ID)
 	return exitOK
 }
 
@@ -582,7 +616,7 @@ func (c *cli) tokenCreate(args []string) int {
 	if err != nil {
 		return c.fail("token create: %v", err)
 	}
-	fmt.Fprintf(c.stdout, "API token for %s <%s>, with the %s role. It is shown only this once:\n%s\n", u.Name, u.Email, u.Role, plain)
+	c.say(c.stdout, "API token for %s <%s>, with the %s role. It is shown only this once:\n%s", u.Name, u.Email, u.Role, plain)
 	return exitOK
 }
 
@@ -624,7 +658,7 @@ func (c *cli) backup(args []string) int {
 	if err != nil {
 		return c.fail("backup: %v", err)
 	}
-	fmt.Fprintf(c.stdout, "backup written to %s (%d bytes)\n", dest, info.Size())
+	c.say(c.stdout, "backup written to %s (%d bytes)", dest, info.Size())
 	return exitOK
 }
 
@@ -669,7 +703,7 @@ func (c *cli) visitor(cmd string, args []string) int {
 	if err != nil {
 		return c.fail("visitor erase: %v", err)
 	}
-	fmt.Fprintf(c.stdout, "visitor %d erased with %d conversation(s)\n", id, n)
+	c.say(c.stdout, "visitor %d erased with %d conversation(s)", id, n)
 	return exitOK
 }
 
@@ -723,9 +757,9 @@ func (c *cli) restore(args []string) int {
 	if err := os.Rename(staged, dbPath); err != nil {
 		return c.fail("restore: %v", err)
 	}
-	fmt.Fprintf(c.stdout, "restored %s into %s (schema version %d)\n", src, dbPath, version)
+	c.say(c.stdout, "restored %s into %s (schema version %d)", src, dbPath, version)
 	if kept != "" {
-		fmt.Fprintf(c.stdout, "the database it replaced is kept at %s\n", kept)
+		c.say(c.stdout, "the database it replaced is kept at %s", kept)
 	}
 	return exitOK
 }

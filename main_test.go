@@ -974,3 +974,21 @@ func TestVisitorExportAndErase(t *testing.T) {
 		t.Fatalf(`page views left: %d %v`, n, err)
 	}
 }
+
+// TestCLISpeaksTheTerminalsLanguage: LANG (or LC_ALL, LC_MESSAGES) picks
+// the language of what the CLI says to people; anything unknown is English.
+func TestCLISpeaksTheTerminalsLanguage(t *testing.T) {
+	workDir(t)
+	code, _, errs := runCmd(t, []string{"LANG=es_ES.UTF-8"}, nil, "backup")
+	if code != 2 || !strings.Contains(errs, "indique exactamente un ARCHIVO de destino") || !strings.Contains(errs, "Uso:") {
+		t.Fatalf(`backup without FILE in Spanish = %d %q`, code, errs)
+	}
+	if _, out, _ := runCmd(t, []string{"LC_ALL=es_MX"}, nil, "help"); !strings.Contains(out, "chat en vivo autoalojado") {
+		t.Fatalf(`help in Spanish: %q`, out)
+	}
+	for _, env := range [][]string{{"LANG=C.UTF-8"}, {"LANG=fr_FR.UTF-8"}, nil} {
+		if _, _, errs := runCmd(t, env, nil, "backup"); !strings.Contains(errs, "give exactly one destination FILE") {
+			t.Errorf(`backup without FILE with %v: %q, want English`, env, errs)
+		}
+	}
+}

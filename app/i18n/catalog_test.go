@@ -34,6 +34,7 @@ import (
 // that holds the English message.
 var msgArg = map[string]int{
 	"T": 0, "N": 1, "userErr": 2, "Refuse": 2, "refusal": 1, "forbidden": 0, "fieldErr": 1, "userAction": 2,
+	"fail": 0, "usageErr": 0, "say": 1, // the CLI (main.go)
 }
 
 var msgFields = map[string]bool{"Message": true, "Msg": true, "Help": true}
@@ -88,6 +89,26 @@ func goStrings(t *testing.T, add func(s, where string)) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The CLI speaks to people too.
+	mainFile, err := parser.ParseFile(fset, filepath.Join(root, "main.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, mainFile)
+	for _, decl := range mainFile.Decls {
+		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					if i < len(vs.Values) {
+						if s, ok := literal(vs.Values[i], nil); ok {
+							consts["main."+name.Name] = s
+						}
+					}
+				}
+			}
+		}
 	}
 	for _, f := range files {
 		pkg := f.Name.Name
