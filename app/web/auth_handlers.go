@@ -31,6 +31,10 @@ func safeNext(next string) string {
 type loginData struct {
 	Email, Next, Error string
 	NeedsSetup         bool
+	// HTTPSURL is set when the public URL is https but this page came over
+	// plain HTTP: the browser will not send the secure cookies back, so
+	// logging in here cannot work; the page says where to go instead.
+	HTTPSURL string
 }
 
 func (s *Server) loginForm(c echo.Context) error {
@@ -43,8 +47,25 @@ func (s *Server) loginForm(c echo.Context) error {
 	}
 	p := s.newPage(c, s.localizer(c).T("Log in"), "")
 	p.BodyClass = "auth"
-	p.Data = loginData{Next: c.QueryParam("next"), NeedsSetup: needs}
+	d := loginData{Next: c.QueryParam("next"), NeedsSetup: needs}
+	if s.plainHTTPToSecureSite(c) {
+		d.HTTPSURL = s.d.Config.PublicURL() + "/login"
+	}
+	p.Data = d
 	return s.render(c, "login", p)
+}
+
+// plainHTTPToSecureSite says whether a request reached an https site's
+// server over plain HTTP (directly, not through a proxy that terminated
+// TLS and says so): its secure cookies cannot work there.
+func (s *Server) plainHTTPToSecureSite(c echo.Context) bool {
+	if !s.d.Config.SecureCookies() || c.Request().TLS != nil {
+		return false
+	}
+	if proto := c.Request().Header.Get("X-Forwarded-Proto"); proto == "https" && s.fromTrustedProxy(c) {
+		return false
+	}
+	return true
 }
 
 func (s *Server) login(c echo.Context) error {

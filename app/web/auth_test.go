@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"slices"
@@ -886,5 +887,31 @@ func TestHostPrefixedCookiesOverHTTPS(t *testing.T) {
 		if !strings.HasPrefix(ck.Name, "__Host-") || !ck.Secure || ck.Path != "/" || ck.Domain != "" {
 			t.Errorf("cookie %+v: want __Host-, Secure, Path=/ and no Domain", ck)
 		}
+	}
+}
+
+// TestHTTPSSiteOverPlainHTTP: with an https base URL reached over plain
+// HTTP, the login page says to open the https address, and a login there
+// is refused with that advice rather than "the form expired".
+func TestHTTPSSiteOverPlainHTTP(t *testing.T) {
+	s := apptest.NewServer(t, apptest.WithConfig(func(c *config.Config) { c.BaseURL = "https://chat.example.com" }))
+	s.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	c := s.NewClient(t)
+	_, page := c.Get("/login")
+	wantBody(t, "login page over http", page, "data-https-hint", "https://chat.example.com/login")
+	// The browser drops the Secure cookie over http: nothing comes back.
+	c.Jar, _ = cookiejar.New(nil)
+	res, body := c.PostForm("/login", url.Values{"email": {"ada@example.com"}, "password": {apptest.Password}})
+	wantStatus(t, "login over http", res, body, http.StatusForbidden)
+	wantBody(t, "login over http", body, "open https://chat.example.com/login")
+
+	// Behind a trusted proxy that terminated TLS, no hint.
+	p := apptest.NewServer(t, apptest.WithConfig(func(c *config.Config) {
+		c.BaseURL, c.TrustedProxies = "https://chat.example.com", []string{"127.0.0.1/32"}
+	}))
+	pc := p.NewClient(t)
+	_, page = pc.Do(http.MethodGet, "/login", nil, map[string]string{"X-Forwarded-Proto": "https"})
+	if strings.Contains(page, "data-https-hint") {
+		t.Fatal("the hint shows behind a TLS-terminating proxy")
 	}
 }

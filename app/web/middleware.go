@@ -289,6 +289,11 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			sent = c.FormValue("_csrf")
 		}
 		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+			if s.plainHTTPToSecureSite(c) {
+				// The Secure cookie never came back over plain HTTP: reloading
+				// would not help, the https address would.
+				return userErr(http.StatusForbidden, "https_required", "Parley is set up for a secure address: open %s and log in there.", s.d.Config.PublicURL()+"/login")
+			}
 			return userErr(http.StatusForbidden, "csrf", "The form expired or was sent from another site. Reload the page and try again.")
 		}
 		return next(c)

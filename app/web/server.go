@@ -200,3 +200,14 @@ func (s *Server) trusted(a netip.Addr) bool {
 
 // Version is shown in the footer and /healthz.
 func (s *Server) version() string { return version.String() }
+
+// fromTrustedProxy says whether the connection itself comes from one of
+// trusted_proxies, whose forwarded headers may then be believed.
+func (s *Server) fromTrustedProxy(c echo.Context) bool {
+	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && s.trusted(a)
+}
