@@ -946,6 +946,16 @@ func (c *Config) LoopbackWarning() string {
 	return fmt.Sprintf("listen %s accepts other machines, but the public URL is %s: the widget snippet and links would point visitors at their own computer; set base_url (PARLEY_BASE_URL) to the address visitors use", c.Listen, c.PublicURL())
 }
 
+// PublicURLIsLoopback says whether the public URL names this machine's
+// loopback (localhost, 127.0.0.1): only a browser on this machine reaches it.
+func (c *Config) PublicURLIsLoopback() bool {
+	u, err := url.Parse(c.PublicURL())
+	return err == nil && isLoopbackHost(u.Hostname())
+}
+
+// IsLoopbackHost says whether host (no port) names the loopback.
+func IsLoopbackHost(h string) bool { return isLoopbackHost(h) }
+
 func isLoopbackHost(h string) bool {
 	if h == "localhost" {
 		return true

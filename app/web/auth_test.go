@@ -915,3 +915,47 @@ func TestHTTPSSiteOverPlainHTTP(t *testing.T) {
 		t.Fatal("the hint shows behind a TLS-terminating proxy")
 	}
 }
+
+// TestLoopbackPublicURLHint: an admin browsing from another address while
+// the public URL is localhost is told, with the address in use.
+func TestLoopbackPublicURLHint(t *testing.T) {
+	s := apptest.NewServer(t) // its public URL is http://127.0.0.1:<port>
+	c, _ := s.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	_, page := c.Get("/admin/channels/1?tab=widget")
+	if strings.Contains(page, "data-loopback-hint") {
+		t.Fatal("the hint shows to a browser on this machine")
+	}
+	// A browser elsewhere reaches this server as chat.lan:8080.
+	base, _ := url.Parse(s.URL)
+	asElsewhere := func(cl *apptest.Client, path string) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)
+		req.Host = "chat.lan:8080"
+		for _, ck := range cl.Jar.Cookies(base) {
+			req.AddCookie(ck)
+		}
+		return req
+	}
+	res, err := http.DefaultTransport.RoundTrip(asElsewhere(c, "/admin/channels/1?tab=widget"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("from another address: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	wantBody(t, "from another address", string(b), "data-loopback-hint", "You are using http://chat.lan:8080")
+	op, _ := s.LoggedIn(t, "bo@example.com", model.RoleOperator)
+	res, err = http.DefaultTransport.RoundTrip(asElsewhere(op, "/admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the operator's dashboard from another address: %d", res.StatusCode)
+	}
+	if strings.Contains(string(b), "data-loopback-hint") {
+		t.Fatal("operators, who cannot change base_url, see the hint")
+	}
+}

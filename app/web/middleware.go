@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/config"
 	"parley/app/i18n"
 	"parley/app/model"
 )
@@ -464,7 +466,7 @@ func (s *Server) takeFlash(c echo.Context) *Flash {
 
 // newPage prepares the data every page template receives.
 func (s *Server) newPage(c echo.Context, title, nav string) *Page {
-	return &Page{
+	p := &Page{
 		Title:    title,
 		Nav:      nav,
 		User:     userFrom(c),
@@ -475,6 +477,31 @@ func (s *Server) newPage(c echo.Context, title, nav string) *Page {
 		Version:  s.version(),
 		BaseURL:  s.d.Config.PublicURL(),
 	}
+	if u := p.User; u != nil && u.IsAdmin() {
+		p.AddressInUse = s.addressInUse(c)
+	}
+	return p
+}
+
+// addressInUse is the scheme and host the browser used, when the public
+// URL is loopback but this browser is elsewhere; "" otherwise.
+func (s *Server) addressInUse(c echo.Context) string {
+	if !s.d.Config.PublicURLIsLoopback() {
+		return ""
+	}
+	host := c.Request().Host
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	if h == "" || config.IsLoopbackHost(strings.Trim(h, "[]")) {
+		return ""
+	}
+	scheme := "http"
+	if c.Request().TLS != nil || (c.Request().Header.Get("X-Forwarded-Proto") == "https" && s.fromTrustedProxy(c)) {
+		scheme = "https"
+	}
+	return scheme + "://" + host
 }
 
 // render writes a full page with status 200. Admin pages are never cached:

@@ -31,7 +31,11 @@ type Page struct {
 	SiteName  string
 	Version   string
 	BaseURL   string
-	Data      any
+	// AddressInUse is the address an admin browses from when the public URL
+	// names this machine's loopback, which visitors cannot reach: the page
+	// says so and offers it. Empty otherwise.
+	AddressInUse string
+	Data         any
 }
 
 // Flash is a one-shot message carried across a redirect.
