@@ -793,11 +793,7 @@ func (c *cli) checkBackup(path string) (int64, error) {
 // serverAnswering reports whether a Parley answers /healthz on the
 // configured listen address.
 func serverAnswering(cfg config.Config) (string, bool) {
-	host, port, _ := net.SplitHostPort(cfg.Listen)
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	addr := net.JoinHostPort(host, port)
+	addr := localAddr(cfg)
 	client := &http.Client{Timeout: 2 * time.Second}
 	res, err := client.Get("http://" + addr + "/healthz")
 	if err != nil {
@@ -835,6 +831,16 @@ func removeDB(path string) {
 	}
 }
 
+// localAddr is where this machine reaches the configured listen address
+// (a wildcard host means loopback).
+func localAddr(cfg config.Config) string {
+	host, port, _ := net.SplitHostPort(cfg.Listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // healthcheck probes the local server's /healthz; Docker's HEALTHCHECK runs
 // it because the distroless image has no curl.
 func (c *cli) healthcheck(args []string) int {
@@ -846,12 +852,8 @@ func (c *cli) healthcheck(args []string) int {
 	if err != nil {
 		return c.fail("%v", err)
 	}
-	host, port, _ := net.SplitHostPort(cfg.Listen)
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
 	client := &http.Client{Timeout: 3 * time.Second}
-	res, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	res, err := client.Get("http://" + localAddr(cfg) + "/healthz")
 	if err != nil {
 		return c.fail("healthcheck: %v", err)
 	}

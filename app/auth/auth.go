@@ -52,11 +52,12 @@ const (
 
 // Service is the authentication service.
 type Service struct {
-	store   *store.Store
-	now     func() time.Time
-	limiter *Limiter
-	cost    int
-	events  *events.Bus
+	store     *store.Store
+	now       func() time.Time
+	limiter   *Limiter
+	cost      int
+	events    *events.Bus
+	languages []string
 
 	mu         sync.Mutex
 	setupToken string
@@ -71,7 +72,10 @@ type Service struct {
 
 // Options tune a Service; zero values take production defaults.
 type Options struct {
-	Events     *events.Bus // receives UserDeactivated; nil: nobody listens
+	Events *events.Bus // receives UserDeactivated; nil: nobody listens
+	// Languages a user may choose in their profile ("en", "es"): the
+	// catalogues Parley has. Empty: only the browser's ("").
+	Languages  []string
 	Now        func() time.Time
 	BcryptCost int // tests lower it for speed
 	Limiter    *Limiter
@@ -88,7 +92,7 @@ func New(st *store.Store, o Options) *Service {
 	if o.Limiter == nil {
 		o.Limiter = NewLimiter(10, 5, 15*time.Minute, o.Now)
 	}
-	return &Service{store: st, now: o.Now, limiter: o.Limiter, cost: o.BcryptCost, events: o.Events}
+	return &Service{store: st, now: o.Now, limiter: o.Limiter, cost: o.BcryptCost, events: o.Events, languages: o.Languages}
 }
 
 // RandomToken returns a URL-safe random string with 256 bits of entropy.

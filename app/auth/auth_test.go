@@ -535,3 +535,22 @@ func TestPasswordPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileLanguageRule: a profile language must be one Parley has a
+// catalogue for, or empty (the browser's).
+func TestProfileLanguageRule(t *testing.T) {
+	st := apptest.NewStore(t)
+	a := auth.New(st, auth.Options{BcryptCost: bcrypt.MinCost, Languages: []string{"en", "es"}})
+	u := createUser(t, a, "alice@example.com", model.RoleOperator)
+	for _, c := range []struct {
+		lang string
+		ok   bool
+	}{{"es", true}, {"", true}, {"xx", false}, {"es-ES-extra-long-tag", false}} {
+		lang := c.lang
+		_, err := a.UpdateProfile(ctx, u, u.ID, auth.ProfileInput{Name: "Alice", Email: "alice@example.com", Language: &lang})
+		var fe *auth.FieldError
+		if c.ok != (err == nil) || (err != nil && (!errors.As(err, &fe) || fe.Field != "language")) {
+			t.Errorf("language %q: %v, want ok=%v", c.lang, err, c.ok)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"golang.org/x/crypto/bcrypt"
+	"slices"
 
 	"context"
 	"errors"
@@ -114,7 +115,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *model.User, userID i
 		return nil, err
 	}
 	if in.Language != nil {
-		if len(*in.Language) > 16 {
+		if *in.Language != "" && !slices.Contains(s.languages, *in.Language) {
 			return nil, &FieldError{Field: "language", Message: "This language is not available."}
 		}
 		next.Language = *in.Language

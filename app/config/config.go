@@ -939,8 +939,7 @@ func (c *Config) LoopbackWarning() string {
 	if err != nil || isLoopbackHost(host) {
 		return "" // reachable from this machine only: localhost is right
 	}
-	u, err := url.Parse(c.PublicURL())
-	if err != nil || !isLoopbackHost(u.Hostname()) {
+	if !c.PublicURLIsLoopback() {
 		return ""
 	}
 	return fmt.Sprintf("listen %s accepts other machines, but the public URL is %s: the widget snippet and links would point visitors at their own computer; set base_url (PARLEY_BASE_URL) to the address visitors use", c.Listen, c.PublicURL())

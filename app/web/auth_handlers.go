@@ -59,13 +59,13 @@ func (s *Server) loginForm(c echo.Context) error {
 // server over plain HTTP (directly, not through a proxy that terminated
 // TLS and says so): its secure cookies cannot work there.
 func (s *Server) plainHTTPToSecureSite(c echo.Context) bool {
-	if !s.d.Config.SecureCookies() || c.Request().TLS != nil {
-		return false
-	}
-	if proto := c.Request().Header.Get("X-Forwarded-Proto"); proto == "https" && s.fromTrustedProxy(c) {
-		return false
-	}
-	return true
+	return s.d.Config.SecureCookies() && !s.overHTTPS(c)
+}
+
+// overHTTPS says whether the browser's connection is encrypted: to this
+// server, or to a trusted proxy that terminated TLS and says so.
+func (s *Server) overHTTPS(c echo.Context) bool {
+	return c.Request().TLS != nil || (c.Request().Header.Get("X-Forwarded-Proto") == "https" && s.fromTrustedProxy(c))
 }
 
 func (s *Server) login(c echo.Context) error {

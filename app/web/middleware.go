@@ -498,7 +498,7 @@ func (s *Server) addressInUse(c echo.Context) string {
 		return ""
 	}
 	scheme := "http"
-	if c.Request().TLS != nil || (c.Request().Header.Get("X-Forwarded-Proto") == "https" && s.fromTrustedProxy(c)) {
+	if s.overHTTPS(c) {
 		scheme = "https"
 	}
 	return scheme + "://" + host

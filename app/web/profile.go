@@ -58,18 +58,11 @@ func (s *Server) saveProfile(c echo.Context) error {
 	l := s.localizer(c)
 	u := userFrom(c)
 	in := auth.ProfileInput{Name: c.FormValue("name"), ChatName: c.FormValue("chat_name"), Email: c.FormValue("email")}
-	var err error
 	if vals, _ := c.FormParams(); vals.Has("language") {
 		lang := c.FormValue("language")
-		if lang != "" && s.d.I18n.Get(lang) == nil {
-			err = &auth.FieldError{Field: "language", Message: "This language is not available."}
-		}
 		in.Language = &lang
 	}
-	var saved *model.User
-	if err == nil {
-		saved, err = s.d.Auth.UpdateProfile(c.Request().Context(), u, u.ID, in)
-	}
+	saved, err := s.d.Auth.UpdateProfile(c.Request().Context(), u, u.ID, in)
 	var fe *auth.FieldError
 	if errors.As(err, &fe) {
 		form := *u

@@ -82,7 +82,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	}
 	a.Events = events.New(d.Logger)
 	ao := d.Auth
-	ao.Events = a.Events
+	ao.Events, ao.Languages = a.Events, a.I18n.Languages()
 	if ao.Limiter == nil {
 		lim := cfg.Limits
 		ao.Limiter = auth.NewBoundedLimiter(lim.LoginFailuresPerIP, lim.LoginFailuresPerEmail, lim.LoginWindow, lim.MaxTrackedKeys, ao.Now)
