@@ -282,10 +282,10 @@ func TestCataloguesComplete(t *testing.T) {
 		}
 		sort.Strings(missing)
 		if len(missing) > 0 {
-			t.Errorf("locales/%s.json lacks %d strings:\n%s", lang, len(missing), strings.Join(missing, "\n"))
+			t.Errorf("locales/%s (.json or a part) lacks %d strings:\n%s", lang, len(missing), strings.Join(missing, "\n"))
 		}
 		if len(unused) > 0 {
-			t.Errorf("locales/%s.json has %d entries nobody uses (remove them):\n%s", lang, len(unused), strings.Join(unused, "\n"))
+			t.Errorf("locales/%s (.json or a part) has %d entries nobody uses (remove them):\n%s", lang, len(unused), strings.Join(unused, "\n"))
 		}
 	}
 }
@@ -296,11 +296,12 @@ var verb = regexp.MustCompile(`%[-+# 0]*(?:\[\d+\])?\d*(?:\.\d+)?[a-zA-Z%]`)
 // verbs of its English source, in the same order: a lost %d or a %s where
 // %d belongs would print garbage like %!d(string=…).
 func TestTranslationsKeepVerbs(t *testing.T) {
-	files, err := fs.Glob(locales, "locales/*.json")
+	files, err := catalogueFiles(locales, "locales")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
+	for _, cf := range files {
+		f := cf.path
 		b, _ := fs.ReadFile(locales, f)
 		var cat map[string]json.RawMessage
 		if err := json.Unmarshal(b, &cat); err != nil {

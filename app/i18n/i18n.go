@@ -24,7 +24,7 @@ import (
 	"golang.org/x/text/language/display"
 )
 
-//go:embed locales/*.json
+//go:embed locales
 var locales embed.FS
 
 // Catalog maps English source text to its translation.
@@ -71,33 +71,66 @@ type Bundle struct {
 	catalogs map[string]map[string]entry
 }
 
-// Load reads every locales/<tag>.json catalogue built into the binary.
+// Load reads every catalogue built into the binary.
 func Load() (*Bundle, error) { return LoadFS(locales, "locales") }
 
-// LoadFS reads the <tag>.json catalogues in dir of fsys; en.json, if
-// present, may only be empty since English is the source.
+// LoadFS reads the catalogues in dir of fsys: a language is one file,
+// <tag>.json, and may be split into parts, <tag>/<part>.json (one part per
+// feature area keeps parallel work out of each other's lines); a text may
+// be translated in only one of them. en.json, if present, may only be
+// empty since English is the source.
 func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
-	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	files, err := catalogueFiles(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	cats := map[string]map[string]entry{}
 	for _, f := range files {
-		tag := strings.TrimSuffix(path.Base(f), ".json")
+		tag := f.tag
 		if _, err := language.Parse(tag); err != nil {
-			return nil, fmt.Errorf("i18n: %s: the file name is not a language tag: %w", f, err)
+			return nil, fmt.Errorf("i18n: %s: the name is not a language tag: %w", f.path, err)
 		}
-		b, err := fs.ReadFile(fsys, f)
+		b, err := fs.ReadFile(fsys, f.path)
 		if err != nil {
 			return nil, err
 		}
 		c := map[string]entry{}
 		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+			return nil, fmt.Errorf("i18n: %s: %w", f.path, err)
 		}
-		cats[tag] = c
+		if cats[tag] == nil {
+			cats[tag] = map[string]entry{}
+		}
+		for k, v := range c {
+			if _, dup := cats[tag][k]; dup {
+				return nil, fmt.Errorf("i18n: %s: %q is translated in another %s file too", f.path, k, tag)
+			}
+			cats[tag][k] = v
+		}
 	}
 	return build(cats), nil
+}
+
+type catalogueFile struct{ tag, path string }
+
+// catalogueFiles lists <tag>.json and <tag>/*.json under dir.
+func catalogueFiles(fsys fs.FS, dir string) ([]catalogueFile, error) {
+	var out []catalogueFile
+	whole, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range whole {
+		out = append(out, catalogueFile{strings.TrimSuffix(path.Base(f), ".json"), f})
+	}
+	parts, err := fs.Glob(fsys, path.Join(dir, "*", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range parts {
+		out = append(out, catalogueFile{path.Base(path.Dir(f)), f})
+	}
+	return out, nil
 }
 
 // New returns a bundle with English plus the given catalogues, keyed by

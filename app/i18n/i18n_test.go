@@ -103,3 +103,24 @@ func TestDecimal(t *testing.T) {
 		t.Errorf("Spanish 3.5 = %q, want 3,5", got)
 	}
 }
+
+func TestCatalogueParts(t *testing.T) {
+	b, err := LoadFS(fstest.MapFS{
+		"l/es.json":      {Data: []byte(`{"Log in": "Iniciar sesión"}`)},
+		"l/es/mail.json": {Data: []byte(`{"Send": "Enviar"}`)},
+	}, "l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := b.Get("es")
+	if es.T("Log in") != "Iniciar sesión" || es.T("Send") != "Enviar" {
+		t.Errorf("parts not merged: %q %q", es.T("Log in"), es.T("Send"))
+	}
+	_, err = LoadFS(fstest.MapFS{
+		"l/es.json":      {Data: []byte(`{"Send": "Enviar"}`)},
+		"l/es/mail.json": {Data: []byte(`{"Send": "Mandar"}`)},
+	}, "l")
+	if err == nil || !strings.Contains(err.Error(), `"Send"`) {
+		t.Errorf("a text translated twice: err = %v", err)
+	}
+}
