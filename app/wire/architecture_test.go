@@ -35,6 +35,9 @@ var allowed = map[string][]string{
 	"textfmt":  {},
 	"lru":      {},
 	"metrics":  {"events", "livechat", "realtime"},
+	"leads":    {"model", "store"},
+	"helpdesk": {"model", "store"},
+	"commands": {"model", "store", "livechat", "leads", "helpdesk", "events"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against
