@@ -26,7 +26,7 @@ const (
 
 // ErrNoLiveChatTeam: no helpdesk team takes tickets from live chat.
 var ErrNoLiveChatTeam = model.Refuse(model.Conflict, "no_live_chat_team",
-	"No helpdesk team takes tickets from live chat: an admin enables \"Live chat\" on a team in Helpdesk ▸ Teams.")
+	"No helpdesk team takes tickets from live chat: an admin enables \"Live chat\" on a team in Configuration ▸ Helpdesk Teams.")
 
 // Service owns helpdesk teams and tickets.
 type Service struct {
@@ -215,4 +215,17 @@ func (s *Service) SaveTeam(ctx context.Context, t *model.HelpdeskTeam) error {
 		return &model.FieldError{Field: "sequence", Message: "The priority is a number from 0 to 1000000."}
 	}
 	return s.st.SaveHelpdeskTeam(ctx, t)
+}
+
+// StatusLabel names a ticket status in English source text.
+func StatusLabel(s model.TicketStatus) string {
+	switch s {
+	case model.TicketInProgress:
+		return "In progress"
+	case model.TicketSolved:
+		return "Solved"
+	case model.TicketCancelled:
+		return "Cancelled"
+	}
+	return "New"
 }

@@ -232,3 +232,16 @@ func (s *Service) SaveTeam(ctx context.Context, t *model.SalesTeam) error {
 	}
 	return s.st.SaveSalesTeam(ctx, t)
 }
+
+// StageLabel names a stage in English source text.
+func StageLabel(s model.LeadStage) string {
+	switch s {
+	case model.StageQualified:
+		return "Qualified"
+	case model.StageWon:
+		return "Won"
+	case model.StageLost:
+		return "Lost"
+	}
+	return "New"
+}

@@ -23,6 +23,7 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/transfer", s.opTransfer)
 	g.GET("/sessions/:id/transfer", s.opTransferTargets)
 	g.GET("/commands", s.opCommands)
+	g.GET("/canned-responses", s.opCanned)
 }
 
 // routes lists every route, grouped, top to bottom.
@@ -110,6 +111,11 @@ func (s *Server) routes() {
 	cfg.POST("/users/:id/reactivate", s.reactivateUser)
 	cfg.POST("/users/:uid/tokens", s.createToken)
 	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
+	cfg.GET("/canned", s.cannedResponses)
+	cfg.POST("/canned", s.saveCanned)
+	cfg.GET("/canned/:id", s.editCanned)
+	cfg.POST("/canned/:id", s.saveCanned)
+	cfg.POST("/canned/:id/delete", s.deleteCanned)
 
 	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
 	visitor := e.Group("/im_livechat", cors)

@@ -19,9 +19,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/geo"
+	"parley/app/helpdesk"
 	"parley/app/i18n"
+	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/realtime"
 	"parley/app/version"
@@ -33,6 +36,9 @@ type Deps struct {
 	Config   config.Config
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Leads    *leads.Service
+	Helpdesk *helpdesk.Service
+	Canned   *commands.Canned
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle

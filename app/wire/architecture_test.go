@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"store":    {"model", "db"},
 	"auth":     {"model", "store", "events", "lru"},
 	"livechat": {"model", "store", "events", "auth", "geo"},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru", "leads", "helpdesk", "commands"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
