@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -63,9 +62,9 @@ func (s *Server) renderCanned(c echo.Context, edit *model.CannedResponse, errs m
 }
 
 func (s *Server) editCanned(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	r, err := s.d.Canned.Get(c.Request().Context(), id)
 	if err != nil {
@@ -78,10 +77,10 @@ func (s *Server) editCanned(c echo.Context) error {
 // (POST /admin/config/canned/:id) a canned response.
 func (s *Server) saveCanned(c echo.Context) error {
 	r := &model.CannedResponse{Shortcut: c.FormValue("shortcut"), Substitution: c.FormValue("substitution"), Texts: map[string]string{}}
-	if idParam := c.Param("id"); idParam != "" {
-		id, err := strconv.ParseInt(idParam, 10, 64)
+	if c.Param("id") != "" {
+		id, err := idParam(c, "id")
 		if err != nil {
-			return echo.ErrNotFound
+			return err
 		}
 		r.ID = id
 	}
@@ -102,9 +101,9 @@ func (s *Server) saveCanned(c echo.Context) error {
 }
 
 func (s *Server) deleteCanned(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	if err := s.d.Canned.Delete(c.Request().Context(), id); err != nil {
 		return err

@@ -99,6 +99,15 @@ func (s *Server) routes() {
 
 	admin.GET("/reports", s.reports, requireAdmin)
 
+	// Leads and Helpdesk: every user works them; admins set up the teams.
+	admin.GET("/leads", s.leadsList)
+	admin.GET("/leads/:id", s.lead)
+	admin.POST("/leads/:id", s.saveLead)
+	admin.POST("/leads/:id/stage", s.moveLead)
+	admin.GET("/helpdesk", s.tickets)
+	admin.GET("/helpdesk/tickets/:id", s.ticket)
+	admin.POST("/helpdesk/tickets/:id", s.saveTicket)
+
 	cfg := admin.Group("/config", requireAdmin)
 	cfg.GET("/users", s.users)
 	cfg.GET("/users/new", s.newUserForm)
@@ -111,6 +120,14 @@ func (s *Server) routes() {
 	cfg.POST("/users/:id/reactivate", s.reactivateUser)
 	cfg.POST("/users/:uid/tokens", s.createToken)
 	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
+	cfg.GET("/sales-teams", s.salesTeams)
+	cfg.POST("/sales-teams", s.saveSalesTeam)
+	cfg.GET("/sales-teams/:id", s.salesTeam)
+	cfg.POST("/sales-teams/:id", s.saveSalesTeam)
+	cfg.GET("/helpdesk-teams", s.helpdeskTeams)
+	cfg.POST("/helpdesk-teams", s.saveHelpdeskTeam)
+	cfg.GET("/helpdesk-teams/:id", s.helpdeskTeam)
+	cfg.POST("/helpdesk-teams/:id", s.saveHelpdeskTeam)
 	cfg.GET("/canned", s.cannedResponses)
 	cfg.POST("/canned", s.saveCanned)
 	cfg.GET("/canned/:id", s.editCanned)
