@@ -413,18 +413,22 @@
       if (self.mode === 'dock') self.setMin(!self.min);
     });
     this.form.addEventListener('submit', function (e) { e.preventDefault(); self.send(); });
+    this.suggest = new Suggest(this);
     this.input.addEventListener('keydown', function (e) {
+      if (!e.isComposing && self.suggest.key(e)) { e.preventDefault(); e.stopPropagation(); return; }
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
         e.preventDefault();
         self.send();
       }
     });
     this.input.addEventListener('input', function () {
+      self.suggest.update();
       self.grow();
       c.typed(self.input.value.trim() !== '');
       drafts.set(c.sid, self.input.value);
     });
-    this.input.addEventListener('blur', function () { c.sendTyping(false); });
+    this.input.addEventListener('blur', function () { c.sendTyping(false); self.suggest.hide(); });
+    this.input.addEventListener('click', function () { self.suggest.update(); });
     var scrollTimer = null;
     this.body.addEventListener('scroll', function () {
       clearTimeout(scrollTimer);
@@ -442,6 +446,145 @@
     if (c.msgs.length) this.renderMessages(c.msgs);
     this.renderTyping();
   }
+
+  // ---- Composer suggestions ----------------------------------------------------
+  // "/" at the start lists the commands; ":" or "::" at the start or after a
+  // space, or "!" alone in an empty message, lists the canned responses. The
+  // list filters as the operator types (ignoring case and accents, prefix
+  // matches first); choosing replaces what was typed, still editable.
+  var sources = {};
+  function source(name, path, key) {
+    if (!sources[name]) {
+      sources[name] = api(path).then(function (r) { return (r && r[key]) || []; }, function (err) {
+        delete sources[name]; // try again next time
+        throw err;
+      });
+    }
+    return sources[name];
+  }
+  function fold(s) { return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase(); }
+  function rank(items, term, keys) {
+    var t = fold(term);
+    var scored = [];
+    items.forEach(function (it) {
+      var best = -1;
+      keys(it).forEach(function (k) {
+        var i = fold(k).indexOf(t);
+        if (i === 0) best = 2; else if (i > 0 && best < 1) best = 1;
+      });
+      if (best > 0) scored.push({ it: it, score: best, key: fold(keys(it)[0]) });
+    });
+    scored.sort(function (a, b) { return b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0); });
+    return scored.slice(0, 12).map(function (x) { return x.it; });
+  }
+  var kinds = {
+    command: {
+      load: function () { return source('commands', '/commands', 'commands'); },
+      match: function (list, term) {
+        return rank(list, term, function (c) { return [c.name].concat(c.aliases || []); }).map(function (c) {
+          var names = ['/' + c.name].concat((c.aliases || []).map(function (a) { return '/' + a; })).join(', ');
+          return { label: names, detail: c.help, insert: '/' + c.name + ' ' };
+        });
+      }
+    },
+    canned: {
+      load: function () { return source('canned', '/canned-responses', 'canned_responses'); },
+      match: function (list, term) {
+        return rank(list, term, function (r) { return [r.shortcut]; }).map(function (r) {
+          return { label: r.shortcut, detail: r.substitution, insert: r.substitution + ' ' };
+        });
+      }
+    }
+  };
+  var suggestSeq = 0;
+  function Suggest(view) {
+    var self = this;
+    this.view = view;
+    this.box = el('ul', 'chat-suggest');
+    this.box.setAttribute('role', 'listbox');
+    this.box.id = 'suggest-' + (++suggestSeq);
+    this.box.hidden = true;
+    this.items = [];
+    this.active = 0;
+    view.form.insertBefore(this.box, view.form.firstChild);
+    view.input.setAttribute('aria-controls', this.box.id);
+    this.box.addEventListener('mousedown', function (e) {
+      var li = e.target.closest('li[data-i]');
+      if (!li) return;
+      e.preventDefault(); // keep the focus in the composer
+      self.choose(Number(li.getAttribute('data-i')));
+    });
+  }
+  Suggest.prototype.isOpen = function () { return !this.box.hidden && this.items.length > 0; };
+  Suggest.prototype.hide = function () {
+    this.box.hidden = true;
+    this.items = [];
+    this.view.input.removeAttribute('aria-activedescendant');
+  };
+  // trigger finds what the text before the caret asks for.
+  Suggest.prototype.trigger = function () {
+    var input = this.view.input, v = input.value, pos = input.selectionStart;
+    if (pos !== input.selectionEnd) return null;
+    var before = v.slice(0, pos), m;
+    if ((m = /^\/([^\s\/]*)$/.exec(before))) return { kind: 'command', term: m[1], start: 0, end: pos };
+    if (v === '!' && pos === 1) return { kind: 'canned', term: '', start: 0, end: 1 };
+    if ((m = /(^|\s)(::?)([^\s:]*)$/.exec(before))) return { kind: 'canned', term: m[3], start: pos - m[2].length - m[3].length, end: pos };
+    return null;
+  };
+  Suggest.prototype.update = function () {
+    var self = this, t = this.trigger();
+    if (!t) { this.hide(); return; }
+    var seq = this.seq = (this.seq || 0) + 1;
+    kinds[t.kind].load().then(function (list) {
+      if (seq !== self.seq) return; // the text changed meanwhile
+      self.at = t;
+      self.items = kinds[t.kind].match(list, t.term);
+      self.active = 0;
+      self.render();
+    }, function (err) { toast(err.message, true); });
+  };
+  Suggest.prototype.render = function () {
+    var self = this;
+    this.box.textContent = '';
+    if (!this.items.length) { this.hide(); return; }
+    this.items.forEach(function (it, i) {
+      var li = el('li', 'chat-suggest-item' + (i === self.active ? ' active' : ''));
+      li.id = self.box.id + '-' + i;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', i === self.active ? 'true' : 'false');
+      li.setAttribute('data-i', String(i));
+      li.appendChild(el('strong', '', it.label));
+      li.appendChild(el('span', 'chat-suggest-detail', ': ' + it.detail));
+      self.box.appendChild(li);
+    });
+    this.box.hidden = false;
+    this.view.input.setAttribute('aria-activedescendant', this.box.id + '-' + this.active);
+  };
+  Suggest.prototype.move = function (d) {
+    this.active = (this.active + d + this.items.length) % this.items.length;
+    this.render();
+    var a = this.box.querySelector('.active');
+    if (a && a.scrollIntoView) a.scrollIntoView({ block: 'nearest' });
+  };
+  Suggest.prototype.choose = function (i) {
+    var it = this.items[i], at = this.at, input = this.view.input;
+    if (!it || !at) return;
+    var v = input.value;
+    input.value = v.slice(0, at.start) + it.insert + v.slice(at.end);
+    var caret = at.start + it.insert.length;
+    input.setSelectionRange(caret, caret);
+    this.hide();
+    input.dispatchEvent(new Event('input'));
+    input.focus();
+  };
+  // key handles the list's keys; true when it used the key.
+  Suggest.prototype.key = function (e) {
+    if (!this.isOpen()) return false;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') { this.move(e.key === 'ArrowDown' ? 1 : -1); return true; }
+    if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') { this.choose(this.active); return true; }
+    if (e.key === 'Escape') { this.hide(); return true; }
+    return false;
+  };
 
   // ---- Ending, leaving and handing over -----------------------------------------
   // openMenu is the view whose menu is open: one at a time, closed by a
@@ -584,6 +727,7 @@
     var text = el('span', 'msg-text');
     text.innerHTML = a.html; // escaped by the server, which builds it from plain text
     e.appendChild(text);
+    if (P.localiseTimes) P.localiseTimes(text);
     this.body.appendChild(e);
     this.empty.hidden = true;
     this.toBottom();
