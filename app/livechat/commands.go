@@ -73,7 +73,9 @@ type Tip struct {
 type Expander func(ctx context.Context, lang, body string) (string, error)
 
 func newCommands(s *Service) *Commands {
-	c := &Commands{byName: map[string]*Command{}}
+	c := &Commands{byName: map[string]*Command{}, tips: []Tip{
+		{Help: "Type @name to mention someone: the message becomes an internal note that only operators see, and they are notified."},
+	}}
 	// The commands that belong to the conversation itself; features add
 	// theirs.
 	// The seed's Spanish names work whatever the operator's language.

@@ -114,11 +114,12 @@ func (c *CannedResponse) In(lang string) string {
 
 // Transcript is a conversation as plain text, one "Author: text" line per
 // message, for the notes of a lead or the description of a ticket. System
-// notices are left out: they say nothing the lines around them don't.
+// notices are left out (they say nothing the lines around them don't), and
+// so are operators' internal notes.
 func Transcript(x *Session, msgs []*Message) string {
 	var b strings.Builder
 	for _, m := range msgs {
-		if m.AuthorKind == AuthorSystem || m.Body == "" {
+		if m.AuthorKind == AuthorSystem || m.Internal || m.Body == "" {
 			continue
 		}
 		name := m.AuthorName
@@ -128,4 +129,21 @@ func Transcript(x *Session, msgs []*Message) string {
 		fmt.Fprintf(&b, "%s: %s\n", name, m.Body)
 	}
 	return b.String()
+}
+
+// Notification is an entry of a user's inbox: someone mentioned them.
+type Notification struct {
+	ID          int64
+	UserID      int64
+	AuthorID    int64
+	Author      string
+	SessionID   int64
+	SessionPub  string
+	VisitorName string // '' means "Website Visitor #<VisitorID>"
+	VisitorID   int64
+	OperatorID  int64 // the conversation's operator, to tell who may open it
+	MessageID   int64
+	Body        string
+	CreatedAt   time.Time
+	ReadAt      time.Time
 }

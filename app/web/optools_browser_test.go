@@ -80,3 +80,50 @@ func TestComposerSuggestionsBrowser(t *testing.T) {
 	apptest.AssertNoConsoleErrors(t, op)
 	apptest.AssertNoConsoleErrors(t, browser)
 }
+
+// TestMentionBrowser: Ada types "@" in a chat, picks Cy and sends; the
+// message shows as an internal note, Cy's header badge counts it live and
+// the inbox lists it; the visitor never sees it.
+func TestMentionBrowser(t *testing.T) {
+	srv, _, _, browser, sess := widgetChatFixture(t, "My parcel never came.")
+	srv.CreateUser(t, "cy@example.com", "Cy Young", model.RoleOperator)
+	sid := sess.PublicID
+	cy := apptest.NewTab(t, browser)
+	apptest.BrowserLogin(t, cy, srv.URL, "cy@example.com")
+	apptest.Do(t, cy, chromedp.Navigate(srv.URL+"/admin"))
+	lcWait(t, cy, "Cy's socket", `Parley.chat.connected()`, `document.body`)
+
+	op := apptest.NewTab(t, browser)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
+	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/conversations?session="+sid))
+	win := `document.querySelector('.conv-chat .chat-window')`
+	box := win + `.querySelector('.chat-suggest')`
+	items := `Array.from(` + box + `.querySelectorAll('li')).map(function (e) { return e.textContent; })`
+	lcWait(t, op, "the full-size view", `Parley.chat.connected() && `+win+` && `+win+`.querySelectorAll('.msg.visitor[data-id]').length === 1`, `document.querySelector('#conversations')`)
+
+	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.conv-chat textarea`)), chromedp.KeyEvent("@cy"))
+	lcWait(t, op, "the user list", `!`+box+`.hidden && `+items+`.join('|') === '@Cy Young'`, win)
+	apptest.Screenshot(t, op, "mention-list")
+	apptest.Do(t, op, apptest.PressEnter(), chromedp.KeyEvent("can you trace it?"), apptest.PressEnter())
+	lcWait(t, op, "the note", win+`.querySelector('.msg.note[data-id]') && `+win+`.querySelector('.msg.note').textContent.indexOf('@Cy Young can you trace it?') >= 0 && `+win+`.querySelector('.msg.note').textContent.indexOf('Internal note') >= 0`, win)
+	apptest.Screenshot(t, op, "note")
+
+	lcWait(t, cy, "the unread badge", `!document.querySelector('[data-inbox-unread]').hidden && document.querySelector('[data-inbox-unread]').textContent === '1'`, `document.querySelector('.topbar')`)
+	apptest.Do(t, cy, chromedp.Click(chromedp.CSS(`#inbox > summary`)))
+	lcWait(t, cy, "the inbox entry", `document.querySelector('#inbox .inbox-item') && document.querySelector('#inbox .inbox-item').textContent.indexOf('Ada Lovelace mentioned you in a conversation with Website Visitor #1') >= 0 && document.querySelector('#inbox .inbox-item').textContent.indexOf('can you trace it?') >= 0`, `document.querySelector('#inbox')`)
+	apptest.Screenshot(t, cy, "inbox")
+	lcWait(t, cy, "the badge cleared", `document.querySelector('[data-inbox-unread]').hidden`, `document.querySelector('.topbar')`)
+	if n, err := srv.Store.UnreadNotifications(context.Background(), 2); err != nil || n != 0 {
+		t.Errorf("unread after opening the inbox: %d %v", n, err)
+	}
+
+	// A reply after the note reaches the visitor; the note never does.
+	apptest.Do(t, op, chromedp.KeyEvent("We are tracing your parcel."), apptest.PressEnter())
+	widgetPoll(t, browser, "the reply", `plText('.log').indexOf('We are tracing your parcel.') >= 0`)
+	if got := widgetEval[string](t, browser, `plText('.log')`); strings.Contains(got, "trace it") || strings.Contains(got, "@Cy") {
+		t.Errorf(`the visitor sees the note: %q`, got)
+	}
+	apptest.AssertNoConsoleErrors(t, op)
+	apptest.AssertNoConsoleErrors(t, cy)
+	apptest.AssertNoConsoleErrors(t, browser)
+}

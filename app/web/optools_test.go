@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/app/apptest"
 	"parley/app/model"
@@ -227,5 +228,75 @@ func TestCannedResponsesAPIAndSubstitution(t *testing.T) {
 	var out struct{ Message struct{ Body string } }
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Message.Body != "Hola, ¿en qué puedo ayudarle?" {
 		t.Errorf("a Spanish :hello = %q (%v)", out.Message.Body, err)
+	}
+}
+
+// TestMentionsAreInternalNotes: a post that mentions users is a note the
+// operators see and the visitor never does (socket and messages API), the
+// mentioned user's inbox gets it live over their socket, and bad mentions
+// are refused.
+func TestMentionsAreInternalNotes(t *testing.T) {
+	srv := apptest.NewServer(t)
+	bob := srv.CreateUser(t, "bob@example.com", "Bob", model.RoleOperator)
+	cy := srv.CreateUser(t, "cy@example.com", "Cy", model.RoleOperator)
+	gone := srv.CreateUser(t, "gone@example.com", "Gone", model.RoleOperator)
+	ch := defaultChannel(t, srv)
+	if err := srv.Livechat.Join(t.Context(), ch.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Store.DeactivateUser(t.Context(), gone.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	bobTok, cyTok := token(t, srv, bob), token(t, srv, cy)
+	dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + bobTok}})
+	waitOnline(t, srv, bob.ID)
+	cyWS := dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + cyTok}})
+	chat := cvStart(t, srv, ch.ID, "", "")
+	vis := dial(t, srv, "/im_livechat/ws?token="+chat.Token, nil)
+	path := "/api/v1/sessions/" + chat.ID + "/messages"
+
+	code, _, body := call(t, srv, "GET", "/api/v1/mentionable?q=cy", bobTok, "")
+	if users := body["users"].([]any); code != 200 || len(users) != 1 || users[0].(map[string]any)["name"] != "Cy" {
+		t.Fatalf("mentionable: %d %v", code, body)
+	}
+	if code, _, body = call(t, srv, "POST", path, bobTok, `{"body":"@Gone look","mentions":[`+itoa(gone.ID)+`]}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("a deactivated user mentioned: %d %v", code, body)
+	}
+	if code, _, body = call(t, srv, "POST", path, bobTok, `{"body":"@Nobody look","mentions":[999]}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("an unknown user mentioned: %d %v", code, body)
+	}
+	code, _, body = call(t, srv, "POST", path, bobTok, `{"body":"@Cy can you check the refund?","mentions":[`+itoa(cy.ID)+`]}`)
+	note, _ := body["message"].(map[string]any)
+	if code != http.StatusCreated || note["internal"] != true {
+		t.Fatalf("note: %d %v", code, body)
+	}
+	n := cyWS.next("notification")
+	if n["author"] != "Bob" || n["body"] != "@Cy can you check the refund?" || n["can_open"] != false || !strings.Contains(n["text"].(string), "Bob mentioned you in a conversation with Website Visitor") {
+		t.Errorf("notification frame: %v", n)
+	}
+	code, _, body = call(t, srv, "GET", "/api/v1/inbox", cyTok, "")
+	if items := body["notifications"].([]any); code != 200 || body["unread"] != float64(1) || len(items) != 1 {
+		t.Fatalf("inbox: %d %v", code, body)
+	}
+	if code, _, _ = call(t, srv, "POST", "/api/v1/inbox/read", cyTok, ""); code != http.StatusNoContent {
+		t.Fatalf("read: %d", code)
+	}
+	if _, _, body = call(t, srv, "GET", "/api/v1/inbox", cyTok, ""); body["unread"] != float64(0) {
+		t.Errorf("after reading: %v", body)
+	}
+	// The operators' view has the note; the visitor's has none of it.
+	_, _, body = call(t, srv, "GET", path, bobTok, "")
+	if ms := body["messages"].([]any); len(ms) != 1 || ms[0].(map[string]any)["internal"] != true {
+		t.Errorf("operator messages: %v", ms)
+	}
+	if code, _, body = call(t, srv, "POST", path, bobTok, `{"body":"Hello!"}`); code != http.StatusCreated {
+		t.Fatalf("reply: %d %v", code, body)
+	}
+	if m := vis.next("message"); m["body"] != "Hello!" {
+		t.Errorf("the visitor's first frame: %v", m)
+	}
+	_, _, body = call(t, srv, "GET", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, "")
+	if ms := body["messages"].([]any); len(ms) != 1 || ms[0].(map[string]any)["body"] != "Hello!" {
+		t.Errorf("the visitor's messages: %v", ms)
 	}
 }

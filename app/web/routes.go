@@ -24,6 +24,9 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.GET("/sessions/:id/transfer", s.opTransferTargets)
 	g.GET("/commands", s.opCommands)
 	g.GET("/canned-responses", s.opCanned)
+	g.GET("/mentionable", s.opMentionable)
+	g.GET("/inbox", s.opInbox)
+	g.POST("/inbox/read", s.opInboxRead)
 }
 
 // routes lists every route, grouped, top to bottom.

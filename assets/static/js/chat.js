@@ -414,6 +414,7 @@
     });
     this.form.addEventListener('submit', function (e) { e.preventDefault(); self.send(); });
     this.suggest = new Suggest(this);
+    this.mentioned = {}; // user id → name, chosen with "@" for the message being written
     this.input.addEventListener('keydown', function (e) {
       if (!e.isComposing && self.suggest.key(e)) { e.preventDefault(); e.stopPropagation(); return; }
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -487,6 +488,15 @@
         });
       }
     },
+    user: {
+      // Asked per term: a big team does not fit one list.
+      load: function (term) { return api('/mentionable?q=' + encodeURIComponent(term)).then(function (r) { return (r && r.users) || []; }); },
+      match: function (list, term) {
+        return rank(list, term, function (u) { return [u.name]; }).map(function (u) {
+          return { label: '@' + u.name, detail: '', insert: '@' + u.name + ' ', user: u };
+        });
+      }
+    },
     canned: {
       load: function () { return source('canned', '/canned-responses', 'canned_responses'); },
       match: function (list, term) {
@@ -529,13 +539,14 @@
     if ((m = /^\/([^\s\/]*)$/.exec(before))) return { kind: 'command', term: m[1], start: 0, end: pos };
     if (v === '!' && pos === 1) return { kind: 'canned', term: '', start: 0, end: 1 };
     if ((m = /(^|\s)(::?)([^\s:]*)$/.exec(before))) return { kind: 'canned', term: m[3], start: pos - m[2].length - m[3].length, end: pos };
+    if ((m = /(^|\s)@([^\s@]*)$/.exec(before))) return { kind: 'user', term: m[2], start: pos - m[2].length - 1, end: pos };
     return null;
   };
   Suggest.prototype.update = function () {
     var self = this, t = this.trigger();
     if (!t) { this.hide(); return; }
     var seq = this.seq = (this.seq || 0) + 1;
-    kinds[t.kind].load().then(function (list) {
+    kinds[t.kind].load(t.term).then(function (list) {
       if (seq !== self.seq) return; // the text changed meanwhile
       self.at = t;
       self.items = kinds[t.kind].match(list, t.term);
@@ -554,7 +565,7 @@
       li.setAttribute('aria-selected', i === self.active ? 'true' : 'false');
       li.setAttribute('data-i', String(i));
       li.appendChild(el('strong', '', it.label));
-      li.appendChild(el('span', 'chat-suggest-detail', ': ' + it.detail));
+      if (it.detail) li.appendChild(el('span', 'chat-suggest-detail', ': ' + it.detail));
       self.box.appendChild(li);
     });
     this.box.hidden = false;
@@ -573,6 +584,7 @@
     input.value = v.slice(0, at.start) + it.insert + v.slice(at.end);
     var caret = at.start + it.insert.length;
     input.setSelectionRange(caret, caret);
+    if (it.user) this.view.mentioned[it.user.id] = it.user.name;
     this.hide();
     input.dispatchEvent(new Event('input'));
     input.focus();
@@ -793,8 +805,9 @@
       if (m.id) e.setAttribute('data-id', m.id); // a redraw removes and re-adds by it
       return e;
     }
-    e = el('div', 'msg ' + (kind === 'operator' ? 'mine' : kind));
-    if (kind === 'bot' || (kind === 'operator' && !this.c.mine())) e.appendChild(el('span', 'msg-author', m.author.name));
+    e = el('div', 'msg ' + (kind === 'operator' ? 'mine' : kind) + (m.internal ? ' note' : ''));
+    if (m.internal) e.appendChild(el('span', 'msg-author', (m.author.name ? m.author.name + ' · ' : '') + tr('note')));
+    else if (kind === 'bot' || (kind === 'operator' && !this.c.mine())) e.appendChild(el('span', 'msg-author', m.author.name));
     var text = el('span', 'msg-text');
     linkify(text, m.body || '');
     e.appendChild(text);
@@ -876,26 +889,34 @@
     var text = this.input.value.replace(/\s+$/, '').replace(/^\s*\n/, '');
     if (!text.trim() || !c.isOpen()) return;
     if (text.length > MAX_LEN) { toast(tr('tooLong', MAX_LEN), true); return; }
+    // A message that still names someone chosen with "@" is an internal
+    // note for operators, and tells them.
+    var mentions = [], chosen = this.mentioned;
+    Object.keys(chosen).forEach(function (id) { if (text.indexOf('@' + chosen[id]) >= 0) mentions.push(Number(id)); });
+    this.mentioned = {};
     this.input.value = '';
     this.grow();
     drafts.set(c.sid, '');
     c.sendTyping(false);
-    this.post(text);
+    this.post(text, null, mentions);
   };
 
   // post shows the message as pending and posts it; one that fails stays as
   // "not sent" with a Retry button that sends that same text again.
-  ChatView.prototype.post = function (text, cid) {
+  ChatView.prototype.post = function (text, cid, mentions) {
     var self = this, c = this.c;
     cid = cid || clientId();
-    var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: text, created_at: new Date().toISOString() });
+    mentions = mentions || [];
+    var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: text, internal: mentions.length > 0, created_at: new Date().toISOString() });
     bubble.classList.add('pending');
     bubble.setAttribute('data-client-id', cid);
     bubble.title = tr('sending');
     this.body.appendChild(bubble);
     this.empty.hidden = true;
     this.toBottom();
-    post(sessPath(c.sid) + '/messages', { body: text, client_id: cid }).then(function (r) {
+    var req = { body: text, client_id: cid };
+    if (mentions.length) req.mentions = mentions;
+    post(sessPath(c.sid) + '/messages', req).then(function (r) {
       bubble.remove();
       if (r.command) { self.showAnswer(r.command); return; }
       c.add([r.message]);
@@ -911,7 +932,7 @@
       retry.addEventListener('click', function () {
         if (!c.isOpen()) return;
         bubble.remove();
-        self.post(text, cid);
+        self.post(text, cid, mentions);
       });
       note.appendChild(retry);
       bubble.appendChild(note);
@@ -1376,6 +1397,55 @@
   });
   window.addEventListener('focus', function () { Object.keys(convs).forEach(function (sid) { convs[sid].maybeRead(); }); });
 
+  // ---- Inbox: mentions of this user, in the header ---------------------------------
+  var inbox = {
+    root: document.getElementById('inbox'),
+    unread: 0,
+    init: function () {
+      var self = this;
+      if (!this.root) return;
+      this.list = this.root.querySelector('.inbox-list');
+      this.empty = this.root.querySelector('.inbox-empty');
+      api('/inbox').then(function (r) {
+        self.list.textContent = '';
+        (r.notifications || []).slice().reverse().forEach(function (n) { self.item(n); });
+        self.setUnread(r.unread || 0);
+      }, function () { /* the header stays empty; the next notification fills it */ });
+      this.root.addEventListener('toggle', function () {
+        if (!self.root.open || !self.unread) return;
+        self.setUnread(0);
+        post('/inbox/read', {}).catch(function (err) { toast(err.message, true); });
+      });
+    },
+    item: function (n) {
+      var li = el('li', 'inbox-item' + (n.read ? '' : ' unread'));
+      li.setAttribute('data-notification', n.id);
+      var head = n.can_open && n.session_id ? el('a', 'inbox-text', n.text) : el('span', 'inbox-text', n.text);
+      if (head.tagName === 'A') head.href = '/admin/conversations?session=' + encodeURIComponent(n.session_id);
+      li.appendChild(head);
+      var body = el('span', 'inbox-body');
+      linkify(body, n.body || '');
+      li.appendChild(body);
+      if (n.created_at) li.appendChild(timeEl(n.created_at, 'meta'));
+      this.list.insertBefore(li, this.list.firstChild);
+      this.empty.hidden = true;
+    },
+    setUnread: function (n) {
+      this.unread = n;
+      var b = this.root.querySelector('[data-inbox-unread]');
+      b.textContent = n > 99 ? '99+' : String(n);
+      b.hidden = !n;
+    },
+    add: function (n) {
+      if (!this.root) return;
+      this.item(n);
+      if (this.root.open) post('/inbox/read', {}).catch(function () { /* marked at the next opening */ });
+      else this.setUnread(this.unread + 1);
+      toast(n.text + ': ' + n.body);
+    }
+  };
+  inbox.init();
+
   // ---- Frames ----------------------------------------------------------------------
   var ready = false, queue = [];
 
@@ -1390,6 +1460,7 @@
         break;
       case 'session': onSession(d); break;
       case 'presence': setPresence(d.user_id, d.status); break;
+      case 'notification': inbox.add(d); break;
       case 'pong': sock.lastPong = Date.now(); break;
     }
   }
