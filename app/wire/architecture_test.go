@@ -34,7 +34,8 @@ var allowed = map[string][]string{
 	"apptest":  {"*"},
 	"textfmt":  {},
 	"lru":      {},
-	"metrics":  {"events", "livechat", "realtime"},
+	"metrics":  {"events", "livechat", "realtime", "outbox"},
+	"outbox":   {"model", "store"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against
