@@ -50,7 +50,8 @@ type Contact struct {
 }
 
 // Options says who makes the lead and for which team; zero values are
-// fine: no team, no referrer, source "Live Chat".
+// fine: the oldest active sales team (none when there is none), no
+// referrer, source "Live Chat".
 type Options struct {
 	TeamID     int64
 	ReferrerID int64  // the operator who created it
@@ -98,7 +99,19 @@ func (s *Service) CreateLead(ctx context.Context, sessionID int64, title string,
 	if l.ContactName == "" && x.VisitorName != "" {
 		l.ContactName = x.VisitorName
 	}
-	if o.TeamID != 0 {
+	if o.TeamID == 0 {
+		// The oldest active team takes leads nobody assigned (the /lead
+		// command's), so its webhook hears of them.
+		teams, err := s.st.SalesTeams(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range teams {
+			if l.TeamID == 0 || t.ID < l.TeamID {
+				l.TeamID, l.TeamName = t.ID, t.Name
+			}
+		}
+	} else {
 		t, err := s.st.SalesTeam(ctx, o.TeamID)
 		if err != nil {
 			return nil, fmt.Errorf("leads: team %d: %w", o.TeamID, err)

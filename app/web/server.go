@@ -28,6 +28,7 @@ import (
 	"parley/app/livechat"
 	"parley/app/realtime"
 	"parley/app/version"
+	"parley/app/webhooks"
 )
 
 // Deps is everything the web layer needs, built by the composition root
@@ -39,6 +40,7 @@ type Deps struct {
 	Leads    *leads.Service
 	Helpdesk *helpdesk.Service
 	Canned   *commands.Canned
+	Webhooks *webhooks.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle

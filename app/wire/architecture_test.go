@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"store":    {"model", "db"},
 	"auth":     {"model", "store", "events", "lru"},
 	"livechat": {"model", "store", "events", "auth", "geo"},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru", "leads", "helpdesk", "commands"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru", "leads", "helpdesk", "commands", "webhooks"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
@@ -39,6 +39,7 @@ var allowed = map[string][]string{
 	"leads":    {"model", "store"},
 	"helpdesk": {"model", "store"},
 	"commands": {"model", "store", "livechat", "leads", "helpdesk", "events"},
+	"webhooks": {"model", "store", "outbox"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against

@@ -32,6 +32,7 @@ import (
 	"parley/app/realtime"
 	"parley/app/store"
 	"parley/app/web"
+	"parley/app/webhooks"
 )
 
 // Deps is what the application is built from besides its configuration.
@@ -44,6 +45,8 @@ type Deps struct {
 	Auth     auth.Options
 	Livechat livechat.Options
 	Outbox   outbox.Options
+	// WebhookClient makes webhook calls; nil is a client with a timeout.
+	WebhookClient *http.Client
 }
 
 // App is a built Parley.
@@ -56,6 +59,7 @@ type App struct {
 	Leads    *leads.Service
 	Helpdesk *helpdesk.Service
 	Canned   *commands.Canned
+	Webhooks *webhooks.Service
 	Hub      *realtime.Hub
 	Outbox   *outbox.Worker
 	Geo      *geo.Locator
@@ -123,6 +127,9 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 
 	lc := a.Livechat
 	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
+	a.Webhooks = webhooks.New(d.Store, cfg.PublicURL(), d.WebhookClient)
+	a.Webhooks.Register(a.Outbox)
+	a.Leads.Hook, a.Helpdesk.Hook = a.Webhooks.LeadHook, a.Webhooks.TicketHook
 	a.Canned = commands.NewCanned(d.Store, a.I18n.Languages())
 	if err := a.Canned.EnsureShipped(ctx); err != nil {
 		a.Geo.Close()
@@ -150,7 +157,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
