@@ -345,7 +345,9 @@
       UI.confirm, UI.end, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
 
     box.addEventListener('keydown', function (e) {
-      if (e.key !== 'Escape' || !S.open) return;
+      if (!S.open) return;
+      if (e.key === 'Tab') return keepFocus(e);
+      if (e.key !== 'Escape') return;
       e.stopPropagation();
       if (!UI.confirm.hidden) cancelClose(); else closeWin(true);
     });
@@ -951,6 +953,19 @@
     if (S.focusLater) return;
     var el = !UI.thanks.hidden ? UI.thanks : !UI.offline.hidden ? UI.f_name : !UI.end.hidden ? UI.endBtn : UI.ta;
     el.focus();
+  }
+  // keepFocus makes Tab cycle through the open window and its launcher, so
+  // a keyboard user does not fall into the page behind the chat.
+  function keepFocus(e) {
+    var all = [].slice.call(UI.win.querySelectorAll('a[href],button,textarea,input,select,[tabindex]:not([tabindex="-1"])'))
+      .filter(function (el) { return !el.disabled && el.getClientRects().length > 0; });
+    all.push(UI.launcher);
+    var at = all.indexOf(UI.root.activeElement);
+    if (at < 0) return;
+    var next = e.shiftKey ? (at === 0 ? all.length - 1 : -1) : (at === all.length - 1 ? 0 : -1);
+    if (next < 0) return;
+    e.preventDefault();
+    all[next].focus();
   }
   // openWin shows the window; focus moves into it only on the visitor's own action.
   function openWin(focus, sync) {

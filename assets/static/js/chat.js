@@ -116,7 +116,7 @@
   function setAvatar(e, id, name) {
     if (!e) return;
     e.textContent = initials(name);
-    e.style.setProperty('--avatar-bg', 'hsl(' + hue(id) + ',45%,45%)');
+    e.style.setProperty('--avatar-bg', 'hsl(' + hue(id) + ',45%,32%)');
   }
   function visitorTitle(s) {
     var c = s.visitor && s.visitor.country_name;
