@@ -59,6 +59,7 @@ func (s *Server) routes() {
 
 	admin := web.Group("/admin", s.requireUser)
 	admin.GET("", s.dashboard)
+	admin.GET("/stats", s.dashboardStats)
 	s.operatorRoutes(admin.Group("/api"))
 	admin.GET("/profile", s.profile)
 	admin.POST("/profile", s.saveProfile)

@@ -103,6 +103,7 @@ var includedPartials = map[string]string{
 	"_chat_shell":        "base, on every page of a signed-in user",
 	"_conv_item":         "conversations",
 	"_conv_info":         "conversations",
+	"_dashboard_stats":   "dashboard",
 	"_field_error":       "forms: setup, channel, channels (new), profile, user_form, _channel_new_user, _channel_rule_form",
 	"_list_pager":        "sessions, visitors, offline",
 	"_token_section":     "profile, user_form",
@@ -868,6 +869,10 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 			want: []string{`id="offline-22" class="offline-row handled"`, "Do you ship abroad?", "anon@example.net", "Handled"}},
 		{tpl: "_offline_row", name: "to handle", user: admin, data: rows[0],
 			want: []string{`hx-post="/admin/offline/21/handled"`, "Linus", "Support Desk", tplCSRF}},
+		{tpl: "_dashboard_figures", name: "admin", user: admin, data: dashboardData{MyOpen: 2, AllOpen: 7, OperatorsOnline: 1, Offline: 3},
+			want: []string{`<strong data-stat="online">1</strong><span>operator online</span>`, "Open conversations", `<strong>3</strong>`}},
+		{tpl: "_dashboard_figures", name: "operator", user: op, data: dashboardData{MyOpen: 1, OperatorsOnline: 4},
+			want: []string{"operators online"}, not: []string{"Open conversations"}},
 		{tpl: "_error", name: "message", data: "This message does not exist.",
 			want: []string{`<div class="flash flash-error" role="alert" data-error-message>This message does not exist.</div>`}},
 	}
