@@ -142,8 +142,9 @@ type widgetFile struct {
 type widgetAssets struct {
 	s *Server
 
-	mu    sync.Mutex
-	files map[string]widgetFile // "js", "css"
+	mu     sync.Mutex
+	files  map[string]widgetFile // "js", "css"
+	packed precompressed
 }
 
 // widget prepares the widget's handlers; routes() mounts them.
@@ -309,7 +310,9 @@ func (w *widgetAssets) bundle(c echo.Context) error {
 	if ext == "css" {
 		ct = mimeCSS
 	}
-	return c.Blob(http.StatusOK, ct, f.body)
+	// Every customer's visitors load the bundle: it goes out compressed at
+	// the best levels, once per version (the hash is in the key).
+	return w.packed.send(c, ct, ext+":"+f.hash, f.body, true)
 }
 
 // support serves /im_livechat/support/:channel_id, the direct chat link: a
