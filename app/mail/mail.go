@@ -118,13 +118,18 @@ func (s *Service) deliver(ctx context.Context, it model.OutboxItem) error {
 	return nil
 }
 
-// item makes the outbox row of m, about ref.
-func item(ref string, m *Message) (*model.OutboxItem, error) {
+// item makes the outbox row of m, about ref. The Message-ID is made now,
+// on the sender's domain, so every attempt sends the same one.
+func (s *Service) item(ctx context.Context, ref string, m *Message) (*model.OutboxItem, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	if m.MessageID == "" {
-		m.MessageID = newMessageID("")
+		c, err := s.SMTP(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m.MessageID = newMessageID(c.From)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

@@ -38,7 +38,7 @@ func (s *Service) Transcript(ctx context.Context, x *model.Session, email string
 	if err != nil {
 		return err
 	}
-	it, err := item("session:"+x.PublicID, m)
+	it, err := s.item(ctx, "session:"+x.PublicID, m)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (s *Service) OfflineNotification(ctx context.Context, ch *model.Channel, m 
 			return nil, err
 		}
 		msg.ReplyTo = m.Email
-		it, err := item(fmt.Sprintf("channel:%d", ch.ID), msg)
+		it, err := s.item(ctx, fmt.Sprintf("channel:%d", ch.ID), msg)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +162,7 @@ func (s *Service) missed(ctx context.Context, x *model.Session) ([]*model.Outbox
 		if err != nil {
 			return nil, err
 		}
-		it, err := item("session:"+x.PublicID, msg)
+		it, err := s.item(ctx, "session:"+x.PublicID, msg)
 		if err != nil {
 			return nil, err
 		}
@@ -185,6 +185,6 @@ func (s *Service) Invite(ctx context.Context, actor *model.User, n auth.NewUser)
 		if err != nil {
 			return nil, err
 		}
-		return item(fmt.Sprintf("user:%d", u.ID), m)
+		return s.item(ctx, fmt.Sprintf("user:%d", u.ID), m)
 	})
 }

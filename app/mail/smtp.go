@@ -62,7 +62,7 @@ var ErrNotConfigured = errors.New("no SMTP server is configured (Configuration â
 const dialTimeout = 20 * time.Second
 
 // send hands m to the server c describes and returns the server's answer
-// to the message (such as "250 2.0.0 Ok: queued as 4F2A").
+// to the message (such as "2.0.0 Ok: queued as 4F2A").
 func send(ctx context.Context, c SMTP, m *Message) (string, error) {
 	if c.Host == "" {
 		return "", ErrNotConfigured

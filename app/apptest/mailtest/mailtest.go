@@ -36,6 +36,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	srv      *smtp.Server
+	l        net.Listener
 	got      []Received
 	arrived  chan struct{}
 	rejectTo func(rcpt string) error
@@ -70,7 +71,7 @@ func (s *Server) serve(l net.Listener) {
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.AllowInsecureAuth = true
 	s.mu.Lock()
-	s.srv = srv
+	s.srv, s.l = srv, l
 	s.mu.Unlock()
 	go func() { _ = srv.Serve(l) }()
 }
@@ -78,9 +79,14 @@ func (s *Server) serve(l net.Listener) {
 // Stop closes the server: connections are refused until Restart.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, l := s.srv, s.l
+	s.srv, s.l = nil, nil
 	s.mu.Unlock()
+	// Close the listener too: Serve may not have taken it yet, and then
+	// the server's Close would not know it.
+	if l != nil {
+		_ = l.Close()
+	}
 	if srv != nil {
 		_ = srv.Close()
 	}
