@@ -776,12 +776,12 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		From: mail.Field{Key: "smtp.from"}, TLS: mail.Field{Key: "smtp.tls", Value: "starttls", Default: "starttls"}}, Errors: map[string]string{}})
 	off.MailOff = true
 	saved := &mail.Settings{Configured: true,
-		Host: mail.Field{Key: "smtp.host", Value: "smtp.example.com", Default: "mx.example.com", Overridden: true},
-		Port: mail.Field{Key: "smtp.port", Value: "2525", Default: "587", Overridden: true},
+		Host:     mail.Field{Key: "smtp.host", Value: "smtp.example.com", Default: "mx.example.com", Overridden: true},
+		Port:     mail.Field{Key: "smtp.port", Value: "2525", Default: "587", Overridden: true},
 		Username: mail.Field{Key: "smtp.username", Value: "parley", Default: "parley"},
 		Password: mail.Field{Key: "smtp.password", Secret: true, Overridden: true, HasValue: true},
-		From: mail.Field{Key: "smtp.from", Value: "Support <chat@example.com>", Default: "Support <chat@example.com>"},
-		TLS:  mail.Field{Key: "smtp.tls", Value: "tls", Default: "starttls", Overridden: true}}
+		From:     mail.Field{Key: "smtp.from", Value: "Support <chat@example.com>", Default: "Support <chat@example.com>"},
+		TLS:      mail.Field{Key: "smtp.tls", Value: "tls", Default: "starttls", Overridden: true}}
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	outbox := []mail.OutboxEntry{
 		{OutboxItem: model.OutboxItem{ID: 2, Kind: "mail", Status: model.OutboxFailed, Attempts: 1, LastError: "550 5.1.1 No such user", CreatedAt: now}, To: "bo@example.com", Subject: "Your <conversation>"},
