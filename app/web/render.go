@@ -34,7 +34,10 @@ type Page struct {
 	// names this machine's loopback, which visitors cannot reach: the page
 	// says so and offers it. Empty otherwise.
 	AddressInUse string
-	Data         any
+	// MailOff is set for admins while no SMTP server is configured: mail
+	// waits in the outbox, and the page says so.
+	MailOff bool
+	Data    any
 }
 
 // Flash is a one-shot message carried across a redirect.

@@ -57,6 +57,8 @@ func (s *Server) routes() {
 	web.POST("/logout", s.logout)
 	web.GET("/setup", s.setupForm)
 	web.POST("/setup", s.setup)
+	web.GET("/invite/:token", s.inviteForm)
+	web.POST("/invite/:token", s.acceptInvite)
 
 	admin := web.Group("/admin", s.requireUser)
 	admin.GET("", s.dashboard)
@@ -112,6 +114,10 @@ func (s *Server) routes() {
 	cfg.POST("/users/:id/reactivate", s.reactivateUser)
 	cfg.POST("/users/:uid/tokens", s.createToken)
 	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
+	cfg.GET("/mail", s.mailSettings)
+	cfg.POST("/mail", s.saveMailSettings)
+	cfg.POST("/mail/test", s.testMail)
+	cfg.POST("/mail/outbox/:id/retry", s.retryMail)
 
 	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
 	visitor := e.Group("/im_livechat", cors)
@@ -120,6 +126,7 @@ func (s *Server) routes() {
 	visitor.GET("/sessions/:id", s.visitorGetSession)
 	visitor.GET("/sessions/:id/messages", s.visitorMessages)
 	visitor.POST("/sessions/:id/messages", s.visitorPost)
+	visitor.POST("/sessions/:id/transcript", s.visitorTranscript)
 	visitor.POST("/sessions/:id/typing", s.visitorTyping)
 	visitor.POST("/sessions/:id/close", s.visitorClose)
 	visitor.POST("/pageviews", s.pageView)

@@ -104,6 +104,8 @@ func (s *Server) visitorInit(c echo.Context) error {
 		"rule":             rule,
 		"language":         l.Lang(),
 		"options":          livechat.OptionsIn(&res.Channel, l.Lang()),
+		// Whether offline messages may promise an answer by mail.
+		"mail": s.d.Mail.Configured(c.Request().Context()),
 	}
 	if res.Channel.DefaultLanguage != "" {
 		// A loader that did not know the channel (external_lib.js) set

@@ -29,12 +29,15 @@ var allowed = map[string][]string{
 	"store":    {"model", "db"},
 	"auth":     {"model", "store", "events", "lru"},
 	"livechat": {"model", "store", "events", "auth", "geo"},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru", "mail"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
 	"lru":      {},
-	"metrics":  {"events", "livechat", "realtime"},
+	"metrics":  {"events", "livechat", "realtime", "outbox"},
+	"outbox":   {"model", "store"},
+	"settings": {"store"},
+	"mail":     {"model", "store", "outbox", "settings", "i18n", "config", "auth", "livechat"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against

@@ -319,11 +319,11 @@
     UI.offBtn = h('button', 'btn', { type: 'submit', text: t('Send message') });
     UI.offline = h('form', 'offline', { hidden: '', novalidate: '', onsubmit: sendOffline },
       h('p', 'lead', { text: t('Nobody is available right now.') }),
-      h('p', 'muted', { text: t('Leave us a message and we will answer by email.') }),
+      UI.offLead = h('p', 'muted', { text: t('Leave us a message and we will answer by email.') }),
       field('name', t('Your name'), 'text'), field('email', t('Email'), 'email'),
       field('body', t('Message'), 'textarea'), UI.offErr, UI.offBtn);
     UI.thanks = h('div', 'thanks', { hidden: '', role: 'status', tabindex: '-1' },
-      h('span', 'ok', null, icon(I.ok)), h('p', '', { text: t('Thanks! We will answer by email.') }));
+      h('span', 'ok', null, icon(I.ok)), UI.thanksText = h('p', '', { text: t('Thanks! We will answer by email.') }));
 
     UI.ta = h('textarea', '', {
       rows: '1', maxlength: '4000', 'aria-label': t('Write a message'),
@@ -824,6 +824,11 @@
     if (!UI.win) return;
     var v = visitor(), f = UI.f_body;
     S.offline = true;
+    // Promise an answer by mail only when the server can send mail (init
+    // says so); operators still read the message in Parley either way.
+    var mail = !S.info || S.info.mail !== false;
+    UI.offLead.textContent = mail ? t('Leave us a message and we will answer by email.') : t('Leave us a message and we will get back to you.');
+    UI.thanksText.textContent = mail ? t('Thanks! We will answer by email.') : t('Thanks! Your message was received.');
     header();
     error('');
     UI.log.hidden = UI.typing.hidden = UI.form.hidden = true;
