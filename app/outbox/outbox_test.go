@@ -18,7 +18,8 @@ import (
 )
 
 // clock is a settable time for the worker, so back-off is observed without
-// waiting for it.
+// waiting for it. It starts a minute ahead of the wall clock the store
+// stamps new rows with, so a new row is due at once.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -118,7 +119,7 @@ func TestEnqueueInATransactionIsDeliveredAfterCommitOnly(t *testing.T) {
 
 func TestBackoffGrowsAndPermanentFailureStops(t *testing.T) {
 	st := apptest.NewStore(t)
-	clk := &clock{t: time.Now()}
+	clk := &clock{t: time.Now().Add(time.Minute)}
 	var calls atomic.Int32
 	permanent := errors.New("550 no such user")
 	w := newWorker(t, st, outbox.Options{Now: clk.Now, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}, "test",
@@ -160,7 +161,7 @@ func TestBackoffGrowsAndPermanentFailureStops(t *testing.T) {
 
 func TestOutOfAttemptsFails(t *testing.T) {
 	st := apptest.NewStore(t)
-	clk := &clock{t: time.Now()}
+	clk := &clock{t: time.Now().Add(time.Minute)}
 	w := newWorker(t, st, outbox.Options{Now: clk.Now, MaxAttempts: 2}, "test",
 		func(context.Context, model.OutboxItem) error { return errors.New("down") })
 	it, _ := w.Enqueue(context.Background(), "test", "", nil)

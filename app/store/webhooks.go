@@ -22,7 +22,7 @@ func teamTable(kind string) (string, error) {
 	return t, nil
 }
 
-// TeamWebhook returns a team's webhook URL and secret ('' when none).
+// TeamWebhook returns a team's webhook URL and secret, empty when none.
 func (s *Store) TeamWebhook(ctx context.Context, kind string, teamID int64) (url, secret string, err error) {
 	t, err := teamTable(kind)
 	if err != nil {
@@ -56,8 +56,8 @@ func TeamWebhookURLTx(ctx context.Context, tx *sql.Tx, kind string, teamID int64
 	return url, nil
 }
 
-// SetTeamWebhook sets a team's webhook URL ('' removes it) and, when
-// secret is not '', its secret.
+// SetTeamWebhook sets a team's webhook URL (” removes it) and, when
+// secret is not ”, its secret.
 func (s *Store) SetTeamWebhook(ctx context.Context, kind string, teamID int64, url, secret string) error {
 	t, err := teamTable(kind)
 	if err != nil {

@@ -56,7 +56,6 @@ func (s *Server) renderCanned(c echo.Context, edit *model.CannedResponse, errs m
 	}
 	l := s.localizer(c)
 	p := s.newPage(c, l.T("Canned Responses"), "config")
-	p.Nav2 = "canned"
 	p.Data = cannedPage{List: list, Edit: edit, Languages: s.d.Canned.Languages(), Errors: errs}
 	return s.renderStatus(c, status, "canned", p)
 }

@@ -88,7 +88,6 @@ func (s *Server) helpdeskTeamsPage(c echo.Context, edit *model.HelpdeskTeam, err
 		return err
 	}
 	p := s.newPage(c, s.localizer(c).T("Helpdesk Teams"), "config")
-	p.Nav2 = "helpdesk-teams"
 	p.Data = teamsPage{Kind: "helpdesk", Desk: list, Edit: edit, Errors: errs}
 	return s.renderStatus(c, status, "teams", p)
 }

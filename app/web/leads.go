@@ -146,7 +146,6 @@ func (s *Server) salesTeamsPage(c echo.Context, edit *model.SalesTeam, errs map[
 		return err
 	}
 	p := s.newPage(c, s.localizer(c).T("Sales Teams"), "config")
-	p.Nav2 = "sales-teams"
 	p.Data = teamsPage{Kind: "sales", Sales: list, Edit: edit, Errors: errs}
 	return s.renderStatus(c, status, "teams", p)
 }

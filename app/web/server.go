@@ -26,6 +26,7 @@ import (
 	"parley/app/i18n"
 	"parley/app/leads"
 	"parley/app/livechat"
+	"parley/app/mail"
 	"parley/app/realtime"
 	"parley/app/version"
 	"parley/app/webhooks"
@@ -41,6 +42,7 @@ type Deps struct {
 	Helpdesk *helpdesk.Service
 	Canned   *commands.Canned
 	Webhooks *webhooks.Service
+	Mail     *mail.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle

@@ -26,6 +26,7 @@ import (
 	"parley/app/i18n"
 	"parley/app/leads"
 	"parley/app/livechat"
+	"parley/app/mail"
 	"parley/app/metrics"
 	"parley/app/model"
 	"parley/app/outbox"
@@ -62,6 +63,7 @@ type App struct {
 	Webhooks *webhooks.Service
 	Hub      *realtime.Hub
 	Outbox   *outbox.Worker
+	Mail     *mail.Service
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
 	Metrics  *metrics.Metrics
@@ -126,6 +128,9 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	}
 
 	lc := a.Livechat
+	a.Mail = mail.New(d.Store, a.Outbox, a.I18n, lc, a.Auth, mail.Options{SMTP: cfg.SMTP, SiteName: cfg.SiteName,
+		BaseURL: cfg.PublicURL(), MissedAfter: cfg.Mail.MissedAfter, Logger: d.Logger})
+	lc.NotifyOfflineWith(a.Mail)
 	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
 	a.Webhooks = webhooks.New(d.Store, cfg.PublicURL(), d.WebhookClient)
 	a.Webhooks.Register(a.Outbox)
@@ -157,7 +162,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
@@ -209,7 +214,7 @@ func (a *App) MetricsHandler() http.Handler {
 
 // Start runs the background upkeep until Shutdown: idle operators turn
 // "away" on time, abandoned conversations end, expired login sessions go,
-// the outbox delivers.
+// the outbox delivers, operators hear of conversations nobody answered.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
@@ -222,6 +227,15 @@ func (a *App) Start() {
 			a.log.Info("ended abandoned conversations", "count", n)
 		}
 	})
+	if a.Config.Mail.MissedAfter > 0 {
+		a.every(ctx, time.Minute, func() {
+			if n, err := a.Mail.MailMissed(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("mail missed conversations", "error", err)
+			} else if n > 0 {
+				a.log.Info("mailed about missed conversations", "count", n)
+			}
+		})
+	}
 	if r := a.Config.Retention; r.Days > 0 {
 		a.every(ctx, time.Hour, func() {
 			n, err := a.Livechat.ApplyRetention(ctx, r.Days, r.Mode)
