@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/model"
+	"parley/app/webhooks"
 )
 
 // Leads: a list and a kanban by stage, a form per lead; sales teams under
@@ -133,20 +134,40 @@ func (s *Server) moveLead(c echo.Context) error {
 // Sales teams (Configuration).
 
 type teamsPage struct {
-	Kind   string // "sales" or "helpdesk"
-	Sales  []*model.SalesTeam
-	Desk   []*model.HelpdeskTeam
-	Edit   any // *model.SalesTeam or *model.HelpdeskTeam
-	Errors map[string]string
+	Kind    string // "sales" or "helpdesk"
+	Sales   []*model.SalesTeam
+	Desk    []*model.HelpdeskTeam
+	Edit    any // *model.SalesTeam or *model.HelpdeskTeam
+	Errors  map[string]string
+	Webhook *webhookView // nil for a new team
+}
+
+// webhookView is a team's webhook on its page; NewSecret is set only on
+// the answer that made it, the one time it is shown.
+type webhookView struct {
+	*webhooks.Webhook
+	NewSecret string
 }
 
 func (s *Server) salesTeamsPage(c echo.Context, edit *model.SalesTeam, errs map[string]string, status int) error {
+	var wv *webhookView
+	if edit.ID != 0 {
+		wh, err := s.d.Webhooks.Of(c.Request().Context(), webhooks.Sales, edit.ID)
+		if err != nil {
+			return err
+		}
+		wv = &webhookView{Webhook: wh}
+	}
+	return s.salesTeamsPageWith(c, edit, errs, status, wv)
+}
+
+func (s *Server) salesTeamsPageWith(c echo.Context, edit *model.SalesTeam, errs map[string]string, status int, wv *webhookView) error {
 	list, err := s.d.Leads.Teams(c.Request().Context(), true)
 	if err != nil {
 		return err
 	}
 	p := s.newPage(c, s.localizer(c).T("Sales Teams"), "config")
-	p.Data = teamsPage{Kind: "sales", Sales: list, Edit: edit, Errors: errs}
+	p.Data = teamsPage{Kind: "sales", Sales: list, Edit: edit, Errors: errs, Webhook: wv}
 	return s.renderStatus(c, status, "teams", p)
 }
 

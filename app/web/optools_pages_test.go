@@ -1,10 +1,17 @@
 package web_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/app/apptest"
 	"parley/app/model"
@@ -128,5 +135,81 @@ func TestOperatorToolsPages(t *testing.T) {
 	}
 	if res, _ = op.Get("/admin/helpdesk/tickets/999"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown ticket: %d", res.StatusCode)
+	}
+}
+
+// TestWebhookFormAndDelivery: an admin sets a sales team's webhook in its
+// form (refused when not http(s)), sees the secret once, and the lead an
+// operator creates with /lead reaches the receiver signed with it; the
+// team's page lists the delivery.
+func TestWebhookFormAndDelivery(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ctx := t.Context()
+	got := make(chan *http.Request, 4)
+	bodies := make(chan []byte, 4)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	t.Cleanup(rcv.Close)
+
+	if res, _ := admin.PostForm("/admin/config/sales-teams", url.Values{"name": {"Europe"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("team: %d", res.StatusCode)
+	}
+	teams, _ := srv.App.Leads.Teams(ctx, false)
+	base := "/admin/config/sales-teams/" + itoa(teams[0].ID)
+	admin.Get(base)
+	res, page := admin.PostForm(base+"/webhook", url.Values{"webhook_url": {"ftp://crm.example.com/x"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter an http:// or https:// URL") || !strings.Contains(page, `value="ftp://crm.example.com/x"`) {
+		t.Fatalf("ftp URL: %d", res.StatusCode)
+	}
+	res, page = admin.PostForm(base+"/webhook", url.Values{"webhook_url": {rcv.URL + "/hook"}})
+	m := regexp.MustCompile(`data-webhook-secret>[^<]*<code>([0-9a-f]{64})</code>`).FindStringSubmatch(page)
+	if res.StatusCode != 200 || m == nil {
+		t.Fatalf("save: %d, secret shown: %v", res.StatusCode, m)
+	}
+	secret := m[1]
+	if _, page = admin.Get(base); strings.Contains(page, secret) || !strings.Contains(page, rcv.URL+"/hook") {
+		t.Errorf("the secret shows again, or the URL is missing")
+	}
+
+	// A lead from a conversation goes to the only team, and to its webhook.
+	ch := defaultChannel(t, srv)
+	srv.Livechat.Presence.Connect(ada.ID)
+	chat := cvStart(t, srv, ch.ID, "", "")
+	command(t, srv, token(t, srv, ada), chat.ID, "/lead Forty chairs")
+	var r *http.Request
+	select {
+	case r = <-got:
+	case <-time.After(10 * time.Second): // a hang guard
+		t.Fatal("no webhook call")
+	}
+	body := <-bodies
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if r.Header.Get("X-Parley-Signature") != "sha256="+hex.EncodeToString(mac.Sum(nil)) || r.Header.Get("X-Parley-Event") != "lead.created" ||
+		!strings.Contains(string(body), `"title":"Forty chairs"`) {
+		t.Errorf("call: %v %s", r.Header, body)
+	}
+	// The delivery shows as sent in the team's page.
+	for i := 0; ; i++ {
+		if _, page = admin.Get(base); strings.Contains(page, `data-status="sent"`) {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("the delivery never shows as sent")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A new secret replaces the old one, shown once.
+	res, page = admin.PostForm(base+"/webhook/secret", nil)
+	if m2 := regexp.MustCompile(`<code>([0-9a-f]{64})</code>`).FindStringSubmatch(page); res.StatusCode != 200 || m2 == nil || m2[1] == secret {
+		t.Errorf("regenerate: %d %v", res.StatusCode, m2)
+	}
+	// Removing the URL stops the calls.
+	if res, _ = admin.PostForm(base+"/webhook", url.Values{"webhook_url": {""}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("remove: %d", res.StatusCode)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"parley/app/mail"
 	"parley/app/model"
 	"parley/app/textfmt"
+	"parley/app/webhooks"
 	"parley/assets"
 )
 
@@ -853,7 +854,9 @@ func (fx *tplFixtures) pageCases() []pageCase {
 	teams := []*model.SalesTeam{{ID: 2, Name: "Europe", Active: true}, {ID: 3, Name: "Old", Active: false}}
 	ticket := &model.Ticket{ID: 4, Number: 3, Title: "Broken chair", Status: model.TicketInProgress, Description: "Ann: it broke", TeamID: 1, TeamName: "Support", SessionPub: "abc", CreatedAt: toolsAt}
 	desk := []*model.HelpdeskTeam{{ID: 1, Name: "Support", Sequence: 1, LiveChat: true}}
-	salesP := fx.page(admin, l.T("Sales Teams"), "config", teamsPage{Kind: "sales", Sales: teams, Edit: teams[1], Errors: map[string]string{}})
+	salesP := fx.page(admin, l.T("Sales Teams"), "config", teamsPage{Kind: "sales", Sales: teams, Edit: teams[1], Errors: map[string]string{},
+		Webhook: &webhookView{NewSecret: "s3cr3t", Webhook: &webhooks.Webhook{URL: "https://crm.example.com/hook", HasSecret: true, Deliveries: []model.OutboxItem{
+			{ID: 9, Status: model.OutboxQueued, Attempts: 2, LastError: "HTTP 500: oops", CreatedAt: toolsAt, NextAttemptAt: toolsAt}}}}})
 	deskP := fx.page(admin, l.T("Helpdesk Teams"), "config", teamsPage{Kind: "helpdesk", Desk: desk, Edit: &model.HelpdeskTeam{Sequence: -1}, Errors: map[string]string{"sequence": "The priority is a number from 0 to 1000000."}})
 	add(pageCase{page: "canned", name: "list and an error", p: cannedP,
 		want: []string{"<code>:hello</code>", "es: Hola", `name="text_es"`, "already uses the shortcut", `aria-current="page">Canned Responses`}},
@@ -869,7 +872,8 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		pageCase{page: "tickets", name: "none", p: fx.page(op, l.T("Helpdesk"), "helpdesk", ticketsPage{Query: "zzz"}), want: []string{"No ticket matches."}},
 		pageCase{page: "ticket", name: "form", p: fx.page(op, ticket.Ref(), "helpdesk", ticketForm{Ticket: ticket, Teams: desk, Statuses: model.TicketStatuses, Errors: map[string]string{}}),
 			want: []string{"#03 Broken chair", "Ann: it broke", `value="in_progress" selected`, `href="/admin/sessions/abc"`}},
-		pageCase{page: "teams", name: "sales", p: salesP, want: []string{"Europe", "Archived", `name="archived" value="1" checked`}},
+		pageCase{page: "teams", name: "sales", p: salesP, want: []string{"Europe", "Archived", `name="archived" value="1" checked`,
+			`action="/admin/config/sales-teams/3/webhook"`, "<code>s3cr3t</code>", "HTTP 500: oops", `data-outbox-id="9"`, "Regenerate the secret"}},
 		pageCase{page: "teams", name: "helpdesk", p: deskP, want: []string{"Support", "Enabled", "The priority is a number from 0 to 1000000."}})
 
 	// ---- error, signed in or not
