@@ -39,6 +39,27 @@ func notificationView(t Translator, u *model.User, n *model.Notification) Notifi
 		Text: t.T("%s mentioned you in a conversation with %s", n.Author, who)}
 }
 
+// MentionMailer composes the mails telling users they were mentioned
+// (the mail package implements it); they are committed with the
+// notifications.
+type MentionMailer interface {
+	MentionMails(ctx context.Context, author *model.User, x *model.Session, note *model.Message, to []*model.User) ([]*model.OutboxItem, error)
+}
+
+// MentionMailWith makes mentions mail the users who want it; set it while
+// building the application.
+func (s *Service) MentionMailWith(m MentionMailer) { s.mentionMailer = m }
+
+// MentionMail says whether u wants a mail for each mention (My Profile).
+func (s *Service) MentionMail(ctx context.Context, u *model.User) (bool, error) {
+	return s.st.MentionMail(ctx, u.ID)
+}
+
+// SetMentionMail records u's choice.
+func (s *Service) SetMentionMail(ctx context.Context, u *model.User, on bool) error {
+	return s.st.SetMentionMail(ctx, u.ID, on)
+}
+
 // Mentionable lists the active users an operator may mention, by name;
 // query filters on name, chat name or email.
 func (s *Service) Mentionable(ctx context.Context, query string, limit int) ([]*model.User, error) {
@@ -89,18 +110,40 @@ func (s *Service) PostNote(ctx context.Context, x *model.Session, u *model.User,
 		return msg, err
 	}
 	var list []*model.Notification
+	var told, mailTo []*model.User
 	for _, m := range who {
-		if m.ID != u.ID {
-			list = append(list, &model.Notification{UserID: m.ID, AuthorID: u.ID, Author: u.DisplayChatName(), SessionID: x.ID,
-				SessionPub: x.PublicID, VisitorName: x.VisitorName, VisitorID: x.VisitorID, OperatorID: x.OperatorID,
-				MessageID: msg.ID, Body: msg.Body})
+		if m.ID == u.ID {
+			continue
+		}
+		list = append(list, &model.Notification{UserID: m.ID, AuthorID: u.ID, Author: u.DisplayChatName(), SessionID: x.ID,
+			SessionPub: x.PublicID, VisitorName: x.VisitorName, VisitorID: x.VisitorID, OperatorID: x.OperatorID,
+			MessageID: msg.ID, Body: msg.Body})
+		told = append(told, m)
+		if s.mentionMailer != nil {
+			on, err := s.st.MentionMail(ctx, m.ID)
+			if err != nil {
+				return nil, err
+			}
+			if on {
+				mailTo = append(mailTo, m)
+			}
 		}
 	}
-	if err := s.st.CreateNotifications(ctx, list); err != nil {
+	var mails []*model.OutboxItem
+	if len(mailTo) > 0 {
+		var err error
+		if mails, err = s.mentionMailer.MentionMails(ctx, u, x, msg, mailTo); err != nil {
+			// The note is posted; a mail that cannot be made must not
+			// cost the inbox entries.
+			s.log.Error("mention mails", "session", x.PublicID, "error", err)
+			mails = nil
+		}
+	}
+	if err := s.st.CreateNotifications(ctx, list, mails); err != nil {
 		return nil, err
 	}
 	for i, n := range list {
-		s.pub.Publish(OperatorTopic(n.UserID), EventNotification, notificationView(s.operatorText(n.UserID), who[i], n))
+		s.pub.Publish(OperatorTopic(n.UserID), EventNotification, notificationView(s.operatorText(n.UserID), told[i], n))
 	}
 	return msg, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,9 +12,10 @@ import (
 
 // Notifications: the inbox of mentions in the admin header.
 
-// CreateNotifications stores one notification per entry, setting ids.
-func (s *Store) CreateNotifications(ctx context.Context, list []*model.Notification) error {
-	if len(list) == 0 {
+// CreateNotifications stores one notification per entry, setting ids, and
+// queues mails (the mention mails) in the same transaction.
+func (s *Store) CreateNotifications(ctx context.Context, list []*model.Notification, mails []*model.OutboxItem) error {
+	if len(list) == 0 && len(mails) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
@@ -26,6 +28,33 @@ func (s *Store) CreateNotifications(ctx context.Context, list []*model.Notificat
 				return fmt.Errorf("store: create notification: %w", err)
 			}
 			n.ID, _ = res.LastInsertId()
+		}
+		for _, it := range mails {
+			if err := s.EnqueueTx(tx, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// MentionMail says whether a user wants a mail for each mention.
+func (s *Store) MentionMail(ctx context.Context, userID int64) (bool, error) {
+	var on int
+	if err := s.r.QueryRowContext(ctx, `SELECT mention_mail FROM users WHERE id = ?`, userID).Scan(&on); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, ErrNotFound
+		}
+		return false, fmt.Errorf("store: mention mail %d: %w", userID, err)
+	}
+	return on != 0, nil
+}
+
+// SetMentionMail records a user's choice.
+func (s *Store) SetMentionMail(ctx context.Context, userID int64, on bool) error {
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET mention_mail = ? WHERE id = ?`, b2i(on), userID); err != nil {
+			return fmt.Errorf("store: set mention mail %d: %w", userID, err)
 		}
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 
 	"parley/app/apptest"
 	"parley/app/model"
+	"parley/app/store"
 )
 
 // command posts text as an operator through /api/v1 and returns the
@@ -274,8 +275,28 @@ func TestMentionsAreInternalNotes(t *testing.T) {
 	if n["author"] != "Bob" || n["body"] != "@Cy can you check the refund?" || n["can_open"] != false || !strings.Contains(n["text"].(string), "Bob mentioned you in a conversation with Website Visitor") {
 		t.Errorf("notification frame: %v", n)
 	}
+	// Cy's preference (on by default) queued a mail, in the note's commit.
+	mails, err := srv.Store.OutboxPage(t.Context(), store.OutboxFilter{Kind: "mail"})
+	if err != nil || len(mails) != 1 || !strings.Contains(string(mails[0].Payload), "cy@example.com") || !strings.Contains(string(mails[0].Payload), "can you check the refund?") {
+		t.Fatalf("mention mail: %v %v", err, mails)
+	}
+	cyWeb := srv.NewClient(t)
+	cyWeb.Login("cy@example.com")
+	if _, page := cyWeb.Get("/admin/profile"); !strings.Contains(page, `name="mention_mail" value="1" checked`) {
+		t.Errorf("the profile does not show the mention mail as chosen")
+	}
+	if res, _ := cyWeb.PostForm("/admin/profile/notifications", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("turn mails off: %d", res.StatusCode)
+	}
+	if code, _, body = call(t, srv, "POST", path, bobTok, `{"body":"@Cy never mind","mentions":[`+itoa(cy.ID)+`]}`); code != http.StatusCreated {
+		t.Fatalf("second note: %d %v", code, body)
+	}
+	cyWS.next("notification")
+	if mails, _ = srv.Store.OutboxPage(t.Context(), store.OutboxFilter{Kind: "mail"}); len(mails) != 1 {
+		t.Errorf("a mail was queued for a user who turned them off: %d", len(mails))
+	}
 	code, _, body = call(t, srv, "GET", "/api/v1/inbox", cyTok, "")
-	if items := body["notifications"].([]any); code != 200 || body["unread"] != float64(1) || len(items) != 1 {
+	if items := body["notifications"].([]any); code != 200 || body["unread"] != float64(2) || len(items) != 2 {
 		t.Fatalf("inbox: %d %v", code, body)
 	}
 	if code, _, _ = call(t, srv, "POST", "/api/v1/inbox/read", cyTok, ""); code != http.StatusNoContent {
@@ -286,7 +307,7 @@ func TestMentionsAreInternalNotes(t *testing.T) {
 	}
 	// The operators' view has the note; the visitor's has none of it.
 	_, _, body = call(t, srv, "GET", path, bobTok, "")
-	if ms := body["messages"].([]any); len(ms) != 1 || ms[0].(map[string]any)["internal"] != true {
+	if ms := body["messages"].([]any); len(ms) != 2 || ms[0].(map[string]any)["internal"] != true {
 		t.Errorf("operator messages: %v", ms)
 	}
 	if code, _, body = call(t, srv, "POST", path, bobTok, `{"body":"Hello!"}`); code != http.StatusCreated {

@@ -72,6 +72,7 @@ func (s *Server) routes() {
 	admin.GET("/profile", s.profile)
 	admin.POST("/profile", s.saveProfile)
 	admin.POST("/profile/password", s.changePassword)
+	admin.POST("/profile/notifications", s.saveNotifications)
 	admin.POST("/profile/tokens", s.createToken)
 	admin.DELETE("/profile/tokens/:id", s.revokeToken)
 

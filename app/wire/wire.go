@@ -131,6 +131,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	a.Mail = mail.New(d.Store, a.Outbox, a.I18n, lc, a.Auth, mail.Options{SMTP: cfg.SMTP, SiteName: cfg.SiteName,
 		BaseURL: cfg.PublicURL(), MissedAfter: cfg.Mail.MissedAfter, Logger: d.Logger})
 	lc.NotifyOfflineWith(a.Mail)
+	lc.MentionMailWith(a.Mail)
 	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
 	a.Webhooks = webhooks.New(d.Store, cfg.PublicURL(), d.WebhookClient)
 	a.Webhooks.Register(a.Outbox)

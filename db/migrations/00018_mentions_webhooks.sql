@@ -16,6 +16,8 @@ CREATE TABLE notifications (
     read_at    INTEGER
 );
 CREATE INDEX notifications_user ON notifications(user_id, id);
+-- A user's choice in My Profile: a mail for each mention, or the inbox only.
+ALTER TABLE users ADD COLUMN mention_mail INTEGER NOT NULL DEFAULT 1;
 
 -- Webhooks: each new lead (ticket) of a team is POSTed to its URL, signed
 -- with HMAC-SHA256 under its secret; '' means no webhook.
@@ -29,5 +31,6 @@ ALTER TABLE helpdesk_teams DROP COLUMN webhook_secret;
 ALTER TABLE helpdesk_teams DROP COLUMN webhook_url;
 ALTER TABLE sales_teams DROP COLUMN webhook_secret;
 ALTER TABLE sales_teams DROP COLUMN webhook_url;
+ALTER TABLE users DROP COLUMN mention_mail;
 DROP TABLE notifications;
 ALTER TABLE messages DROP COLUMN internal;
