@@ -23,6 +23,7 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/transfer", s.opTransfer)
 	g.GET("/sessions/:id/transfer", s.opTransferTargets)
 	g.GET("/commands", s.opCommands)
+	g.GET("/ratings", s.apiRatings)
 }
 
 // routes lists every route, grouped, top to bottom.
@@ -120,6 +121,7 @@ func (s *Server) routes() {
 	visitor.POST("/sessions/:id/messages", s.visitorPost)
 	visitor.POST("/sessions/:id/typing", s.visitorTyping)
 	visitor.POST("/sessions/:id/close", s.visitorClose)
+	visitor.POST("/sessions/:id/feedback", s.visitorFeedback)
 	visitor.POST("/pageviews", s.pageView)
 	visitor.POST("/offline_messages", s.offlineMessage)
 	visitor.GET("/ws", s.visitorSocket)
@@ -134,6 +136,11 @@ func (s *Server) routes() {
 	e.GET("/im_livechat/external_lib.css", wg.externalCSS)
 	e.GET("/im_livechat/external_lib.js", wg.externalJS)
 	e.GET("/im_livechat/support/:channel_id", wg.support)
+
+	// Published rating pages: public and cacheable; a logged-in admin may
+	// preview an unpublished one (the user is read, no CSRF: nothing is posted).
+	e.GET("/livechat", s.livechatIndex, s.loadUser)
+	e.GET("/livechat/channel/:id", s.livechatChannel, s.loadUser)
 
 	// JSON API for integrations: bearer token, no cookies, no CSRF.
 	api := e.Group("/api/v1", s.apiAuth)

@@ -25,6 +25,7 @@ import (
 	"parley/app/livechat"
 	"parley/app/metrics"
 	"parley/app/model"
+	"parley/app/rating"
 	"parley/app/realtime"
 	"parley/app/store"
 	"parley/app/web"
@@ -48,6 +49,7 @@ type App struct {
 	Events   *events.Bus
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Ratings  *rating.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
@@ -110,6 +112,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	}
 
 	lc := a.Livechat
+	a.Ratings = rating.New(d.Store, rating.Options{Channels: lc, Events: a.Events, Logger: d.Logger})
 	a.Hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: web.SocketOrigin(cfg), OnFrame: a.onFrame,
 		OnConnect: func(id realtime.Identity) {
 			if id.Kind == "operator" {
@@ -128,7 +131,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Ratings: a.Ratings, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
