@@ -94,7 +94,7 @@ func (r *renderer) funcs() template.FuncMap {
 		"decimal": func(l *i18n.Localizer, v float64) string { return l.Decimal(v, 1) },
 		// visitorName labels a visitor without a name in the viewer's language.
 		"visitorName": func(l *i18n.Localizer, name string, id int64) string { return livechat.VisitorLabel(l, name, id) },
-		"faceLabel": faceLabel,
+		"faceLabel":   faceLabel,
 		"avatarHue":   func(id int64) int { return int((id * 47) % 360) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
