@@ -109,6 +109,9 @@ func TestFeedback(t *testing.T) {
 func rateChat(t *testing.T, srv *apptest.Server, ch *model.Channel, v int, reason string) {
 	t.Helper()
 	chat := cvStart(t, srv, ch.ID, "https://shop.example/", "Shop")
+	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, `{"body":"Hello"}`); code != http.StatusCreated {
+		t.Fatalf("post: %d %v", code, body)
+	}
 	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+chat.ID+"/close", chat.Token, ""); code != http.StatusOK {
 		t.Fatalf("close: %d %v", code, body)
 	}

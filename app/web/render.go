@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -95,7 +96,21 @@ func (r *renderer) funcs() template.FuncMap {
 		// visitorName labels a visitor without a name in the viewer's language.
 		"visitorName": func(l *i18n.Localizer, name string, id int64) string { return livechat.VisitorLabel(l, name, id) },
 		"faceLabel":   faceLabel,
-		"avatarHue":   func(id int64) int { return int((id * 47) % 360) },
+		"viewLabel":   viewLabel,
+		"dimLabel":    dimLabel,
+		"list":        func(v ...any) []any { return v },
+		// query is the URL query of v with the pairs kv set.
+		"query": func(v url.Values, kv ...string) string {
+			q := url.Values{}
+			for k, vs := range v {
+				q[k] = vs
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				q.Set(kv[i], kv[i+1])
+			}
+			return q.Encode()
+		},
+		"avatarHue": func(id int64) int { return int((id * 47) % 360) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")
@@ -294,4 +309,38 @@ func faceLabel(l *i18n.Localizer, v int) string {
 		return l.T("Dissatisfied")
 	}
 	return ""
+}
+
+// viewLabel names a report view.
+func viewLabel(l *i18n.Localizer, v string) string {
+	switch v {
+	case "kanban":
+		return l.T("Kanban")
+	case "list":
+		return l.T("List")
+	case "pivot":
+		return l.T("Pivot")
+	case "graph":
+		return l.T("Graph")
+	}
+	return v
+}
+
+// dimLabel names what a report groups by.
+func dimLabel(l *i18n.Localizer, d string) string {
+	switch d {
+	case "operator":
+		return l.T("Operator")
+	case "channel":
+		return l.T("Channel")
+	case "rating":
+		return l.T("Rating")
+	case "day":
+		return l.T("Day")
+	case "week":
+		return l.T("Week")
+	case "month":
+		return l.T("Month")
+	}
+	return d
 }

@@ -98,6 +98,9 @@ func (s *Server) routes() {
 	admin.DELETE("/channels/:id/rules/:rid", s.ruleDelete, requireAdmin)
 
 	admin.GET("/reports", s.reports, requireAdmin)
+	admin.GET("/reports/ratings", s.ratingsReport, requireAdmin)
+	admin.GET("/reports/ratings/:id", s.ratingDetail, requireAdmin)
+	admin.POST("/reports/ratings/:id", s.saveRating, requireAdmin)
 
 	cfg := admin.Group("/config", requireAdmin)
 	cfg.GET("/users", s.users)
