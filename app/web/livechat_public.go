@@ -2,6 +2,10 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,7 +35,11 @@ func (s *Server) livechatIndex(c echo.Context) error {
 	l := s.localizer(c)
 	p := s.publicPage(c, l.T("Live chat support channels"))
 	p.Data = publicIndexData{Channels: list}
-	return s.renderPublic(c, "livechat_index", p, "")
+	h := sha256.New()
+	for _, ch := range list {
+		fmt.Fprintf(h, "%d|%s\n", ch.ID, ch.Name)
+	}
+	return s.writePublic(c, hex.EncodeToString(h.Sum(nil)[:12]), p, func(w io.Writer) error { return s.r.page(w, "livechat_index", p) })
 }
 
 type publicChannelData struct {
@@ -56,11 +64,11 @@ func (s *Server) livechatChannel(c echo.Context) error {
 	l := s.localizer(c)
 	p := s.publicPage(c, l.T("%s · Customer ratings", pg.Channel.Name))
 	p.Data = publicChannelData{ChannelPage: pg, Preview: !pg.Channel.Published, Faces: model.RatingValues}
+	version := pg.Version
 	if admin {
-		// An admin's view may be a preview: never shared, never kept.
-		return s.renderPublic(c, "livechat_channel", p, "")
+		version = "" // an admin's view may be a preview: never shared, never kept
 	}
-	return s.renderPublic(c, "livechat_channel", p, pg.Version)
+	return s.writePublic(c, version, p, func(w io.Writer) error { return s.r.page(w, "livechat_channel", p) })
 }
 
 // publicPage is a page for anyone: no user menu, no CSRF token (the page
@@ -71,24 +79,25 @@ func (s *Server) publicPage(c echo.Context, title string) *Page {
 	return p
 }
 
-// renderPublic serves a public page. With a version, it is cacheable: the
+// writePublic serves a public page. With a version it is cacheable: the
 // ETag is the version in the reader's language, and a client that has it
-// gets 304 without the page being rendered.
-func (s *Server) renderPublic(c echo.Context, name string, p *Page, version string) error {
+// gets 304 without the page being rendered. Without, it is kept nowhere.
+func (s *Server) writePublic(c echo.Context, version string, p *Page, render func(io.Writer) error) error {
 	h := c.Response().Header()
 	h.Set("Vary", "Accept-Language, Cookie")
 	if version == "" {
-		return s.render(c, name, p)
+		h.Set(echo.HeaderCacheControl, "private, no-store")
+	} else {
+		etag := `"` + version + "-" + p.L.Lang() + `"`
+		h.Set("ETag", etag)
+		h.Set(echo.HeaderCacheControl, "public, max-age=60")
+		if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+			return c.NoContent(http.StatusNotModified)
+		}
 	}
-	etag := `"` + version + "-" + p.L.Lang() + `"`
-	h.Set("ETag", etag)
-	h.Set(echo.HeaderCacheControl, "public, max-age=60")
-	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
-		return c.NoContent(http.StatusNotModified)
-	}
-	var buf = getBuf()
+	buf := getBuf()
 	defer putBuf(buf)
-	if err := s.r.page(buf, name, p); err != nil {
+	if err := render(buf); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())

@@ -99,8 +99,8 @@ func (r *renderer) funcs() template.FuncMap {
 		"viewLabel":   viewLabel,
 		"dimLabel":    dimLabel,
 		"list":        func(v ...any) []any { return v },
-		// query is the URL query of v with the pairs kv set.
-		"query": func(v url.Values, kv ...string) string {
+		// query is "?" and the URL query of v with the pairs kv set.
+		"query": func(v url.Values, kv ...string) template.URL {
 			q := url.Values{}
 			for k, vs := range v {
 				q[k] = vs
@@ -108,7 +108,7 @@ func (r *renderer) funcs() template.FuncMap {
 			for i := 0; i+1 < len(kv); i += 2 {
 				q.Set(kv[i], kv[i+1])
 			}
-			return q.Encode()
+			return template.URL("?" + q.Encode()) // encoded: a safe relative URL
 		},
 		"avatarHue": func(id int64) int { return int((id * 47) % 360) },
 		"dict": func(kv ...any) (map[string]any, error) {
