@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"parley/app/lru"
 	"parley/app/model"
 	"parley/app/rating"
 )
@@ -79,28 +81,66 @@ func (s *Server) publicPage(c echo.Context, title string) *Page {
 	return p
 }
 
+// publicPages keeps the latest renderings of the public pages, plain and
+// gzipped, by ETag: a page is rendered and compressed once per change and
+// language, not once per request.
+type publicPages struct {
+	mu    sync.Mutex
+	pages *lru.Map[string, *renderedPage]
+}
+
+type renderedPage struct{ plain, gz []byte }
+
+func newPublicPages() *publicPages { return &publicPages{pages: lru.New[string, *renderedPage](256)} }
+
 // writePublic serves a public page. With a version it is cacheable: the
-// ETag is the version in the reader's language, and a client that has it
-// gets 304 without the page being rendered. Without, it is kept nowhere.
+// ETag is the version in the reader's language, a client that has it gets
+// 304, and the page is rendered and compressed only when it changed.
+// Without a version it is kept nowhere (an admin's preview).
 func (s *Server) writePublic(c echo.Context, version string, p *Page, render func(io.Writer) error) error {
 	h := c.Response().Header()
-	h.Set("Vary", "Accept-Language, Cookie")
+	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie")
+	var etag string
 	if version == "" {
 		h.Set(echo.HeaderCacheControl, "private, no-store")
 	} else {
-		etag := `"` + version + "-" + p.L.Lang() + `"`
+		etag = `"` + version + "-" + p.L.Lang() + `"`
 		h.Set("ETag", etag)
 		h.Set(echo.HeaderCacheControl, "public, max-age=60")
 		if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
-	buf := getBuf()
-	defer putBuf(buf)
-	if err := render(buf); err != nil {
-		return err
+	pp := s.public
+	var page *renderedPage
+	if etag != "" && !s.d.Dev {
+		pp.mu.Lock()
+		page, _ = pp.pages.Get(etag)
+		pp.mu.Unlock()
 	}
-	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+	if page == nil {
+		var buf bytes.Buffer
+		if err := render(&buf); err != nil {
+			return err
+		}
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		_, _ = zw.Write(buf.Bytes())
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		page = &renderedPage{plain: buf.Bytes(), gz: gz.Bytes()}
+		if etag != "" {
+			pp.mu.Lock()
+			pp.pages.Put(etag, page)
+			pp.mu.Unlock()
+		}
+	}
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, page.gz)
+	}
+	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, page.plain)
 }
 
 // etagMatch says whether an If-None-Match header names etag (weak or
@@ -113,14 +153,4 @@ func etagMatch(header, etag string) bool {
 		}
 	}
 	return false
-}
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func getBuf() *bytes.Buffer { b := bufPool.Get().(*bytes.Buffer); b.Reset(); return b }
-
-func putBuf(b *bytes.Buffer) {
-	if b.Cap() <= 1<<20 {
-		bufPool.Put(b)
-	}
 }

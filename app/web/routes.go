@@ -32,11 +32,12 @@ func (s *Server) routes() {
 	// Before routing: log everything, refuse over-long URLs.
 	e.Pre(s.logRequests, s.securityHeaders, s.limitURL)
 	e.Use(middleware.Recover())
-	// Pages, JSON and the widget bundle go out gzipped; static files are
-	// compressed once and served as they are; sockets are not touched.
+	// Pages, JSON and the widget bundle go out gzipped; static files and the
+	// public rating pages are compressed once and served as they are;
+	// sockets are not touched.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: func(c echo.Context) bool {
 		p := c.Request().URL.Path
-		return strings.HasPrefix(p, "/static/") || strings.HasSuffix(p, "/ws")
+		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/livechat") || strings.HasSuffix(p, "/ws")
 	}}))
 	e.Use(s.limitBody)
 	e.Use(s.withLocale)

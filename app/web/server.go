@@ -58,6 +58,7 @@ type Server struct {
 	http    *http.Server
 	hub     *realtime.Hub
 	limits  *limits
+	public  *publicPages
 }
 
 // Request body limit for everything but explicitly larger endpoints.
@@ -76,7 +77,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
 	}
-	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(d.Config.Limits), hub: d.Hub}
+	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(d.Config.Limits), hub: d.Hub, public: newPublicPages()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
