@@ -296,3 +296,24 @@ func TestUnpublishedPageIsOnlyAPreview(t *testing.T) {
 		t.Errorf("missing channel: %v", err)
 	}
 }
+
+func TestDeletedConversationsLeaveTheCounts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.rate(t, f.ops[0], 5, "")
+	gone := f.closedSession(t, f.ops[0])
+	if _, err := f.rt.Submit(ctx, gone, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Retention deletes old conversations; their ratings go with them, and
+	// the counters follow (foreign-key cascades fire the triggers).
+	if _, err := f.st.Writer().Exec(`DELETE FROM chat_sessions WHERE id = ?`, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour) // past the page cache
+	p, err := f.rt.Page(ctx, f.ch.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "after the deletion", p.Counts, 1, 0, 0)
+}
