@@ -36,6 +36,7 @@ type Config struct {
 	TrustedProxies []string  `yaml:"trusted_proxies"`
 	Log            Log       `yaml:"log"`
 	SMTP           SMTP      `yaml:"smtp"`
+	Mail           Mail      `yaml:"mail"`
 	GeoIP          GeoIP     `yaml:"geoip"`
 	Livechat       Livechat  `yaml:"livechat"`
 	Metrics        Metrics   `yaml:"metrics"`
@@ -81,16 +82,17 @@ type Limits struct {
 	// the key unused for longest is forgotten first.
 	MaxTrackedKeys int `yaml:"max_tracked_keys"`
 
-	MessagesPerToken     Rate `yaml:"messages_per_token"`
-	MessagesPerIP        Rate `yaml:"messages_per_ip"`
-	MessageReadsPerIP    Rate `yaml:"message_reads_per_ip"`
-	TypingPerToken       Rate `yaml:"typing_per_token"`
-	TypingPerIP          Rate `yaml:"typing_per_ip"`
-	SessionsPerIP        Rate `yaml:"sessions_per_ip"`
-	PageViewsPerIP       Rate `yaml:"page_views_per_ip"`
-	InitPerIP            Rate `yaml:"init_per_ip"`
-	OfflineMessagesPerIP Rate `yaml:"offline_messages_per_ip"`
-	SocketsPerIP         Rate `yaml:"sockets_per_ip"`
+	MessagesPerToken      Rate `yaml:"messages_per_token"`
+	MessagesPerIP         Rate `yaml:"messages_per_ip"`
+	MessageReadsPerIP     Rate `yaml:"message_reads_per_ip"`
+	TypingPerToken        Rate `yaml:"typing_per_token"`
+	TypingPerIP           Rate `yaml:"typing_per_ip"`
+	SessionsPerIP         Rate `yaml:"sessions_per_ip"`
+	PageViewsPerIP        Rate `yaml:"page_views_per_ip"`
+	InitPerIP             Rate `yaml:"init_per_ip"`
+	OfflineMessagesPerIP  Rate `yaml:"offline_messages_per_ip"`
+	TranscriptsPerVisitor Rate `yaml:"transcripts_per_visitor"`
+	SocketsPerIP          Rate `yaml:"sockets_per_ip"`
 
 	// SocketsPerVisitor and OperatorSocketsPerUser cap open websockets.
 	SocketsPerVisitor      int `yaml:"sockets_per_visitor"`
@@ -161,6 +163,13 @@ type SMTP struct {
 	TLS      string `yaml:"tls"` // starttls | tls | none
 }
 
+// Mail configures what Parley mails about on its own.
+type Mail struct {
+	// MissedAfter mails a channel's operators about a conversation no
+	// operator answered for this long; 0 turns it off.
+	MissedAfter time.Duration `yaml:"missed_after"`
+}
+
 // GeoIP points at an optional MaxMind-format country database.
 type GeoIP struct {
 	Database string `yaml:"database"`
@@ -174,6 +183,7 @@ func Default() Config {
 		SiteName:  "YourWebsite.com",
 		Log:       Log{Format: "text", Level: "info"},
 		SMTP:      SMTP{Port: 587, TLS: "starttls"},
+		Mail:      Mail{MissedAfter: 10 * time.Minute},
 		Livechat:  Livechat{AbandonAfter: 30 * time.Minute, PublicIndex: true},
 		Backup:    Backup{Keep: 7},
 		Retention: Retention{Mode: "anonymise"},
@@ -198,6 +208,7 @@ func Default() Config {
 			PageViewsPerIP:         Rate{Every: 200 * time.Millisecond, Burst: 60},
 			InitPerIP:              Rate{Every: 100 * time.Millisecond, Burst: 100},
 			OfflineMessagesPerIP:   Rate{Every: time.Minute, Burst: 5},
+			TranscriptsPerVisitor:  Rate{Every: 10 * time.Minute, Burst: 3},
 			SocketsPerIP:           Rate{Every: time.Second, Burst: 30}, // reconnects after a restart come in a burst
 			SocketsPerVisitor:      20,
 			OperatorSocketsPerUser: 20,
@@ -316,6 +327,7 @@ func fields() []field {
 		f("smtp.password", true, func(c *Config) *string { return &c.SMTP.Password }),
 		f("smtp.from", false, func(c *Config) *string { return &c.SMTP.From }),
 		f("smtp.tls", false, func(c *Config) *string { return &c.SMTP.TLS }),
+		duration("mail.missed_after", func(c *Config) *time.Duration { return &c.Mail.MissedAfter }),
 		f("geoip.database", false, func(c *Config) *string { return &c.GeoIP.Database }),
 		{key: "backup.every",
 			get: func(c *Config) string { return c.Backup.Every.String() },
@@ -408,6 +420,7 @@ var limitRates = []struct {
 	{"page_views_per_ip", func(c *Config) *Rate { return &c.Limits.PageViewsPerIP }},
 	{"init_per_ip", func(c *Config) *Rate { return &c.Limits.InitPerIP }},
 	{"offline_messages_per_ip", func(c *Config) *Rate { return &c.Limits.OfflineMessagesPerIP }},
+	{"transcripts_per_visitor", func(c *Config) *Rate { return &c.Limits.TranscriptsPerVisitor }},
 	{"sockets_per_ip", func(c *Config) *Rate { return &c.Limits.SocketsPerIP }},
 }
 
@@ -741,6 +754,9 @@ func (c *Config) Validate() error {
 		if c.Metrics.Listen == c.Listen {
 			return bad("metrics.listen", "%q is the main listen address; give metrics their own", c.Metrics.Listen)
 		}
+	}
+	if m := c.Mail.MissedAfter; m != 0 && (m < time.Minute || m > 24*time.Hour) {
+		return bad("mail.missed_after", "%s must be 0 (off) or between 1m and 24h", m)
 	}
 	if c.Livechat.AbandonAfter < time.Minute || c.Livechat.AbandonAfter > 7*24*time.Hour {
 		return bad("livechat.abandon_after", "%s must be between 1m and 168h", c.Livechat.AbandonAfter)

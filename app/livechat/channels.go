@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"parley/app/auth"
 	"parley/app/events"
 	"parley/app/geo"
 	"parley/app/model"
@@ -33,6 +34,7 @@ type Service struct {
 	writer    *writer
 	commands  *Commands
 	bots      BotFinder
+	offline   OfflineNotifier
 	abandon   time.Duration
 	languages []string // catalogue languages a channel may speak
 	Presence  *Presence
@@ -167,6 +169,13 @@ func NormalizeChannel(c *model.Channel, languages []string) error {
 		return fieldErr("input_placeholder", "The placeholder must be at most %d characters.", maxPlaceholder)
 	case utf8.RuneCountInString(c.WebsiteDescription) > 5000:
 		return fieldErr("website_description", "The description must be at most 5000 characters.")
+	}
+	if c.NotifyEmail = strings.TrimSpace(c.NotifyEmail); c.NotifyEmail != "" {
+		e, err := auth.NormalizeEmail(c.NotifyEmail)
+		if err != nil {
+			return fieldErr("notify_email", "The notification address must be one valid email address.")
+		}
+		c.NotifyEmail = e
 	}
 	for _, f := range []struct {
 		field string

@@ -505,10 +505,22 @@ func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, tit
 	return nil
 }
 
+// OfflineNotifier composes what tells people about an offline message (the
+// mail to the channel's operators); it is committed with the message, so a
+// message is never kept without its notification nor the reverse.
+type OfflineNotifier interface {
+	OfflineNotification(ctx context.Context, ch *model.Channel, m *model.OfflineMessage) ([]*model.OutboxItem, error)
+}
+
+// NotifyOfflineWith sets who composes offline messages' notifications. Call
+// it once, before serving.
+func (s *Service) NotifyOfflineWith(n OfflineNotifier) { s.offline = n }
+
 // LeaveOfflineMessage stores a message for the operators when nobody was
-// available to chat.
+// available to chat, with its notification.
 func (s *Service) LeaveOfflineMessage(ctx context.Context, m *model.OfflineMessage) error {
-	if _, err := s.st.Channel(ctx, m.ChannelID); err != nil {
+	ch, err := s.st.Channel(ctx, m.ChannelID)
+	if err != nil {
 		return err
 	}
 	email, err := auth.NormalizeEmail(m.Email)
@@ -522,7 +534,13 @@ func (s *Service) LeaveOfflineMessage(ctx context.Context, m *model.OfflineMessa
 	m.Email, m.Body = email, body
 	m.Name = clip(CleanText(m.Name), 100)
 	m.URL = clip(CleanText(m.URL), MaxPageURL)
-	if err := s.st.CreateOfflineMessage(ctx, m); err != nil {
+	var notify []*model.OutboxItem
+	if s.offline != nil {
+		if notify, err = s.offline.OfflineNotification(ctx, ch, m); err != nil {
+			return err
+		}
+	}
+	if err := s.st.CreateOfflineMessage(ctx, m, notify...); err != nil {
 		return err
 	}
 	c := *m

@@ -133,9 +133,12 @@ type Channel struct {
 	DefaultLanguage string
 	// Texts are the button text, welcome message and placeholder in other
 	// languages, by language tag; an empty text means the main one.
-	Texts     map[string]ChannelTexts
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Texts map[string]ChannelTexts
+	// NotifyEmail receives the channel's offline messages and missed
+	// conversations by mail; "" sends them to its operators.
+	NotifyEmail string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // ChannelTexts are a channel's visitor-facing texts in one language.

@@ -14,7 +14,7 @@ import (
 
 const channelCols = `id, name, button_text, default_message, input_placeholder, header_background_color,
 	title_color, button_background_color, button_text_color, published, website_description,
-	allowed_domains, identity_secret, identity_enforce, default_language, texts, created_at, updated_at`
+	allowed_domains, identity_secret, identity_enforce, default_language, texts, notify_email, created_at, updated_at`
 
 func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Channel, error) {
 	var c model.Channel
@@ -24,7 +24,7 @@ func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Chan
 	o := &c.Options
 	dest := []any{&c.ID, &c.Name, &o.ButtonText, &o.DefaultMessage, &o.InputPlaceholder, &o.HeaderBackgroundColor,
 		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription,
-		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &created, &updated}
+		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &c.NotifyEmail, &created, &updated}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -48,11 +48,11 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO channels (name, button_text, default_message, input_placeholder, header_background_color,
 			  title_color, button_background_color, button_text_color, published, website_description,
-			  allowed_domains, identity_enforce, default_language, texts, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			  allowed_domains, identity_enforce, default_language, texts, notify_email, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 			o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), ms(now), ms(now))
+			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, ms(now), ms(now))
 		if isUnique(err) {
 			return fmt.Errorf("store: create channel %q: %w", c.Name, ErrConflict)
 		}
@@ -78,11 +78,11 @@ func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE channels SET name = ?, button_text = ?, default_message = ?, input_placeholder = ?, header_background_color = ?,
 		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?,
-		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, updated_at = ?
+		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, notify_email = ?, updated_at = ?
 		 WHERE id = ?`,
 		strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 		o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), ms(c.UpdatedAt), c.ID)
+		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, ms(c.UpdatedAt), c.ID)
 	if isUnique(err) {
 		return fmt.Errorf("store: update channel %q: %w", c.Name, ErrConflict)
 	}

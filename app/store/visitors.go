@@ -147,20 +147,30 @@ func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]model.Visito
 	return out, rows.Err()
 }
 
-// CreateOfflineMessage stores a message left while nobody was available.
-func (s *Store) CreateOfflineMessage(ctx context.Context, m *model.OfflineMessage) error {
+// CreateOfflineMessage stores a message left while nobody was available,
+// with the outbox items (the operators' mail) it causes, in one
+// transaction: the message and its notification are kept together or not
+// at all.
+func (s *Store) CreateOfflineMessage(ctx context.Context, m *model.OfflineMessage, notify ...*model.OutboxItem) error {
 	m.CreatedAt = time.Now().UTC()
 	var visitor any
 	if m.VisitorID != 0 {
 		visitor = m.VisitorID
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO offline_messages (channel_id, visitor_id, name, email, body, url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		m.ChannelID, visitor, m.Name, m.Email, m.Body, m.URL, ms(m.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("store: offline message: %w", err)
-	}
-	m.ID, _ = res.LastInsertId()
-	return nil
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO offline_messages (channel_id, visitor_id, name, email, body, url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.ChannelID, visitor, m.Name, m.Email, m.Body, m.URL, ms(m.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("store: offline message: %w", err)
+		}
+		m.ID, _ = res.LastInsertId()
+		for _, it := range notify {
+			if err := s.EnqueueTx(tx, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // MarkOfflineMessageHandled records that an operator dealt with a message.

@@ -27,6 +27,9 @@ type apiChannel struct {
 	// DefaultLanguage is the language the widget speaks whatever the
 	// browser says; "" follows the visitor's browser.
 	DefaultLanguage string `json:"default_language"`
+	// NotifyEmail receives offline messages and missed conversations by
+	// mail; "" sends them to the channel's operators.
+	NotifyEmail string `json:"notify_email"`
 	// Texts are the button text, welcome message and placeholder by
 	// language tag; an empty text falls back to the main one.
 	Texts     map[string]model.ChannelTexts `json:"texts"`
@@ -53,7 +56,7 @@ func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, er
 	}
 	return apiChannel{ID: ch.ID, Name: ch.Name, Published: ch.Published, WebsiteDescription: ch.WebsiteDescription,
 		OperatorIDs: ids, AllowedDomains: domains, IdentityEnforce: ch.IdentityEnforce, HasIdentitySecret: ch.IdentitySecret != "",
-		DefaultLanguage: ch.DefaultLanguage, Texts: texts, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
+		DefaultLanguage: ch.DefaultLanguage, NotifyEmail: ch.NotifyEmail, Texts: texts, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
 }
 
 func (s *Server) apiChannels(c echo.Context) error {
@@ -111,6 +114,7 @@ type channelPatch struct {
 	AllowedDomains        *[]string `json:"allowed_domains"`
 	IdentityEnforce       *bool     `json:"identity_enforce"`
 	DefaultLanguage       *string   `json:"default_language"`
+	NotifyEmail           *string   `json:"notify_email"`
 	// Texts replaces the texts of the languages it names; a language
 	// with three empty texts (or null) is removed.
 	Texts map[string]*model.ChannelTexts `json:"texts"`
@@ -132,6 +136,7 @@ func (s *Server) apiPatchChannel(c echo.Context) error {
 	}
 	set(&ch.Name, p.Name)
 	set(&ch.WebsiteDescription, p.WebsiteDescription)
+	set(&ch.NotifyEmail, p.NotifyEmail)
 	o := &ch.Options
 	set(&o.ButtonText, p.ButtonText)
 	set(&o.ButtonBackgroundColor, p.ButtonBackgroundColor)

@@ -320,6 +320,7 @@ func (s *Server) saveChannel(c echo.Context) error {
 	}
 	form.Published = c.FormValue("published") != ""
 	form.WebsiteDescription = strings.TrimSpace(c.FormValue("website_description"))
+	form.NotifyEmail = c.FormValue("notify_email")
 	if c.FormValue("embed") != "" { // the Widget tab's fields were part of the form
 		form.AllowedDomains = strings.Split(strings.ReplaceAll(c.FormValue("allowed_domains"), "\r\n", "\n"), "\n")
 		form.IdentityEnforce = c.FormValue("identity_enforce") != ""

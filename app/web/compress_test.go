@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 
 	"parley/app/apptest"
 )
@@ -71,5 +74,59 @@ func TestResponsesAreCompressed(t *testing.T) {
 	// A small JSON answer is not worth compressing.
 	if res, _ := getGzip(t, srv, "/healthz", true); res.Header.Get("Content-Encoding") != "" {
 		t.Errorf("/healthz compressed: %q", res.Header.Get("Content-Encoding"))
+	}
+}
+
+// TestBrotliForStaticFiles asks as browsers do ("gzip, deflate, br"): the
+// stylesheet and the widget bundle come in brotli, decode to the plain
+// files, and are smaller than their gzip; a client that refuses br (q=0)
+// or does not name it gets gzip.
+func TestBrotliForStaticFiles(t *testing.T) {
+	srv := apptest.NewServer(t)
+	_, login := getGzip(t, srv, "/login", false)
+	css := regexp.MustCompile(`/static/[0-9a-f]+/css/admin\.css`).FindString(login)
+	_, loader := getGzip(t, srv, "/im_livechat/loader/1", false)
+	bundle := regexp.MustCompile(`/im_livechat/widget\.[0-9a-f]+\.js`).FindString(loader)
+	if css == "" || bundle == "" {
+		t.Fatalf("stylesheet %q, bundle %q", css, bundle)
+	}
+	fetch := func(path, accept string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Accept-Encoding", accept)
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, b
+	}
+	bundleCSS := regexp.MustCompile(`/im_livechat/widget\.[0-9a-f]+\.css`).FindString(loader)
+	if bundleCSS == "" {
+		t.Fatal("the loader names no widget stylesheet")
+	}
+	for _, path := range []string{css, bundle, bundleCSS} {
+		_, plain := fetch(path, "identity")
+		res, br := fetch(path, "gzip, deflate, br, zstd")
+		if res.Header.Get("Content-Encoding") != "br" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("%s: encoding %q, vary %q; want br", path, res.Header.Get("Content-Encoding"), res.Header.Get("Vary"))
+			continue
+		}
+		got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(br)))
+		if err != nil || !bytes.Equal(got, plain) {
+			t.Errorf("%s: brotli decodes to %d bytes (err %v), the file has %d", path, len(got), err, len(plain))
+		}
+		res, gz := fetch(path, "gzip, br;q=0")
+		if res.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s with br refused: encoding %q", path, res.Header.Get("Content-Encoding"))
+		}
+		if len(br) >= len(gz) {
+			t.Errorf("%s: brotli %d bytes, gzip %d", path, len(br), len(gz))
+		}
+		t.Logf("%s: %d bytes, gzip %d, brotli %d", path, len(plain), len(gz), len(br))
 	}
 }

@@ -479,6 +479,7 @@ func (s *Server) newPage(c echo.Context, title, nav string) *Page {
 	}
 	if u := p.User; u != nil && u.IsAdmin() {
 		p.AddressInUse = s.addressInUse(c)
+		p.MailOff = !s.d.Mail.Configured(c.Request().Context())
 	}
 	return p
 }

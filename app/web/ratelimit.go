@@ -84,6 +84,7 @@ type limits struct {
 	pageViewsPerIP   *limiter
 	initPerIP        *limiter
 	offlinePerIP     *limiter
+	transcripts      *limiter // per visitor
 	socketsPerIP     *limiter
 
 	socketsPerVisitor      int // sockets one visitor token may hold open (one per tab)
@@ -103,6 +104,7 @@ func newLimits(c config.Limits) *limits {
 		pageViewsPerIP:         newLimiter(c.PageViewsPerIP, n),
 		initPerIP:              newLimiter(c.InitPerIP, n),
 		offlinePerIP:           newLimiter(c.OfflineMessagesPerIP, n),
+		transcripts:            newLimiter(c.TranscriptsPerVisitor, n),
 		socketsPerIP:           newLimiter(c.SocketsPerIP, n),
 		socketsPerVisitor:      c.SocketsPerVisitor,
 		operatorSocketsPerUser: c.OperatorSocketsPerUser,

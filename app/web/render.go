@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -36,7 +35,10 @@ type Page struct {
 	// names this machine's loopback, which visitors cannot reach: the page
 	// says so and offers it. Empty otherwise.
 	AddressInUse string
-	Data         any
+	// MailOff is set for admins while no SMTP server is configured: mail
+	// waits in the outbox, and the page says so.
+	MailOff bool
+	Data    any
 }
 
 // Flash is a one-shot message carried across a redirect.
@@ -64,7 +66,7 @@ type renderer struct {
 	pages  map[string]*template.Template // page name → base + partials + page
 	parts  *template.Template            // partials only, for htmx fragments
 	hashes map[string]string             // static path → content hash
-	gz     sync.Map                      // static path → its gzip, made on first request
+	packed precompressed                 // static files compressed once
 }
 
 func newRenderer(fsys fs.FS, dev bool) (*renderer, error) {
@@ -271,21 +273,6 @@ func (r *renderer) fragment(w io.Writer, name string, f *Fragment) error {
 }
 
 // staticHash returns the current hash of a static file, "" when unknown.
-// gzipped returns a static file compressed at gzip's best level, made on
-// first request and kept: static files never change while the process runs
-// (outside dev mode, which serves them uncompressed).
-func (r *renderer) gzipped(name string, b []byte) []byte {
-	if v, ok := r.gz.Load(name); ok {
-		return v.([]byte)
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(b)
-	zw.Close()
-	v, _ := r.gz.LoadOrStore(name, buf.Bytes())
-	return v.([]byte)
-}
-
 func (r *renderer) staticHash(name string) string {
 	if r.dev {
 		if b, err := fs.ReadFile(r.fsys, "static/"+name); err == nil {

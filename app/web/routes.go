@@ -32,12 +32,12 @@ func (s *Server) routes() {
 	// Before routing: log everything, refuse over-long URLs.
 	e.Pre(s.logRequests, s.securityHeaders, s.limitURL)
 	e.Use(middleware.Recover())
-	// Pages, JSON and the widget bundle go out gzipped; static files and the
+	// Pages and JSON go out gzipped; static files, the widget bundle and the
 	// public rating pages are compressed once and served as they are;
 	// sockets are not touched.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: func(c echo.Context) bool {
 		p := c.Request().URL.Path
-		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/livechat") || strings.HasSuffix(p, "/ws")
+		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/im_livechat/widget.") || strings.HasPrefix(p, "/livechat") || strings.HasSuffix(p, "/ws")
 	}}))
 	e.Use(s.limitBody)
 	e.Use(s.withLocale)
@@ -58,9 +58,12 @@ func (s *Server) routes() {
 	web.POST("/logout", s.logout)
 	web.GET("/setup", s.setupForm)
 	web.POST("/setup", s.setup)
+	web.GET("/invite/:token", s.inviteForm)
+	web.POST("/invite/:token", s.acceptInvite)
 
 	admin := web.Group("/admin", s.requireUser)
 	admin.GET("", s.dashboard)
+	admin.GET("/stats", s.dashboardStats)
 	s.operatorRoutes(admin.Group("/api"))
 	admin.GET("/profile", s.profile)
 	admin.POST("/profile", s.saveProfile)
@@ -115,6 +118,10 @@ func (s *Server) routes() {
 	cfg.POST("/users/:id/reactivate", s.reactivateUser)
 	cfg.POST("/users/:uid/tokens", s.createToken)
 	cfg.DELETE("/users/:uid/tokens/:id", s.revokeToken)
+	cfg.GET("/mail", s.mailSettings)
+	cfg.POST("/mail", s.saveMailSettings)
+	cfg.POST("/mail/test", s.testMail)
+	cfg.POST("/mail/outbox/:id/retry", s.retryMail)
 
 	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
 	visitor := e.Group("/im_livechat", cors)
@@ -123,6 +130,7 @@ func (s *Server) routes() {
 	visitor.GET("/sessions/:id", s.visitorGetSession)
 	visitor.GET("/sessions/:id/messages", s.visitorMessages)
 	visitor.POST("/sessions/:id/messages", s.visitorPost)
+	visitor.POST("/sessions/:id/transcript", s.visitorTranscript)
 	visitor.POST("/sessions/:id/typing", s.visitorTyping)
 	visitor.POST("/sessions/:id/close", s.visitorClose)
 	visitor.POST("/sessions/:id/feedback", s.visitorFeedback)

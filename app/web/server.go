@@ -23,6 +23,7 @@ import (
 	"parley/app/geo"
 	"parley/app/i18n"
 	"parley/app/livechat"
+	"parley/app/mail"
 	"parley/app/rating"
 	"parley/app/realtime"
 	"parley/app/version"
@@ -34,6 +35,7 @@ type Deps struct {
 	Config   config.Config
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Mail     *mail.Service
 	Ratings  *rating.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator

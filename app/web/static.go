@@ -36,29 +36,16 @@ func (s *Server) static(c echo.Context) error {
 		ct = http.DetectContentType(b)
 	}
 	if compressible(ct) {
-		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-		if acceptsGzip(c.Request()) && !s.d.Dev {
-			h.Set(echo.HeaderContentEncoding, "gzip")
-			return c.Blob(http.StatusOK, ct, s.r.gzipped(name, b))
-		}
+		// Outside dev mode the files cannot change, so the name is the key.
+		return s.r.packed.send(c, ct, name, b, !s.d.Dev)
 	}
 	return c.Blob(http.StatusOK, ct, b)
 }
 
-// compressible says whether a content type is text that gzip shrinks
+// compressible says whether a content type is text that compression shrinks
 // (images other than SVG are compressed already).
 func compressible(ct string) bool {
 	return strings.HasPrefix(ct, "text/") || strings.Contains(ct, "javascript") || strings.Contains(ct, "json") || strings.HasPrefix(ct, "image/svg")
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get(echo.HeaderAcceptEncoding), ",") {
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.TrimSpace(q) != "q=0" {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) favicon(c echo.Context) error {

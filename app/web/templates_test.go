@@ -23,6 +23,7 @@ import (
 	"parley/app/geo"
 	"parley/app/i18n"
 	"parley/app/livechat"
+	"parley/app/mail"
 	"parley/app/model"
 	"parley/app/pivot"
 	"parley/app/rating"
@@ -105,6 +106,8 @@ var includedPartials = map[string]string{
 	"_chat_shell":        "base, on every page of a signed-in user",
 	"_conv_item":         "conversations",
 	"_conv_info":         "conversations",
+	"_config_nav":        "users, mail",
+	"_dashboard_stats":   "dashboard",
 	"_field_error":       "forms: setup, channel, channels (new), profile, user_form, _channel_new_user, _channel_rule_form",
 	"_list_pager":        "sessions, visitors, offline",
 	"_token_section":     "profile, user_form",
@@ -768,6 +771,45 @@ func (fx *tplFixtures) pageCases() []pageCase {
 			p:    fx.page(admin, l.T("Users"), "config", map[string]any{"Users": []*model.User(nil), "Query": "zed", "Status": "deactivated"}),
 			want: []string{`value="zed"`, `value="deactivated" selected`, "No user matches."}})
 
+	// ---- Configuration ▸ Mail: defaults only (mail off), saved settings with a
+	// test answer and the outbox, a field error, a failed test
+	off := fx.page(admin, l.T("Mail"), "config", &mailPage{Settings: &mail.Settings{
+		Host: mail.Field{Key: "smtp.host"}, Port: mail.Field{Key: "smtp.port", Value: "587", Default: "587"},
+		Username: mail.Field{Key: "smtp.username"}, Password: mail.Field{Key: "smtp.password", Secret: true},
+		From: mail.Field{Key: "smtp.from"}, TLS: mail.Field{Key: "smtp.tls", Value: "starttls", Default: "starttls"}}, Errors: map[string]string{}})
+	off.MailOff = true
+	saved := &mail.Settings{Configured: true,
+		Host:     mail.Field{Key: "smtp.host", Value: "smtp.example.com", Default: "mx.example.com", Overridden: true},
+		Port:     mail.Field{Key: "smtp.port", Value: "2525", Default: "587", Overridden: true},
+		Username: mail.Field{Key: "smtp.username", Value: "parley", Default: "parley"},
+		Password: mail.Field{Key: "smtp.password", Secret: true, Overridden: true, HasValue: true},
+		From:     mail.Field{Key: "smtp.from", Value: "Support <chat@example.com>", Default: "Support <chat@example.com>"},
+		TLS:      mail.Field{Key: "smtp.tls", Value: "tls", Default: "starttls", Overridden: true}}
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	outbox := []mail.OutboxEntry{
+		{OutboxItem: model.OutboxItem{ID: 2, Kind: "mail", Status: model.OutboxFailed, Attempts: 1, LastError: "550 5.1.1 No such user", CreatedAt: now}, To: "bo@example.com", Subject: "Your <conversation>"},
+		{OutboxItem: model.OutboxItem{ID: 1, Kind: "mail", Status: model.OutboxSent, Attempts: 1, CreatedAt: now, DoneAt: now}, To: "ada@example.com", Subject: "Offline message from Bo"}}
+	add(pageCase{page: "mail", name: "defaults only, mail off", p: off,
+		want: []string{"data-mail-off", "No default: the configuration file sets no host.", `placeholder="587"`, "No password is set.", "No mail yet.", `disabled`},
+		not:  []string{"data-test-answer", "reset_password"}},
+		pageCase{page: "mail", name: "saved, with a test answer and the outbox",
+			p: fx.page(admin, l.T("Mail"), "config", &mailPage{Settings: saved, Outbox: outbox, Errors: map[string]string{}, TestAnswer: "2.0.0 OK: queued"}),
+			want: []string{`value="smtp.example.com"`, "Default (configuration file or environment): mx.example.com", `value="tls" selected`,
+				"A password is saved here; it is never shown.", `name="reset_password"`, "The server accepted the mail: 2.0.0 OK: queued",
+				`data-status="failed"`, "550 5.1.1 No such user", "/admin/config/mail/outbox/2/retry", "Your &lt;conversation&gt;", `data-status="sent"`},
+			not: []string{"/admin/config/mail/outbox/1/retry", "data-mail-off"}},
+		pageCase{page: "mail", name: "a field error and a failed test",
+			p: fx.page(admin, l.T("Mail"), "config", &mailPage{Settings: saved, Errors: map[string]string{"port": "The port must be a number between 1 and 65535."},
+				TestError: "127.0.0.1:25: dial tcp: connection refused"}),
+			want: []string{"The port must be a number between 1 and 65535.", "data-test-error", "connection refused"}})
+
+	// ---- invitation: choosing a password, and with an error
+	invited := &model.User{ID: 4, Email: "dee@example.com", Name: "Dee"}
+	add(pageCase{page: "invite", name: "first visit", p: fx.page(nil, l.T("Choose your password"), "", &inviteData{User: invited, Token: "tok-123"}),
+		want: []string{`action="/invite/tok-123"`, "dee@example.com", "Welcome, Dee."}},
+		pageCase{page: "invite", name: "weak password", p: fx.page(nil, l.T("Choose your password"), "", &inviteData{User: invited, Token: "tok-123", Error: "The password must have at least 10 characters."}),
+			want: []string{"The password must have at least 10 characters."}})
+
 	// ---- user form: new with an error, an operator, a deactivated user, oneself
 	newForm := &userForm{User: &model.User{Email: "new@", Name: "Newcomer", Role: model.RoleOperator, Active: true}, New: true,
 		Errors: map[string]string{"email": "Enter a valid email address."}}
@@ -905,6 +947,10 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 			want: []string{`id="offline-22" class="offline-row handled"`, "Do you ship abroad?", "anon@example.net", "Handled"}},
 		{tpl: "_offline_row", name: "to handle", user: admin, data: rows[0],
 			want: []string{`hx-post="/admin/offline/21/handled"`, "Linus", "Support Desk", tplCSRF}},
+		{tpl: "_dashboard_figures", name: "admin", user: admin, data: dashboardData{MyOpen: 2, AllOpen: 7, OperatorsOnline: 1, Offline: 3},
+			want: []string{`<strong data-stat="online">1</strong><span>operator online</span>`, "Open conversations", `<strong>3</strong>`}},
+		{tpl: "_dashboard_figures", name: "operator", user: op, data: dashboardData{MyOpen: 1, OperatorsOnline: 4},
+			want: []string{"operators online"}, not: []string{"Open conversations"}},
 		{tpl: "_error", name: "message", data: "This message does not exist.",
 			want: []string{`<div class="flash flash-error" role="alert" data-error-message>This message does not exist.</div>`}},
 	}

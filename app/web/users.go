@@ -16,6 +16,7 @@ import (
 type userForm struct {
 	User      *model.User
 	New       bool
+	Invite    bool // the new user is invited by mail rather than given a password
 	Errors    map[string]string
 	TokenData *profileData // the user's API tokens, managed by the admin
 	Channels  []model.ChannelSummary
@@ -70,14 +71,27 @@ func (s *Server) createUser(c echo.Context) error {
 		Email: c.FormValue("email"), Name: c.FormValue("name"), ChatName: c.FormValue("chat_name"),
 		Role: model.Role(c.FormValue("role")), Password: c.FormValue("password"),
 	}
-	u, err := s.d.Auth.CreateUser(c.Request().Context(), n)
+	// Inviting mails the user a link to choose their password instead of
+	// the admin typing one.
+	invite := c.FormValue("invite") != ""
+	var u *model.User
+	var err error
+	if invite {
+		u, err = s.d.Mail.Invite(c.Request().Context(), userFrom(c), n)
+	} else {
+		u, err = s.d.Auth.CreateUser(c.Request().Context(), n)
+	}
 	var fe *auth.FieldError
 	if errors.As(err, &fe) {
 		form := &model.User{Email: n.Email, Name: n.Name, ChatName: n.ChatName, Role: n.Role, Active: true}
-		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: form, New: true, Errors: map[string]string{fe.Field: l.T(fe.Message, fe.Args...)}})
+		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: form, New: true, Invite: invite, Errors: map[string]string{fe.Field: l.T(fe.Message, fe.Args...)}})
 	}
 	if err != nil {
 		return err
+	}
+	if invite {
+		s.setFlash(c, "ok", l.T("User %s was created; an invitation to choose a password was mailed to %s.", u.Name, u.Email))
+		return c.Redirect(http.StatusSeeOther, "/admin/config/users")
 	}
 	s.setFlash(c, "ok", l.T("User %s was created.", u.Name))
 	return c.Redirect(http.StatusSeeOther, "/admin/config/users")

@@ -104,6 +104,8 @@ func (s *Server) visitorInit(c echo.Context) error {
 		"rule":             rule,
 		"language":         l.Lang(),
 		"options":          livechat.OptionsIn(&res.Channel, l.Lang()),
+		// Whether offline messages may promise an answer by mail.
+		"mail": s.d.Mail.Configured(c.Request().Context()),
 	}
 	if res.Channel.DefaultLanguage != "" {
 		// A loader that did not know the channel (external_lib.js) set
@@ -458,7 +460,7 @@ func (s *Server) operatorAvatar(c echo.Context) error {
 		return err
 	}
 	hue := (id * 47) % 360
-	svg := fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="32" fill="hsl(%d,45%%,45%%)"/>`+
+	svg := fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="32" fill="hsl(%d,45%%,32%%)"/>`+
 		`<text x="32" y="41" font-family="system-ui,sans-serif" font-size="24" font-weight="600" fill="#fff" text-anchor="middle">%s</text></svg>`,
 		hue, html.EscapeString(initials(u.DisplayChatName())))
 	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")

@@ -53,6 +53,7 @@ var widgetStrings = []string{
 	"End conversation",
 	"Have a Question? Chat with us.",
 	"Leave us a message and we will answer by email.",
+	"Leave us a message and we will get back to you.",
 	"Message",
 	"Messages",
 	"Minimise",
@@ -72,6 +73,7 @@ var widgetStrings = []string{
 	"Sending…",
 	"Something went wrong. Please try again.",
 	"Thanks! We will answer by email.",
+	"Thanks! Your message was received.",
 	"The conversation has ended.",
 	"Unread messages: %d",
 	"Write a message",
@@ -151,8 +153,9 @@ type widgetFile struct {
 type widgetAssets struct {
 	s *Server
 
-	mu    sync.Mutex
-	files map[string]widgetFile // "js", "css"
+	mu     sync.Mutex
+	files  map[string]widgetFile // "js", "css"
+	packed precompressed
 }
 
 // widget prepares the widget's handlers; routes() mounts them.
@@ -318,7 +321,9 @@ func (w *widgetAssets) bundle(c echo.Context) error {
 	if ext == "css" {
 		ct = mimeCSS
 	}
-	return c.Blob(http.StatusOK, ct, f.body)
+	// Every customer's visitors load the bundle: it goes out compressed at
+	// the best levels, once per version (the hash is in the key).
+	return w.packed.send(c, ct, ext+":"+f.hash, f.body, true)
 }
 
 // support serves /im_livechat/support/:channel_id, the direct chat link: a

@@ -427,7 +427,9 @@ func TestWidgetBrowserRules(t *testing.T) {
 // load and the first message, the window says so and takes a message for
 // an email answer.
 func TestWidgetBrowserOffline(t *testing.T) {
-	srv := apptest.NewServer(t)
+	// With mail configured the form promises an answer by email, and the
+	// operators receive the message by mail, answerable with one click.
+	srv, smtp := mailServer(t)
 	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
 	srv.Livechat.Presence.Connect(admin.ID)
 	id := defaultChannelID(t, srv)
@@ -460,6 +462,11 @@ func TestWidgetBrowserOffline(t *testing.T) {
 	}
 	if m := msgs[0]; m.Email != "bo@example.no" || m.Name != "Bo Nilsson" || m.Body != "Do you ship to Norway?" || m.ChannelID != id || !strings.HasPrefix(m.URL, site.URL) {
 		t.Errorf(`offline message = %+v`, m)
+	}
+	got := smtp.Wait(1)[0]
+	if p := got.Parse(t); got.To[0] != admin.Email || !strings.Contains(p.Get("Reply-To"), "bo@example.no") ||
+		p.Get("Subject") != "Offline message from Bo Nilsson" || !strings.Contains(p.Text, "Do you ship to Norway?") {
+		t.Errorf(`operators' mail to %v: Reply-To %q, Subject %q`, got.To, p.Get("Reply-To"), p.Get("Subject"))
 	}
 	// Chrome logs every 4xx answer; the 409 is the expected one.
 	for _, e := range apptest.ConsoleErrors(t, browser) {

@@ -32,12 +32,15 @@ var allowed = map[string][]string{
 	"rating":   {"model", "store", "events", "livechat"},
 	"pivot":    {},
 	"chart":    {},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "rating", "pivot", "chart", "textfmt", "lru"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "rating", "pivot", "chart", "textfmt", "lru", "mail"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
 	"lru":      {},
-	"metrics":  {"events", "livechat", "realtime"},
+	"metrics":  {"events", "livechat", "realtime", "outbox"},
+	"outbox":   {"model", "store"},
+	"settings": {"store"},
+	"mail":     {"model", "store", "outbox", "settings", "i18n", "config", "auth", "livechat"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against

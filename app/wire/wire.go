@@ -23,8 +23,10 @@ import (
 	"parley/app/geo"
 	"parley/app/i18n"
 	"parley/app/livechat"
+	"parley/app/mail"
 	"parley/app/metrics"
 	"parley/app/model"
+	"parley/app/outbox"
 	"parley/app/rating"
 	"parley/app/realtime"
 	"parley/app/store"
@@ -40,6 +42,7 @@ type Deps struct {
 	// Tests tune these; production leaves them zero.
 	Auth     auth.Options
 	Livechat livechat.Options
+	Outbox   outbox.Options
 }
 
 // App is a built Parley.
@@ -51,6 +54,8 @@ type App struct {
 	Livechat *livechat.Service
 	Ratings  *rating.Service
 	Hub      *realtime.Hub
+	Outbox   *outbox.Worker
+	Mail     *mail.Service
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
 	Metrics  *metrics.Metrics
@@ -83,6 +88,9 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		return nil, fmt.Errorf("geoip.database: %w", err)
 	}
 	a.Events = events.New(d.Logger)
+	oo := d.Outbox
+	oo.Logger = d.Logger
+	a.Outbox = outbox.New(d.Store, oo)
 	ao := d.Auth
 	ao.Events, ao.Languages = a.Events, a.I18n.Languages()
 	if ao.Limiter == nil {
@@ -113,6 +121,9 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 
 	lc := a.Livechat
 	a.Ratings = rating.New(d.Store, rating.Options{Channels: lc, Events: a.Events, Logger: d.Logger})
+	a.Mail = mail.New(d.Store, a.Outbox, a.I18n, lc, a.Auth, mail.Options{SMTP: cfg.SMTP, SiteName: cfg.SiteName,
+		BaseURL: cfg.PublicURL(), MissedAfter: cfg.Mail.MissedAfter, Logger: d.Logger})
+	lc.NotifyOfflineWith(a.Mail)
 	a.Hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: web.SocketOrigin(cfg), OnFrame: a.onFrame,
 		OnConnect: func(id realtime.Identity) {
 			if id.Kind == "operator" {
@@ -130,8 +141,8 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		a.Hub.Publish(livechat.PresenceTopic, livechat.EventPresence, map[string]any{"user_id": userID, "status": st})
 	})
 
-	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Ratings: a.Ratings, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
@@ -182,10 +193,12 @@ func (a *App) MetricsHandler() http.Handler {
 }
 
 // Start runs the background upkeep until Shutdown: idle operators turn
-// "away" on time, abandoned conversations end, expired login sessions go.
+// "away" on time, abandoned conversations end, expired login sessions go,
+// the outbox delivers, operators hear of conversations nobody answered.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
+	a.Outbox.Start()
 	a.every(ctx, time.Minute, func() { a.Livechat.Presence.Sweep() })
 	a.every(ctx, time.Minute, func() {
 		if n, err := a.Livechat.EndAbandoned(ctx); err != nil && ctx.Err() == nil {
@@ -194,6 +207,15 @@ func (a *App) Start() {
 			a.log.Info("ended abandoned conversations", "count", n)
 		}
 	})
+	if a.Config.Mail.MissedAfter > 0 {
+		a.every(ctx, time.Minute, func() {
+			if n, err := a.Mail.MailMissed(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("mail missed conversations", "error", err)
+			} else if n > 0 {
+				a.log.Info("mailed about missed conversations", "count", n)
+			}
+		})
+	}
 	if r := a.Config.Retention; r.Days > 0 {
 		a.every(ctx, time.Hour, func() {
 			n, err := a.Livechat.ApplyRetention(ctx, r.Days, r.Mode)
@@ -282,6 +304,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		a.stop()
 	}
 	a.wg.Wait()
+	a.Outbox.Stop()
 	a.Livechat.Stop()
 	a.Events.Close()
 	return errors.Join(err, a.Geo.Close())

@@ -319,11 +319,11 @@
     UI.offBtn = h('button', 'btn', { type: 'submit', text: t('Send message') });
     UI.offline = h('form', 'offline', { hidden: '', novalidate: '', onsubmit: sendOffline },
       h('p', 'lead', { text: t('Nobody is available right now.') }),
-      h('p', 'muted', { text: t('Leave us a message and we will answer by email.') }),
+      UI.offLead = h('p', 'muted', { text: t('Leave us a message and we will answer by email.') }),
       field('name', t('Your name'), 'text'), field('email', t('Email'), 'email'),
       field('body', t('Message'), 'textarea'), UI.offErr, UI.offBtn);
     UI.thanks = h('div', 'thanks', { hidden: '', role: 'status', tabindex: '-1' },
-      h('span', 'ok', null, icon(I.ok)), h('p', '', { text: t('Thanks! We will answer by email.') }));
+      h('span', 'ok', null, icon(I.ok)), UI.thanksText = h('p', '', { text: t('Thanks! We will answer by email.') }));
 
     UI.ta = h('textarea', '', {
       rows: '1', maxlength: '4000', 'aria-label': t('Write a message'),
@@ -345,7 +345,9 @@
       UI.confirm, UI.end, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
 
     box.addEventListener('keydown', function (e) {
-      if (e.key !== 'Escape' || !S.open) return;
+      if (!S.open) return;
+      if (e.key === 'Tab') return keepFocus(e);
+      if (e.key !== 'Escape') return;
       e.stopPropagation();
       if (!UI.confirm.hidden) cancelClose(); else closeWin(true);
     });
@@ -924,6 +926,11 @@
     if (!UI.win) return;
     var v = visitor(), f = UI.f_body;
     S.offline = true;
+    // Promise an answer by mail only when the server can send mail (init
+    // says so); operators still read the message in Parley either way.
+    var mail = !S.info || S.info.mail !== false;
+    UI.offLead.textContent = mail ? t('Leave us a message and we will answer by email.') : t('Leave us a message and we will get back to you.');
+    UI.thanksText.textContent = mail ? t('Thanks! We will answer by email.') : t('Thanks! Your message was received.');
     header();
     error('');
     UI.log.hidden = UI.typing.hidden = UI.form.hidden = true;
@@ -1053,6 +1060,19 @@
     if (S.focusLater) return;
     var el = !UI.thanks.hidden ? UI.thanks : !UI.offline.hidden ? UI.f_name : !UI.end.hidden ? UI.endBtn : UI.ta;
     el.focus();
+  }
+  // keepFocus makes Tab cycle through the open window and its launcher, so
+  // a keyboard user does not fall into the page behind the chat.
+  function keepFocus(e) {
+    var all = [].slice.call(UI.win.querySelectorAll('a[href],button,textarea,input,select,[tabindex]:not([tabindex="-1"])'))
+      .filter(function (el) { return !el.disabled && el.getClientRects().length > 0; });
+    all.push(UI.launcher);
+    var at = all.indexOf(UI.root.activeElement);
+    if (at < 0) return;
+    var next = e.shiftKey ? (at === 0 ? all.length - 1 : -1) : (at === all.length - 1 ? 0 : -1);
+    if (next < 0) return;
+    e.preventDefault();
+    all[next].focus();
   }
   // openWin shows the window; focus moves into it only on the visitor's own action.
   function openWin(focus, sync) {

@@ -6,7 +6,8 @@
  * - shows toasts in #toasts when htmx requests fail;
  * - [data-copy] copy buttons, [data-open-dialog]/[data-close-dialog] dialog helpers,
  *   dialog[data-autoshow] opening after htmx swaps content into it;
- * - closes the .usermenu dropdown on outside click / Escape.
+ * - closes the .usermenu dropdown on outside click / Escape;
+ * - folds the main navigation into a menu button on phones ([data-nav-toggle]).
  */
 (function () {
   'use strict';
@@ -235,6 +236,35 @@
   document.addEventListener('keydown', function (evt) {
     if (evt.key === 'Escape') closeUserMenus(null);
   });
+
+  // ---- Phone navigation ---------------------------------------------------
+  // On a narrow screen the main navigation folds into a menu button; the
+  // CSS shows the list while the header has .nav-open.
+  document.addEventListener('click', function (evt) {
+    var btn = evt.target instanceof Element ? evt.target.closest('[data-nav-toggle]') : null;
+    var bar = document.querySelector('header.topbar');
+    if (!bar) return;
+    if (btn) {
+      var open = !bar.classList.contains('nav-open');
+      bar.classList.toggle('nav-open', open);
+      btn.setAttribute('aria-expanded', String(open));
+      return;
+    }
+    if (bar.classList.contains('nav-open') && !bar.contains(evt.target)) setNav(bar, false);
+  });
+  document.addEventListener('keydown', function (evt) {
+    var bar = document.querySelector('header.topbar.nav-open');
+    if (evt.key === 'Escape' && bar) {
+      setNav(bar, false);
+      var btn = bar.querySelector('[data-nav-toggle]');
+      if (btn) btn.focus();
+    }
+  });
+  function setNav(bar, open) {
+    bar.classList.toggle('nav-open', open);
+    var btn = bar.querySelector('[data-nav-toggle]');
+    if (btn) btn.setAttribute('aria-expanded', String(open));
+  }
 
   // ---- Init ---------------------------------------------------------------
   document.addEventListener('htmx:afterSettle', function () { localiseTimes(document); });

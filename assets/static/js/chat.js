@@ -116,7 +116,7 @@
   function setAvatar(e, id, name) {
     if (!e) return;
     e.textContent = initials(name);
-    e.style.setProperty('--avatar-bg', 'hsl(' + hue(id) + ',45%,45%)');
+    e.style.setProperty('--avatar-bg', 'hsl(' + hue(id) + ',45%,32%)');
   }
   function visitorTitle(s) {
     var c = s.visitor && s.visitor.country_name;
@@ -1244,11 +1244,15 @@
       case 'typing':
         if (d.author && d.author.kind !== 'operator' && d.session_id) conv(d.session_id).setTyping(d.author.name, !!d.typing);
         break;
-      case 'session': onSession(d); break;
-      case 'presence': setPresence(d.user_id, d.status); break;
+      case 'session': onSession(d); live(); break;
+      case 'presence': setPresence(d.user_id, d.status); live(); break;
       case 'pong': sock.lastPong = Date.now(); break;
     }
   }
+
+  // live tells the page that chats or presence changed (the dashboard's
+  // figures reload on it).
+  function live() { document.body.dispatchEvent(new CustomEvent('parley:live')); }
 
   function onMessage(m) {
     if (!m.session_id || !m.id) return;
@@ -1322,6 +1326,7 @@
         dockEl.classList.remove('reconnecting');
         setPresence(ME, 'online');
         activity(true);
+        live();
         clearInterval(self.pingTimer);
         self.pingTimer = setInterval(function () { self.ping(); }, PING_EVERY);
         if (ready) resync(); // else start() does, once it knows the open chats
