@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -15,7 +16,7 @@ import (
 // with a reason on the closing screen, the operator's window shows the
 // rating live, and the published page shows the percentages.
 func TestRatingBrowser(t *testing.T) {
-	srv := apptest.NewServer(t)
+	srv, smtp := mailServer(t)
 	srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
 	chID := defaultChannelID(t, srv)
 	site := thirdPartySite(t, srv, chID)
@@ -33,6 +34,8 @@ func TestRatingBrowser(t *testing.T) {
 	// The transcript field checks the address before asking the server.
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('#pl-mail').value = 'not-an-address'; pl('.copy .btn').click()`))
 	widgetPoll(t, browser, "the invalid address refused", `pl('#pl-mail').getAttribute('aria-invalid') === 'true' && plText('.copy').indexOf('Please enter a valid email address.') >= 0`)
+	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('#pl-mail').value = 'bo@example.com'; pl('.copy .btn').click()`))
+	widgetPoll(t, browser, "the transcript sent", `plText('.copy').indexOf('The conversation was sent.') >= 0`)
 
 	// Dissatisfied asks for a reason, then sends both.
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`pl('.faces [data-rating="1"]').click()`))
@@ -45,6 +48,17 @@ func TestRatingBrowser(t *testing.T) {
 		win+`.textContent.includes('Rating: 😞 Dissatisfied. Rating reason: Nobody tracked my parcel.')`, win)
 	if x, err := srv.Store.SessionByPublicID(context.Background(), sess.PublicID); err != nil || x.Rating != model.RatingDissatisfied {
 		t.Fatalf("stored rating: %+v %v", x, err)
+	}
+
+	// The transcript reached the mail server, with the visitor's words.
+	got := smtp.Wait(1)
+	if len(got) != 1 {
+		t.Fatalf("mails received: %d, want the transcript", len(got))
+	}
+	m := got[0].Parse(t)
+	if m.Get("To") != "<bo@example.com>" || !strings.Contains(m.Get("Subject"), "Your conversation on") ||
+		!strings.Contains(m.Text, "My parcel never came.") || !strings.Contains(m.HTML, "My parcel never came.") {
+		t.Errorf("transcript mail: to %q, subject %q, text %q", m.Get("To"), m.Get("Subject"), m.Text)
 	}
 
 	// The published page shows it: 100 % dissatisfied, the reason nowhere.
