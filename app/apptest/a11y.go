@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -59,8 +58,6 @@ func AssertAccessible(t testing.TB, ctx context.Context, what string) {
 	if err != nil {
 		t.Fatalf("axe-core: %v (run assets/vendor.sh)", err)
 	}
-	t0 := time.Now()
-	defer func() { t.Logf("axe %s: %s", what, time.Since(t0)) }()
 	if !Run(t, ctx, chromedp.Evaluate[bool](`typeof window.axe === "object"`)) {
 		Run(t, ctx, chromedp.Evaluate[bool](src+"\n;true"))
 	}

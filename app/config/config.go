@@ -142,6 +142,9 @@ type Livechat struct {
 	// AbandonAfter ends a conversation whose visitor has had no open chat
 	// window and no activity for this long.
 	AbandonAfter time.Duration `yaml:"abandon_after"`
+	// PublicIndex serves /livechat, the list of channels whose rating
+	// page is published; off, only the channel pages themselves answer.
+	PublicIndex bool `yaml:"public_index"`
 }
 
 // Log configures log/slog.
@@ -181,7 +184,7 @@ func Default() Config {
 		Log:       Log{Format: "text", Level: "info"},
 		SMTP:      SMTP{Port: 587, TLS: "starttls"},
 		Mail:      Mail{MissedAfter: 10 * time.Minute},
-		Livechat:  Livechat{AbandonAfter: 30 * time.Minute},
+		Livechat:  Livechat{AbandonAfter: 30 * time.Minute, PublicIndex: true},
 		Backup:    Backup{Keep: 7},
 		Retention: Retention{Mode: "anonymise"},
 		HTTP: HTTP{
@@ -368,6 +371,16 @@ func fields() []field {
 					return fmt.Errorf("%q is not a duration (for example 30m or 2h)", v)
 				}
 				c.Livechat.AbandonAfter = d
+				return nil
+			}},
+		{key: "livechat.public_index",
+			get: func(c *Config) string { return strconv.FormatBool(c.Livechat.PublicIndex) },
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not true or false", v)
+				}
+				c.Livechat.PublicIndex = b
 				return nil
 			}},
 		duration("http.read_header_timeout", func(c *Config) *time.Duration { return &c.HTTP.ReadHeaderTimeout }),

@@ -58,6 +58,14 @@ type SessionTransferred struct {
 // OfflineMessageLeft: a visitor left a message while nobody was available.
 type OfflineMessageLeft struct{ Message *model.OfflineMessage }
 
+// RatingLeft: a visitor rated a conversation, or changed their rating;
+// Session carries the new rating. The notice the operator reads comes as
+// its own MessageCommitted.
+type RatingLeft struct {
+	Session *model.Session
+	Rating  *model.Rating
+}
+
 // UserDeactivated: an admin deactivated a user (someone who left); their
 // open chats must go to someone else.
 type UserDeactivated struct{ User *model.User }
@@ -70,6 +78,7 @@ func (OperatorLeft) event()       {}
 func (SessionTransferred) event() {}
 func (OfflineMessageLeft) event() {}
 func (UserDeactivated) event()    {}
+func (RatingLeft) event()         {}
 
 // Handler reacts to one event. It runs on its subscription's goroutine;
 // events reach it one at a time in the order they were emitted.

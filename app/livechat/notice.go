@@ -21,7 +21,8 @@ const (
 	NoticeTransferred   = "transferred"    // from, to, channel ("" when the channel did not change)
 	NoticeAbandoned     = "abandoned"      // visitor, visitor_id, minutes
 	NoticeStaleClosed   = "stale_closed"
-	NoticeVerbatim      = "text" // text: a sentence kept word for word from before notices had codes
+	NoticeRated         = "rated" // rating (5, 3 or 1), reason ("" when none)
+	NoticeVerbatim      = "text"  // text: a sentence kept word for word from before notices had codes
 )
 
 // VisitorLabel is how people see a visitor: their name, or "Website Visitor
@@ -65,6 +66,12 @@ func NoticeText(t Translator, n *model.Notice) string {
 		return t.T("The conversation was closed: %s was away for %d minutes.", visitor(), m)
 	case NoticeStaleClosed:
 		return t.T("This conversation was closed after a long pause; the visitor started a new one.")
+	case NoticeRated:
+		v, _ := strconv.Atoi(a["rating"])
+		if a["reason"] != "" {
+			return t.T("Rating: %s. Rating reason: %s", RatingFace(t, v), a["reason"])
+		}
+		return t.T("Rating: %s", RatingFace(t, v))
 	case NoticeVerbatim:
 		return a["text"]
 	}
@@ -85,4 +92,17 @@ func VisibleToVisitor(m *model.Message) bool {
 		return false
 	}
 	return m.AuthorKind != model.AuthorSystem || NoticeForVisitor(m.Notice)
+}
+
+// RatingFace names a rating with its face, as the operator reads it.
+func RatingFace(t Translator, v int) string {
+	switch v {
+	case model.RatingSatisfied:
+		return "😊 " + t.T("Satisfied")
+	case model.RatingNeutral:
+		return "😐 " + t.T("Neutral")
+	case model.RatingDissatisfied:
+		return "😞 " + t.T("Dissatisfied")
+	}
+	return "?"
 }

@@ -87,6 +87,8 @@ func (s *Service) push(e events.Event) {
 		s.pushSession(e.Session, e.OperatorID)
 	case events.SessionTransferred:
 		s.pushSession(e.Session, e.FromOperatorID)
+	case events.RatingLeft:
+		s.pushSession(e.Session, 0)
 	}
 }
 

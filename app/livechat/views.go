@@ -75,6 +75,10 @@ type SessionView struct {
 // absolute because the widget runs on other origins.
 func NewSessionView(t Translator, x *model.Session, baseURL string) SessionView {
 	v := SessionView{ID: x.PublicID, ChannelID: x.ChannelID, VisitorName: VisitorLabel(t, x.VisitorName, x.VisitorID), Status: x.Status}
+	if x.Rating != 0 {
+		r := x.Rating
+		v.Rating = &r
+	}
 	if x.OperatorID != 0 {
 		v.Operator = &OperatorView{ID: x.OperatorID, Name: x.OperatorName,
 			AvatarURL: baseURL + "/im_livechat/operator/" + strconv.FormatInt(x.OperatorID, 10) + "/avatar"}

@@ -81,6 +81,9 @@ type Session struct {
 	// VisitorLanguage is the visitor's browser language when the chat
 	// started ("es"), for what is pushed to them live.
 	VisitorLanguage string
+	// Rating is the visitor's rating of the conversation (5, 3 or 1); 0
+	// when they gave none.
+	Rating int
 }
 
 // Duration is how long the conversation lasted: first to last message, or

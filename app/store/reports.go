@@ -13,7 +13,7 @@ import (
 // chat message (Odoo's report.channel view): when it started, how long it
 // lasted, how long until the operator first answered.
 const reportBase = `WITH base AS (
-	SELECT cs.id, cs.created_at,
+	SELECT cs.id, cs.created_at, cs.rating,
 	       COALESCE(cs.channel_id, 0) AS channel_id, COALESCE(c.name, '') AS channel_name,
 	       cs.operator_id, COALESCE(u.name, cs.operator_name) AS operator_name,
 	       min(m.created_at) AS first_at, max(m.created_at) AS last_at,
@@ -30,16 +30,16 @@ const reportBase = `WITH base AS (
 const reportMeasures = `count(*), COALESCE(sum(first_reply_at IS NULL), 0),
 	COALESCE(avg(last_at - first_at), 0),
 	COALESCE(avg(first_reply_at - first_at), 0),
-	COALESCE(avg(messages), 0)`
+	COALESCE(avg(messages), 0), count(rating), COALESCE(avg(rating), 0)`
 
 func scanFigures(dest []any, f *model.SessionFigures) []any {
-	return append(dest, &f.Sessions, &f.Unanswered, new(float64), new(float64), &f.AvgMessages)
+	return append(dest, &f.Sessions, &f.Unanswered, new(float64), new(float64), &f.AvgMessages, &f.Rated, &f.AvgRating)
 }
 
 func setDurations(vals []any, f *model.SessionFigures) {
 	n := len(vals)
-	f.AvgDuration = time.Duration(*vals[n-3].(*float64) * float64(time.Millisecond))
-	f.AvgTimeToReply = time.Duration(*vals[n-2].(*float64) * float64(time.Millisecond))
+	f.AvgDuration = time.Duration(*vals[n-5].(*float64) * float64(time.Millisecond))
+	f.AvgTimeToReply = time.Duration(*vals[n-4].(*float64) * float64(time.Millisecond))
 }
 
 // SessionReport computes the report for f, in four aggregate queries.

@@ -13,7 +13,7 @@ import (
 
 const sessionCols = `s.id, s.public_id, COALESCE(s.channel_id, 0), COALESCE(c.name, ''), s.visitor_id, s.visitor_name, s.country,
 	COALESCE(s.operator_id, 0), s.operator_name, s.status, s.url, s.title, s.created_at, s.closed_at, s.last_message_at, s.message_count,
-	s.visitor_language`
+	s.visitor_language, COALESCE(s.rating, 0)`
 
 const sessionFrom = ` FROM chat_sessions s LEFT JOIN channels c ON c.id = s.channel_id `
 
@@ -23,7 +23,7 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Sess
 	var created int64
 	var closed, last sql.NullInt64
 	dest := []any{&x.ID, &x.PublicID, &x.ChannelID, &x.ChannelName, &x.VisitorID, &x.VisitorName, &x.Country,
-		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount, &x.VisitorLanguage}
+		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount, &x.VisitorLanguage, &x.Rating}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

@@ -94,6 +94,13 @@ func TestDamagedFileIsReported(t *testing.T) {
 	if err := st.Check(ctx); err != nil || st.Health(ctx) != nil {
 		t.Fatalf("a fresh database: check %v, health %v", err, st.Health(ctx))
 	}
+	// Rows written last fill the last pages, so the damage below hits a
+	// table's contents whatever the schema's own pages are.
+	if _, err := st.Writer().ExecContext(ctx, `INSERT INTO settings (key, value)
+		WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 200)
+		SELECT 'filler.' || i, printf('%.500c', 'x') FROM k`); err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {

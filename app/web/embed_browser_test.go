@@ -109,7 +109,7 @@ func TestWidgetBrowserSignedIdentity(t *testing.T) {
 	op := apptest.NewBrowser(t)
 	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/conversations"), chromedp.WaitVisible(chromedp.CSS(`#conv-open`)))
-	lcWait(t, op, "the operator's socket", `Parley.chat.connected()`, `document.body`)
+	lcWait(t, op, "the operator's socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	waitOnline(t, srv, admin.ID)
 
 	visitor := apptest.NewTab(t, op)

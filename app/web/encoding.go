@@ -11,11 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// preferredEncoding picks how to send a precompressed file: brotli when the
-// client takes it (about a fifth smaller than gzip on our scripts), else
-// gzip, else nothing. A coding refused with q=0 is never chosen.
-func preferredEncoding(r *http.Request) string {
-	br, gz := false, false
+// acceptedEncodings reads which of brotli (about a fifth smaller than gzip
+// on our scripts) and gzip the client takes; one refused with q=0 is not.
+func acceptedEncodings(r *http.Request) (br, gz bool) {
 	for _, part := range strings.Split(r.Header.Get(echo.HeaderAcceptEncoding), ",") {
 		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if refused(params) {
@@ -28,13 +26,7 @@ func preferredEncoding(r *http.Request) string {
 			gz = true
 		}
 	}
-	switch {
-	case br:
-		return "br"
-	case gz:
-		return "gzip"
-	}
-	return ""
+	return br, gz
 }
 
 // refused reads a q parameter of zero ("q=0", "q=0.0", "q=0.000").
@@ -49,40 +41,59 @@ func refused(params string) bool {
 	return false
 }
 
-// precompressed keeps files compressed once at their codings' best levels:
-// embedded files never change while the process runs, so each costs its
-// compression a single time.
-type precompressed struct{ m sync.Map } // "enc:key" → []byte
+// precompressed keeps files compressed once: embedded files never change
+// while the process runs, so each costs its compression a single time.
+// Gzip (best level, a few milliseconds) is made on the first request;
+// brotli at its best level takes a few hundred milliseconds for our larger
+// scripts, so it is made in the background on the first request, which
+// gets gzip meanwhile: no page waits for it.
+type precompressed struct {
+	m      sync.Map // "enc:key" → []byte
+	making sync.Map // "br:key" → struct{}, while brotli is being made
+}
 
-// get returns b encoded with enc ("br" or "gzip"), made on first use and
-// kept under key, which must name b's exact content (a path with a hash).
+// get returns b encoded with enc ("br" or "gzip") as kept under key, which
+// must name b's exact content (a path with a hash); nil while not ready.
 func (p *precompressed) get(enc, key string, b []byte) []byte {
-	if v, ok := p.m.Load(enc + ":" + key); ok {
+	k := enc + ":" + key
+	if v, ok := p.m.Load(k); ok {
 		return v.([]byte)
 	}
-	var buf bytes.Buffer
-	switch enc {
-	case "br":
-		w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
-		w.Write(b)
-		w.Close()
-	default:
-		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		w.Write(b)
-		w.Close()
+	if enc == "br" {
+		if _, busy := p.making.LoadOrStore(k, struct{}{}); !busy {
+			go func() {
+				var buf bytes.Buffer
+				w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
+				w.Write(b)
+				w.Close()
+				p.m.Store(k, buf.Bytes())
+			}()
+		}
+		return nil
 	}
-	v, _ := p.m.LoadOrStore(enc+":"+key, buf.Bytes())
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	v, _ := p.m.LoadOrStore(k, buf.Bytes())
 	return v.([]byte)
 }
 
-// sendCompressible answers a text file, compressed when the client takes
+// send answers a text file, compressed when the client takes
 // it; Vary tells caches that the answer depends on Accept-Encoding.
 func (p *precompressed) send(c echo.Context, ct, key string, b []byte, allow bool) error {
 	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	if allow {
-		if enc := preferredEncoding(c.Request()); enc != "" {
-			c.Response().Header().Set(echo.HeaderContentEncoding, enc)
-			return c.Blob(http.StatusOK, ct, p.get(enc, key, b))
+		br, gz := acceptedEncodings(c.Request())
+		if br {
+			if z := p.get("br", key, b); z != nil {
+				c.Response().Header().Set(echo.HeaderContentEncoding, "br")
+				return c.Blob(http.StatusOK, ct, z)
+			}
+		}
+		if gz {
+			c.Response().Header().Set(echo.HeaderContentEncoding, "gzip")
+			return c.Blob(http.StatusOK, ct, p.get("gzip", key, b))
 		}
 	}
 	return c.Blob(http.StatusOK, ct, b)

@@ -161,7 +161,7 @@ func TestLiveChatEndToEnd(t *testing.T) {
 	// X closes the window, not the conversation; it stays closed on the next page.
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-dock .chat-window [data-act="close"]`)))
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)))
-	lcWait(t, op, "socket back", `Parley.chat.connected()`, `document.body`)
+	lcWait(t, op, "socket back", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	if n := lcEval[int](t, op, `document.querySelectorAll('.chat-dock .chat-window').length`); n != 0 {
 		t.Errorf(`%d windows after closing the last one`, n)
 	}
@@ -193,7 +193,7 @@ func TestChatWindowsAcrossPages(t *testing.T) {
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] [data-act="min"]`)))
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
 	lcWait(t, op, "windows restored", winA+` && `+winA+`.classList.contains('min') && `+winB+` && !`+winB+`.classList.contains('min') && `+winB+`.querySelectorAll('.msg[data-id]').length === 1`, `document.querySelector('.chat-dock')`)
-	lcWait(t, op, "socket back", `Parley.chat.connected()`, `document.body`)
+	lcWait(t, op, "socket back", `Parley.chat && Parley.chat.connected()`, `document.body`)
 
 	// A message in the minimised window: unread in the title, the menu and the window.
 	call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, `{"body":"Hello? Anyone there?"}`)
@@ -215,7 +215,7 @@ func TestChatWindowsAcrossPages(t *testing.T) {
 
 	// The Conversations page: no dock, a live list, selection by click and URL.
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/conversations"), chromedp.WaitVisible(chromedp.CSS(`#conv-open`)))
-	lcWait(t, op, "ready", `Parley.chat.connected()`, `document.body`)
+	lcWait(t, op, "ready", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	if n := lcEval[int](t, op, `document.querySelectorAll('#conv-open .conv-item').length`); n != 2 {
 		t.Fatalf(`%d open conversations listed, want 2`, n)
 	}
@@ -270,7 +270,7 @@ func TestNotifiedOnceAcrossTabs(t *testing.T) {
 	})()`
 	for _, tab := range []context.Context{tab1, tab2} {
 		lcEval[bool](t, tab, fake)
-		lcWait(t, tab, "socket", `Parley.chat.connected()`, `document.body`)
+		lcWait(t, tab, "socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	}
 	waitOnline(t, srv, ada.ID)
 

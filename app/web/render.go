@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -101,7 +102,22 @@ func (r *renderer) funcs() template.FuncMap {
 		"stageLabel":  leads.StageLabel,
 		"statusLabel": helpdesk.StatusLabel,
 		"langName":    func(tag string) string { return i18n.LanguageName(tag) },
-		"avatarHue":   func(id int64) int { return int((id * 47) % 360) },
+		"faceLabel":   faceLabel,
+		"viewLabel":   viewLabel,
+		"dimLabel":    dimLabel,
+		"list":        func(v ...any) []any { return v },
+		// query is "?" and the URL query of v with the pairs kv set.
+		"query": func(v url.Values, kv ...string) template.URL {
+			q := url.Values{}
+			for k, vs := range v {
+				q[k] = vs
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				q.Set(kv[i], kv[i+1])
+			}
+			return template.URL("?" + q.Encode()) // encoded: a safe relative URL
+		},
+		"avatarHue": func(id int64) int { return int((id * 47) % 360) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")
@@ -272,4 +288,51 @@ func (r *renderer) staticHash(name string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.hashes[name]
+}
+
+// faceLabel names a rating's face in the reader's language.
+func faceLabel(l *i18n.Localizer, v int) string {
+	switch v {
+	case model.RatingSatisfied:
+		return l.T("Satisfied")
+	case model.RatingNeutral:
+		return l.T("Neutral")
+	case model.RatingDissatisfied:
+		return l.T("Dissatisfied")
+	}
+	return ""
+}
+
+// viewLabel names a report view.
+func viewLabel(l *i18n.Localizer, v string) string {
+	switch v {
+	case "kanban":
+		return l.T("Kanban")
+	case "list":
+		return l.T("List")
+	case "pivot":
+		return l.T("Pivot")
+	case "graph":
+		return l.T("Graph")
+	}
+	return v
+}
+
+// dimLabel names what a report groups by.
+func dimLabel(l *i18n.Localizer, d string) string {
+	switch d {
+	case "operator":
+		return l.T("Operator")
+	case "channel":
+		return l.T("Channel")
+	case "rating":
+		return l.T("Rating")
+	case "day":
+		return l.T("Day")
+	case "week":
+		return l.T("Week")
+	case "month":
+		return l.T("Month")
+	}
+	return d
 }

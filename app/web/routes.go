@@ -23,6 +23,7 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/transfer", s.opTransfer)
 	g.GET("/sessions/:id/transfer", s.opTransferTargets)
 	g.GET("/commands", s.opCommands)
+	g.GET("/ratings", s.apiRatings)
 	g.GET("/canned-responses", s.opCanned)
 	g.GET("/mentionable", s.opMentionable)
 	g.GET("/channel-links", s.opChannelLinks)
@@ -36,12 +37,12 @@ func (s *Server) routes() {
 	// Before routing: log everything, refuse over-long URLs.
 	e.Pre(s.logRequests, s.securityHeaders, s.limitURL)
 	e.Use(middleware.Recover())
-	// Pages and JSON go out gzipped; static files and the widget bundle are
-	// compressed once (brotli or gzip) and served as they are; sockets are
-	// not touched.
+	// Pages and JSON go out gzipped; static files, the widget bundle and the
+	// public rating pages are compressed once and served as they are;
+	// sockets are not touched.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: func(c echo.Context) bool {
 		p := c.Request().URL.Path
-		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/im_livechat/widget.") || strings.HasSuffix(p, "/ws")
+		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/im_livechat/widget.") || strings.HasPrefix(p, "/livechat") || strings.HasSuffix(p, "/ws")
 	}}))
 	e.Use(s.limitBody)
 	e.Use(s.withLocale)
@@ -107,6 +108,9 @@ func (s *Server) routes() {
 	admin.DELETE("/channels/:id/rules/:rid", s.ruleDelete, requireAdmin)
 
 	admin.GET("/reports", s.reports, requireAdmin)
+	admin.GET("/reports/ratings", s.ratingsReport, requireAdmin)
+	admin.GET("/reports/ratings/:id", s.ratingDetail, requireAdmin)
+	admin.POST("/reports/ratings/:id", s.saveRating, requireAdmin)
 
 	// Leads and Helpdesk: every user works them; admins set up the teams.
 	admin.GET("/leads", s.leadsList)
@@ -161,6 +165,7 @@ func (s *Server) routes() {
 	visitor.POST("/sessions/:id/transcript", s.visitorTranscript)
 	visitor.POST("/sessions/:id/typing", s.visitorTyping)
 	visitor.POST("/sessions/:id/close", s.visitorClose)
+	visitor.POST("/sessions/:id/feedback", s.visitorFeedback)
 	visitor.POST("/pageviews", s.pageView)
 	visitor.POST("/offline_messages", s.offlineMessage)
 	visitor.GET("/ws", s.visitorSocket)
@@ -175,6 +180,11 @@ func (s *Server) routes() {
 	e.GET("/im_livechat/external_lib.css", wg.externalCSS)
 	e.GET("/im_livechat/external_lib.js", wg.externalJS)
 	e.GET("/im_livechat/support/:channel_id", wg.support)
+
+	// Published rating pages: public and cacheable; a logged-in admin may
+	// preview an unpublished one (the user is read, no CSRF: nothing is posted).
+	e.GET("/livechat", s.livechatIndex, s.loadUser)
+	e.GET("/livechat/channel/:id", s.livechatChannel, s.loadUser)
 
 	// JSON API for integrations: bearer token, no cookies, no CSRF.
 	api := e.Group("/api/v1", s.apiAuth)

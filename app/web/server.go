@@ -27,6 +27,7 @@ import (
 	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/mail"
+	"parley/app/rating"
 	"parley/app/realtime"
 	"parley/app/version"
 	"parley/app/webhooks"
@@ -43,6 +44,7 @@ type Deps struct {
 	Canned   *commands.Canned
 	Webhooks *webhooks.Service
 	Mail     *mail.Service
+	Ratings  *rating.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
@@ -66,6 +68,7 @@ type Server struct {
 	http    *http.Server
 	hub     *realtime.Hub
 	limits  *limits
+	public  *publicPages
 }
 
 // Request body limit for everything but explicitly larger endpoints.
@@ -84,7 +87,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: trusted_proxies: %w", err)
 	}
-	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(d.Config.Limits), hub: d.Hub}
+	s := &Server{d: d, r: r, log: d.Logger.With("component", "web"), proxies: proxies, limits: newLimits(d.Config.Limits), hub: d.Hub, public: newPublicPages()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -55,7 +55,7 @@ func opChatWindow(t *testing.T, srv *apptest.Server, browser context.Context, si
 	t.Helper()
 	op := apptest.NewTab(t, browser)
 	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
-	lcWait(t, op, "the operator's socket", `Parley.chat.connected()`, `document.body`)
+	lcWait(t, op, "the operator's socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	ada, err := srv.Store.UserByEmail(context.Background(), "ada@example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +187,7 @@ func TestTransferConversationBrowser(t *testing.T) {
 
 	opB := apptest.NewTab(t, browser)
 	apptest.BrowserLogin(t, opB, srv.URL, "bob@example.com")
-	lcWait(t, opB, "Bob's socket", `Parley.chat.connected()`, `document.body`)
+	lcWait(t, opB, "Bob's socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	waitOnline(t, srv, bob.ID)
 
 	// Ada: menu, Transfer…, Bob, Transfer.
@@ -247,7 +247,7 @@ func TestTransferConversationBrowser(t *testing.T) {
 
 	// Ada's Conversations list no longer has it; the page does not open it.
 	apptest.Do(t, opA, chromedp.Navigate(srv.URL+"/admin/conversations"), chromedp.WaitVisible(chromedp.CSS(`#conv-open`)))
-	lcWait(t, opA, "ready", `Parley.chat.connected()`, `document.body`)
+	lcWait(t, opA, "ready", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	if n := lcEval[int](t, opA, `document.querySelectorAll('.conv-item[data-session="`+sid+`"]').length`); n != 0 {
 		t.Errorf(`Ada's Conversations list shows the transferred chat %d times`, n)
 	}

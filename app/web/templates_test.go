@@ -25,6 +25,8 @@ import (
 	"parley/app/livechat"
 	"parley/app/mail"
 	"parley/app/model"
+	"parley/app/pivot"
+	"parley/app/rating"
 	"parley/app/textfmt"
 	"parley/app/webhooks"
 	"parley/assets"
@@ -843,6 +845,41 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		not:  []string{"Nobody is available", `id="chat-dock"`}},
 		pageCase{page: "support", name: "nobody available", p: away,
 			want: []string{"<h1>Sales Team</h1>", "Nobody is available to chat right now."}})
+
+	// ---- the published rating pages and the Customer Ratings report
+	pubIdx := fx.page(nil, l.T("Live chat support channels"), "", publicIndexData{Channels: []*model.Channel{fx.support}})
+	pubIdx.BodyClass = "public"
+	pubNone := fx.page(nil, l.T("Live chat support channels"), "", publicIndexData{})
+	pubCh := fx.page(nil, l.T("%s · Customer ratings", fx.support.Name), "", publicChannelData{Faces: model.RatingValues,
+		ChannelPage: &rating.ChannelPage{Channel: fx.support, Counts: model.RatingCounts{Satisfied: 3, Neutral: 1, Dissatisfied: 1},
+			Team: []rating.TeamMember{{ID: 2, ChatName: "Ada", Counts: model.RatingCounts{Satisfied: 1}}, {ID: 3, ChatName: "Bob"}}, Last: []int{5, 1, 3, 5, 5}}})
+	pubEmpty := fx.page(admin, l.T("%s · Customer ratings", fx.sales.Name), "", publicChannelData{Faces: model.RatingValues, Preview: true,
+		ChannelPage: &rating.ChannelPage{Channel: fx.sales}})
+	add(pageCase{page: "livechat_index", name: "a channel", p: pubIdx, want: []string{`href="/livechat/channel/7"`, "Support Desk", `name="description"`}},
+		pageCase{page: "livechat_index", name: "none", p: pubNone, want: []string{"There are no public live chat channels to show."}},
+		pageCase{page: "livechat_channel", name: "rated", p: pubCh,
+			want: []string{"60.0 %", "20.0 %", "The 5 last feedbacks", "Ada", "100.0 %", "Not rated yet", `href="#face-1"`}, not: []string{"Preview"}},
+		pageCase{page: "livechat_channel", name: "preview without ratings", p: pubEmpty,
+			want: []string{"Preview", "There are no ratings for this channel for now."}})
+	rt := &model.Rating{ID: 4, SessionPublicID: "s-abc", ChannelID: 7, ChannelName: "Support Desk", OperatorName: "Ada", VisitorID: 12,
+		Value: 1, Reason: "Too <slow>", Internal: true, UpdatedAt: fx.now}
+	add(pageCase{page: "rating", name: "internal", p: fx.page(admin, "Rating", "reports", ratingPage{Rating: rt}),
+		want: []string{"Dissatisfied", "s-abc", "Website Visitor #12", "Too &lt;slow&gt;", `name="internal" value="1" checked`}})
+	q := url.Values{"days": {"30"}}
+	base := ratingsReport{Days: 30, Dims: rating.Dimensions, Channels: []*model.Channel{fx.support}, Operators: []pivot.Key{{ID: "2", Label: "Ada"}}, Query: q, Page: 1, Pages: 2}
+	kanban, list, piv, graph, empty := base, base, base, base, base
+	kanban.View, kanban.Ratings, kanban.Total = "kanban", []*model.Rating{rt}, 61
+	list.View, list.Ratings = "list", []*model.Rating{rt}
+	piv.View, piv.Rows, piv.Cols = "pivot", "operator", "rating"
+	piv.Pivot = pivot.Build([]pivot.Cell{{Row: pivot.Key{ID: "2", Label: "Ada"}, Col: pivot.Key{ID: "5", Label: "Satisfied"}, Value: 3}}, nil, nil)
+	graph.View, graph.By, graph.Kind, graph.Chart = "graph", "week", "line", "<svg class=\"chart\"></svg>"
+	empty.View, empty.Pages = "list", 1
+	add(pageCase{page: "ratings_report", name: "kanban", p: fx.page(admin, "Customer Ratings", "reports", kanban),
+		want: []string{"rating-card", "Ada for Support Desk / s-abc", "Too &lt;slow&gt;", "Page 1 of 2", "days=30&amp;page=2&amp;view=kanban"}},
+		pageCase{page: "ratings_report", name: "list", p: fx.page(admin, "Customer Ratings", "reports", list), want: []string{`<tr data-rating-id="4">`}},
+		pageCase{page: "ratings_report", name: "pivot", p: fx.page(admin, "Customer Ratings", "reports", piv), want: []string{"3 <span class=\"muted\">(100.0 %)</span>"}},
+		pageCase{page: "ratings_report", name: "graph", p: fx.page(admin, "Customer Ratings", "reports", graph), want: []string{`<svg class="chart">`, `value="week" selected`}},
+		pageCase{page: "ratings_report", name: "nothing", p: fx.page(admin, "Customer Ratings", "reports", empty), want: []string{"No rating matches these filters."}})
 
 	// ---- operator tools: canned responses, leads, helpdesk, teams
 	toolsAt := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)

@@ -31,6 +31,15 @@ import (
 // English text as its key (t('...')) and falls back to it, so a text missing
 // here still shows, in English; the widget test checks both lists agree.
 var widgetStrings = []string{
+	"The conversation was sent.",
+	"Thank you for your feedback",
+	"Send a copy",
+	"Satisfied",
+	"Receive a copy of this conversation",
+	"Neutral",
+	"Explain your note",
+	"Dissatisfied",
+	"Did we correctly answer your question?",
 	"%s is typing…",
 	"Cancel",
 	"Cannot reach the chat server. Check your connection.",

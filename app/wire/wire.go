@@ -30,6 +30,7 @@ import (
 	"parley/app/metrics"
 	"parley/app/model"
 	"parley/app/outbox"
+	"parley/app/rating"
 	"parley/app/realtime"
 	"parley/app/store"
 	"parley/app/web"
@@ -61,6 +62,7 @@ type App struct {
 	Helpdesk *helpdesk.Service
 	Canned   *commands.Canned
 	Webhooks *webhooks.Service
+	Ratings  *rating.Service
 	Hub      *realtime.Hub
 	Outbox   *outbox.Worker
 	Mail     *mail.Service
@@ -128,6 +130,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	}
 
 	lc := a.Livechat
+	a.Ratings = rating.New(d.Store, rating.Options{Channels: lc, Events: a.Events, Logger: d.Logger})
 	a.Mail = mail.New(d.Store, a.Outbox, a.I18n, lc, a.Auth, mail.Options{SMTP: cfg.SMTP, SiteName: cfg.SiteName,
 		BaseURL: cfg.PublicURL(), MissedAfter: cfg.Mail.MissedAfter, Logger: d.Logger})
 	lc.NotifyOfflineWith(a.Mail)
@@ -163,7 +166,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()

@@ -334,7 +334,7 @@
     UI.err = h('div', 'err', { role: 'alert', hidden: '' });
     UI.endText = h('p', '', { role: 'status' });
     UI.endBtn = h('button', 'btn', { type: 'button', text: t('New conversation'), onclick: function () { reset(); focusIn(); } });
-    UI.end = h('div', 'end', { hidden: '' }, UI.endText, UI.endBtn);
+    UI.end = h('div', 'end', { hidden: '' }, UI.endText, UI.endBtn, buildSurvey());
     UI.yes = h('button', 'btn', { type: 'button', text: t('Close conversation'), onclick: doClose });
     UI.confirm = h('div', 'confirm', { hidden: '', role: 'alertdialog', 'aria-labelledby': 'pl-cq' },
       h('p', '', { id: 'pl-cq', text: t('Close this conversation?') }),
@@ -683,12 +683,114 @@
     if (!UI.win) return;
     stopTyping();
     UI.endText.textContent = text;
+    showSurvey();
     UI.end.hidden = false;
     UI.form.hidden = UI.confirm.hidden = UI.typing.hidden = true;
     UI.ta.disabled = UI.send.disabled = true;
     header();
     scrollEnd();
-    if (UI.root.activeElement) UI.endBtn.focus();
+    if (UI.root.activeElement) (UI.survey.hidden ? UI.endBtn : UI.faces[0]).focus();
+  }
+
+  // ---- Closing screen: rating and transcript (§3.2, §3.6) --------------------
+  // Faces: 5 satisfied, 3 neutral, 1 dissatisfied. Satisfied is sent at
+  // once; neutral and dissatisfied ask for a reason first. Choosing again
+  // replaces the rating until the visitor leaves this screen.
+  var FACES = [[5, t('Satisfied'), 'M7 14.2c1.2 2.2 3 3.3 5 3.3s3.8-1.1 5-3.3'], [3, t('Neutral'), 'M7.5 15.5h9'], [1, t('Dissatisfied'), 'M7 17.3c1.2-2.2 3-3.3 5-3.3s3.8 1.1 5 3.3']];
+  // EMAIL is the address check of Odoo's closing screen.
+  var EMAIL = /^(([^<>()[\].,;:\s@"]+(\.[^<>()[\].,;:\s@"]+)*)|(".+"))@(([^<>()[\].,;:\s@"]+\.)+[^<>()[\].,;:\s@"]{2,})$/i;
+  function face(v, path) {
+    var svg = D.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    [['circle', { cx: 12, cy: 12, r: 11, 'class': 'fc' }], ['circle', { cx: 8.2, cy: 9.5, r: 1.4, fill: '#fff' }], ['circle', { cx: 15.8, cy: 9.5, r: 1.4, fill: '#fff' }],
+      ['path', { d: path, stroke: '#fff', 'stroke-width': 1.8, fill: 'none', 'stroke-linecap': 'round' }]].forEach(function (p) {
+      var e = D.createElementNS(NS, p[0]);
+      Object.keys(p[1]).forEach(function (k) { e.setAttribute(k, p[1][k]); });
+      svg.appendChild(e);
+    });
+    return svg;
+  }
+  function buildSurvey() {
+    UI.faces = FACES.map(function (f) {
+      var b = h('button', 'face f' + f[0], { type: 'button', 'aria-pressed': 'false', 'aria-label': f[1], title: f[1], 'data-rating': f[0], onclick: function () { chooseFace(f[0]); } }, face(f[0], f[2]));
+      return b;
+    });
+    UI.reason = h('textarea', '', { id: 'pl-reason', rows: '3', maxlength: '1000', placeholder: t('Explain your note') });
+    UI.reasonBtn = h('button', 'btn', { type: 'submit', text: t('Send') });
+    UI.reasonForm = h('form', 'reason', { hidden: '', onsubmit: function (e) { e.preventDefault(); sendRating(S.rating, UI.reason.value); } },
+      h('label', 'sr', { 'for': 'pl-reason', text: t('Explain your note') }), UI.reason, UI.reasonBtn);
+    UI.rateThanks = h('p', 'rthanks', { hidden: '', role: 'status', text: t('Thank you for your feedback') });
+    UI.leave = h('button', 'btn ghost', { type: 'button', hidden: '', text: t('Close conversation'), onclick: function () { reset(); closeWin(true); } });
+    UI.rateErr = h('p', 'serr', { role: 'alert', hidden: '' });
+    UI.mail = h('input', '', { id: 'pl-mail', type: 'email', autocomplete: 'email', placeholder: 'mail@example.com', maxlength: '254' });
+    UI.mailBtn = h('button', 'btn', { type: 'submit', text: t('Send a copy') });
+    UI.mailMsg = h('p', 'mmsg', { role: 'status', hidden: '' });
+    UI.mailForm = h('form', 'copy', { novalidate: '', onsubmit: function (e) { e.preventDefault(); sendTranscript(); } },
+      h('label', '', { 'for': 'pl-mail', text: t('Receive a copy of this conversation') }), h('div', 'row', null, UI.mail, UI.mailBtn), UI.mailMsg);
+    UI.survey = h('div', 'survey', { hidden: '' },
+      h('p', 'q', { id: 'pl-rq', text: t('Did we correctly answer your question?') }),
+      h('div', 'faces', { role: 'group', 'aria-labelledby': 'pl-rq' }, UI.faces[0], UI.faces[1], UI.faces[2]),
+      UI.reasonForm, UI.rateThanks, UI.rateErr, UI.leave, UI.mailForm);
+    return UI.survey;
+  }
+  // showSurvey opens the closing screen's questions for the ended session.
+  function showSurvey() {
+    S.rating = 0;
+    UI.faces.forEach(function (b) { b.setAttribute('aria-pressed', 'false'); b.disabled = false; });
+    UI.reason.value = UI.mail.value = '';
+    UI.reasonForm.hidden = UI.rateThanks.hidden = UI.rateErr.hidden = UI.leave.hidden = UI.mailMsg.hidden = true;
+    UI.mail.removeAttribute('aria-invalid');
+    UI.survey.hidden = !S.sid;
+  }
+  function chooseFace(v) {
+    S.rating = v;
+    UI.faces.forEach(function (b) { b.setAttribute('aria-pressed', String(+b.getAttribute('data-rating') === v)); });
+    UI.rateThanks.hidden = UI.leave.hidden = UI.rateErr.hidden = true;
+    if (v === 5) {
+      UI.reasonForm.hidden = true;
+      sendRating(5, '');
+      return;
+    }
+    UI.reasonForm.hidden = false;
+    UI.reason.focus();
+  }
+  function sendRating(v, reason) {
+    var sid = S.sid;
+    if (!sid || !v) return;
+    UI.reasonBtn.disabled = true;
+    var body = { rating: v };
+    if (v !== 5 && reason.trim()) body.reason = reason.trim();
+    api('POST', '/sessions/' + enc(sid) + '/feedback', body).then(function () {
+      if (!same(sid, S.sid)) return;
+      UI.reasonForm.hidden = true;
+      UI.rateThanks.hidden = UI.leave.hidden = false;
+      UI.leave.focus();
+    }, function (e) {
+      UI.rateErr.textContent = e.message;
+      UI.rateErr.hidden = false;
+    }).then(function () { UI.reasonBtn.disabled = false; });
+  }
+  function sendTranscript() {
+    var sid = S.sid, email = UI.mail.value.trim();
+    UI.mailMsg.hidden = false;
+    UI.mailMsg.className = 'mmsg';
+    if (!EMAIL.test(email)) {
+      UI.mail.setAttribute('aria-invalid', 'true');
+      UI.mailMsg.className = 'mmsg bad';
+      UI.mailMsg.textContent = t('Please enter a valid email address.');
+      UI.mail.focus();
+      return;
+    }
+    UI.mail.removeAttribute('aria-invalid');
+    UI.mailBtn.disabled = true;
+    UI.mailMsg.textContent = t('Sending…');
+    api('POST', '/sessions/' + enc(sid) + '/transcript', { email: email }).then(function () {
+      UI.mailMsg.textContent = t('The conversation was sent.');
+    }, function (e) {
+      UI.mailMsg.className = 'mmsg bad';
+      UI.mailMsg.textContent = e.message;
+    }).then(function () { UI.mailBtn.disabled = false; });
   }
 
   function askClose() {
