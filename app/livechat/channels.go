@@ -39,6 +39,8 @@ type Service struct {
 	languages []string // catalogue languages a channel may speak
 	Presence  *Presence
 
+	mentionMailer MentionMailer // nil: mentions are not mailed
+
 	mu    sync.RWMutex
 	cache map[int64]*ChannelInfo // per channel; dropped on every change to it
 }

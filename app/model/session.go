@@ -112,7 +112,10 @@ type Message struct {
 	Body       string // plain text; '' for system notices
 	Notice     *Notice
 	ClientID   string // the poster's own name for it, unique per session; '' when none
-	CreatedAt  time.Time
+	// Internal marks an operators' note (a message that mentions someone):
+	// never shown or pushed to the visitor.
+	Internal  bool
+	CreatedAt time.Time
 	// Replayed is set (never stored) when a post repeated a ClientID and
 	// the message already stored is returned instead of a second one.
 	Replayed bool

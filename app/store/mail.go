@@ -14,10 +14,11 @@ import (
 // and invitations to set a password.
 
 // MissedSessions lists conversations started between after and before in
-// which no operator has written and about which nobody was told yet.
+// which no operator has written to the visitor (internal notes do not
+// count) and about which nobody was told yet.
 func (s *Store) MissedSessions(ctx context.Context, after, before time.Time, limit int) ([]*model.Session, error) {
 	return s.sessions(ctx, ` WHERE s.created_at > ? AND s.created_at <= ? AND s.missed_mailed_at IS NULL AND s.channel_id IS NOT NULL
-		AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.author_kind = 'operator')
+		AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.author_kind = 'operator' AND m.internal = 0)
 		ORDER BY s.id LIMIT ?`, ms(after), ms(before), limit)
 }
 

@@ -19,7 +19,7 @@ import (
 func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs []error, err error) {
 	errs = make([]error, len(msgs))
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, created_at, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
@@ -73,7 +73,7 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 			if m.ClientID != "" {
 				clientID = m.ClientID
 			}
-			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, clientID, ms(m.CreatedAt))
+			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, clientID, ms(m.CreatedAt), b2i(m.Internal))
 			if err != nil {
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
@@ -97,17 +97,18 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 	return errs, err
 }
 
-const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, COALESCE(client_id, ''), created_at`
+const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, COALESCE(client_id, ''), created_at, internal`
 
 func scanMessage(row interface{ Scan(...any) error }) (*model.Message, error) {
 	var m model.Message
 	var kind string
 	var notice sql.NullString
 	var created int64
-	if err := row.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &notice, &m.ClientID, &created); err != nil {
+	var internal int
+	if err := row.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &notice, &m.ClientID, &created, &internal); err != nil {
 		return nil, err
 	}
-	m.AuthorKind, m.CreatedAt = model.AuthorKind(kind), fromMS(created)
+	m.AuthorKind, m.CreatedAt, m.Internal = model.AuthorKind(kind), fromMS(created), internal != 0
 	if notice.Valid {
 		m.Notice = new(model.Notice)
 		if err := json.Unmarshal([]byte(notice.String), m.Notice); err != nil {

@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"parley/app/apptest"
+	"parley/app/helpdesk"
+	"parley/app/leads"
 	"parley/app/model"
 )
 
@@ -39,6 +41,24 @@ func TestAccessibility(t *testing.T) {
 		t.Fatalf("sessions: %v %v", sess, err)
 	}
 
+	// Operator tools: a team of each kind, a lead and a ticket.
+	team := &model.SalesTeam{Name: "Europe", Active: true}
+	desk := &model.HelpdeskTeam{Name: "Support", Sequence: 1, LiveChat: true}
+	if err := srv.App.Leads.SaveTeam(t.Context(), team); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Helpdesk.SaveTeam(t.Context(), desk); err != nil {
+		t.Fatal(err)
+	}
+	lead, err := srv.App.Leads.CreateLead(t.Context(), sess[0].ID, "Tents for Norway", leads.Contact{}, leads.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticket, err := srv.App.Helpdesk.CreateTicket(t.Context(), sess[0].ID, "Shipping to Norway", helpdesk.Contact{}, helpdesk.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	// A browser per group of pages keeps each within the browser tests'
 	// hang guard, axe being slow on a busy machine.
 	login := func(t *testing.T) context.Context {
@@ -60,6 +80,8 @@ func TestAccessibility(t *testing.T) {
 		{"/admin", "/admin/conversations", "/admin/conversations?session=" + chat.ID, "/admin/sessions", fmt.Sprintf("/admin/sessions/%d", sess[0].ID), "/admin/visitors"},
 		{fmt.Sprintf("/admin/visitors/%d", sess[0].VisitorID), "/admin/offline", "/admin/channels", "/admin/channels/new"},
 		{"/admin/reports", "/admin/config/users", "/admin/config/users/new", fmt.Sprintf("/admin/config/users/%d", op.ID), "/admin/profile", "/admin/no-such-page"},
+		{"/admin/leads", "/admin/leads?view=list", fmt.Sprintf("/admin/leads/%d", lead.ID), "/admin/helpdesk", fmt.Sprintf("/admin/helpdesk/tickets/%d", ticket.ID),
+			"/admin/config/canned", fmt.Sprintf("/admin/config/sales-teams/%d", team.ID), fmt.Sprintf("/admin/config/helpdesk-teams/%d", desk.ID)},
 	}
 	for i, pages := range groups {
 		t.Run(fmt.Sprintf("admin-%d", i+1), func(t *testing.T) {

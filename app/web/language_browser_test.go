@@ -71,7 +71,7 @@ func TestAdminBrowserSpanishPreference(t *testing.T) {
 	browser := apptest.NewBrowser(t)
 	apptest.BrowserLogin(t, browser, srv.URL, "ada@example.com")
 	nav := apptest.Run(t, browser, chromedp.Evaluate[string](`document.documentElement.lang + ' ' + document.querySelector('.mainnav').innerText.replace(/\s+/g, ' ').trim()`))
-	if nav != "es Conversaciones Canales Sesiones Visitantes Reportes Configuración" {
+	if nav != "es Conversaciones Canales Sesiones Visitantes Iniciativas Servicio de asistencia Reportes Configuración" {
 		t.Fatalf("navigation = %q", nav)
 	}
 	// The channel form, and an error page, in Spanish too.

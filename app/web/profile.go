@@ -23,6 +23,8 @@ type profileData struct {
 	TokensURL string
 	ForUser   bool
 	Inactive  bool // a deactivated user: no token can be created
+	// MentionMail is the user's choice of a mail for each mention.
+	MentionMail bool
 }
 
 func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
@@ -38,6 +40,9 @@ func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
 		return err
 	}
 	d.Tokens, d.TokensURL = toks, "/admin/profile/tokens"
+	if d.MentionMail, err = s.d.Livechat.MentionMail(c.Request().Context(), u); err != nil {
+		return err
+	}
 	for _, tag := range s.d.I18n.Languages() {
 		d.Languages = append(d.Languages, languageOption{Tag: tag, Name: i18n.LanguageName(tag)})
 	}
@@ -160,4 +165,19 @@ func (s *Server) revokeToken(c echo.Context) error {
 		return err
 	}
 	return s.fragment(c, http.StatusOK, "_tokens", &profileData{Tokens: toks, TokensURL: url})
+}
+
+// saveNotifications records whether the user wants a mail per mention.
+func (s *Server) saveNotifications(c echo.Context) error {
+	on := c.FormValue("mention_mail") != ""
+	if err := s.d.Livechat.SetMentionMail(c.Request().Context(), userFrom(c), on); err != nil {
+		return err
+	}
+	l := s.localizer(c)
+	if on {
+		s.setFlash(c, "ok", l.T("You will get a mail when someone mentions you."))
+	} else {
+		s.setFlash(c, "ok", l.T("Mentions will only show in your inbox."))
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/profile#notifications")
 }

@@ -14,7 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"parley/app/helpdesk"
 	"parley/app/i18n"
+	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/model"
 )
@@ -97,6 +99,9 @@ func (r *renderer) funcs() template.FuncMap {
 		"decimal": func(l *i18n.Localizer, v float64) string { return l.Decimal(v, 1) },
 		// visitorName labels a visitor without a name in the viewer's language.
 		"visitorName": func(l *i18n.Localizer, name string, id int64) string { return livechat.VisitorLabel(l, name, id) },
+		"stageLabel":  leads.StageLabel,
+		"statusLabel": helpdesk.StatusLabel,
+		"langName":    func(tag string) string { return i18n.LanguageName(tag) },
 		"faceLabel":   faceLabel,
 		"viewLabel":   viewLabel,
 		"dimLabel":    dimLabel,

@@ -24,6 +24,11 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.GET("/sessions/:id/transfer", s.opTransferTargets)
 	g.GET("/commands", s.opCommands)
 	g.GET("/ratings", s.apiRatings)
+	g.GET("/canned-responses", s.opCanned)
+	g.GET("/mentionable", s.opMentionable)
+	g.GET("/channel-links", s.opChannelLinks)
+	g.GET("/inbox", s.opInbox)
+	g.POST("/inbox/read", s.opInboxRead)
 }
 
 // routes lists every route, grouped, top to bottom.
@@ -68,6 +73,7 @@ func (s *Server) routes() {
 	admin.GET("/profile", s.profile)
 	admin.POST("/profile", s.saveProfile)
 	admin.POST("/profile/password", s.changePassword)
+	admin.POST("/profile/notifications", s.saveNotifications)
 	admin.POST("/profile/tokens", s.createToken)
 	admin.DELETE("/profile/tokens/:id", s.revokeToken)
 
@@ -106,6 +112,15 @@ func (s *Server) routes() {
 	admin.GET("/reports/ratings/:id", s.ratingDetail, requireAdmin)
 	admin.POST("/reports/ratings/:id", s.saveRating, requireAdmin)
 
+	// Leads and Helpdesk: every user works them; admins set up the teams.
+	admin.GET("/leads", s.leadsList)
+	admin.GET("/leads/:id", s.lead)
+	admin.POST("/leads/:id", s.saveLead)
+	admin.POST("/leads/:id/stage", s.moveLead)
+	admin.GET("/helpdesk", s.tickets)
+	admin.GET("/helpdesk/tickets/:id", s.ticket)
+	admin.POST("/helpdesk/tickets/:id", s.saveTicket)
+
 	cfg := admin.Group("/config", requireAdmin)
 	cfg.GET("/users", s.users)
 	cfg.GET("/users/new", s.newUserForm)
@@ -122,6 +137,23 @@ func (s *Server) routes() {
 	cfg.POST("/mail", s.saveMailSettings)
 	cfg.POST("/mail/test", s.testMail)
 	cfg.POST("/mail/outbox/:id/retry", s.retryMail)
+	cfg.GET("/sales-teams", s.salesTeams)
+	cfg.POST("/sales-teams", s.saveSalesTeam)
+	cfg.GET("/sales-teams/:id", s.salesTeam)
+	cfg.POST("/sales-teams/:id", s.saveSalesTeam)
+	cfg.GET("/helpdesk-teams", s.helpdeskTeams)
+	cfg.POST("/helpdesk-teams", s.saveHelpdeskTeam)
+	cfg.GET("/helpdesk-teams/:id", s.helpdeskTeam)
+	cfg.POST("/helpdesk-teams/:id", s.saveHelpdeskTeam)
+	cfg.POST("/sales-teams/:id/webhook", s.saveWebhook)
+	cfg.POST("/sales-teams/:id/webhook/secret", s.regenerateWebhookSecret)
+	cfg.POST("/helpdesk-teams/:id/webhook", s.saveWebhook)
+	cfg.POST("/helpdesk-teams/:id/webhook/secret", s.regenerateWebhookSecret)
+	cfg.GET("/canned", s.cannedResponses)
+	cfg.POST("/canned", s.saveCanned)
+	cfg.GET("/canned/:id", s.editCanned)
+	cfg.POST("/canned/:id", s.saveCanned)
+	cfg.POST("/canned/:id/delete", s.deleteCanned)
 
 	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
 	visitor := e.Group("/im_livechat", cors)

@@ -19,14 +19,18 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/geo"
+	"parley/app/helpdesk"
 	"parley/app/i18n"
+	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/mail"
 	"parley/app/rating"
 	"parley/app/realtime"
 	"parley/app/version"
+	"parley/app/webhooks"
 )
 
 // Deps is everything the web layer needs, built by the composition root
@@ -35,6 +39,10 @@ type Deps struct {
 	Config   config.Config
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Leads    *leads.Service
+	Helpdesk *helpdesk.Service
+	Canned   *commands.Canned
+	Webhooks *webhooks.Service
 	Mail     *mail.Service
 	Ratings  *rating.Service
 	Hub      *realtime.Hub

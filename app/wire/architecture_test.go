@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"rating":   {"model", "store", "events", "livechat"},
 	"pivot":    {},
 	"chart":    {},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "rating", "pivot", "chart", "textfmt", "lru", "mail"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "rating", "pivot", "chart", "textfmt", "lru", "mail", "leads", "helpdesk", "commands", "webhooks"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
@@ -41,6 +41,10 @@ var allowed = map[string][]string{
 	"outbox":   {"model", "store"},
 	"settings": {"store"},
 	"mail":     {"model", "store", "outbox", "settings", "i18n", "config", "auth", "livechat"},
+	"leads":    {"model", "store"},
+	"helpdesk": {"model", "store"},
+	"commands": {"model", "store", "livechat", "leads", "helpdesk", "events"},
+	"webhooks": {"model", "store", "outbox"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against

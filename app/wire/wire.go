@@ -18,10 +18,13 @@ import (
 	"time"
 
 	"parley/app/auth"
+	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/events"
 	"parley/app/geo"
+	"parley/app/helpdesk"
 	"parley/app/i18n"
+	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/mail"
 	"parley/app/metrics"
@@ -31,6 +34,7 @@ import (
 	"parley/app/realtime"
 	"parley/app/store"
 	"parley/app/web"
+	"parley/app/webhooks"
 )
 
 // Deps is what the application is built from besides its configuration.
@@ -43,6 +47,8 @@ type Deps struct {
 	Auth     auth.Options
 	Livechat livechat.Options
 	Outbox   outbox.Options
+	// WebhookClient makes webhook calls; nil is a client with a timeout.
+	WebhookClient *http.Client
 }
 
 // App is a built Parley.
@@ -52,6 +58,10 @@ type App struct {
 	Events   *events.Bus
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Leads    *leads.Service
+	Helpdesk *helpdesk.Service
+	Canned   *commands.Canned
+	Webhooks *webhooks.Service
 	Ratings  *rating.Service
 	Hub      *realtime.Hub
 	Outbox   *outbox.Worker
@@ -124,6 +134,20 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	a.Mail = mail.New(d.Store, a.Outbox, a.I18n, lc, a.Auth, mail.Options{SMTP: cfg.SMTP, SiteName: cfg.SiteName,
 		BaseURL: cfg.PublicURL(), MissedAfter: cfg.Mail.MissedAfter, Logger: d.Logger})
 	lc.NotifyOfflineWith(a.Mail)
+	lc.MentionMailWith(a.Mail)
+	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
+	a.Webhooks = webhooks.New(d.Store, cfg.PublicURL(), d.WebhookClient)
+	a.Webhooks.Register(a.Outbox)
+	a.Leads.Hook, a.Helpdesk.Hook = a.Webhooks.LeadHook, a.Webhooks.TicketHook
+	a.Canned = commands.NewCanned(d.Store, a.I18n.Languages())
+	if err := a.Canned.EnsureShipped(ctx); err != nil {
+		a.Geo.Close()
+		return nil, fmt.Errorf("first-run data: %w", err)
+	}
+	if err := commands.Register(commands.Deps{Store: d.Store, Livechat: lc, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, BaseURL: cfg.PublicURL()}); err != nil {
+		a.Geo.Close()
+		return nil, err
+	}
 	a.Hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: web.SocketOrigin(cfg), OnFrame: a.onFrame,
 		OnConnect: func(id realtime.Identity) {
 			if id.Kind == "operator" {
@@ -142,7 +166,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
