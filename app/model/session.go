@@ -81,6 +81,18 @@ type Session struct {
 	// VisitorLanguage is the visitor's browser language when the chat
 	// started ("es"), for what is pushed to them live.
 	VisitorLanguage string
+	// ChatbotID is the chatbot that greeted the visitor (0: none, or
+	// deleted since); Chatbot is where the script stands.
+	ChatbotID   int64
+	ChatbotName string
+	Chatbot     ChatbotPosition
+}
+
+// ChatbotPosition is where a conversation stands in its chatbot script.
+type ChatbotPosition struct {
+	State   ChatbotState
+	StepID  int64   // the step waiting for the visitor, while running
+	Answers []int64 // answers chosen since the start or the last restart
 }
 
 // Duration is how long the conversation lasted: first to last message, or
@@ -109,6 +121,10 @@ type Message struct {
 	Body       string // plain text; '' for system notices
 	Notice     *Notice
 	ClientID   string // the poster's own name for it, unique per session; '' when none
+	// Step is what a bot's message asks (answers to click), nil otherwise.
+	Step *StepView
+	// AnswerID is the chatbot answer a visitor's message clicked, 0 if typed.
+	AnswerID int64
 	CreatedAt  time.Time
 	// Replayed is set (never stored) when a post repeated a ClientID and
 	// the message already stored is returned instead of a second one.

@@ -94,20 +94,36 @@ func TestDamagedFileIsReported(t *testing.T) {
 	if err := st.Check(ctx); err != nil || st.Health(ctx) != nil {
 		t.Fatalf("a fresh database: check %v, health %v", err, st.Health(ctx))
 	}
+	// Tables' pages, never the schema's (which grows with every migration
+	// and may sit anywhere in the file), become garbage.
+	var roots []int64
+	rows, err := st.Writer().QueryContext(ctx, `SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name IN ('messages', 'chat_sessions', 'visitors')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		roots = append(roots, p)
+	}
+	rows.Close()
+	var pageSize int64
+	if err := st.Writer().QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, _ := f.Stat()
-	junk := make([]byte, 4096)
+	junk := make([]byte, pageSize)
 	for i := range junk {
 		junk[i] = byte(i*7 + 3)
 	}
-	// The last pages (tables' contents, not the schema on page 1) become
-	// garbage.
-	for off := info.Size() - 3*4096; off < info.Size(); off += 4096 {
-		if _, err := f.WriteAt(junk, off); err != nil {
+	for _, p := range roots {
+		if _, err := f.WriteAt(junk, (p-1)*pageSize); err != nil {
 			t.Fatal(err)
 		}
 	}
