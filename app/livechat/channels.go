@@ -32,7 +32,7 @@ type Service struct {
 	langs     langCache
 	writer    *writer
 	commands  *Commands
-	bots      BotFinder
+	bot       Bot
 	abandon   time.Duration
 	languages []string // catalogue languages a channel may speak
 	Presence  *Presence
@@ -74,8 +74,8 @@ type Options struct {
 	// Languages are the tags Parley has a catalogue for ("en", "es"): a
 	// channel's default language and its texts may use these; nil: English.
 	Languages []string
-	// Bots finds the bot that answers a session's visitor, if any.
-	Bots BotFinder
+	// Bot plays the chatbot scripts that rules name; nil: no chatbots.
+	Bot Bot
 	// AbandonAfter ends a conversation whose visitor has had no socket and
 	// no activity for this long (0: 30 minutes).
 	AbandonAfter time.Duration
@@ -112,7 +112,7 @@ func New(st *store.Store, o Options) *Service {
 		o.AbandonAfter = DefaultAbandonAfter
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
-		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bots: o.Bots, abandon: o.AbandonAfter, languages: o.Languages,
+		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bot: o.Bot, abandon: o.AbandonAfter, languages: o.Languages,
 		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
 	if s.bus == nil {
 		s.bus, s.ownBus = events.New(o.Logger), true
@@ -123,7 +123,7 @@ func New(st *store.Store, o Options) *Service {
 		s.emit(events.MessageCommitted{Session: copySession(x), Message: &c})
 	})
 	s.writer.onCommit = o.OnCommit
-	if s.bots != nil {
+	if s.bot != nil {
 		s.bus.Subscribe("bots", s.answerWithBot)
 	}
 	s.bus.Subscribe("livechat", s.react)
@@ -481,6 +481,7 @@ type InitResult struct {
 	Channel         model.Channel
 	OperatorsOnline int
 	Decision        Decision
+	ChatbotName     string // of Decision.Chatbot
 }
 
 // Init decides whether and how the widget shows on a page (§2.2): the
@@ -492,9 +493,27 @@ func (s *Service) Init(ctx context.Context, channelID int64, url, country string
 		return nil, err
 	}
 	online := len(s.Presence.Online(info.OperatorIDs))
-	// No chatbot scripts exist yet, so no rule's chatbot is usable.
-	d := Decide(info.Rules, url, country, online, nil)
-	return &InitResult{Channel: info.Channel, OperatorsOnline: online, Decision: d}, nil
+	d, name := s.decide(ctx, info, url, country, online)
+	return &InitResult{Channel: info.Channel, OperatorsOnline: online, Decision: d, ChatbotName: name}, nil
+}
+
+// decide applies the channel's rules with the chatbots usable now, and
+// names the chatbot it picks.
+func (s *Service) decide(ctx context.Context, info *ChannelInfo, url, country string, online int) (Decision, string) {
+	var usable func(int64) bool
+	var name string
+	if s.bot != nil {
+		usable = func(id int64) bool {
+			n, ok := s.bot.Usable(ctx, id)
+			name = n
+			return ok
+		}
+	}
+	d := Decide(info.Rules, url, country, online, usable)
+	if d.Chatbot == 0 {
+		name = ""
+	}
+	return d, name
 }
 
 // OnlineOperators returns the channel's operators who are online now.

@@ -15,13 +15,15 @@ type Translator interface {
 // What the system says in a conversation, stored as codes with arguments
 // (model.Notice) and rendered for each viewer by NoticeText.
 const (
-	NoticeVisitorLeft   = "visitor_left"   // visitor, visitor_id
-	NoticeOperatorLeft  = "operator_left"  // operator
-	NoticeOperatorEnded = "operator_ended" // operator
-	NoticeTransferred   = "transferred"    // from, to, channel ("" when the channel did not change)
-	NoticeAbandoned     = "abandoned"      // visitor, visitor_id, minutes
-	NoticeStaleClosed   = "stale_closed"
-	NoticeVerbatim      = "text" // text: a sentence kept word for word from before notices had codes
+	NoticeVisitorLeft    = "visitor_left"   // visitor, visitor_id
+	NoticeOperatorLeft   = "operator_left"  // operator
+	NoticeOperatorEnded  = "operator_ended" // operator
+	NoticeTransferred    = "transferred"    // from, to, channel ("" when the channel did not change)
+	NoticeAbandoned      = "abandoned"      // visitor, visitor_id, minutes
+	NoticeStaleClosed    = "stale_closed"
+	NoticeOperatorJoined = "operator_joined" // operator: a chatbot forwarded the visitor to them
+	NoticeBotRestarted   = "bot_restarted"
+	NoticeVerbatim       = "text" // text: a sentence kept word for word from before notices had codes
 )
 
 // VisitorLabel is how people see a visitor: their name, or "Website Visitor
@@ -65,6 +67,10 @@ func NoticeText(t Translator, n *model.Notice) string {
 		return t.T("The conversation was closed: %s was away for %d minutes.", visitor(), m)
 	case NoticeStaleClosed:
 		return t.T("This conversation was closed after a long pause; the visitor started a new one.")
+	case NoticeOperatorJoined:
+		return t.T("%s has joined the conversation.", a["operator"])
+	case NoticeBotRestarted:
+		return t.T("Restarting conversation...")
 	case NoticeVerbatim:
 		return a["text"]
 	}
@@ -76,7 +82,7 @@ func NoticeText(t Translator, n *model.Notice) string {
 // is for the operators; who ended the chat and who took it over is news
 // to the visitor.
 func NoticeForVisitor(n *model.Notice) bool {
-	return n != nil && (n.Code == NoticeOperatorEnded || n.Code == NoticeTransferred)
+	return n != nil && (n.Code == NoticeOperatorEnded || n.Code == NoticeTransferred || n.Code == NoticeOperatorJoined || n.Code == NoticeBotRestarted)
 }
 
 // VisibleToVisitor says whether the visitor sees m.

@@ -120,10 +120,12 @@ func (s *Server) routes() {
 	visitor.POST("/sessions/:id/messages", s.visitorPost)
 	visitor.POST("/sessions/:id/typing", s.visitorTyping)
 	visitor.POST("/sessions/:id/close", s.visitorClose)
+	visitor.POST("/sessions/:id/chatbot/restart", s.visitorRestartBot)
 	visitor.POST("/pageviews", s.pageView)
 	visitor.POST("/offline_messages", s.offlineMessage)
 	visitor.GET("/ws", s.visitorSocket)
 	visitor.GET("/operator/:id/avatar", s.operatorAvatar)
+	visitor.GET("/chatbot/:id/avatar", s.chatbotAvatar)
 	visitor.OPTIONS("/*", func(c echo.Context) error { return nil })
 
 	// Embeddable widget (public, CORS): the snippet's loader and legacy

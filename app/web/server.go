@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/chatbot"
 	"parley/app/config"
 	"parley/app/geo"
 	"parley/app/i18n"
@@ -33,6 +34,7 @@ type Deps struct {
 	Config   config.Config
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Chatbots *chatbot.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"parley/app/auth"
+	"parley/app/chatbot"
 	"parley/app/config"
 	"parley/app/events"
 	"parley/app/geo"
@@ -48,6 +49,7 @@ type App struct {
 	Events   *events.Bus
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Chatbots *chatbot.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
@@ -103,8 +105,11 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if lo.AbandonAfter == 0 {
 		lo.AbandonAfter = cfg.Livechat.AbandonAfter
 	}
+	a.Chatbots = chatbot.New(d.Store, chatbot.Options{Logger: d.Logger, Languages: a.I18n.Languages(), Localize: lo.Localize})
+	lo.Bot = a.Chatbots
 	a.Livechat = livechat.New(d.Store, lo)
-	if err := firstRun(ctx, cfg, d.Store, a.Livechat); err != nil {
+	a.Chatbots.Connect(a.Livechat)
+	if err := firstRun(ctx, cfg, d.Store, a.Livechat, a.Chatbots); err != nil {
 		a.Geo.Close()
 		return nil, fmt.Errorf("first-run data: %w", err)
 	}
@@ -128,7 +133,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Chatbots: a.Chatbots, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
@@ -144,13 +149,20 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 func FirstRun(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
 	lc := livechat.New(st, livechat.Options{Logger: log})
 	defer lc.Stop()
-	return firstRun(ctx, cfg, st, lc)
+	langs := []string{"en"}
+	if b, err := i18n.Load(); err == nil {
+		langs = b.Languages()
+	}
+	return firstRun(ctx, cfg, st, lc, chatbot.New(st, chatbot.Options{Logger: log, Languages: langs}))
 }
 
-// firstRun creates the default channel on an empty database, staffed by
-// the first admin when there is one (otherwise the first admin staffs it
-// when created).
-func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livechat.Service) error {
+// firstRun creates the sample chatbots once, and the default channel on
+// an empty database, staffed by the first admin when there is one
+// (otherwise the first admin staffs it when created).
+func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livechat.Service, bots *chatbot.Service) error {
+	if err := bots.InstallDefaults(ctx); err != nil {
+		return err
+	}
 	created, err := lc.EnsureDefaultChannel(ctx, cfg.SiteName)
 	if err != nil || !created {
 		return err
