@@ -391,6 +391,31 @@ func (s *Service) Leave(ctx context.Context, channelID, userID int64) error {
 // SaveRules validates and replaces a channel's whole rule list; the slice
 // order is the matching order. Nothing is saved when any rule is invalid.
 func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.Rule) ([]model.Rule, error) {
+	// A rule may keep naming a chatbot deleted since (it works without it,
+	// and its form says so); naming one anew requires that it exists.
+	old, err := s.st.Rules(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	had := map[int64]int64{}
+	for _, r := range old {
+		had[r.ID] = r.ChatbotID
+	}
+	var named []int64
+	for _, r := range rules {
+		if r.ChatbotID != 0 {
+			named = append(named, r.ChatbotID)
+		}
+	}
+	exist, err := s.st.ChatbotNames(ctx, named)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range rules {
+		if _, ok := exist[r.ChatbotID]; r.ChatbotID != 0 && !ok && (r.ID == 0 || had[r.ID] != r.ChatbotID) {
+			return nil, fieldErr("chatbot_id", "Rule %d: %s", i+1, &model.FieldError{Field: "chatbot_id", Message: "This chatbot does not exist."})
+		}
+	}
 	seenID := map[int64]int{}
 	for i := range rules {
 		r := &rules[i]
