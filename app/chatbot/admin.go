@@ -174,3 +174,111 @@ func (s *Service) InstallDefaults(ctx context.Context) error {
 	}
 	return s.st.SetSetting(ctx, installedKey, "1")
 }
+
+// Rename changes a chatbot's name and default language.
+func (s *Service) Rename(ctx context.Context, id int64, name, lang string) error {
+	sc, err := s.st.Chatbot(ctx, id)
+	if err != nil {
+		return err
+	}
+	sc.Name, sc.Language = name, lang
+	_, err = s.Save(ctx, sc)
+	return err
+}
+
+// SaveStep adds a step at the end of the script (st.ID 0) or replaces the
+// step with st's ID. Its new answers may carry ID 0. Conditions on answers
+// the step no longer has are dropped from every step; it returns how many
+// "Only If" answers were dropped, for a notice.
+func (s *Service) SaveStep(ctx context.Context, id int64, st model.ChatbotStep) (*model.Chatbot, int, error) {
+	sc, err := s.st.Chatbot(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	next := int64(0)
+	for j := range st.Answers {
+		if st.Answers[j].ID <= 0 {
+			next--
+			st.Answers[j].ID = next
+		}
+	}
+	if st.ID == 0 {
+		sc.Steps = append(sc.Steps, st)
+	} else {
+		i := stepIndex(sc, st.ID)
+		if i < 0 {
+			return nil, 0, model.ErrNotFound
+		}
+		// Answers of other steps may not be moved here by a forged form.
+		mine := map[int64]bool{}
+		for _, a := range sc.Steps[i].Answers {
+			mine[a.ID] = true
+		}
+		for _, a := range st.Answers {
+			if a.ID > 0 && !mine[a.ID] {
+				return nil, 0, fieldErr("answers", "This answer belongs to another step.")
+			}
+		}
+		sc.Steps[i] = st
+	}
+	dropped := dropMissingOnlyIf(sc)
+	n, err := s.Save(ctx, sc)
+	return sc, dropped + n, err
+}
+
+// MoveStep moves a step one place up (delta -1) or down (+1); it returns
+// how many "Only If" answers were dropped because they would point at a
+// later step.
+func (s *Service) MoveStep(ctx context.Context, id, stepID int64, delta int) (int, error) {
+	sc, err := s.st.Chatbot(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	i := stepIndex(sc, stepID)
+	if i < 0 {
+		return 0, model.ErrNotFound
+	}
+	n := Reorder(sc, i, i+delta)
+	_, err = s.Save(ctx, sc)
+	return n, err
+}
+
+// DeleteStep removes a step; conditions on its answers go with it.
+func (s *Service) DeleteStep(ctx context.Context, id, stepID int64) error {
+	sc, err := s.st.Chatbot(ctx, id)
+	if err != nil {
+		return err
+	}
+	i := stepIndex(sc, stepID)
+	if i < 0 {
+		return model.ErrNotFound
+	}
+	sc.Steps = append(sc.Steps[:i], sc.Steps[i+1:]...)
+	dropMissingOnlyIf(sc)
+	_, err = s.Save(ctx, sc)
+	return err
+}
+
+// dropMissingOnlyIf removes "Only If" answers the script no longer has.
+func dropMissingOnlyIf(sc *model.Chatbot) int {
+	have := map[int64]bool{}
+	for _, st := range sc.Steps {
+		for _, a := range st.Answers {
+			have[a.ID] = true
+		}
+	}
+	n := 0
+	for i := range sc.Steps {
+		st := &sc.Steps[i]
+		kept := st.OnlyIf[:0]
+		for _, a := range st.OnlyIf {
+			if have[a] {
+				kept = append(kept, a)
+			} else {
+				n++
+			}
+		}
+		st.OnlyIf = kept
+	}
+	return n
+}

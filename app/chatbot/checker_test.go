@@ -3,6 +3,7 @@ package chatbot
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"parley/app/model"
@@ -72,4 +73,29 @@ func TestCheckerFlagsEachProblemKind(t *testing.T) {
 func withOnlyIf(st model.ChatbotStep, ids ...int64) model.ChatbotStep {
 	st.OnlyIf = ids
 	return st
+}
+
+func TestEdgesOfTheWelcomeBot(t *testing.T) {
+	sc := welcomeBot(t)
+	var got []string
+	for _, e := range Edges(sc) {
+		s := fmt.Sprintf("%d>%d", e.From+1, e.To+1)
+		if e.AnswerID != 0 {
+			s += "/answer"
+		}
+		if e.NoOperator {
+			s += "/none"
+		}
+		got = append(got, s)
+	}
+	want := []string{"1>2", "2>3/answer", "2>7/answer", "2>9/answer", "3>4", "4>5/none", "5>6", "7>8"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("edges %q, want %q", got, want)
+	}
+	svg := FlowSVG(sc, "es", func(t model.StepType) string { return t.Label() }, "nadie")
+	for _, w := range []string{`href="#step-9"`, "¿Qué está buscando?", "Tengo una pregunta sobre precios", "nadie"} {
+		if !strings.Contains(svg, w) {
+			t.Errorf("the flow picture lacks %q", w)
+		}
+	}
 }

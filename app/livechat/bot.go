@@ -170,3 +170,33 @@ func (s *Service) PostVisitorInput(ctx context.Context, x *model.Session, in Vis
 	}
 	return s.post(ctx, x, &model.Message{AuthorKind: model.AuthorVisitor, AuthorName: x.VisitorName, Body: body, ClientID: in.ClientID, AnswerID: in.AnswerID})
 }
+
+// StartTestSession opens a conversation outside any channel in which an
+// admin plays a chatbot's script as a visitor would (the script page's
+// Test mode). Without a channel a forward never finds an operator, so the
+// script goes on as when nobody is available.
+func (s *Service) StartTestSession(ctx context.Context, chatbotID int64, chatbotName, lang string) (*StartResult, error) {
+	if s.bot == nil {
+		return nil, model.Refuse(model.Conflict, "no_chatbot", "This conversation has no chatbot to restart.")
+	}
+	v, token, err := s.NewVisitor(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	x := &model.Session{PublicID: randomID(), VisitorID: v.ID, VisitorLanguage: clip(lang, 16),
+		ChatbotID: chatbotID, ChatbotName: chatbotName, Chatbot: model.ChatbotPosition{State: model.BotRunning}}
+	if err := s.st.CreateSession(ctx, x); err != nil {
+		return nil, err
+	}
+	if err := s.bot.Greet(ctx, x); err != nil {
+		return nil, err
+	}
+	res := &StartResult{Visitor: v, Token: token, Created: true}
+	if res.Session, err = s.st.Session(ctx, x.ID); err != nil {
+		return nil, err
+	}
+	if res.Messages, err = s.VisitorMessages(ctx, res.Session, 0); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

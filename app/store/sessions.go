@@ -49,6 +49,10 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 	if x.OperatorID != 0 {
 		op = x.OperatorID
 	}
+	var channel any
+	if x.ChannelID != 0 {
+		channel = x.ChannelID
+	}
 	var bot any
 	if x.ChatbotID != 0 {
 		bot = x.ChatbotID
@@ -61,7 +65,7 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language,
 		   chatbot_id, chatbot_name, chatbot_state, chatbot_answers, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		x.PublicID, x.ChannelID, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage,
+		x.PublicID, channel, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage,
 		bot, x.ChatbotName, string(x.Chatbot.State), string(answers), ms(x.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
