@@ -1,7 +1,6 @@
 package chatbot
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -24,14 +23,14 @@ const (
 // http(s) URL.
 func CheckRedirect(link string) error {
 	if utf8.RuneCountInString(link) > MaxRedirectLen {
-		return fmt.Errorf("the redirect link is longer than %d characters", MaxRedirectLen)
+		return fieldErr("answers", "The redirect link is longer than %d characters.", MaxRedirectLen)
 	}
 	if strings.HasPrefix(link, "/") && !strings.HasPrefix(link, "//") {
 		return nil
 	}
 	u, err := url.Parse(link)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("the redirect link must be a path starting with / or an http(s) address")
+		return fieldErr("answers", "The redirect link must be a path starting with / or an http(s) address.")
 	}
 	return nil
 }
@@ -98,7 +97,7 @@ func Validate(sc *model.Chatbot, languages []string) error {
 			a.RedirectLink = strings.TrimSpace(a.RedirectLink)
 			if a.RedirectLink != "" {
 				if err := CheckRedirect(a.RedirectLink); err != nil {
-					return fieldErr("answers", "Step %d, answer %d: %s.", i+1, j+1, err)
+					return fieldErr("answers", "Step %d, answer %d: %s", i+1, j+1, err)
 				}
 			}
 			if _, dup := answerStep[a.ID]; dup && a.ID != 0 {
@@ -110,22 +109,15 @@ func Validate(sc *model.Chatbot, languages []string) error {
 	return nil
 }
 
-type textError struct {
-	msg  string
-	args []any
-}
-
-func (e *textError) Error() string { return fmt.Sprintf(e.msg, e.args...) }
-
 func tidyTexts(t *model.Texts, languages []string) error {
 	out := model.Texts{}
 	for k, v := range *t {
 		if !slices.Contains(languages, k) {
-			return &textError{"unknown language %q.", []any{k}}
+			return fieldErr("message", "Unknown language %q.", k)
 		}
 		v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
 		if utf8.RuneCountInString(v) > MaxTextLen {
-			return &textError{"a text is too long: at most %d characters.", []any{MaxTextLen}}
+			return fieldErr("message", "A text is too long: at most %d characters.", MaxTextLen)
 		}
 		if v != "" {
 			out[k] = v

@@ -2,6 +2,7 @@ package chatbot
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -233,7 +234,7 @@ func Import(data []byte, languages []string) (*model.Chatbot, error) {
 				textsErrors(valueNode(node, "label"), ans.Label, sc.Language, languages, true, fmt.Sprintf("step %d: answer %d", i+1, j+1), add)
 				if ans.RedirectLink != "" {
 					if err := CheckRedirect(ans.RedirectLink); err != nil {
-						add(valueLine(node, "redirect_link"), "step %d: answer %d: %s", i+1, j+1, err.Error())
+						add(valueLine(node, "redirect_link"), "step %d: answer %d: %s", i+1, j+1, strings.TrimSuffix(inEnglish(err), "."))
 					}
 				}
 				st.Answers = append(st.Answers, ans)
@@ -250,6 +251,15 @@ func Import(data []byte, languages []string) (*model.Chatbot, error) {
 		return nil, &ImportError{Errors: errs}
 	}
 	return sc, nil
+}
+
+// inEnglish is an error's message in English, without a FieldError's field.
+func inEnglish(err error) string {
+	var fe *model.FieldError
+	if errors.As(err, &fe) {
+		return fmt.Sprintf(fe.Message, fe.Args...)
+	}
+	return err.Error()
 }
 
 // resolveOnlyIf finds the answers an "Only If" entry names among earlier

@@ -87,7 +87,7 @@ func TestYAMLImportReportsErrorsByLine(t *testing.T) {
 		{"no name and unknown type", "name: ''\nsteps:\n  - type: banana\n    message: hi\n", []string{"line 1: the chatbot needs a name", `line 3: step 1: unknown type "banana"`}},
 		{"unknown field", "name: x\nsteps:\n  - type: text\n    mesage: hi\n", []string{`line 4: unknown field "mesage"`, "step 1: message: a text in en is required"}},
 		{"only_if to a later or missing answer", "name: x\nsteps:\n  - type: text\n    message: hi\n    only_if: [Yes]\n  - type: question_selection\n    message: Sure?\n    answers:\n      - label: 'Yes'\n", []string{`line 5: step 1: only_if "Yes": no earlier question has this answer`}},
-		{"bad redirect and language", "name: x\nlanguage: fr\nsteps:\n  - type: question_selection\n    message: {fr: Q}\n    answers:\n      - label: {fr: A}\n        redirect_link: javascript:alert(1)\n", []string{`line 2: unknown language "fr"`, "line 8: step 1: answer 1: the redirect link must be"}},
+		{"bad redirect and language", "name: x\nlanguage: fr\nsteps:\n  - type: question_selection\n    message: {fr: Q}\n    answers:\n      - label: {fr: A}\n        redirect_link: javascript:alert(1)\n", []string{`line 2: unknown language "fr"`, "line 8: step 1: answer 1: The redirect link must be"}},
 		{"answers on a text step", "name: x\nsteps:\n  - type: text\n    message: hi\n    answers:\n      - label: A\n", []string{"line 6: step 1: only questions have answers"}},
 	}
 	for _, c := range cases {

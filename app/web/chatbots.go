@@ -117,6 +117,7 @@ type chatbotView struct {
 	Languages []string
 	Steps     []stepRow
 	Problems  []problemRow
+	NProblems int
 	Flow      template.HTML
 	Rules     int
 	Form      *stepForm // the dialog to open at once, after a refused save
@@ -160,6 +161,7 @@ func (s *Server) chatbotPage(c echo.Context, status int, sc *model.Chatbot, form
 	for _, p := range s.d.Chatbots.Problems(sc) {
 		v.Problems = append(v.Problems, problemRow{Step: p.Step + 1, Text: problemText(l, p, answer)})
 	}
+	v.NProblems = len(v.Problems)
 	v.Flow = template.HTML(chatbot.FlowSVG(sc, l.Lang(), func(t model.StepType) string { return l.T(t.Label()) }, l.T("nobody available")))
 	list, err := s.d.Chatbots.List(c.Request().Context())
 	if err != nil {

@@ -483,6 +483,7 @@ func (fx *tplFixtures) chatbotView(sc *model.Chatbot) *chatbotView {
 	for _, p := range chatbot.CheckScript(sc) {
 		v.Problems = append(v.Problems, problemRow{Step: p.Step + 1, Text: problemText(fx.l, p, answers)})
 	}
+	v.NProblems = len(v.Problems)
 	v.Flow = template.HTML(chatbot.FlowSVG(sc, "en", func(t model.StepType) string { return t.Label() }, "nobody available"))
 	return v
 }
