@@ -204,7 +204,7 @@ func Import(data []byte, languages []string) (*model.Chatbot, error) {
 		if !st.Type.Valid() {
 			add(valueLine(sn, "type"), "step %d: unknown type %q", i+1, ys.Type)
 		}
-		textsErrors(valueNode(sn, "message"), st.Message, sc.Language, languages, st.Type != model.StepForward, fmt.Sprintf("step %d: message", i+1), add)
+		textsErrors(valueNode(sn, "message"), sn.Line, st.Message, sc.Language, languages, st.Type != model.StepForward, fmt.Sprintf("step %d: message", i+1), add)
 		if st.Message == nil {
 			st.Message = model.Texts{}
 		}
@@ -231,7 +231,7 @@ func Import(data []byte, languages []string) (*model.Chatbot, error) {
 				checkKeys(node, answerKeys, add)
 				next--
 				ans := model.ChatbotAnswer{ID: next, Label: a.Label.in(sc.Language), RedirectLink: strings.TrimSpace(a.RedirectLink)}
-				textsErrors(valueNode(node, "label"), ans.Label, sc.Language, languages, true, fmt.Sprintf("step %d: answer %d", i+1, j+1), add)
+				textsErrors(valueNode(node, "label"), node.Line, ans.Label, sc.Language, languages, true, fmt.Sprintf("step %d: answer %d", i+1, j+1), add)
 				if ans.RedirectLink != "" {
 					if err := CheckRedirect(ans.RedirectLink); err != nil {
 						add(valueLine(node, "redirect_link"), "step %d: answer %d: %s", i+1, j+1, strings.TrimSuffix(inEnglish(err), "."))
@@ -299,8 +299,7 @@ func resolveOnlyIf(ref string, byLabel map[string][]int64, owner map[int64]int) 
 	return ids, ""
 }
 
-func textsErrors(n *yaml.Node, t model.Texts, lang string, languages []string, required bool, what string, add func(int, string, ...any)) {
-	line := 0
+func textsErrors(n *yaml.Node, line int, t model.Texts, lang string, languages []string, required bool, what string, add func(int, string, ...any)) {
 	if n != nil {
 		line = n.Line
 	}
