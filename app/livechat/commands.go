@@ -58,13 +58,28 @@ type Commands struct {
 	mu     sync.RWMutex
 	byName map[string]*Command
 	list   []*Command
+	tips   []Tip
+	expand Expander
 }
 
+// Tip is one line of /help about something typed in the composer besides
+// commands (":shortcut", "@name"); features that add one register it.
+type Tip struct {
+	Help string // English source text
+}
+
+// Expander rewrites what an operator typed before it is posted (canned
+// responses' ":shortcut"), in the operator's language lang.
+type Expander func(ctx context.Context, lang, body string) (string, error)
+
 func newCommands(s *Service) *Commands {
-	c := &Commands{byName: map[string]*Command{}}
+	c := &Commands{byName: map[string]*Command{}, tips: []Tip{
+		{Help: "Type @name to mention someone: the message becomes an internal note that only operators see, and they are notified."},
+	}}
 	// The commands that belong to the conversation itself; features add
 	// theirs.
-	c.mustRegister(Command{Name: "help", Help: "Show the commands you can use.", Run: c.help})
+	// The seed's Spanish names work whatever the operator's language.
+	c.mustRegister(Command{Name: "help", Aliases: []string{"ayuda"}, Help: "Show the commands you can use.", Run: c.help})
 	c.mustRegister(Command{Name: "leave", Help: "Leave this conversation.", Run: func(ctx context.Context, in CommandInput) (*CommandAnswer, error) {
 		if _, err := s.LeaveSession(ctx, in.Session, in.Operator); err != nil {
 			return nil, err
@@ -76,6 +91,17 @@ func newCommands(s *Service) *Commands {
 
 // RegisterCommand adds a command; a name or alias already taken is an error.
 func (s *Service) RegisterCommand(cmd Command) error { return s.commands.register(cmd) }
+
+// RegisterHelpTip adds a line to /help's answer.
+func (s *Service) RegisterHelpTip(t Tip) {
+	s.commands.mu.Lock()
+	defer s.commands.mu.Unlock()
+	s.commands.tips = append(s.commands.tips, t)
+}
+
+// SetExpander installs what rewrites operators' messages before they are
+// posted; call it while building the application, before any request.
+func (s *Service) SetExpander(e Expander) { s.commands.expand = e }
 
 // CommandList lists the commands for the "/" suggestion list, by name.
 func (s *Service) CommandList() []Command { return s.commands.all() }
@@ -123,15 +149,32 @@ func (c *Commands) lookup(name string) *Command {
 	return c.byName[name]
 }
 
+// help says who the operator is talking with, then what they can type:
+// the tips features registered and every command with its help line.
 func (c *Commands) help(_ context.Context, in CommandInput) (*CommandAnswer, error) {
 	var text, h strings.Builder
-	text.WriteString(in.Text.T("Type /command to run a command:"))
-	h.WriteString(html.EscapeString(in.Text.T("Type /command to run a command:")) + "<br>")
-	for _, cmd := range c.all() {
-		fmt.Fprintf(&text, "\n/%s — %s", cmd.Name, translate(in.Text, cmd.Help))
-		fmt.Fprintf(&h, "<b>/%s</b> — %s<br>", html.EscapeString(cmd.Name), html.EscapeString(translate(in.Text, cmd.Help)))
+	who := VisitorLabel(in.Text, in.Session.VisitorName, in.Session.VisitorID)
+	line := func(s string) {
+		text.WriteString(s + "\n")
+		h.WriteString(html.EscapeString(s) + "<br>")
 	}
-	return &CommandAnswer{Name: "help", OK: true, Text: text.String(), HTML: h.String()}, nil
+	line(in.Text.T("You are in a private conversation with %s.", who))
+	c.mu.RLock()
+	tips := append([]Tip(nil), c.tips...)
+	c.mu.RUnlock()
+	for _, tip := range tips {
+		line(translate(in.Text, tip.Help))
+	}
+	line(in.Text.T("Type /command to run a command:"))
+	for _, cmd := range c.all() {
+		names := "/" + cmd.Name
+		for _, a := range cmd.Aliases {
+			names += ", /" + a
+		}
+		fmt.Fprintf(&text, "%s — %s\n", names, translate(in.Text, cmd.Help))
+		fmt.Fprintf(&h, "<b>%s</b> — %s<br>", html.EscapeString(names), html.EscapeString(translate(in.Text, cmd.Help)))
+	}
+	return &CommandAnswer{Name: "help", OK: true, Text: strings.TrimSuffix(text.String(), "\n"), HTML: h.String()}, nil
 }
 
 // translate renders a message held in a variable (vet rightly insists
@@ -163,15 +206,25 @@ func (s *Service) OperatorInput(ctx context.Context, x *model.Session, u *model.
 	if err := s.mayAct(x, u); err != nil {
 		return nil, nil, err
 	}
+	if t == nil {
+		t = s.text
+	}
 	name, args, ok := ParseCommand(body)
 	if !ok {
+		if s.commands.expand != nil {
+			lang := ""
+			if l, ok := t.(interface{ Lang() string }); ok {
+				lang = l.Lang()
+			}
+			var err error
+			if body, err = s.commands.expand(ctx, lang, body); err != nil {
+				return nil, nil, err
+			}
+		}
 		m, err := s.PostOperatorMessage(ctx, x, u, body, clientID)
 		return m, nil, err
 	}
 	s.Presence.Activity(u.ID)
-	if t == nil {
-		t = s.text
-	}
 	cmd := s.commands.lookup(name)
 	switch {
 	case name == "":

@@ -87,5 +87,8 @@ func NoticeForVisitor(n *model.Notice) bool {
 
 // VisibleToVisitor says whether the visitor sees m.
 func VisibleToVisitor(m *model.Message) bool {
+	if m.Internal {
+		return false
+	}
 	return m.AuthorKind != model.AuthorSystem || NoticeForVisitor(m.Notice)
 }

@@ -26,6 +26,7 @@ type MessageView struct {
 	Body      string          `json:"body"`
 	Notice    *model.Notice   `json:"notice,omitempty"`
 	ClientID  string          `json:"client_id,omitempty"`
+	Internal  bool            `json:"internal,omitempty"` // an operators' note, never shown to the visitor
 	CreatedAt time.Time       `json:"created_at"`
 	Step      *model.StepView `json:"step"` // what a chatbot's message asks
 }
@@ -33,7 +34,7 @@ type MessageView struct {
 // NewMessageView formats m of session x for a viewer.
 func NewMessageView(t Translator, x *model.Session, m *model.Message) MessageView {
 	v := MessageView{ID: m.ID, SessionID: x.PublicID, Author: AuthorView{Kind: m.AuthorKind, Name: m.AuthorName},
-		Body: m.Body, Notice: m.Notice, ClientID: m.ClientID, CreatedAt: m.CreatedAt, Step: m.Step}
+		Body: m.Body, Notice: m.Notice, ClientID: m.ClientID, Internal: m.Internal, CreatedAt: m.CreatedAt, Step: m.Step}
 	switch {
 	case m.AuthorKind == model.AuthorVisitor:
 		v.Author.Name = VisitorLabel(t, m.AuthorName, x.VisitorID)

@@ -124,7 +124,10 @@ type Message struct {
 	// Step is what a bot's message asks (answers to click), nil otherwise.
 	Step *StepView
 	// AnswerID is the chatbot answer a visitor's message clicked, 0 if typed.
-	AnswerID  int64
+	AnswerID int64
+	// Internal marks an operators' note (a message that mentions someone):
+	// never shown or pushed to the visitor.
+	Internal  bool
 	CreatedAt time.Time
 	// Replayed is set (never stored) when a post repeated a ClientID and
 	// the message already stored is returned instead of a second one.

@@ -20,7 +20,7 @@ const reportBase = `WITH base AS (
 	       min(CASE WHEN m.author_kind = 'operator' THEN m.created_at END) AS first_reply_at,
 	       count(*) AS messages
 	FROM chat_sessions cs
-	JOIN messages m ON m.session_id = cs.id AND m.author_kind <> 'system'
+	JOIN messages m ON m.session_id = cs.id AND m.author_kind <> 'system' AND m.internal = 0 -- notes are not part of the chat
 	LEFT JOIN channels c ON c.id = cs.channel_id
 	LEFT JOIN users u ON u.id = cs.operator_id
 	WHERE cs.operator_id IS NOT NULL AND cs.created_at >= ?1 AND cs.created_at < ?2 AND (?3 = 0 OR cs.channel_id = ?3)

@@ -195,3 +195,16 @@ func (s *Store) VisitorsByID(ctx context.Context, ids []int64) (map[int64]*model
 	}
 	return out, rows.Err()
 }
+
+// RecentPages returns up to limit distinct pages a visitor viewed, the most
+// recently viewed first, each with the time of its latest view (/history).
+func (s *Store) RecentPages(ctx context.Context, visitorID int64, limit int) ([]model.PageView, error) {
+	return collect(ctx, s.r, "recent pages", func(r *sql.Rows) (model.PageView, error) {
+		var pv model.PageView
+		var at int64
+		err := r.Scan(&pv.URL, &pv.Title, &at)
+		pv.VisitorID, pv.CreatedAt = visitorID, fromMS(at)
+		return pv, err
+	}, `SELECT url, (SELECT title FROM page_views p2 WHERE p2.visitor_id = ? AND p2.url = p.url ORDER BY id DESC LIMIT 1), max(created_at)
+		FROM page_views p WHERE visitor_id = ? GROUP BY url ORDER BY max(created_at) DESC, max(id) DESC LIMIT ?`, visitorID, visitorID, limit)
+}

@@ -40,6 +40,7 @@ func (s *Server) chatbotsPage(c echo.Context, status int, ie *importErrors) erro
 		return err
 	}
 	p := s.newPage(c, s.localizer(c).T("Chatbots"), "config")
+	p.Nav2 = "chatbots"
 	p.Data = map[string]any{"Chatbots": list, "Import": ie, "BaseURL": s.d.Config.PublicURL()}
 	return s.renderStatus(c, status, "chatbots", p)
 }

@@ -65,6 +65,12 @@ func (s *Server) opMessages(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"messages": livechat.MessageViews(s.localizer(c), x, msgs)})
 }
 
+type operatorPostRequest struct {
+	Body     string  `json:"body"`
+	ClientID string  `json:"client_id"`
+	Mentions []int64 `json:"mentions"` // user ids: the message is an internal note that notifies them
+}
+
 // opPost is what the operator typed: a message (201) or a command, whose
 // answer is for this operator only (200) and is never stored or sent.
 func (s *Server) opPost(c echo.Context) error {
@@ -72,12 +78,12 @@ func (s *Server) opPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in bodyRequest
+	var in operatorPostRequest
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	l := s.localizer(c)
-	m, answer, err := s.d.Livechat.OperatorInput(c.Request().Context(), x, userFrom(c), in.Body, in.ClientID, l)
+	m, answer, err := s.d.Livechat.OperatorPost(c.Request().Context(), x, userFrom(c), in.Body, in.ClientID, in.Mentions, l)
 	if err != nil {
 		return s.postError(c, err)
 	}
@@ -247,4 +253,43 @@ func (s *Server) operatorSocket(c echo.Context) error {
 // credentials are still good reconnect by themselves.
 func (s *Server) disconnectUser(userID int64) {
 	s.hub.CloseTopic(livechat.OperatorTopic(userID))
+}
+
+type mentionableView struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// opMentionable lists the users an operator may mention, for the "@" list.
+func (s *Server) opMentionable(c echo.Context) error {
+	q := c.QueryParam("q")
+	if len([]rune(q)) > 100 {
+		return userErr(http.StatusBadRequest, "invalid_query", "The search is too long: at most %d characters.", 100)
+	}
+	users, err := s.d.Livechat.Mentionable(c.Request().Context(), q, 20)
+	if err != nil {
+		return err
+	}
+	out := make([]mentionableView, 0, len(users))
+	for _, u := range users {
+		out = append(out, mentionableView{ID: u.ID, Name: u.DisplayChatName()})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"users": out})
+}
+
+// opInbox lists the user's notifications (mentions) and the unread count.
+func (s *Server) opInbox(c echo.Context) error {
+	in, err := s.d.Livechat.InboxOf(c.Request().Context(), userFrom(c), s.localizer(c), 30)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, in)
+}
+
+// opInboxRead marks every notification read.
+func (s *Server) opInboxRead(c echo.Context) error {
+	if err := s.d.Livechat.MarkInboxRead(c.Request().Context(), userFrom(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

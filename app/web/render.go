@@ -14,7 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"parley/app/helpdesk"
 	"parley/app/i18n"
+	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/model"
 )
@@ -24,6 +26,7 @@ type Page struct {
 	Title     string
 	BodyClass string
 	Nav       string // active navigation entry
+	Nav2      string // active entry of a section's own menu (Configuration)
 	User      *model.User
 	CSRF      string
 	L         *i18n.Localizer
@@ -94,6 +97,9 @@ func (r *renderer) funcs() template.FuncMap {
 		"decimal": func(l *i18n.Localizer, v float64) string { return l.Decimal(v, 1) },
 		// visitorName labels a visitor without a name in the viewer's language.
 		"visitorName": func(l *i18n.Localizer, name string, id int64) string { return livechat.VisitorLabel(l, name, id) },
+		"stageLabel":  leads.StageLabel,
+		"statusLabel": helpdesk.StatusLabel,
+		"langName":    func(tag string) string { return i18n.LanguageName(tag) },
 		"avatarHue":   func(id int64) int { return int((id * 47) % 360) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

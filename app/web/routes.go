@@ -23,6 +23,10 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/transfer", s.opTransfer)
 	g.GET("/sessions/:id/transfer", s.opTransferTargets)
 	g.GET("/commands", s.opCommands)
+	g.GET("/canned-responses", s.opCanned)
+	g.GET("/mentionable", s.opMentionable)
+	g.GET("/inbox", s.opInbox)
+	g.POST("/inbox/read", s.opInboxRead)
 }
 
 // routes lists every route, grouped, top to bottom.
@@ -98,6 +102,15 @@ func (s *Server) routes() {
 
 	admin.GET("/reports", s.reports, requireAdmin)
 
+	// Leads and Helpdesk: every user works them; admins set up the teams.
+	admin.GET("/leads", s.leadsList)
+	admin.GET("/leads/:id", s.lead)
+	admin.POST("/leads/:id", s.saveLead)
+	admin.POST("/leads/:id/stage", s.moveLead)
+	admin.GET("/helpdesk", s.tickets)
+	admin.GET("/helpdesk/tickets/:id", s.ticket)
+	admin.POST("/helpdesk/tickets/:id", s.saveTicket)
+
 	cfg := admin.Group("/config", requireAdmin)
 	cfg.GET("/users", s.users)
 	cfg.GET("/users/new", s.newUserForm)
@@ -127,6 +140,19 @@ func (s *Server) routes() {
 	cfg.POST("/chatbots/:id/steps/:sid/delete", s.stepDelete)
 	cfg.GET("/chatbots/:id/test", s.chatbotTest)
 	cfg.POST("/chatbots/:id/test", s.chatbotTestStart)
+	cfg.GET("/sales-teams", s.salesTeams)
+	cfg.POST("/sales-teams", s.saveSalesTeam)
+	cfg.GET("/sales-teams/:id", s.salesTeam)
+	cfg.POST("/sales-teams/:id", s.saveSalesTeam)
+	cfg.GET("/helpdesk-teams", s.helpdeskTeams)
+	cfg.POST("/helpdesk-teams", s.saveHelpdeskTeam)
+	cfg.GET("/helpdesk-teams/:id", s.helpdeskTeam)
+	cfg.POST("/helpdesk-teams/:id", s.saveHelpdeskTeam)
+	cfg.GET("/canned", s.cannedResponses)
+	cfg.POST("/canned", s.saveCanned)
+	cfg.GET("/canned/:id", s.editCanned)
+	cfg.POST("/canned/:id", s.saveCanned)
+	cfg.POST("/canned/:id/delete", s.deleteCanned)
 
 	// Visitor API for the embedded widget: CORS, visitor bearer tokens.
 	visitor := e.Group("/im_livechat", cors)

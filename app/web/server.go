@@ -20,9 +20,12 @@ import (
 
 	"parley/app/auth"
 	"parley/app/chatbot"
+	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/geo"
+	"parley/app/helpdesk"
 	"parley/app/i18n"
+	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/realtime"
 	"parley/app/version"
@@ -35,6 +38,9 @@ type Deps struct {
 	Auth     *auth.Service
 	Livechat *livechat.Service
 	Chatbots *chatbot.Service
+	Leads    *leads.Service
+	Helpdesk *helpdesk.Service
+	Canned   *commands.Canned
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle

@@ -105,10 +105,10 @@ var includedPartials = map[string]string{
 	"_chat_shell":        "base, on every page of a signed-in user",
 	"_conv_item":         "conversations",
 	"_conv_info":         "conversations",
+	"_config_nav":        "users, canned, teams, chatbots",
 	"_field_error":       "forms: setup, channel, channels (new), profile, user_form, _channel_new_user, _channel_rule_form",
 	"_list_pager":        "sessions, visitors, offline",
 	"_token_section":     "profile, user_form",
-	"_config_tabs":       "users, chatbots",
 }
 
 // checkTemplateCoverage fails for a page without a case, for a fragment a
@@ -863,6 +863,38 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		not:  []string{"Nobody is available", `id="chat-dock"`}},
 		pageCase{page: "support", name: "nobody available", p: away,
 			want: []string{"<h1>Sales Team</h1>", "Nobody is available to chat right now."}})
+
+	// ---- operator tools: canned responses, leads, helpdesk, teams
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	canned := []*model.CannedResponse{{ID: 1, Shortcut: "hello", Substitution: "Hello, how may I help you?", Texts: map[string]string{"es": "Hola"}}}
+	cannedP := fx.page(admin, l.T("Canned Responses"), "config", cannedPage{List: canned, Edit: &model.CannedResponse{Shortcut: "hello"}, Languages: []string{"es"},
+		Errors: map[string]string{"shortcut": "Another canned response already uses the shortcut \"hello\"."}})
+	cannedP.Nav2 = "canned"
+	lead := &model.Lead{ID: 7, Title: "Forty chairs", ContactName: "Ann", Email: "ann@example.com", Stage: model.StageQualified, Notes: "Ann: I need 40 chairs",
+		Source: "Live Chat", SessionPub: "abc", Referrer: "Bob", TeamID: 2, TeamName: "Europe", CreatedAt: now}
+	teams := []*model.SalesTeam{{ID: 2, Name: "Europe", Active: true}, {ID: 3, Name: "Old", Active: false}}
+	ticket := &model.Ticket{ID: 4, Number: 3, Title: "Broken chair", Status: model.TicketInProgress, Description: "Ann: it broke", TeamID: 1, TeamName: "Support", SessionPub: "abc", CreatedAt: now}
+	desk := []*model.HelpdeskTeam{{ID: 1, Name: "Support", Sequence: 1, LiveChat: true}}
+	salesP := fx.page(admin, l.T("Sales Teams"), "config", teamsPage{Kind: "sales", Sales: teams, Edit: teams[1], Errors: map[string]string{}})
+	salesP.Nav2 = "sales-teams"
+	deskP := fx.page(admin, l.T("Helpdesk Teams"), "config", teamsPage{Kind: "helpdesk", Desk: desk, Edit: &model.HelpdeskTeam{Sequence: -1}, Errors: map[string]string{"sequence": "The priority is a number from 0 to 1000000."}})
+	deskP.Nav2 = "helpdesk-teams"
+	add(pageCase{page: "canned", name: "list and an error", p: cannedP,
+		want: []string{"<code>:hello</code>", "es: Hola", `name="text_es"`, "already uses the shortcut", `aria-current="page">Canned Responses`}},
+		pageCase{page: "leads", name: "kanban", p: fx.page(op, l.T("Leads"), "leads", leadsPage{View: "kanban", Stages: model.LeadStages,
+			Columns: []leadColumn{{Stage: model.StageNew}, {Stage: model.StageQualified, Leads: []*model.Lead{lead}}, {Stage: model.StageWon}, {Stage: model.StageLost}}}),
+			want: []string{`data-stage="qualified"`, "Forty chairs", `hx-post="/admin/leads/7/stage"`, `value="qualified" selected`}},
+		pageCase{page: "leads", name: "list", p: fx.page(op, l.T("Leads"), "leads", leadsPage{View: "list", Stages: model.LeadStages, Leads: []*model.Lead{lead}, Stage: model.StageQualified}),
+			want: []string{`id="leads-list"`, "ann@example.com", "Europe", "Qualified"}},
+		pageCase{page: "lead", name: "form", p: fx.page(op, lead.Title, "leads", leadForm{Lead: lead, Teams: teams, Stages: model.LeadStages, Errors: map[string]string{"title": "Give the lead a title."}}),
+			want: []string{"Ann: I need 40 chairs", `href="/admin/sessions/abc"`, "Referred by Bob", "Give the lead a title.", `value="2" selected`}, not: []string{">Old<"}},
+		pageCase{page: "tickets", name: "search", p: fx.page(op, l.T("Helpdesk"), "helpdesk", ticketsPage{Query: "#03", Tickets: []*model.Ticket{ticket}}),
+			want: []string{`data-ticket="#03"`, "Broken chair", "In progress", `value="#03"`}},
+		pageCase{page: "tickets", name: "none", p: fx.page(op, l.T("Helpdesk"), "helpdesk", ticketsPage{Query: "zzz"}), want: []string{"No ticket matches."}},
+		pageCase{page: "ticket", name: "form", p: fx.page(op, ticket.Ref(), "helpdesk", ticketForm{Ticket: ticket, Teams: desk, Statuses: model.TicketStatuses, Errors: map[string]string{}}),
+			want: []string{"#03 Broken chair", "Ann: it broke", `value="in_progress" selected`, `href="/admin/sessions/abc"`}},
+		pageCase{page: "teams", name: "sales", p: salesP, want: []string{"Europe", "Archived", `name="archived" value="1" checked`}},
+		pageCase{page: "teams", name: "helpdesk", p: deskP, want: []string{"Support", "Enabled", "The priority is a number from 0 to 1000000."}})
 
 	// ---- error, signed in or not
 	e404 := fx.page(nil, l.T("Error"), "", map[string]any{"Status": 404, "Message": "This visitor does not exist."})

@@ -29,6 +29,7 @@ func (s *Server) users(c echo.Context) error {
 		return err
 	}
 	p := s.newPage(c, s.localizer(c).T("Users"), "config")
+	p.Nav2 = "users"
 	p.Data = map[string]any{"Users": list, "Query": q, "Status": string(status)}
 	return s.render(c, "users", p)
 }

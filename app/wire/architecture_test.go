@@ -30,12 +30,15 @@ var allowed = map[string][]string{
 	"auth":     {"model", "store", "events", "lru"},
 	"livechat": {"model", "store", "events", "auth", "geo"},
 	"chatbot":  {"model", "store", "livechat"},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "chatbot", "textfmt", "lru"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "chatbot", "textfmt", "lru", "leads", "helpdesk", "commands"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
 	"lru":      {},
 	"metrics":  {"events", "livechat", "realtime"},
+	"leads":    {"model", "store"},
+	"helpdesk": {"model", "store"},
+	"commands": {"model", "store", "livechat", "leads", "helpdesk", "events"},
 }
 
 // TestImportsFollowTheArchitecture fails when a package imports against

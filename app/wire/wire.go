@@ -19,10 +19,13 @@ import (
 
 	"parley/app/auth"
 	"parley/app/chatbot"
+	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/events"
 	"parley/app/geo"
+	"parley/app/helpdesk"
 	"parley/app/i18n"
+	"parley/app/leads"
 	"parley/app/livechat"
 	"parley/app/metrics"
 	"parley/app/model"
@@ -50,6 +53,9 @@ type App struct {
 	Auth     *auth.Service
 	Livechat *livechat.Service
 	Chatbots *chatbot.Service
+	Leads    *leads.Service
+	Helpdesk *helpdesk.Service
+	Canned   *commands.Canned
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
@@ -115,6 +121,16 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	}
 
 	lc := a.Livechat
+	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
+	a.Canned = commands.NewCanned(d.Store, a.I18n.Languages())
+	if err := a.Canned.EnsureShipped(ctx); err != nil {
+		a.Geo.Close()
+		return nil, fmt.Errorf("first-run data: %w", err)
+	}
+	if err := commands.Register(commands.Deps{Store: d.Store, Livechat: lc, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, BaseURL: cfg.PublicURL()}); err != nil {
+		a.Geo.Close()
+		return nil, err
+	}
 	a.Hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: web.SocketOrigin(cfg), OnFrame: a.onFrame,
 		OnConnect: func(id realtime.Identity) {
 			if id.Kind == "operator" {
@@ -133,7 +149,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Chatbots: a.Chatbots, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Chatbots: a.Chatbots, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()

@@ -413,18 +413,23 @@
       if (self.mode === 'dock') self.setMin(!self.min);
     });
     this.form.addEventListener('submit', function (e) { e.preventDefault(); self.send(); });
+    this.suggest = new Suggest(this);
+    this.mentioned = {}; // user id → name, chosen with "@" for the message being written
     this.input.addEventListener('keydown', function (e) {
+      if (!e.isComposing && self.suggest.key(e)) { e.preventDefault(); e.stopPropagation(); return; }
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
         e.preventDefault();
         self.send();
       }
     });
     this.input.addEventListener('input', function () {
+      self.suggest.update();
       self.grow();
       c.typed(self.input.value.trim() !== '');
       drafts.set(c.sid, self.input.value);
     });
-    this.input.addEventListener('blur', function () { c.sendTyping(false); });
+    this.input.addEventListener('blur', function () { c.sendTyping(false); self.suggest.hide(); });
+    this.input.addEventListener('click', function () { self.suggest.update(); });
     var scrollTimer = null;
     this.body.addEventListener('scroll', function () {
       clearTimeout(scrollTimer);
@@ -442,6 +447,156 @@
     if (c.msgs.length) this.renderMessages(c.msgs);
     this.renderTyping();
   }
+
+  // ---- Composer suggestions ----------------------------------------------------
+  // "/" at the start lists the commands; ":" or "::" at the start or after a
+  // space, or "!" alone in an empty message, lists the canned responses. The
+  // list filters as the operator types (ignoring case and accents, prefix
+  // matches first); choosing replaces what was typed, still editable.
+  var sources = {};
+  function source(name, path, key) {
+    if (!sources[name]) {
+      sources[name] = api(path).then(function (r) { return (r && r[key]) || []; }, function (err) {
+        delete sources[name]; // try again next time
+        throw err;
+      });
+    }
+    return sources[name];
+  }
+  function fold(s) { return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase(); }
+  function rank(items, term, keys) {
+    var t = fold(term);
+    var scored = [];
+    items.forEach(function (it) {
+      var best = -1;
+      keys(it).forEach(function (k) {
+        var i = fold(k).indexOf(t);
+        if (i === 0) best = 2; else if (i > 0 && best < 1) best = 1;
+      });
+      if (best > 0) scored.push({ it: it, score: best, key: fold(keys(it)[0]) });
+    });
+    scored.sort(function (a, b) { return b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0); });
+    return scored.slice(0, 12).map(function (x) { return x.it; });
+  }
+  var kinds = {
+    command: {
+      load: function () { return source('commands', '/commands', 'commands'); },
+      match: function (list, term) {
+        return rank(list, term, function (c) { return [c.name].concat(c.aliases || []); }).map(function (c) {
+          var names = ['/' + c.name].concat((c.aliases || []).map(function (a) { return '/' + a; })).join(', ');
+          return { label: names, detail: c.help, insert: '/' + c.name + ' ' };
+        });
+      }
+    },
+    user: {
+      // Asked per term: a big team does not fit one list.
+      load: function (term) { return api('/mentionable?q=' + encodeURIComponent(term)).then(function (r) { return (r && r.users) || []; }); },
+      match: function (list, term) {
+        return rank(list, term, function (u) { return [u.name]; }).map(function (u) {
+          return { label: '@' + u.name, detail: '', insert: '@' + u.name + ' ', user: u };
+        });
+      }
+    },
+    canned: {
+      load: function () { return source('canned', '/canned-responses', 'canned_responses'); },
+      match: function (list, term) {
+        return rank(list, term, function (r) { return [r.shortcut]; }).map(function (r) {
+          return { label: r.shortcut, detail: r.substitution, insert: r.substitution + ' ' };
+        });
+      }
+    }
+  };
+  var suggestSeq = 0;
+  function Suggest(view) {
+    var self = this;
+    this.view = view;
+    this.box = el('ul', 'chat-suggest');
+    this.box.setAttribute('role', 'listbox');
+    this.box.id = 'suggest-' + (++suggestSeq);
+    this.box.hidden = true;
+    this.items = [];
+    this.active = 0;
+    view.form.insertBefore(this.box, view.form.firstChild);
+    view.input.setAttribute('aria-controls', this.box.id);
+    this.box.addEventListener('mousedown', function (e) {
+      var li = e.target.closest('li[data-i]');
+      if (!li) return;
+      e.preventDefault(); // keep the focus in the composer
+      self.choose(Number(li.getAttribute('data-i')));
+    });
+  }
+  Suggest.prototype.isOpen = function () { return !this.box.hidden && this.items.length > 0; };
+  Suggest.prototype.hide = function () {
+    this.box.hidden = true;
+    this.items = [];
+    this.view.input.removeAttribute('aria-activedescendant');
+  };
+  // trigger finds what the text before the caret asks for.
+  Suggest.prototype.trigger = function () {
+    var input = this.view.input, v = input.value, pos = input.selectionStart;
+    if (pos !== input.selectionEnd) return null;
+    var before = v.slice(0, pos), m;
+    if ((m = /^\/([^\s\/]*)$/.exec(before))) return { kind: 'command', term: m[1], start: 0, end: pos };
+    if (v === '!' && pos === 1) return { kind: 'canned', term: '', start: 0, end: 1 };
+    if ((m = /(^|\s)(::?)([^\s:]*)$/.exec(before))) return { kind: 'canned', term: m[3], start: pos - m[2].length - m[3].length, end: pos };
+    if ((m = /(^|\s)@([^\s@]*)$/.exec(before))) return { kind: 'user', term: m[2], start: pos - m[2].length - 1, end: pos };
+    return null;
+  };
+  Suggest.prototype.update = function () {
+    var self = this, t = this.trigger();
+    if (!t) { this.hide(); return; }
+    var seq = this.seq = (this.seq || 0) + 1;
+    kinds[t.kind].load(t.term).then(function (list) {
+      if (seq !== self.seq) return; // the text changed meanwhile
+      self.at = t;
+      self.items = kinds[t.kind].match(list, t.term);
+      self.active = 0;
+      self.render();
+    }, function (err) { toast(err.message, true); });
+  };
+  Suggest.prototype.render = function () {
+    var self = this;
+    this.box.textContent = '';
+    if (!this.items.length) { this.hide(); return; }
+    this.items.forEach(function (it, i) {
+      var li = el('li', 'chat-suggest-item' + (i === self.active ? ' active' : ''));
+      li.id = self.box.id + '-' + i;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', i === self.active ? 'true' : 'false');
+      li.setAttribute('data-i', String(i));
+      li.appendChild(el('strong', '', it.label));
+      if (it.detail) li.appendChild(el('span', 'chat-suggest-detail', ': ' + it.detail));
+      self.box.appendChild(li);
+    });
+    this.box.hidden = false;
+    this.view.input.setAttribute('aria-activedescendant', this.box.id + '-' + this.active);
+  };
+  Suggest.prototype.move = function (d) {
+    this.active = (this.active + d + this.items.length) % this.items.length;
+    this.render();
+    var a = this.box.querySelector('.active');
+    if (a && a.scrollIntoView) a.scrollIntoView({ block: 'nearest' });
+  };
+  Suggest.prototype.choose = function (i) {
+    var it = this.items[i], at = this.at, input = this.view.input;
+    if (!it || !at) return;
+    var v = input.value;
+    input.value = v.slice(0, at.start) + it.insert + v.slice(at.end);
+    var caret = at.start + it.insert.length;
+    input.setSelectionRange(caret, caret);
+    if (it.user) this.view.mentioned[it.user.id] = it.user.name;
+    this.hide();
+    input.dispatchEvent(new Event('input'));
+    input.focus();
+  };
+  // key handles the list's keys; true when it used the key.
+  Suggest.prototype.key = function (e) {
+    if (!this.isOpen()) return false;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') { this.move(e.key === 'ArrowDown' ? 1 : -1); return true; }
+    if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') { this.choose(this.active); return true; }
+    if (e.key === 'Escape') { this.hide(); return true; }
+    return false;
+  };
 
   // ---- Ending, leaving and handing over -----------------------------------------
   // openMenu is the view whose menu is open: one at a time, closed by a
@@ -584,6 +739,7 @@
     var text = el('span', 'msg-text');
     text.innerHTML = a.html; // escaped by the server, which builds it from plain text
     e.appendChild(text);
+    if (P.localiseTimes) P.localiseTimes(text);
     this.body.appendChild(e);
     this.empty.hidden = true;
     this.toBottom();
@@ -649,8 +805,9 @@
       if (m.id) e.setAttribute('data-id', m.id); // a redraw removes and re-adds by it
       return e;
     }
-    e = el('div', 'msg ' + (kind === 'operator' ? 'mine' : kind));
-    if (kind === 'bot' || (kind === 'operator' && !this.c.mine())) e.appendChild(el('span', 'msg-author', m.author.name));
+    e = el('div', 'msg ' + (kind === 'operator' ? 'mine' : kind) + (m.internal ? ' note' : ''));
+    if (m.internal) e.appendChild(el('span', 'msg-author', (m.author.name ? m.author.name + ' · ' : '') + tr('note')));
+    else if (kind === 'bot' || (kind === 'operator' && !this.c.mine())) e.appendChild(el('span', 'msg-author', m.author.name));
     var text = el('span', 'msg-text');
     linkify(text, m.body || '');
     e.appendChild(text);
@@ -732,26 +889,34 @@
     var text = this.input.value.replace(/\s+$/, '').replace(/^\s*\n/, '');
     if (!text.trim() || !c.isOpen()) return;
     if (text.length > MAX_LEN) { toast(tr('tooLong', MAX_LEN), true); return; }
+    // A message that still names someone chosen with "@" is an internal
+    // note for operators, and tells them.
+    var mentions = [], chosen = this.mentioned;
+    Object.keys(chosen).forEach(function (id) { if (text.indexOf('@' + chosen[id]) >= 0) mentions.push(Number(id)); });
+    this.mentioned = {};
     this.input.value = '';
     this.grow();
     drafts.set(c.sid, '');
     c.sendTyping(false);
-    this.post(text);
+    this.post(text, null, mentions);
   };
 
   // post shows the message as pending and posts it; one that fails stays as
   // "not sent" with a Retry button that sends that same text again.
-  ChatView.prototype.post = function (text, cid) {
+  ChatView.prototype.post = function (text, cid, mentions) {
     var self = this, c = this.c;
     cid = cid || clientId();
-    var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: text, created_at: new Date().toISOString() });
+    mentions = mentions || [];
+    var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: text, internal: mentions.length > 0, created_at: new Date().toISOString() });
     bubble.classList.add('pending');
     bubble.setAttribute('data-client-id', cid);
     bubble.title = tr('sending');
     this.body.appendChild(bubble);
     this.empty.hidden = true;
     this.toBottom();
-    post(sessPath(c.sid) + '/messages', { body: text, client_id: cid }).then(function (r) {
+    var req = { body: text, client_id: cid };
+    if (mentions.length) req.mentions = mentions;
+    post(sessPath(c.sid) + '/messages', req).then(function (r) {
       bubble.remove();
       if (r.command) { self.showAnswer(r.command); return; }
       c.add([r.message]);
@@ -767,7 +932,7 @@
       retry.addEventListener('click', function () {
         if (!c.isOpen()) return;
         bubble.remove();
-        self.post(text, cid);
+        self.post(text, cid, mentions);
       });
       note.appendChild(retry);
       bubble.appendChild(note);
@@ -1232,6 +1397,55 @@
   });
   window.addEventListener('focus', function () { Object.keys(convs).forEach(function (sid) { convs[sid].maybeRead(); }); });
 
+  // ---- Inbox: mentions of this user, in the header ---------------------------------
+  var inbox = {
+    root: document.getElementById('inbox'),
+    unread: 0,
+    init: function () {
+      var self = this;
+      if (!this.root) return;
+      this.list = this.root.querySelector('.inbox-list');
+      this.empty = this.root.querySelector('.inbox-empty');
+      api('/inbox').then(function (r) {
+        self.list.textContent = '';
+        (r.notifications || []).slice().reverse().forEach(function (n) { self.item(n); });
+        self.setUnread(r.unread || 0);
+      }, function () { /* the header stays empty; the next notification fills it */ });
+      this.root.addEventListener('toggle', function () {
+        if (!self.root.open || !self.unread) return;
+        self.setUnread(0);
+        post('/inbox/read', {}).catch(function (err) { toast(err.message, true); });
+      });
+    },
+    item: function (n) {
+      var li = el('li', 'inbox-item' + (n.read ? '' : ' unread'));
+      li.setAttribute('data-notification', n.id);
+      var head = n.can_open && n.session_id ? el('a', 'inbox-text', n.text) : el('span', 'inbox-text', n.text);
+      if (head.tagName === 'A') head.href = '/admin/conversations?session=' + encodeURIComponent(n.session_id);
+      li.appendChild(head);
+      var body = el('span', 'inbox-body');
+      linkify(body, n.body || '');
+      li.appendChild(body);
+      if (n.created_at) li.appendChild(timeEl(n.created_at, 'meta'));
+      this.list.insertBefore(li, this.list.firstChild);
+      this.empty.hidden = true;
+    },
+    setUnread: function (n) {
+      this.unread = n;
+      var b = this.root.querySelector('[data-inbox-unread]');
+      b.textContent = n > 99 ? '99+' : String(n);
+      b.hidden = !n;
+    },
+    add: function (n) {
+      if (!this.root) return;
+      this.item(n);
+      if (this.root.open) post('/inbox/read', {}).catch(function () { /* marked at the next opening */ });
+      else this.setUnread(this.unread + 1);
+      toast(n.text + ': ' + n.body);
+    }
+  };
+  inbox.init();
+
   // ---- Frames ----------------------------------------------------------------------
   var ready = false, queue = [];
 
@@ -1246,6 +1460,7 @@
         break;
       case 'session': onSession(d); break;
       case 'presence': setPresence(d.user_id, d.status); break;
+      case 'notification': inbox.add(d); break;
       case 'pong': sock.lastPong = Date.now(); break;
     }
   }
