@@ -75,6 +75,7 @@ type Expander func(ctx context.Context, lang, body string) (string, error)
 func newCommands(s *Service) *Commands {
 	c := &Commands{byName: map[string]*Command{}, tips: []Tip{
 		{Help: "Type @name to mention someone: the message becomes an internal note that only operators see, and they are notified."},
+		{Help: "Type #channel to link a channel's page."},
 	}}
 	// The commands that belong to the conversation itself; features add
 	// theirs.

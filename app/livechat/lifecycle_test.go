@@ -255,7 +255,7 @@ func TestCommandsAreNeverMessages(t *testing.T) {
 		t.Fatalf("over-long arguments: %+v", ans)
 	}
 	_, ans, _ = f.lc.OperatorInput(ctx, x, a, "/help", "", nil)
-	if ans == nil || !strings.Contains(ans.Text, "/echo — Repeat.") || !strings.Contains(ans.Text, "/leave") {
+	if ans == nil || !strings.Contains(ans.Text, "/echo, /eco — Repeat.") || !strings.Contains(ans.Text, "/leave") || !strings.Contains(ans.Text, "private conversation with Website Visitor #") {
 		t.Fatalf("help lists the commands: %+v", ans)
 	}
 	msgs, _ := f.lc.Messages(ctx, x, 0)

@@ -1,7 +1,8 @@
 // Package metrics exposes Parley's figures in the Prometheus text format:
 // HTTP requests by route and status, the group-commit writer (messages,
 // batch sizes, commit latency, queue depth), open sockets by kind, open
-// conversations, the event bus's dropped events and the database's size.
+// conversations, the event bus's dropped events, the outbox's waiting
+// deliveries and the database's size.
 //
 // It uses github.com/VictoriaMetrics/metrics rather than the Prometheus
 // client: the same text format and histograms with no dependency tree
@@ -20,6 +21,7 @@ import (
 
 	"parley/app/events"
 	"parley/app/livechat"
+	"parley/app/outbox"
 	"parley/app/realtime"
 )
 
@@ -28,6 +30,7 @@ type Sources struct {
 	Livechat *livechat.Service
 	Hub      *realtime.Hub
 	Events   *events.Bus
+	Outbox   *outbox.Worker
 	DBPath   string
 }
 
@@ -63,6 +66,17 @@ func New(src Sources) *Metrics {
 	})
 	for _, sub := range []string{"realtime", "livechat", "bots"} {
 		s.NewGauge(`parley_events_dropped_total{subscriber="`+sub+`"}`, func() float64 { return float64(src.Events.Dropped(sub)) })
+	}
+	for _, kind := range []string{"mail", "webhook"} {
+		s.NewGauge(`parley_outbox_depth{kind="`+kind+`"}`, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := src.Outbox.Depth(ctx, kind)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		})
 	}
 	s.NewGauge(`parley_database_bytes`, func() float64 {
 		var n int64

@@ -42,6 +42,12 @@ type Store struct {
 	// the integrity check at start found.
 	writeErr atomic.Pointer[error]
 	checkErr atomic.Pointer[error]
+
+	// outboxAdded is set by EnqueueTx during the (single) write
+	// transaction and read after it ends: outboxHook runs after a commit
+	// that added outbox rows.
+	outboxAdded atomic.Bool
+	outboxHook  atomic.Pointer[func()]
 }
 
 // queryRowCached runs a read through a statement prepared on first use and
@@ -139,12 +145,19 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	// Read while this transaction still holds the only writer connection,
+	// so the flag is this transaction's and no other's.
+	added := s.outboxAdded.Swap(false)
+	if err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if hook := s.outboxHook.Load(); added && hook != nil {
+		(*hook)()
 	}
 	return nil
 }

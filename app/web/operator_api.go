@@ -293,3 +293,18 @@ func (s *Server) opInboxRead(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// opChannelLinks lists the channels for the "#" list: choosing one puts a
+// link to its page in the admin into the message.
+func (s *Server) opChannelLinks(c echo.Context) error {
+	list, err := s.d.Livechat.Channels(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	base := s.d.Config.PublicURL()
+	out := make([]map[string]any, 0, len(list))
+	for _, ch := range list {
+		out = append(out, map[string]any{"id": ch.ID, "name": ch.Name, "url": base + "/admin/channels/" + strconv.FormatInt(ch.ID, 10)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"channels": out})
+}

@@ -25,6 +25,7 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.GET("/commands", s.opCommands)
 	g.GET("/canned-responses", s.opCanned)
 	g.GET("/mentionable", s.opMentionable)
+	g.GET("/channel-links", s.opChannelLinks)
 	g.GET("/inbox", s.opInbox)
 	g.POST("/inbox/read", s.opInboxRead)
 }

@@ -29,6 +29,7 @@ import (
 	"parley/app/livechat"
 	"parley/app/metrics"
 	"parley/app/model"
+	"parley/app/outbox"
 	"parley/app/realtime"
 	"parley/app/store"
 	"parley/app/web"
@@ -43,6 +44,7 @@ type Deps struct {
 	// Tests tune these; production leaves them zero.
 	Auth     auth.Options
 	Livechat livechat.Options
+	Outbox   outbox.Options
 }
 
 // App is a built Parley.
@@ -57,6 +59,7 @@ type App struct {
 	Helpdesk *helpdesk.Service
 	Canned   *commands.Canned
 	Hub      *realtime.Hub
+	Outbox   *outbox.Worker
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
 	Metrics  *metrics.Metrics
@@ -89,6 +92,9 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		return nil, fmt.Errorf("geoip.database: %w", err)
 	}
 	a.Events = events.New(d.Logger)
+	oo := d.Outbox
+	oo.Logger = d.Logger
+	a.Outbox = outbox.New(d.Store, oo)
 	ao := d.Auth
 	ao.Events, ao.Languages = a.Events, a.I18n.Languages()
 	if ao.Limiter == nil {
@@ -148,7 +154,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		a.Hub.Publish(livechat.PresenceTopic, livechat.EventPresence, map[string]any{"user_id": userID, "status": st})
 	})
 
-	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, DBPath: d.Store.Path()})
+	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
 	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Chatbots: a.Chatbots, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
@@ -207,10 +213,12 @@ func (a *App) MetricsHandler() http.Handler {
 }
 
 // Start runs the background upkeep until Shutdown: idle operators turn
-// "away" on time, abandoned conversations end, expired login sessions go.
+// "away" on time, abandoned conversations end, expired login sessions go,
+// the outbox delivers.
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
+	a.Outbox.Start()
 	a.every(ctx, time.Minute, func() { a.Livechat.Presence.Sweep() })
 	a.every(ctx, time.Minute, func() {
 		if n, err := a.Livechat.EndAbandoned(ctx); err != nil && ctx.Err() == nil {
@@ -307,6 +315,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		a.stop()
 	}
 	a.wg.Wait()
+	a.Outbox.Stop()
 	a.Livechat.Stop()
 	a.Events.Close()
 	return errors.Join(err, a.Geo.Close())

@@ -450,7 +450,8 @@
 
   // ---- Composer suggestions ----------------------------------------------------
   // "/" at the start lists the commands; ":" or "::" at the start or after a
-  // space, or "!" alone in an empty message, lists the canned responses. The
+  // space, or "!" alone in an empty message, lists the canned responses; "@"
+  // lists the users to mention and "#" the channels to link. The
   // list filters as the operator types (ignoring case and accents, prefix
   // matches first); choosing replaces what was typed, still editable.
   var sources = {};
@@ -497,6 +498,14 @@
         });
       }
     },
+    channel: {
+      load: function () { return source('channels', '/channel-links', 'channels'); },
+      match: function (list, term) {
+        return rank(list, term, function (ch) { return [ch.name]; }).map(function (ch) {
+          return { label: '#' + ch.name, detail: '', insert: '#' + ch.name + ' ' + ch.url + ' ' };
+        });
+      }
+    },
     canned: {
       load: function () { return source('canned', '/canned-responses', 'canned_responses'); },
       match: function (list, term) {
@@ -540,6 +549,7 @@
     if (v === '!' && pos === 1) return { kind: 'canned', term: '', start: 0, end: 1 };
     if ((m = /(^|\s)(::?)([^\s:]*)$/.exec(before))) return { kind: 'canned', term: m[3], start: pos - m[2].length - m[3].length, end: pos };
     if ((m = /(^|\s)@([^\s@]*)$/.exec(before))) return { kind: 'user', term: m[2], start: pos - m[2].length - 1, end: pos };
+    if ((m = /(^|\s)#([^\s#]*)$/.exec(before))) return { kind: 'channel', term: m[2], start: pos - m[2].length - 1, end: pos };
     return null;
   };
   Suggest.prototype.update = function () {
