@@ -17,6 +17,8 @@ type Position struct {
 	State   model.ChatbotState
 	StepID  int64   // the step waiting for the visitor, while running
 	Answers []int64 // answers chosen since the start or the last restart
+	Email   string  // the address given at the last Email step
+	Phone   string  // the number given at the last Phone step
 }
 
 // Runner carries out what the script says, in script order.
@@ -26,8 +28,9 @@ type Runner interface {
 	// Forward hands the conversation to an available operator (posting the
 	// step's message when one takes it); false: nobody is available.
 	Forward(step *model.ChatbotStep) (bool, error)
-	// Create makes the lead or ticket of a create step, after Say.
-	Create(step *model.ChatbotStep) error
+	// Create makes the lead or ticket of a create step, after Say, with
+	// the email and phone collected so far.
+	Create(step *model.ChatbotStep, pos Position) error
 	// Retry tells the visitor their input does not fit the step (an email
 	// that is not an address); the step stays current.
 	Retry(step *model.ChatbotStep, input string) error
@@ -104,10 +107,15 @@ func Reply(sc *model.Chatbot, pos Position, in Input, r Runner) (Position, error
 	}
 	i := stepIndex(sc, pos.StepID)
 	st := &sc.Steps[i]
-	if st.Type == model.StepEmail {
-		if _, ok := ValidEmail(in.Text); !ok {
+	switch st.Type {
+	case model.StepEmail:
+		email, ok := ValidEmail(in.Text)
+		if !ok {
 			return pos, r.Retry(st, in.Text)
 		}
+		pos.Email = email
+	case model.StepPhone:
+		pos.Phone = strings.TrimSpace(in.Text)
 	}
 	if a != nil {
 		pos.Answers = append(append([]int64(nil), pos.Answers...), a.ID)
@@ -139,7 +147,7 @@ func play(sc *model.Chatbot, pos Position, from int, r Runner) (Position, error)
 			if err := r.Say(st); err != nil {
 				return pos, err
 			}
-			if err := r.Create(st); err != nil {
+			if err := r.Create(st, pos); err != nil {
 				return pos, err
 			}
 		default:

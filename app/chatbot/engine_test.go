@@ -16,6 +16,7 @@ type recorder struct {
 	operator  bool
 	forwarded int
 	created   []model.StepType
+	email     string
 	retries   []string
 }
 
@@ -29,8 +30,9 @@ func (r *recorder) Forward(st *model.ChatbotStep) (bool, error) {
 	return r.operator, nil
 }
 
-func (r *recorder) Create(st *model.ChatbotStep) error {
+func (r *recorder) Create(st *model.ChatbotStep, pos Position) error {
 	r.created = append(r.created, st.Type)
+	r.email = pos.Email
 	return nil
 }
 
@@ -231,9 +233,9 @@ func TestCreateStepsSayThenCreate(t *testing.T) {
 		t.Fatalf("lead bot waits on the free input first, got %+v", pos)
 	}
 	pos, _ = Reply(sc, pos, Input{Text: "I want a quote"}, r)
-	pos, _ = Reply(sc, pos, Input{Text: "me@example.com"}, r)
-	if pos.State != model.BotEnded || !slices.Equal(r.created, []model.StepType{model.StepCreateLead}) {
-		t.Fatalf("state %q, created %v", pos.State, r.created)
+	pos, _ = Reply(sc, pos, Input{Text: "Me <ME@example.com>"}, r)
+	if pos.State != model.BotEnded || !slices.Equal(r.created, []model.StepType{model.StepCreateLead}) || r.email != "me@example.com" {
+		t.Fatalf("state %q, created %v with %q", pos.State, r.created, r.email)
 	}
 	if last := r.said[len(r.said)-1]; !strings.HasPrefix(last, "Thank you") {
 		t.Fatalf("the lead step's message comes last, got %q", last)

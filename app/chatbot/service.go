@@ -22,6 +22,7 @@ type Service struct {
 	log       *slog.Logger
 	languages []string
 	localize  func(lang string) livechat.Translator
+	create    map[model.StepType]func(context.Context, Record) error
 	now       func() time.Time
 
 	mu    sync.Mutex
@@ -45,6 +46,19 @@ type Options struct {
 	// Localize returns the translator of a language, for what the bot
 	// says besides its script (an email that is not an address).
 	Localize func(lang string) livechat.Translator
+	// CreateLead and CreateTicket make the records of Create Lead and
+	// Create Ticket steps (leads and helpdesk), with the conversation as
+	// their text; nil: this build cannot, and the step only speaks.
+	CreateLead   func(ctx context.Context, r Record) error
+	CreateTicket func(ctx context.Context, r Record) error
+}
+
+// Record is what a Create Lead or Create Ticket step creates.
+type Record struct {
+	SessionID    int64
+	Title        string
+	Email, Phone string
+	TeamID       int64
 }
 
 // New returns the chatbot service; Connect gives it the live chat service
@@ -57,7 +71,8 @@ func New(st *store.Store, o Options) *Service {
 		o.Languages = []string{"en"}
 	}
 	return &Service{st: st, log: o.Logger.With("component", "chatbot"), languages: o.Languages, localize: o.Localize,
-		now: time.Now, cache: map[int64]cached{}}
+		create: map[model.StepType]func(context.Context, Record) error{model.StepCreateLead: o.CreateLead, model.StepCreateTicket: o.CreateTicket},
+		now:    time.Now, cache: map[int64]cached{}}
 }
 
 // Connect sets the live chat service the bot posts and forwards through
@@ -138,7 +153,7 @@ func (s *Service) save(ctx context.Context, x *model.Session, pos Position) erro
 	if x.Chatbot.State == model.BotForwarded {
 		return nil // the forward stored it with the operator
 	}
-	return s.lc.SaveBotPosition(ctx, x, model.ChatbotPosition{State: pos.State, StepID: pos.StepID, Answers: pos.Answers})
+	return s.lc.SaveBotPosition(ctx, x, model.ChatbotPosition{State: pos.State, StepID: pos.StepID, Answers: pos.Answers, Email: pos.Email, Phone: pos.Phone})
 }
 
 // Check implements livechat.Bot: what the visitor sent must fit the step
@@ -196,7 +211,7 @@ func (s *Service) Answer(ctx context.Context, x *model.Session, m *model.Message
 }
 
 func position(x *model.Session) Position {
-	return Position{State: x.Chatbot.State, StepID: x.Chatbot.StepID, Answers: x.Chatbot.Answers}
+	return Position{State: x.Chatbot.State, StepID: x.Chatbot.StepID, Answers: x.Chatbot.Answers, Email: x.Chatbot.Email, Phone: x.Chatbot.Phone}
 }
 
 // runner plays steps into one conversation.
@@ -240,10 +255,35 @@ func (r *runner) Forward(st *model.ChatbotStep) (bool, error) {
 	return r.s.lc.ForwardFromBot(r.ctx, r.x, r.text(st.Message))
 }
 
-func (r *runner) Create(st *model.ChatbotStep) error {
-	// Leads and tickets arrive with their packages; until then the step
-	// says its message and creates nothing, and the log says why.
-	r.s.log.Warn("chatbot step cannot create its record: this build has no leads or helpdesk", "chatbot_id", r.sc.ID, "step_id", st.ID, "type", st.Type)
+// Create makes the step's lead or ticket. A record that cannot be made
+// (its team was deleted, no helpdesk team takes live chats) is logged and
+// the script goes on: the visitor has been answered already, and the
+// conversation itself keeps what they said.
+func (r *runner) Create(st *model.ChatbotStep, pos Position) error {
+	fn := r.s.create[st.Type]
+	if fn == nil {
+		r.s.log.Error("chatbot step cannot create its record in this build", "chatbot_id", r.sc.ID, "step_id", st.ID, "type", st.Type)
+		return nil
+	}
+	rec := Record{SessionID: r.x.ID, Email: pos.Email, Phone: pos.Phone, TeamID: st.TeamID}
+	if st.Type == model.StepCreateLead {
+		rec.Title = r.sc.Name + "'s New Lead"
+	} else {
+		name := r.x.VisitorName
+		if name == "" {
+			name = r.sc.Name
+		}
+		rec.Title = name + "'s Ticket"
+	}
+	err := fn(r.ctx, rec)
+	if err != nil && rec.TeamID != 0 {
+		// The team may be gone: the record matters more than its team.
+		rec.TeamID = 0
+		err = fn(r.ctx, rec)
+	}
+	if err != nil {
+		r.s.log.Error("chatbot step could not create its record", "chatbot_id", r.sc.ID, "step_id", st.ID, "type", st.Type, "error", err)
+	}
 	return nil
 }
 

@@ -93,6 +93,8 @@ type ChatbotPosition struct {
 	State   ChatbotState
 	StepID  int64   // the step waiting for the visitor, while running
 	Answers []int64 // answers chosen since the start or the last restart
+	Email   string  // given at an Email step (valid, lower-cased)
+	Phone   string  // given at a Phone step, as typed
 }
 
 // Duration is how long the conversation lasted: first to last message, or

@@ -344,8 +344,8 @@ func (s *Store) SaveChatbotPosition(ctx context.Context, sessionID int64, p mode
 	if p.StepID != 0 {
 		step = p.StepID
 	}
-	_, err = s.w.ExecContext(ctx, `UPDATE chat_sessions SET chatbot_state = ?, chatbot_step_id = ?, chatbot_answers = ? WHERE id = ?`,
-		string(p.State), step, string(answers), sessionID)
+	_, err = s.w.ExecContext(ctx, `UPDATE chat_sessions SET chatbot_state = ?, chatbot_step_id = ?, chatbot_answers = ?, chatbot_email = ?, chatbot_phone = ? WHERE id = ?`,
+		string(p.State), step, string(answers), p.Email, p.Phone, sessionID)
 	if err != nil {
 		return fmt.Errorf("store: session %d chatbot position: %w", sessionID, err)
 	}

@@ -14,7 +14,8 @@ import (
 
 const sessionCols = `s.id, s.public_id, COALESCE(s.channel_id, 0), COALESCE(c.name, ''), s.visitor_id, s.visitor_name, s.country,
 	COALESCE(s.operator_id, 0), s.operator_name, s.status, s.url, s.title, s.created_at, s.closed_at, s.last_message_at, s.message_count,
-	s.visitor_language, COALESCE(s.chatbot_id, 0), s.chatbot_name, s.chatbot_state, COALESCE(s.chatbot_step_id, 0), s.chatbot_answers`
+	s.visitor_language, COALESCE(s.chatbot_id, 0), s.chatbot_name, s.chatbot_state, COALESCE(s.chatbot_step_id, 0), s.chatbot_answers,
+	s.chatbot_email, s.chatbot_phone`
 
 const sessionFrom = ` FROM chat_sessions s LEFT JOIN channels c ON c.id = s.channel_id `
 
@@ -26,7 +27,7 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Sess
 	var botState, answers string
 	dest := []any{&x.ID, &x.PublicID, &x.ChannelID, &x.ChannelName, &x.VisitorID, &x.VisitorName, &x.Country,
 		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount, &x.VisitorLanguage,
-		&x.ChatbotID, &x.ChatbotName, &botState, &x.Chatbot.StepID, &answers}
+		&x.ChatbotID, &x.ChatbotName, &botState, &x.Chatbot.StepID, &answers, &x.Chatbot.Email, &x.Chatbot.Phone}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

@@ -307,3 +307,56 @@ func TestChatbotResumesAfterRestart(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestLeadGenerationBotCreatesALead(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ch := defaultChannel(t, srv)
+	ctx := context.Background()
+	list, _ := srv.App.Chatbots.List(ctx)
+	var botID int64
+	for _, c := range list {
+		if c.Name == "Lead Generation Bot" {
+			botID = c.ID
+		}
+	}
+	team := &model.SalesTeam{Name: "Tents", Active: true}
+	if err := srv.App.Leads.SaveTeam(ctx, team); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := srv.App.Chatbots.Get(ctx, botID)
+	last := sc.Steps[len(sc.Steps)-1]
+	last.TeamID = team.ID
+	if _, _, err := srv.App.Chatbots.SaveStep(ctx, botID, last); err != nil {
+		t.Fatal(err)
+	}
+	botRule(t, srv, ch.ID, botID, false)
+
+	_, _, body := call(t, srv, "POST", "/im_livechat/sessions", "", fmt.Sprintf(`{"channel_id":%d,"url":"https://shop.example/"}`, ch.ID))
+	vtoken, sid := body["visitor_token"].(string), body["session"].(map[string]any)["id"].(string)
+	if m := body["messages"].([]any); len(m) != 1 || m[0].(map[string]any)["step"].(map[string]any)["type"] != "free_input_multi" {
+		t.Fatalf(`greeting: %v`, m)
+	}
+	postVisitor(t, srv, sid, vtoken, `{"body":"We need 40 tents for a school trip"}`)
+	waitBodies(t, srv, sid, vtoken, "Would you mind leaving your email address so that we can reach you back?")
+	postVisitor(t, srv, sid, vtoken, `{"body":"Ana <Ana@Example.com>"}`)
+	waitBodies(t, srv, sid, vtoken, "Thank you, you should hear back from us very soon!")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		leads, err := srv.App.Leads.Leads(ctx, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(leads) == 1 {
+			l := leads[0]
+			if l.Title != "Lead Generation Bot's New Lead" || l.Email != "ana@example.com" || l.TeamID != team.ID || l.Source != "Chatbot" ||
+				!strings.Contains(l.Notes, "We need 40 tents for a school trip") {
+				t.Fatalf(`lead: %+v`, l)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf(`no lead was created: %v`, leads)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -304,6 +305,9 @@ type stepForm struct {
 	Answers   []answerField
 	Earlier   []answerChoice // answers of earlier questions, for "Only If"
 	Errors    map[string]string
+	// The teams a Create Lead or Create Ticket step may send its record to.
+	SalesTeams    []*model.SalesTeam
+	HelpdeskTeams []*model.HelpdeskTeam
 }
 
 type answerField struct {
@@ -322,8 +326,16 @@ type answerChoice struct {
 // blankAnswers is how many empty answer lines the dialog offers.
 const blankAnswers = 3
 
-func (s *Server) newStepForm(l *i18n.Localizer, sc *model.Chatbot, st model.ChatbotStep) *stepForm {
-	return newStepForm(l, s.d.Chatbots.Languages(), sc, st)
+func (s *Server) newStepForm(ctx context.Context, l *i18n.Localizer, sc *model.Chatbot, st model.ChatbotStep) (*stepForm, error) {
+	f := newStepForm(l, s.d.Chatbots.Languages(), sc, st)
+	var err error
+	if f.SalesTeams, err = s.d.Leads.Teams(ctx, false); err != nil {
+		return nil, err
+	}
+	if f.HelpdeskTeams, err = s.d.Helpdesk.Teams(ctx); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 func newStepForm(l *i18n.Localizer, languages []string, sc *model.Chatbot, st model.ChatbotStep) *stepForm {
@@ -355,7 +367,11 @@ func (s *Server) stepNew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.fragment(c, http.StatusOK, "_chatbot_step_form", s.newStepForm(s.localizer(c), sc, model.ChatbotStep{Type: model.StepText, Message: model.Texts{}}))
+	f, err := s.newStepForm(c.Request().Context(), s.localizer(c), sc, model.ChatbotStep{Type: model.StepText, Message: model.Texts{}})
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_chatbot_step_form", f)
 }
 
 func (s *Server) stepEdit(c echo.Context) error {
@@ -371,7 +387,11 @@ func (s *Server) stepEdit(c echo.Context) error {
 	if st == nil {
 		return echo.ErrNotFound
 	}
-	return s.fragment(c, http.StatusOK, "_chatbot_step_form", s.newStepForm(s.localizer(c), sc, *st))
+	f, err := s.newStepForm(c.Request().Context(), s.localizer(c), sc, *st)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_chatbot_step_form", f)
 }
 
 // stepFromForm reads the dialog: texts per language, answers (lines whose
@@ -410,6 +430,12 @@ func (s *Server) stepFromForm(c echo.Context, sc *model.Chatbot, id int64) (mode
 	if st.Type != model.StepQuestion {
 		st.Answers = nil
 	}
+	team := map[model.StepType]string{model.StepCreateLead: "sales_team_id", model.StepCreateTicket: "helpdesk_team_id"}[st.Type]
+	if v := strings.TrimSpace(c.FormValue(team)); team != "" && v != "" && v != "0" {
+		if st.TeamID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return st, &model.FieldError{Field: "team_id", Message: "This team does not exist."}
+		}
+	}
 	for _, v := range vals["only_if"] {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -444,7 +470,10 @@ func (s *Server) stepSave(c echo.Context) error {
 	}
 	var fe *model.FieldError
 	if errors.As(err, &fe) {
-		f := s.newStepForm(l, sc, st)
+		f, ferr := s.newStepForm(c.Request().Context(), l, sc, st)
+		if ferr != nil {
+			return ferr
+		}
 		f.Errors[fe.Field] = l.T(fe.Message, fe.Args...)
 		return s.fragment(c, http.StatusUnprocessableEntity, "_chatbot_step_form", f)
 	}

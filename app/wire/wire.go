@@ -117,7 +117,18 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if lo.AbandonAfter == 0 {
 		lo.AbandonAfter = cfg.Livechat.AbandonAfter
 	}
-	a.Chatbots = chatbot.New(d.Store, chatbot.Options{Logger: d.Logger, Languages: a.I18n.Languages(), Localize: lo.Localize})
+	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
+	a.Chatbots = chatbot.New(d.Store, chatbot.Options{Logger: d.Logger, Languages: a.I18n.Languages(), Localize: lo.Localize,
+		CreateLead: func(ctx context.Context, r chatbot.Record) error {
+			_, err := a.Leads.CreateLead(ctx, r.SessionID, r.Title, leads.Contact{Email: r.Email, Phone: r.Phone},
+				leads.Options{TeamID: r.TeamID, Source: leads.SourceChatbot})
+			return err
+		},
+		CreateTicket: func(ctx context.Context, r chatbot.Record) error {
+			_, err := a.Helpdesk.CreateTicket(ctx, r.SessionID, r.Title, helpdesk.Contact{Email: r.Email, Phone: r.Phone},
+				helpdesk.Options{TeamID: r.TeamID})
+			return err
+		}})
 	lo.Bot = a.Chatbots
 	a.Livechat = livechat.New(d.Store, lo)
 	a.Chatbots.Connect(a.Livechat)
@@ -127,7 +138,6 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	}
 
 	lc := a.Livechat
-	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
 	a.Canned = commands.NewCanned(d.Store, a.I18n.Languages())
 	if err := a.Canned.EnsureShipped(ctx); err != nil {
 		a.Geo.Close()

@@ -49,8 +49,13 @@ ALTER TABLE chat_sessions ADD COLUMN chatbot_name TEXT NOT NULL DEFAULT '';
 ALTER TABLE chat_sessions ADD COLUMN chatbot_state TEXT NOT NULL DEFAULT '';
 ALTER TABLE chat_sessions ADD COLUMN chatbot_step_id INTEGER;
 ALTER TABLE chat_sessions ADD COLUMN chatbot_answers TEXT NOT NULL DEFAULT '[]';
+-- What the visitor gave at Email and Phone steps, for Create Lead/Ticket.
+ALTER TABLE chat_sessions ADD COLUMN chatbot_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE chat_sessions ADD COLUMN chatbot_phone TEXT NOT NULL DEFAULT '';
 
 -- +goose Down
+ALTER TABLE chat_sessions DROP COLUMN chatbot_phone;
+ALTER TABLE chat_sessions DROP COLUMN chatbot_email;
 ALTER TABLE chat_sessions DROP COLUMN chatbot_answers;
 ALTER TABLE chat_sessions DROP COLUMN chatbot_step_id;
 ALTER TABLE chat_sessions DROP COLUMN chatbot_state;
