@@ -538,12 +538,17 @@
     if (q && UI.log.lastChild !== UI.answers) UI.log.appendChild(UI.answers);
     var over = !!(chatbot() && chatbot().state === 'ended' && !S.ended && !S.holdQ.length);
     UI.botEnd.hidden = !over;
-    if (!S.ended) {
-      UI.form.hidden = over;
-      UI.ta.disabled = !!q || over;
-      UI.ta.placeholder = q ? t('Select an option above') : m && m.step.type === 'question_email' ? t('Email') :
-        (S.opts.input_placeholder || t('Say something...'));
-    }
+    // The composer is ours while a chatbot leads, and given back once
+    // (an operator took over, a new conversation); never while the
+    // conversation is over or the offline form shows.
+    if (S.ended || S.offline) return;
+    var lead = !!chatbot();
+    if (!lead && !S.botComposer) return;
+    S.botComposer = lead;
+    UI.form.hidden = lead && over;
+    UI.ta.disabled = lead && (!!q || over);
+    UI.ta.placeholder = lead && q ? t('Select an option above') : lead && m && m.step.type === 'question_email' ? t('Email') :
+      (S.opts.input_placeholder || t('Say something...'));
   }
   // choose sends the clicked answer; a redirect link takes the visitor's
   // page there unless it is the page they are on.
@@ -770,6 +775,8 @@
     UI.end.hidden = UI.botEnd.hidden = UI.confirm.hidden = UI.typing.hidden = UI.offline.hidden = UI.thanks.hidden = true;
     UI.form.hidden = UI.log.hidden = false;
     UI.ta.disabled = UI.send.disabled = false;
+    if (S.botComposer) UI.ta.placeholder = S.opts.input_placeholder || t('Say something...');
+    S.botComposer = false;
     error('');
     header();
     render(true);
