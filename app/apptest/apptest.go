@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -71,6 +72,9 @@ type Server struct {
 	Auth     *auth.Service
 	Livechat *livechat.Service
 	Web      *web.Server
+
+	lcOpts  livechat.Options
+	handler atomic.Pointer[http.Handler]
 }
 
 // Option adjusts a test server's configuration and live chat options
@@ -110,19 +114,43 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		t.Fatalf(`build: %v`, err)
 	}
 	app.Start()
-	s := &Server{App: app, Config: cfg, Store: st, Auth: app.Auth, Livechat: app.Livechat, Web: app.Web}
+	s := &Server{App: app, Config: cfg, Store: st, Auth: app.Auth, Livechat: app.Livechat, Web: app.Web, lcOpts: lcOpts}
 	// The production HTTP settings: deadlines, header and per-address
 	// connection caps.
 	app.Web.ConfigureHTTP(ts.Config)
+	// Requests go through an indirection that Restart swaps.
+	h := ts.Config.Handler
+	s.handler.Store(&h)
+	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*s.handler.Load()).ServeHTTP(w, r) })
 	ts.Listener = app.Web.Listener(ts.Listener)
 	ts.Start()
 	s.Server = ts
 	t.Cleanup(func() {
 		// Close sockets before the test server waits for its handlers.
-		_ = app.Shutdown(context.Background())
+		_ = s.App.Shutdown(context.Background())
 		ts.Close()
 	})
 	return s
+}
+
+// Restart stops the application and builds it again on the same database
+// at the same address, as a process restart does: whatever it kept only
+// in memory is gone.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if err := s.App.Shutdown(context.Background()); err != nil {
+		t.Fatalf(`shutdown: %v`, err)
+	}
+	app, err := wire.Build(context.Background(), s.Config, wire.Deps{Store: s.Store, Logger: Logger(t), Assets: assets.FS(false, ""),
+		Auth: auth.Options{BcryptCost: bcrypt.MinCost}, Livechat: s.lcOpts})
+	if err != nil {
+		t.Fatalf(`build after restart: %v`, err)
+	}
+	app.Start()
+	s.App, s.Auth, s.Livechat, s.Web = app, app.Auth, app.Livechat, app.Web
+	var hs http.Server
+	app.Web.ConfigureHTTP(&hs)
+	s.handler.Store(&hs.Handler)
 }
 
 // Password is the password of every user CreateUser makes.

@@ -55,6 +55,10 @@ type SessionTransferred struct {
 	FromChannelID  int64
 }
 
+// ChatbotChanged: a conversation's chatbot script ended, restarted or
+// forwarded the visitor to an operator (Session holds the new state).
+type ChatbotChanged struct{ Session *model.Session }
+
 // OfflineMessageLeft: a visitor left a message while nobody was available.
 type OfflineMessageLeft struct{ Message *model.OfflineMessage }
 
@@ -77,6 +81,7 @@ func (OperatorJoined) event()     {}
 func (OperatorLeft) event()       {}
 func (SessionTransferred) event() {}
 func (OfflineMessageLeft) event() {}
+func (ChatbotChanged) event()     {}
 func (UserDeactivated) event()    {}
 func (RatingLeft) event()         {}
 

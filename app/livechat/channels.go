@@ -33,7 +33,7 @@ type Service struct {
 	langs     langCache
 	writer    *writer
 	commands  *Commands
-	bots      BotFinder
+	bot       Bot
 	offline   OfflineNotifier
 	abandon   time.Duration
 	languages []string // catalogue languages a channel may speak
@@ -78,8 +78,8 @@ type Options struct {
 	// Languages are the tags Parley has a catalogue for ("en", "es"): a
 	// channel's default language and its texts may use these; nil: English.
 	Languages []string
-	// Bots finds the bot that answers a session's visitor, if any.
-	Bots BotFinder
+	// Bot plays the chatbot scripts that rules name; nil: no chatbots.
+	Bot Bot
 	// AbandonAfter ends a conversation whose visitor has had no socket and
 	// no activity for this long (0: 30 minutes).
 	AbandonAfter time.Duration
@@ -116,7 +116,7 @@ func New(st *store.Store, o Options) *Service {
 		o.AbandonAfter = DefaultAbandonAfter
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
-		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bots: o.Bots, abandon: o.AbandonAfter, languages: o.Languages,
+		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bot: o.Bot, abandon: o.AbandonAfter, languages: o.Languages,
 		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
 	if s.bus == nil {
 		s.bus, s.ownBus = events.New(o.Logger), true
@@ -127,7 +127,7 @@ func New(st *store.Store, o Options) *Service {
 		s.emit(events.MessageCommitted{Session: copySession(x), Message: &c})
 	})
 	s.writer.onCommit = o.OnCommit
-	if s.bots != nil {
+	if s.bot != nil {
 		s.bus.Subscribe("bots", s.answerWithBot)
 	}
 	s.bus.Subscribe("livechat", s.react)
@@ -402,6 +402,31 @@ func (s *Service) Leave(ctx context.Context, channelID, userID int64) error {
 // SaveRules validates and replaces a channel's whole rule list; the slice
 // order is the matching order. Nothing is saved when any rule is invalid.
 func (s *Service) SaveRules(ctx context.Context, channelID int64, rules []model.Rule) ([]model.Rule, error) {
+	// A rule may keep naming a chatbot deleted since (it works without it,
+	// and its form says so); naming one anew requires that it exists.
+	old, err := s.st.Rules(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	had := map[int64]int64{}
+	for _, r := range old {
+		had[r.ID] = r.ChatbotID
+	}
+	var named []int64
+	for _, r := range rules {
+		if r.ChatbotID != 0 {
+			named = append(named, r.ChatbotID)
+		}
+	}
+	exist, err := s.st.ChatbotNames(ctx, named)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range rules {
+		if _, ok := exist[r.ChatbotID]; r.ChatbotID != 0 && !ok && (r.ID == 0 || had[r.ID] != r.ChatbotID) {
+			return nil, fieldErr("chatbot_id", "Rule %d: %s", i+1, &model.FieldError{Field: "chatbot_id", Message: "This chatbot does not exist."})
+		}
+	}
 	seenID := map[int64]int{}
 	for i := range rules {
 		r := &rules[i]
@@ -492,6 +517,7 @@ type InitResult struct {
 	Channel         model.Channel
 	OperatorsOnline int
 	Decision        Decision
+	ChatbotName     string // of Decision.Chatbot
 }
 
 // Init decides whether and how the widget shows on a page (§2.2): the
@@ -503,9 +529,27 @@ func (s *Service) Init(ctx context.Context, channelID int64, url, country string
 		return nil, err
 	}
 	online := len(s.Presence.Online(info.OperatorIDs))
-	// No chatbot scripts exist yet, so no rule's chatbot is usable.
-	d := Decide(info.Rules, url, country, online, nil)
-	return &InitResult{Channel: info.Channel, OperatorsOnline: online, Decision: d}, nil
+	d, name := s.decide(ctx, info, url, country, online)
+	return &InitResult{Channel: info.Channel, OperatorsOnline: online, Decision: d, ChatbotName: name}, nil
+}
+
+// decide applies the channel's rules with the chatbots usable now, and
+// names the chatbot it picks.
+func (s *Service) decide(ctx context.Context, info *ChannelInfo, url, country string, online int) (Decision, string) {
+	var usable func(int64) bool
+	var name string
+	if s.bot != nil {
+		usable = func(id int64) bool {
+			n, ok := s.bot.Usable(ctx, id)
+			name = n
+			return ok
+		}
+	}
+	d := Decide(info.Rules, url, country, online, usable)
+	if d.Chatbot == 0 {
+		name = ""
+	}
+	return d, name
 }
 
 // OnlineOperators returns the channel's operators who are online now.

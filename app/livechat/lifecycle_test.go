@@ -304,35 +304,6 @@ func TestParseCommand(t *testing.T) {
 	}
 }
 
-// echoBot answers every visitor message, as a chatbot script would.
-type echoBot struct{}
-
-func (echoBot) BotFor(_ context.Context, x *model.Session) (livechat.Bot, error) {
-	return echoBot{}, nil
-}
-func (echoBot) Answer(_ context.Context, _ *model.Session, m *model.Message) ([]livechat.BotReply, error) {
-	return []livechat.BotReply{{Name: "Bot", Body: "You said: " + m.Body}}, nil
-}
-
-func TestBotAnswersVisitorMessages(t *testing.T) {
-	f := newFixtureOpts(t, 1, livechat.Options{Bots: echoBot{}})
-	ctx := context.Background()
-	f.lc.Presence.Connect(f.ops[0].ID)
-	x := f.start(t, nil).Session
-	if _, err := f.lc.PostVisitorMessage(ctx, x, "hello", ""); err != nil {
-		t.Fatal(err)
-	}
-	f.rec.wait(t, livechat.VisitorTopic(x.VisitorID), livechat.EventMessage, messageFrame(func(m livechat.MessageView) bool {
-		return m.Author.Kind == model.AuthorBot && m.Body == "You said: hello"
-	}))
-	// The bot's own message does not wake the bot again.
-	time.Sleep(50 * time.Millisecond)
-	msgs, _ := f.lc.Messages(ctx, x, 0)
-	if len(msgs) != 2 {
-		t.Fatalf("messages: %d, want the visitor's and one reply", len(msgs))
-	}
-}
-
 func TestEventsFollowCommits(t *testing.T) {
 	bus := events.New(nil)
 	var mu sync.Mutex

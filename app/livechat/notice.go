@@ -15,14 +15,16 @@ type Translator interface {
 // What the system says in a conversation, stored as codes with arguments
 // (model.Notice) and rendered for each viewer by NoticeText.
 const (
-	NoticeVisitorLeft   = "visitor_left"   // visitor, visitor_id
-	NoticeOperatorLeft  = "operator_left"  // operator
-	NoticeOperatorEnded = "operator_ended" // operator
-	NoticeTransferred   = "transferred"    // from, to, channel ("" when the channel did not change)
-	NoticeAbandoned     = "abandoned"      // visitor, visitor_id, minutes
-	NoticeStaleClosed   = "stale_closed"
-	NoticeRated         = "rated" // rating (5, 3 or 1), reason ("" when none)
-	NoticeVerbatim      = "text"  // text: a sentence kept word for word from before notices had codes
+	NoticeVisitorLeft    = "visitor_left"   // visitor, visitor_id
+	NoticeOperatorLeft   = "operator_left"  // operator
+	NoticeOperatorEnded  = "operator_ended" // operator
+	NoticeTransferred    = "transferred"    // from, to, channel ("" when the channel did not change)
+	NoticeAbandoned      = "abandoned"      // visitor, visitor_id, minutes
+	NoticeStaleClosed    = "stale_closed"
+	NoticeRated          = "rated"           // rating (5, 3 or 1), reason ("" when none)
+	NoticeOperatorJoined = "operator_joined" // operator: a chatbot forwarded the visitor to them
+	NoticeBotRestarted   = "bot_restarted"
+	NoticeVerbatim       = "text" // text: a sentence kept word for word from before notices had codes
 )
 
 // VisitorLabel is how people see a visitor: their name, or "Website Visitor
@@ -72,6 +74,10 @@ func NoticeText(t Translator, n *model.Notice) string {
 			return t.T("Rating: %s. Rating reason: %s", RatingFace(t, v), a["reason"])
 		}
 		return t.T("Rating: %s", RatingFace(t, v))
+	case NoticeOperatorJoined:
+		return t.T("%s has joined the conversation.", a["operator"])
+	case NoticeBotRestarted:
+		return t.T("Restarting conversation...")
 	case NoticeVerbatim:
 		return a["text"]
 	}
@@ -83,7 +89,7 @@ func NoticeText(t Translator, n *model.Notice) string {
 // is for the operators; who ended the chat and who took it over is news
 // to the visitor.
 func NoticeForVisitor(n *model.Notice) bool {
-	return n != nil && (n.Code == NoticeOperatorEnded || n.Code == NoticeTransferred)
+	return n != nil && (n.Code == NoticeOperatorEnded || n.Code == NoticeTransferred || n.Code == NoticeOperatorJoined || n.Code == NoticeBotRestarted)
 }
 
 // VisibleToVisitor says whether the visitor sees m.

@@ -89,6 +89,8 @@ func (s *Service) push(e events.Event) {
 		s.pushSession(e.Session, e.FromOperatorID)
 	case events.RatingLeft:
 		s.pushSession(e.Session, 0)
+	case events.ChatbotChanged:
+		s.pushSession(e.Session, 0)
 	}
 }
 
@@ -269,13 +271,18 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if in.Visitor != nil {
 		prev = in.Visitor.LastOperatorID
 	}
-	opID, err := s.pickOperator(ctx, info.OperatorIDs, prev)
-	if err != nil {
-		return nil, err
-	}
-	op, err := s.st.User(ctx, opID)
-	if err != nil {
-		return nil, err
+	// The page's rule may bring a chatbot, which then greets the visitor
+	// instead of an operator (and forwards to one when its script says).
+	d, botName := s.decide(ctx, info, in.URL, in.Country, len(s.Presence.Online(info.OperatorIDs)))
+	var opID int64
+	op := &model.User{}
+	if d.Chatbot == 0 {
+		if opID, err = s.pickOperator(ctx, info.OperatorIDs, prev); err != nil {
+			return nil, err
+		}
+		if op, err = s.st.User(ctx, opID); err != nil {
+			return nil, err
+		}
 	}
 	if res.Visitor == nil {
 		v, token, err := s.NewVisitor(ctx, in.Country)
@@ -297,7 +304,9 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if externalID != "" {
 		v.ExternalID, v.VerifiedAt = externalID, s.now().UTC()
 	}
-	v.LastOperatorID = opID
+	if opID != 0 {
+		v.LastOperatorID = opID
+	}
 	if in.URL != "" {
 		v.CurrentURL, v.CurrentTitle = clip(in.URL, MaxPageURL), clip(in.Title, 300)
 	}
@@ -307,6 +316,9 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name, VisitorID: v.ID,
 		VisitorName: v.Name, Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
 		URL: clip(in.URL, MaxPageURL), Title: clip(in.Title, 300), VisitorLanguage: clip(in.Language, 16)}
+	if d.Chatbot != 0 {
+		x.ChatbotID, x.ChatbotName, x.Chatbot.State = d.Chatbot, botName, model.BotRunning
+	}
 	if err := s.st.CreateSession(ctx, x); err != nil {
 		if !errors.Is(err, store.ErrConflict) {
 			return nil, err
@@ -316,7 +328,21 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	}
 	res.Session, res.Created = x, true
 	s.emit(events.SessionStarted{Session: copySession(x)})
-	s.emit(events.OperatorJoined{Session: copySession(x), OperatorID: x.OperatorID})
+	if x.OperatorID != 0 {
+		s.emit(events.OperatorJoined{Session: copySession(x), OperatorID: x.OperatorID})
+		return res, nil
+	}
+	// The chatbot's welcome steps are in the answer, so the widget shows
+	// them at once.
+	if err := s.bot.Greet(ctx, x); err != nil {
+		return nil, err
+	}
+	if res.Session, err = s.st.Session(ctx, x.ID); err != nil {
+		return nil, err
+	}
+	if res.Messages, err = s.VisitorMessages(ctx, res.Session, 0); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

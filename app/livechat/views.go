@@ -20,21 +20,21 @@ type AuthorView struct {
 // MessageView is a message as clients see it. A system notice carries its
 // code and arguments and, in Body, its text in the viewer's language.
 type MessageView struct {
-	ID        int64         `json:"id"`
-	SessionID string        `json:"session_id"`
-	Author    AuthorView    `json:"author"`
-	Body      string        `json:"body"`
-	Notice    *model.Notice `json:"notice,omitempty"`
-	ClientID  string        `json:"client_id,omitempty"`
-	Internal  bool          `json:"internal,omitempty"` // an operators' note, never shown to the visitor
-	CreatedAt time.Time     `json:"created_at"`
-	Step      any           `json:"step"` // chatbot steps arrive with their issue
+	ID        int64           `json:"id"`
+	SessionID string          `json:"session_id"`
+	Author    AuthorView      `json:"author"`
+	Body      string          `json:"body"`
+	Notice    *model.Notice   `json:"notice,omitempty"`
+	ClientID  string          `json:"client_id,omitempty"`
+	Internal  bool            `json:"internal,omitempty"` // an operators' note, never shown to the visitor
+	CreatedAt time.Time       `json:"created_at"`
+	Step      *model.StepView `json:"step"` // what a chatbot's message asks
 }
 
 // NewMessageView formats m of session x for a viewer.
 func NewMessageView(t Translator, x *model.Session, m *model.Message) MessageView {
 	v := MessageView{ID: m.ID, SessionID: x.PublicID, Author: AuthorView{Kind: m.AuthorKind, Name: m.AuthorName},
-		Body: m.Body, Notice: m.Notice, ClientID: m.ClientID, Internal: m.Internal, CreatedAt: m.CreatedAt}
+		Body: m.Body, Notice: m.Notice, ClientID: m.ClientID, Internal: m.Internal, CreatedAt: m.CreatedAt, Step: m.Step}
 	switch {
 	case m.AuthorKind == model.AuthorVisitor:
 		v.Author.Name = VisitorLabel(t, m.AuthorName, x.VisitorID)
@@ -67,8 +67,22 @@ type SessionView struct {
 	VisitorName string              `json:"visitor_name"`
 	Status      model.SessionStatus `json:"status"`
 	Operator    *OperatorView       `json:"operator"`
-	Chatbot     any                 `json:"chatbot"`
+	Chatbot     *ChatbotView        `json:"chatbot"`
 	Rating      *int                `json:"rating"`
+}
+
+// ChatbotView is a conversation's chatbot, as the widget needs it: State
+// "ended" makes it offer Restart; "forwarded" means an operator took over.
+type ChatbotView struct {
+	ID        int64              `json:"id"`
+	Name      string             `json:"name"`
+	AvatarURL string             `json:"avatar_url"`
+	State     model.ChatbotState `json:"state"`
+}
+
+// ChatbotAvatarURL is where a chatbot's picture is served.
+func ChatbotAvatarURL(baseURL string, id int64) string {
+	return baseURL + "/im_livechat/chatbot/" + strconv.FormatInt(id, 10) + "/avatar"
 }
 
 // NewSessionView formats x for a viewer; baseURL makes the avatar URL
@@ -82,6 +96,9 @@ func NewSessionView(t Translator, x *model.Session, baseURL string) SessionView 
 	if x.OperatorID != 0 {
 		v.Operator = &OperatorView{ID: x.OperatorID, Name: x.OperatorName,
 			AvatarURL: baseURL + "/im_livechat/operator/" + strconv.FormatInt(x.OperatorID, 10) + "/avatar"}
+	}
+	if x.ChatbotID != 0 {
+		v.Chatbot = &ChatbotView{ID: x.ChatbotID, Name: x.ChatbotName, AvatarURL: ChatbotAvatarURL(baseURL, x.ChatbotID), State: x.Chatbot.State}
 	}
 	return v
 }

@@ -84,6 +84,20 @@ type Session struct {
 	// Rating is the visitor's rating of the conversation (5, 3 or 1); 0
 	// when they gave none.
 	Rating int
+	// ChatbotID is the chatbot that greeted the visitor (0: none, or
+	// deleted since); Chatbot is where the script stands.
+	ChatbotID   int64
+	ChatbotName string
+	Chatbot     ChatbotPosition
+}
+
+// ChatbotPosition is where a conversation stands in its chatbot script.
+type ChatbotPosition struct {
+	State   ChatbotState
+	StepID  int64   // the step waiting for the visitor, while running
+	Answers []int64 // answers chosen since the start or the last restart
+	Email   string  // given at an Email step (valid, lower-cased)
+	Phone   string  // given at a Phone step, as typed
 }
 
 // Duration is how long the conversation lasted: first to last message, or
@@ -112,6 +126,10 @@ type Message struct {
 	Body       string // plain text; '' for system notices
 	Notice     *Notice
 	ClientID   string // the poster's own name for it, unique per session; '' when none
+	// Step is what a bot's message asks (answers to click), nil otherwise.
+	Step *StepView
+	// AnswerID is the chatbot answer a visitor's message clicked, 0 if typed.
+	AnswerID int64
 	// Internal marks an operators' note (a message that mentions someone):
 	// never shown or pushed to the visitor.
 	Internal  bool

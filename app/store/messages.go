@@ -19,7 +19,7 @@ import (
 func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs []error, err error) {
 	errs = make([]error, len(msgs))
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, created_at, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, step, answer_id, created_at, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
@@ -73,7 +73,18 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 			if m.ClientID != "" {
 				clientID = m.ClientID
 			}
-			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, clientID, ms(m.CreatedAt), b2i(m.Internal))
+			var step, answer any
+			if m.Step != nil {
+				b, err := json.Marshal(m.Step)
+				if err != nil {
+					return fmt.Errorf("store: message step: %w", err)
+				}
+				step = string(b)
+			}
+			if m.AnswerID != 0 {
+				answer = m.AnswerID
+			}
+			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, clientID, step, answer, ms(m.CreatedAt), b2i(m.Internal))
 			if err != nil {
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
@@ -97,16 +108,22 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 	return errs, err
 }
 
-const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, COALESCE(client_id, ''), created_at, internal`
+const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, COALESCE(client_id, ''), step, COALESCE(answer_id, 0), created_at, internal`
 
 func scanMessage(row interface{ Scan(...any) error }) (*model.Message, error) {
 	var m model.Message
 	var kind string
-	var notice sql.NullString
+	var notice, step sql.NullString
 	var created int64
 	var internal int
-	if err := row.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &notice, &m.ClientID, &created, &internal); err != nil {
+	if err := row.Scan(&m.ID, &m.SessionID, &kind, &m.AuthorID, &m.AuthorName, &m.Body, &notice, &m.ClientID, &step, &m.AnswerID, &created, &internal); err != nil {
 		return nil, err
+	}
+	if step.Valid {
+		m.Step = new(model.StepView)
+		if err := json.Unmarshal([]byte(step.String), m.Step); err != nil {
+			return nil, fmt.Errorf("message %d: step: %w", m.ID, err)
+		}
 	}
 	m.AuthorKind, m.CreatedAt, m.Internal = model.AuthorKind(kind), fromMS(created), internal != 0
 	if notice.Valid {

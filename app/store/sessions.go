@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,7 +14,8 @@ import (
 
 const sessionCols = `s.id, s.public_id, COALESCE(s.channel_id, 0), COALESCE(c.name, ''), s.visitor_id, s.visitor_name, s.country,
 	COALESCE(s.operator_id, 0), s.operator_name, s.status, s.url, s.title, s.created_at, s.closed_at, s.last_message_at, s.message_count,
-	s.visitor_language, COALESCE(s.rating, 0)`
+	s.visitor_language, COALESCE(s.rating, 0), COALESCE(s.chatbot_id, 0), s.chatbot_name, s.chatbot_state, COALESCE(s.chatbot_step_id, 0), s.chatbot_answers,
+	s.chatbot_email, s.chatbot_phone`
 
 const sessionFrom = ` FROM chat_sessions s LEFT JOIN channels c ON c.id = s.channel_id `
 
@@ -22,10 +24,18 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Sess
 	var status string
 	var created int64
 	var closed, last sql.NullInt64
+	var botState, answers string
 	dest := []any{&x.ID, &x.PublicID, &x.ChannelID, &x.ChannelName, &x.VisitorID, &x.VisitorName, &x.Country,
-		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount, &x.VisitorLanguage, &x.Rating}
+		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount, &x.VisitorLanguage, &x.Rating,
+		&x.ChatbotID, &x.ChatbotName, &botState, &x.Chatbot.StepID, &answers, &x.Chatbot.Email, &x.Chatbot.Phone}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
+	}
+	x.Chatbot.State = model.ChatbotState(botState)
+	if answers != "" && answers != "[]" {
+		if err := json.Unmarshal([]byte(answers), &x.Chatbot.Answers); err != nil {
+			return nil, fmt.Errorf("session %d: chatbot answers: %w", x.ID, err)
+		}
 	}
 	x.Status = model.SessionStatus(status)
 	x.CreatedAt, x.ClosedAt, x.LastMessageAt = fromMS(created), nullMS(closed), nullMS(last)
@@ -40,10 +50,24 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 	if x.OperatorID != 0 {
 		op = x.OperatorID
 	}
+	var channel any
+	if x.ChannelID != 0 {
+		channel = x.ChannelID
+	}
+	var bot any
+	if x.ChatbotID != 0 {
+		bot = x.ChatbotID
+	}
+	answers, err := json.Marshal(orEmpty(x.Chatbot.Answers))
+	if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`,
-		x.PublicID, x.ChannelID, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage, ms(x.CreatedAt))
+		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language,
+		   chatbot_id, chatbot_name, chatbot_state, chatbot_answers, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.PublicID, channel, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage,
+		bot, x.ChatbotName, string(x.Chatbot.State), string(answers), ms(x.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
 	}

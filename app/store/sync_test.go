@@ -94,11 +94,23 @@ func TestDamagedFileIsReported(t *testing.T) {
 	if err := st.Check(ctx); err != nil || st.Health(ctx) != nil {
 		t.Fatalf("a fresh database: check %v, health %v", err, st.Health(ctx))
 	}
-	// Rows written last fill the last pages, so the damage below hits a
-	// table's contents whatever the schema's own pages are.
-	if _, err := st.Writer().ExecContext(ctx, `INSERT INTO settings (key, value)
-		WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 200)
-		SELECT 'filler.' || i, printf('%.500c', 'x') FROM k`); err != nil {
+	// Tables' pages, never the schema's (which grows with every migration
+	// and may sit anywhere in the file), become garbage.
+	var roots []int64
+	rows, err := st.Writer().QueryContext(ctx, `SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name IN ('messages', 'chat_sessions', 'visitors')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		roots = append(roots, p)
+	}
+	rows.Close()
+	var pageSize int64
+	if err := st.Writer().QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -106,15 +118,12 @@ func TestDamagedFileIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, _ := f.Stat()
-	junk := make([]byte, 4096)
+	junk := make([]byte, pageSize)
 	for i := range junk {
 		junk[i] = byte(i*7 + 3)
 	}
-	// The last pages (tables' contents, not the schema on page 1) become
-	// garbage.
-	for off := info.Size() - 3*4096; off < info.Size(); off += 4096 {
-		if _, err := f.WriteAt(junk, off); err != nil {
+	for _, p := range roots {
+		if _, err := f.WriteAt(junk, (p-1)*pageSize); err != nil {
 			t.Fatal(err)
 		}
 	}

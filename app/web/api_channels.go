@@ -266,8 +266,8 @@ func (s *Server) apiPutRules(c echo.Context) error {
 		}
 		rules[i] = model.Rule{ID: a.ID, Action: a.Action, RegexURL: a.RegexURL, AutoPopupTimer: a.AutoPopupTimer,
 			Countries: a.Countries, ChatbotOnlyIfNoOperator: a.ChatbotOnlyIfNoOperator}
-		if a.ChatbotID != nil && *a.ChatbotID != 0 {
-			return userErr(http.StatusUnprocessableEntity, "invalid_chatbot_id", "Rule %d: chatbot %d does not exist.", i+1, *a.ChatbotID)
+		if a.ChatbotID != nil {
+			rules[i].ChatbotID = *a.ChatbotID
 		}
 	}
 	saved, err := s.d.Livechat.SaveRules(c.Request().Context(), ch.ID, rules)

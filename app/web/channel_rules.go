@@ -19,6 +19,36 @@ type ruleRow struct {
 	model.Rule
 	CountryNames []string
 	First, Last  bool
+	Chatbot      chatbotRef
+}
+
+// chatbotRef is a rule's chatbot as forms show it: Gone when deleted
+// since, Archived when archived (the rule works without it either way).
+type chatbotRef struct {
+	ID       int64
+	Name     string
+	Archived bool
+	Gone     bool
+}
+
+// chatbotRefs names the chatbots of rules.
+func (s *Server) chatbotRefs(ctx context.Context, rules []model.Rule) (map[int64]chatbotRef, error) {
+	var ids []int64
+	for _, r := range rules {
+		if r.ChatbotID != 0 {
+			ids = append(ids, r.ChatbotID)
+		}
+	}
+	names, err := s.d.Chatbots.Names(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]chatbotRef{}
+	for _, id := range ids {
+		c, ok := names[id]
+		out[id] = chatbotRef{ID: id, Name: c.Name, Archived: ok && !c.Active, Gone: !ok}
+	}
+	return out, nil
 }
 
 // ruleForm is the "Open: Rules" dialog.
@@ -30,6 +60,10 @@ type ruleForm struct {
 	Countries []countryOption
 	Selected  int
 	Errors    map[string]string
+	// Chatbots are the active chatbots to choose from; Chatbot is the
+	// rule's own (which may be archived or deleted).
+	Chatbots []model.ChatbotSummary
+	Chatbot  chatbotRef
 }
 
 type countryOption struct {
@@ -50,9 +84,13 @@ func (s *Server) ruleRows(ctx context.Context, lang string, channelID int64) ([]
 	if err != nil {
 		return nil, err
 	}
+	refs, err := s.chatbotRefs(ctx, rules)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]ruleRow, len(rules))
 	for i, r := range rules {
-		rows[i] = ruleRow{Rule: r, First: i == 0, Last: i == len(rules)-1}
+		rows[i] = ruleRow{Rule: r, First: i == 0, Last: i == len(rules)-1, Chatbot: refs[r.ChatbotID]}
 		for _, code := range r.Countries {
 			name, ok := geo.CountryNameIn(lang, code)
 			if !ok {
@@ -62,6 +100,28 @@ func (s *Server) ruleRows(ctx context.Context, lang string, channelID int64) ([]
 		}
 	}
 	return rows, nil
+}
+
+// ruleFormWithChatbots is the dialog with the chatbots to choose from.
+func (s *Server) ruleFormWithChatbots(ctx context.Context, lang string, channelID int64, r model.Rule, isNew bool) (*ruleForm, error) {
+	f := s.newRuleForm(lang, channelID, r, isNew)
+	all, err := s.d.Chatbots.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range all {
+		if c.Active {
+			f.Chatbots = append(f.Chatbots, c)
+		}
+	}
+	if r.ChatbotID != 0 {
+		refs, err := s.chatbotRefs(ctx, []model.Rule{r})
+		if err != nil {
+			return nil, err
+		}
+		f.Chatbot = refs[r.ChatbotID]
+	}
+	return f, nil
 }
 
 func (s *Server) newRuleForm(lang string, channelID int64, r model.Rule, isNew bool) *ruleForm {
@@ -103,7 +163,11 @@ func (s *Server) ruleNew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.fragment(c, http.StatusOK, "_channel_rule_form", s.newRuleForm(s.localizer(c).Lang(), ch.ID, model.Rule{Action: model.ActionShow}, true))
+	f, err := s.ruleFormWithChatbots(c.Request().Context(), s.localizer(c).Lang(), ch.ID, model.Rule{Action: model.ActionShow}, true)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_channel_rule_form", f)
 }
 
 // ruleEdit opens the rule dialog on an existing line.
@@ -120,7 +184,11 @@ func (s *Server) ruleEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.fragment(c, http.StatusOK, "_channel_rule_form", s.newRuleForm(s.localizer(c).Lang(), ch.ID, rules[i], false))
+	f, err := s.ruleFormWithChatbots(c.Request().Context(), s.localizer(c).Lang(), ch.ID, rules[i], false)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_channel_rule_form", f)
 }
 
 // ruleFromForm reads the dialog's fields; a field that is not even a
@@ -141,11 +209,14 @@ func ruleFromForm(c echo.Context, r *model.Rule) *model.FieldError {
 		}
 		r.AutoPopupTimer = n
 	}
-	// No chatbot script exists yet: "None" is the only choice.
-	if id := strings.TrimSpace(c.FormValue("chatbot_id")); id != "" && id != "0" {
-		return &model.FieldError{Field: "chatbot_id", Message: "This chatbot does not exist."}
-	}
 	r.ChatbotID = 0
+	if id := strings.TrimSpace(c.FormValue("chatbot_id")); id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n < 0 {
+			return &model.FieldError{Field: "chatbot_id", Message: "This chatbot does not exist."}
+		}
+		r.ChatbotID = n
+	}
 	return nil
 }
 
@@ -182,7 +253,10 @@ func (s *Server) ruleSave(c echo.Context) error {
 		}
 	}
 	if fe != nil {
-		f := s.newRuleForm(s.localizer(c).Lang(), ch.ID, r, isNew)
+		f, err := s.ruleFormWithChatbots(ctx, s.localizer(c).Lang(), ch.ID, r, isNew)
+		if err != nil {
+			return err
+		}
 		// The dialog shows one rule: its number in the message is noise.
 		shown := fe
 		if inner, ok := lastArg(fe).(*model.FieldError); ok && fe.Message == "Rule %d: %s" {

@@ -224,7 +224,7 @@ func TestChannelRules(t *testing.T) {
 
 	res, body := hx(t, c, http.MethodGet, base+"/new", nil)
 	expect(t, "new rule form", res, body, http.StatusOK, `hx-post="`+base+`"`, "Open automatically", "Show with notification",
-		`value="BE"`, "Belgium", `<option value="0" selected>None</option>`, "Chatbot scripts appear here once created.",
+		`value="BE"`, "Belgium", `<option value="0" selected>None</option>`, ">Welcome Bot</option>", "The chatbot greets visitors on the pages of this rule.",
 		"Searched anywhere in the page URL")
 
 	res, body = hx(t, c, http.MethodPost, base, url.Values{"action": {"auto_popup"}, "regex_url": {"/contact"},

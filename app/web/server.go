@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/chatbot"
 	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/geo"
@@ -39,6 +40,7 @@ type Deps struct {
 	Config   config.Config
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Chatbots *chatbot.Service
 	Leads    *leads.Service
 	Helpdesk *helpdesk.Service
 	Canned   *commands.Canned

@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"html/template"
 	"io"
 	"io/fs"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"parley/app/chatbot"
 	"parley/app/geo"
 	"parley/app/i18n"
 	"parley/app/livechat"
@@ -107,7 +109,7 @@ var includedPartials = map[string]string{
 	"_chat_shell":        "base, on every page of a signed-in user",
 	"_conv_item":         "conversations",
 	"_conv_info":         "conversations",
-	"_config_nav":        "users, mail, canned, teams",
+	"_config_nav":        "users, mail, canned, teams, chatbots",
 	"_dashboard_stats":   "dashboard",
 	"_field_error":       "forms: setup, channel, channels (new), profile, user_form, _channel_new_user, _channel_rule_form",
 	"_list_pager":        "sessions, visitors, offline",
@@ -445,6 +447,52 @@ func (fx *tplFixtures) page(u *model.User, title, nav string, data any) *Page {
 		BaseURL: tplBaseURL, Data: data}
 }
 
+// chatbot is the Welcome Bot with ids, plus a question without answers.
+func (fx *tplFixtures) chatbot() *model.Chatbot {
+	bots, err := chatbot.DefaultChatbots()
+	if err != nil {
+		panic(err)
+	}
+	sc := bots[0]
+	sc.ID = 1
+	ids := map[int64]int64{}
+	next := int64(100)
+	for i := range sc.Steps {
+		sc.Steps[i].ID = int64(i + 1)
+		for j := range sc.Steps[i].Answers {
+			next++
+			ids[sc.Steps[i].Answers[j].ID] = next
+			sc.Steps[i].Answers[j].ID = next
+		}
+	}
+	for i := range sc.Steps {
+		for k, a := range sc.Steps[i].OnlyIf {
+			sc.Steps[i].OnlyIf[k] = ids[a]
+		}
+	}
+	// A last question without answers, for the checker.
+	sc.Steps = append(sc.Steps, model.ChatbotStep{ID: 10, Type: model.StepQuestion, Message: model.Texts{"en": "Anything else?"}})
+	return sc
+}
+
+func (fx *tplFixtures) chatbotView(sc *model.Chatbot) *chatbotView {
+	v := &chatbotView{Bot: sc, Languages: []string{"en", "es"}, Rules: 1}
+	for i, st := range sc.Steps {
+		r := stepRow{N: i + 1, Step: st, Message: st.Message["en"], First: i == 0, Last: i == len(sc.Steps)-1}
+		for _, a := range st.Answers {
+			r.Answers = append(r.Answers, a.Label["en"])
+		}
+		v.Steps = append(v.Steps, r)
+	}
+	answers := map[int64]string{}
+	for _, p := range chatbot.CheckScript(sc) {
+		v.Problems = append(v.Problems, problemRow{Step: p.Step + 1, Text: problemText(fx.l, p, answers)})
+	}
+	v.NProblems = len(v.Problems)
+	v.Flow = template.HTML(chatbot.FlowSVG(sc, "en", func(t model.StepType) string { return t.Label() }, "nobody available"))
+	return v
+}
+
 func (fx *tplFixtures) summaries() []model.ChannelSummary {
 	return []model.ChannelSummary{
 		{Channel: *fx.support, OperatorCount: 2, SessionCount: 12, IsMember: true},
@@ -764,6 +812,20 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		pageCase{page: "profile", name: "invalid email, no token", p: fx.page(op, l.T("My Profile"), "profile", noToken),
 			want: []string{`value="not-an-email"`, "Enter a valid email address.", "No API token yet."}})
 
+	// ---- chatbots
+	bot := fx.chatbot()
+	add(pageCase{page: "chatbots", name: "list with an import refused",
+		p: fx.page(admin, l.T("Chatbots"), "config", map[string]any{"Chatbots": []model.ChatbotSummary{{ID: 1, Name: "Welcome Bot", Active: true, Steps: 9, Rules: 1},
+			{ID: 2, Name: "Old Bot", Steps: 2}}, "Import": &importErrors{File: "bot.yaml", Errors: []chatbot.LineError{{Line: 3, Message: `unknown field "mesage"`}}}}),
+		want: []string{"/admin/config/chatbots/1", "Welcome Bot", "Archived", "Unarchive", "bot.yaml was not imported:", `Line 3: unknown field &#34;mesage&#34;`, "/admin/config/chatbots/import"}},
+		pageCase{page: "chatbot", name: "script, problems and flow",
+			p: fx.page(admin, bot.Name, "config", fx.chatbotView(bot)),
+			want: []string{`id="step-2"`, "What are you looking for?", "Question", "I have a pricing question", `href="#step-10"`, "is a question without answers",
+				"<svg", "Tip: Plan further steps", "/admin/config/chatbots/1/test", "/admin/config/chatbots/1/export", `id="step-dialog"`}},
+		pageCase{page: "chatbot_test", name: "test mode",
+			p:    fx.page(admin, l.T("Test: %s", bot.Name), "config", bot),
+			want: []string{`data-bot-test="1"`, "Back to edit mode", "Conversation ended...", "Restart"}})
+
 	// ---- users
 	add(pageCase{page: "users", name: "everyone",
 		p:    fx.page(admin, l.T("Users"), "config", map[string]any{"Users": []*model.User{fx.admin, fx.operator, fx.deactivated}, "Query": "", "Status": ""}),
@@ -938,7 +1000,17 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 	emptyPicker := &pickerView{ChannelID: 8, Query: "zed", Selected: map[int64]bool{}}
 	rows := fx.offlineRows()
 
+	bot := fx.chatbot()
+	stepForm := newStepForm(fx.l, []string{"en", "es"}, bot, bot.Steps[5])
+	badStep := newStepForm(fx.l, []string{"en", "es"}, bot, model.ChatbotStep{Type: model.StepQuestion, Message: model.Texts{}})
+	badStep.Errors["message"] = "Step 10: the message is required."
+
 	return []fragmentCase{
+		{tpl: "_chatbot_step_form", name: "email step with only-if", user: admin, data: stepForm,
+			want: []string{`hx-post="/admin/config/chatbots/1/steps/6"`, `value="question_email" selected`, `name="message_es"`, "¿Le importaría",
+				`value="101" checked`, "What are you looking for?:</span> I have a pricing question"}},
+		{tpl: "_chatbot_step_form", name: "new question refused", user: admin, data: badStep,
+			want: []string{`hx-post="/admin/config/chatbots/1/steps"`, "Step 10: the message is required.", `name="answer_label_en"`}},
 		{tpl: "_channel_identity", name: "no secret yet", user: admin, data: &channelView{Channel: fx.support, Form: fx.support, CanEdit: true},
 			want: []string{`id="identity-secret"`, "Generate a secret", "/admin/channels/7/identity_secret"}, not: []string{"Regenerate"}},
 		{tpl: "_channel_identity", name: "regenerated", user: admin, data: fx.withSecret(),

@@ -94,6 +94,9 @@ func (s *Server) visitorInit(c echo.Context) error {
 	if r := res.Decision.Rule; r != nil {
 		rule.Action, rule.AutoPopupTimer = r.Action, r.AutoPopupTimer
 	}
+	if id := res.Decision.Chatbot; id != 0 {
+		rule.Chatbot = map[string]any{"id": id, "name": res.ChatbotName, "avatar_url": livechat.ChatbotAvatarURL(s.d.Config.PublicURL(), id)}
+	}
 	// The channel's texts in the visitor's language: the channel's default
 	// language when it has one, else the browser's.
 	l := s.channelLocalizer(c, &res.Channel)
@@ -273,11 +276,17 @@ func (s *Server) visitorPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in bodyRequest
+	var in struct {
+		bodyRequest
+		AnswerID int64 `json:"answer_id"`
+	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.d.Livechat.PostVisitorMessage(c.Request().Context(), x, in.Body, in.ClientID)
+	if in.AnswerID < 0 {
+		return userErr(http.StatusUnprocessableEntity, "invalid_answer_id", "This answer does not exist.")
+	}
+	m, err := s.d.Livechat.PostVisitorInput(c.Request().Context(), x, livechat.VisitorInput{Body: in.Body, ClientID: in.ClientID, AnswerID: in.AnswerID})
 	if err != nil {
 		return s.postError(c, err)
 	}
@@ -448,6 +457,45 @@ func (s *Server) visitorSocket(c echo.Context) error {
 	return nil
 }
 
+// visitorRestartBot is POST /im_livechat/sessions/{id}/chatbot/restart:
+// the chatbot's script again from its first step.
+func (s *Server) visitorRestartBot(c echo.Context) error {
+	_, x, err := s.visitorSession(c)
+	if err != nil {
+		return err
+	}
+	x, err = s.d.Livechat.RestartBot(c.Request().Context(), x)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"session": livechat.NewSessionView(s.localizer(c), x, s.d.Config.PublicURL())})
+}
+
+// chatbotAvatar serves a chatbot's uploaded picture, or draws its initials.
+func (s *Server) chatbotAvatar(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	img, typ, name, err := s.d.Chatbots.Image(c.Request().Context(), id)
+	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=300")
+	if err == nil {
+		c.Response().Header().Set("Content-Security-Policy", "default-src 'none'")
+		return c.Blob(http.StatusOK, typ, img)
+	}
+	if name == "" {
+		return err
+	}
+	return c.Blob(http.StatusOK, "image/svg+xml", []byte(avatarSVG(id*53+200, name)))
+}
+
+// avatarSVG draws a name's initials on a disc whose colour follows seed.
+func avatarSVG(seed int64, name string) string {
+	return fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="32" fill="hsl(%d,45%%,32%%)"/>`+
+		`<text x="32" y="41" font-family="system-ui,sans-serif" font-size="24" font-weight="600" fill="#fff" text-anchor="middle">%s</text></svg>`,
+		seed%360, html.EscapeString(initials(name)))
+}
+
 // operatorAvatar draws an operator's initials, so the widget can show a
 // face without uploads.
 func (s *Server) operatorAvatar(c echo.Context) error {
@@ -459,10 +507,7 @@ func (s *Server) operatorAvatar(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hue := (id * 47) % 360
-	svg := fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="32" fill="hsl(%d,45%%,32%%)"/>`+
-		`<text x="32" y="41" font-family="system-ui,sans-serif" font-size="24" font-weight="600" fill="#fff" text-anchor="middle">%s</text></svg>`,
-		hue, html.EscapeString(initials(u.DisplayChatName())))
+	svg := avatarSVG(id*47, u.DisplayChatName())
 	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
 	return c.Blob(http.StatusOK, "image/svg+xml", []byte(svg))
 }

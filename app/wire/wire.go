@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"parley/app/auth"
+	"parley/app/chatbot"
 	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/events"
@@ -58,6 +59,7 @@ type App struct {
 	Events   *events.Bus
 	Auth     *auth.Service
 	Livechat *livechat.Service
+	Chatbots *chatbot.Service
 	Leads    *leads.Service
 	Helpdesk *helpdesk.Service
 	Canned   *commands.Canned
@@ -123,8 +125,22 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if lo.AbandonAfter == 0 {
 		lo.AbandonAfter = cfg.Livechat.AbandonAfter
 	}
+	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
+	a.Chatbots = chatbot.New(d.Store, chatbot.Options{Logger: d.Logger, Languages: a.I18n.Languages(), Localize: lo.Localize,
+		CreateLead: func(ctx context.Context, r chatbot.Record) error {
+			_, err := a.Leads.CreateLead(ctx, r.SessionID, r.Title, leads.Contact{Email: r.Email, Phone: r.Phone},
+				leads.Options{TeamID: r.TeamID, Source: leads.SourceChatbot})
+			return err
+		},
+		CreateTicket: func(ctx context.Context, r chatbot.Record) error {
+			_, err := a.Helpdesk.CreateTicket(ctx, r.SessionID, r.Title, helpdesk.Contact{Email: r.Email, Phone: r.Phone},
+				helpdesk.Options{TeamID: r.TeamID})
+			return err
+		}})
+	lo.Bot = a.Chatbots
 	a.Livechat = livechat.New(d.Store, lo)
-	if err := firstRun(ctx, cfg, d.Store, a.Livechat); err != nil {
+	a.Chatbots.Connect(a.Livechat)
+	if err := firstRun(ctx, cfg, d.Store, a.Livechat, a.Chatbots); err != nil {
 		a.Geo.Close()
 		return nil, fmt.Errorf("first-run data: %w", err)
 	}
@@ -135,7 +151,6 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		BaseURL: cfg.PublicURL(), MissedAfter: cfg.Mail.MissedAfter, Logger: d.Logger})
 	lc.NotifyOfflineWith(a.Mail)
 	lc.MentionMailWith(a.Mail)
-	a.Leads, a.Helpdesk = leads.New(d.Store), helpdesk.New(d.Store)
 	a.Webhooks = webhooks.New(d.Store, cfg.PublicURL(), d.WebhookClient)
 	a.Webhooks.Register(a.Outbox)
 	a.Leads.Hook, a.Helpdesk.Hook = a.Webhooks.LeadHook, a.Webhooks.TicketHook
@@ -166,7 +181,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Chatbots: a.Chatbots, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
@@ -182,13 +197,20 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 func FirstRun(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
 	lc := livechat.New(st, livechat.Options{Logger: log})
 	defer lc.Stop()
-	return firstRun(ctx, cfg, st, lc)
+	langs := []string{"en"}
+	if b, err := i18n.Load(); err == nil {
+		langs = b.Languages()
+	}
+	return firstRun(ctx, cfg, st, lc, chatbot.New(st, chatbot.Options{Logger: log, Languages: langs}))
 }
 
-// firstRun creates the default channel on an empty database, staffed by
-// the first admin when there is one (otherwise the first admin staffs it
-// when created).
-func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livechat.Service) error {
+// firstRun creates the sample chatbots once, and the default channel on
+// an empty database, staffed by the first admin when there is one
+// (otherwise the first admin staffs it when created).
+func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livechat.Service, bots *chatbot.Service) error {
+	if err := bots.InstallDefaults(ctx); err != nil {
+		return err
+	}
 	created, err := lc.EnsureDefaultChannel(ctx, cfg.SiteName)
 	if err != nil || !created {
 		return err

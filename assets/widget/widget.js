@@ -63,7 +63,8 @@
     token: load('token'), sid: load('session'), session: null, info: null, opts: {},
     msgs: [], byId: {}, pending: [], tmp: 0, seen: +load('last') || 0, unread: 0,
     open: false, ended: false, closing: false, queue: Promise.resolve(),
-    tries: 0, syncs: 0, blockedUntil: 0, tSent: 0, cur: 0, live: null
+    tries: 0, syncs: 0, blockedUntil: 0, tSent: 0, cur: 0, live: null,
+    hold: {}, holdQ: [], holdT: null
   };
   // A stored conversation idle for a day is forgotten; the visitor token stays.
   if (S.sid && !recent('act')) {
@@ -124,6 +125,11 @@
   function chanName() { return (S.info && S.info.channel && S.info.channel.name) || ''; }
   function operator() { return S.session && S.session.operator; }
   function opName() { var o = operator(); return (o && o.name) || chanName(); }
+  // chatbot is the session's chatbot while it leads the conversation.
+  function chatbot() {
+    var b = S.session && S.session.chatbot;
+    return b && b.state !== 'forwarded' && !operator() ? b : null;
+  }
 
   // ---- Page views (feed the operator's /history) ---------------------------
   function pageview(retried) {
@@ -335,6 +341,9 @@
     UI.endText = h('p', '', { role: 'status' });
     UI.endBtn = h('button', 'btn', { type: 'button', text: t('New conversation'), onclick: function () { reset(); focusIn(); } });
     UI.end = h('div', 'end', { hidden: '' }, UI.endText, UI.endBtn, buildSurvey());
+    UI.answers = h('div', 'answers', { hidden: '', role: 'group' });
+    UI.botBtn = h('button', 'btn', { type: 'button', text: t('Restart'), onclick: restartBot });
+    UI.botEnd = h('div', 'end', { hidden: '' }, h('p', '', { role: 'status', text: t('Conversation ended...') }), UI.botBtn);
     UI.yes = h('button', 'btn', { type: 'button', text: t('Close conversation'), onclick: doClose });
     UI.confirm = h('div', 'confirm', { hidden: '', role: 'alertdialog', 'aria-labelledby': 'pl-cq' },
       h('p', '', { id: 'pl-cq', text: t('Close this conversation?') }),
@@ -342,7 +351,7 @@
 
     UI.win = h('div', 'win', { id: 'pl-win', role: 'dialog', 'aria-labelledby': 'pl-title' },
       head, h('div', 'main', null, UI.log, UI.typing, UI.offline, UI.thanks),
-      UI.confirm, UI.end, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
+      UI.confirm, UI.end, UI.botEnd, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
 
     box.addEventListener('keydown', function (e) {
       if (!S.open) return;
@@ -372,12 +381,12 @@
   // ---- Header ---------------------------------------------------------------
   function header() {
     if (!UI.win) return;
-    var op = operator();
-    UI.title.textContent = op ? op.name : chanName();
-    var live = !op && !S.offline && S.info && S.info.operators_online > 0;
-    UI.sub.textContent = op ? chanName() : live ? t('Online') : '';
+    var op = operator(), bot = !op && chatbot();
+    UI.title.textContent = op ? op.name : bot ? bot.name : chanName();
+    var live = !op && !bot && !S.offline && S.info && S.info.operators_online > 0;
+    UI.sub.textContent = op || bot ? chanName() : live ? t('Online') : '';
     UI.sub.classList.toggle('live', !!live);
-    avatar(UI.avatar, op ? op.name : '', op && op.avatar_url);
+    avatar(UI.avatar, op ? op.name : bot ? bot.name : '', op ? op.avatar_url : bot && bot.avatar_url);
     var label = S.sid && !S.ended ? t('End conversation') : t('Close');
     UI.x.setAttribute('aria-label', label);
     UI.x.setAttribute('title', label);
@@ -433,6 +442,7 @@
       list.push({ key: 'w', author: { kind: 'operator', name: opName() }, body: welcome, welcome: true });
     }
     S.msgs.forEach(function (m) {
+      if (S.hold[m.id]) return;
       list.push({ key: 'm' + m.id, author: m.author || {}, body: m.body, at: m.created_at });
     });
     S.pending.forEach(function (p) {
@@ -485,7 +495,10 @@
         n._who.hidden = true;
       } else {
         n._who.textContent = (a.name || '') + (it.at ? ' · ' + clock(it.at) : '');
-        if (a.kind !== 'system') avatar(n._av, it.welcome && !op ? '' : a.name, op && a.name === op.name && op.avatar_url);
+        var bot = S.session && S.session.chatbot;
+        if (a.kind !== 'system') {
+          avatar(n._av, it.welcome && !op ? '' : a.name, a.kind === 'bot' ? bot && bot.avatar_url : op && a.name === op.name && op.avatar_url);
+        }
       }
       n.classList.toggle('sending', !!p && !failed);
       if (n !== at) UI.log.insertBefore(n, at); else at = at.nextSibling;
@@ -494,13 +507,103 @@
     Object.keys(UI.nodes).forEach(function (k) {
       if (!keep[k]) { UI.nodes[k].remove(); delete UI.nodes[k]; }
     });
+    botUI();
     if (stick) scrollEnd();
+  }
+
+  // ---- Chatbot ----------------------------------------------------------------
+  // asking returns the chatbot's message that waits for the visitor (the
+  // last shown message, from the bot, with a step), or null.
+  function asking() {
+    if (!chatbot() || chatbot().state !== 'running' || S.holdQ.length) return null;
+    for (var i = S.msgs.length - 1; i >= 0; i--) {
+      var m = S.msgs[i], k = m.author && m.author.kind;
+      if (k === 'system') continue;
+      return k === 'bot' && m.step ? m : null;
+    }
+    return null;
+  }
+  // botUI shows the answers of a pending question (the composer waits),
+  // and "Conversation ended... Restart" once the script has no step left.
+  function botUI() {
+    if (!UI.answers) return;
+    var m = asking(), q = m && m.step.type === 'question_selection' ? m : null;
+    var key = q ? String(q.id) : '';
+    if (UI.answers._key !== key) {
+      UI.answers._key = key;
+      UI.answers.textContent = '';
+      (q ? q.step.answers || [] : []).forEach(function (a) {
+        UI.answers.appendChild(h('button', 'ans', { type: 'button', text: a.label, onclick: function () { choose(q, a); } }));
+      });
+    }
+    UI.answers.hidden = !q;
+    if (q && UI.log.lastChild !== UI.answers) UI.log.appendChild(UI.answers);
+    var over = !!(chatbot() && chatbot().state === 'ended' && !S.ended && !S.holdQ.length);
+    UI.botEnd.hidden = !over;
+    // The composer is ours while a chatbot leads, and given back once
+    // (an operator took over, a new conversation); never while the
+    // conversation is over or the offline form shows.
+    if (S.ended || S.offline) return;
+    var lead = !!chatbot();
+    if (!lead && !S.botComposer) return;
+    S.botComposer = lead;
+    UI.form.hidden = lead && over;
+    UI.ta.disabled = lead && (!!q || over);
+    UI.ta.placeholder = lead && q ? t('Select an option above') : lead && m && m.step.type === 'question_email' ? t('Email') :
+      (S.opts.input_placeholder || t('Say something...'));
+  }
+  // choose sends the clicked answer; a redirect link takes the visitor's
+  // page there unless it is the page they are on.
+  function choose(q, a) {
+    Array.prototype.forEach.call(UI.answers.children, function (b) { b.disabled = true; });
+    error('');
+    api('POST', '/sessions/' + enc(S.sid) + '/messages', { answer_id: a.id }).then(function (r) {
+      merge([r.message], SENT);
+      if (!a.redirect_link) return;
+      var to = new URL(a.redirect_link, location.href);
+      if (to.origin + to.pathname !== location.origin + location.pathname) location.href = to.href;
+    }, function (e) {
+      UI.answers._key = null;
+      error(e.message);
+      render();
+    });
+  }
+  function restartBot() {
+    UI.botBtn.disabled = true;
+    error('');
+    api('POST', '/sessions/' + enc(S.sid) + '/chatbot/restart').then(function (r) {
+      setSession(r.session);
+    }, function (e) { error(e.message); }).then(function () { UI.botBtn.disabled = false; });
+  }
+  // pace shows the chatbot's new messages one after another, each after a
+  // short "typing" pause, as a person would write them.
+  var PACE = 800;
+  function pace(list) {
+    list.forEach(function (m) {
+      if (m.author && m.author.kind === 'bot') { S.hold[m.id] = 1; S.holdQ.push(m.id); }
+    });
+    if (S.holdQ.length && !S.holdT) reveal();
+  }
+  function reveal() {
+    if (!S.holdQ.length) {
+      S.holdT = null;
+      if (UI.typing) UI.typing.hidden = true;
+      render();
+      return;
+    }
+    var b = S.session && S.session.chatbot;
+    if (b) showTyping({ typing: true, author: { name: b.name } });
+    S.holdT = setTimeout(function () {
+      delete S.hold[S.holdQ.shift()];
+      render();
+      reveal();
+    }, PACE);
   }
 
   // merge adds server messages, de-duplicated by id and kept in id order.
   // how is HISTORY (loaded with the conversation), SENT (the visitor's own)
   // or LIVE (pushed by the socket: may ring); only new ones fire 'message'.
-  var HISTORY = 0, SENT = 1, LIVE = 2;
+  var HISTORY = 0, SENT = 1, LIVE = 2, GREET = 3;
   function merge(list, how) {
     var added = [];
     (list || []).forEach(function (m) {
@@ -517,6 +620,7 @@
     if (!added.length) return;
     if (how) save('act', Date.now());
     S.msgs.sort(function (a, b) { return a.id - b.id; });
+    if (how === LIVE || how === GREET) pace(added);
     render();
     seen();
     var fromOp = added.some(function (m) { return m.author && m.author.kind !== 'visitor' && m.author.kind !== 'system'; });
@@ -639,7 +743,7 @@
       S.session = r.session;
       dismissBubble();
       header();
-      merge(r.messages, HISTORY);
+      merge(r.messages, old || !body ? GREET : HISTORY);
       connect();
       return true;
     }, function (e) {
@@ -664,11 +768,17 @@
     S.msgs = [];
     S.byId = {};
     S.cur = 0;
+    clearTimeout(S.holdT);
+    S.hold = {};
+    S.holdQ = [];
+    S.holdT = null;
     S.ended = S.closing = S.offline = false;
     if (!UI.win) return;
-    UI.end.hidden = UI.confirm.hidden = UI.typing.hidden = UI.offline.hidden = UI.thanks.hidden = true;
+    UI.end.hidden = UI.botEnd.hidden = UI.confirm.hidden = UI.typing.hidden = UI.offline.hidden = UI.thanks.hidden = true;
     UI.form.hidden = UI.log.hidden = false;
     UI.ta.disabled = UI.send.disabled = false;
+    if (S.botComposer) UI.ta.placeholder = S.opts.input_placeholder || t('Say something...');
+    S.botComposer = false;
     error('');
     header();
     render(true);
@@ -685,7 +795,7 @@
     UI.endText.textContent = text;
     showSurvey();
     UI.end.hidden = false;
-    UI.form.hidden = UI.confirm.hidden = UI.typing.hidden = true;
+    UI.form.hidden = UI.confirm.hidden = UI.typing.hidden = UI.botEnd.hidden = UI.answers.hidden = true;
     UI.ta.disabled = UI.send.disabled = true;
     header();
     scrollEnd();
@@ -1058,7 +1168,8 @@
     if (!UI.win) return;
     S.focusLater = !UI.styled; // nothing is focusable before our stylesheet shows the widget
     if (S.focusLater) return;
-    var el = !UI.thanks.hidden ? UI.thanks : !UI.offline.hidden ? UI.f_name : !UI.end.hidden ? UI.endBtn : UI.ta;
+    var el = !UI.thanks.hidden ? UI.thanks : !UI.offline.hidden ? UI.f_name : !UI.end.hidden ? UI.endBtn :
+      !UI.botEnd.hidden ? UI.botBtn : !UI.answers.hidden && UI.answers.firstChild ? UI.answers.firstChild : UI.ta;
     el.focus();
   }
   // keepFocus makes Tab cycle through the open window and its launcher, so
@@ -1086,9 +1197,17 @@
       render(true);
       seen();
       recheck();
+      greet();
       emit('open');
     }
     if (focus) focusIn();
+  }
+  // greet starts the conversation as the window opens when the page's rule
+  // brings a chatbot: it speaks first.
+  function greet() {
+    var r = S.info && S.info.rule;
+    if (S.sid || S.offline || S.ended || !r || !r.chatbot) return;
+    S.queue = S.queue.then(function () { return S.sid ? true : ensureSession(''); }).catch(function (e) { error(e.message); });
   }
   function closeWin(focus, sync) {
     if (!UI.win) { S.wantOpen = false; return; }
