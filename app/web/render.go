@@ -37,7 +37,10 @@ type Page struct {
 	// MailOff is set for admins while no SMTP server is configured: mail
 	// waits in the outbox, and the page says so.
 	MailOff bool
-	Data    any
+	// RestartFor is the public URL an admin saved, which Parley uses
+	// after a restart; "" when it is the one in use.
+	RestartFor string
+	Data       any
 }
 
 // Flash is a one-shot message carried across a redirect.
@@ -97,6 +100,8 @@ func (r *renderer) funcs() template.FuncMap {
 		// visitorName labels a visitor without a name in the viewer's language.
 		"visitorName": func(l *i18n.Localizer, name string, id int64) string { return livechat.VisitorLabel(l, name, id) },
 		"avatarHue":   func(id int64) int { return int((id * 47) % 360) },
+		// languageName is a language's own name ("Español"), for pickers.
+		"languageName": i18n.LanguageName,
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")

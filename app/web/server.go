@@ -25,6 +25,7 @@ import (
 	"parley/app/livechat"
 	"parley/app/mail"
 	"parley/app/realtime"
+	"parley/app/site"
 	"parley/app/version"
 )
 
@@ -35,6 +36,7 @@ type Deps struct {
 	Auth     *auth.Service
 	Livechat *livechat.Service
 	Mail     *mail.Service
+	Site     *site.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle

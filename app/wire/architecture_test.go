@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"store":    {"model", "db"},
 	"auth":     {"model", "store", "events", "lru"},
 	"livechat": {"model", "store", "events", "auth", "geo"},
-	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru", "mail"},
+	"web":      {"model", "config", "i18n", "version", "geo", "realtime", "events", "auth", "livechat", "textfmt", "lru", "mail", "site"},
 	"wire":     {"*"},
 	"apptest":  {"*"},
 	"textfmt":  {},
@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"metrics":  {"events", "livechat", "realtime", "outbox"},
 	"outbox":   {"model", "store"},
 	"settings": {"store"},
+	"site":     {"model", "store", "settings", "config", "geo", "i18n", "livechat"},
 	"mail":     {"model", "store", "outbox", "settings", "i18n", "config", "auth", "livechat"},
 }
 
