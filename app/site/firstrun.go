@@ -23,14 +23,13 @@ type SetupInput struct {
 }
 
 // CheckSetup validates the setup's site details, before the admin is
-// created, so that a refusal leaves the one-time link usable.
+// created, so that a refusal leaves the one-time link usable. A detail
+// left empty keeps what the configuration says.
 func (s *Service) CheckSetup(in SetupInput) error {
-	name := strings.TrimSpace(in.SiteName)
-	if name == "" {
-		return fieldErr(formField[KeySiteName], "Enter the name of your business or website.")
-	}
-	if err := s.check(KeySiteName, name); err != nil {
-		return err
+	if name := strings.TrimSpace(in.SiteName); name != "" {
+		if err := s.check(KeySiteName, name); err != nil {
+			return err
+		}
 	}
 	if u := strings.TrimSpace(in.BaseURL); u != "" {
 		return s.check(KeyBaseURL, u)
@@ -49,22 +48,26 @@ func (s *Service) CompleteSetup(ctx context.Context, actor *model.User, in Setup
 	if err := s.CheckSetup(in); err != nil {
 		return false, err
 	}
+	ch := settings.Change{Set: map[string]string{}}
+	if u := strings.TrimSpace(in.BaseURL); u != "" {
+		ch.Set[KeyBaseURL] = strings.TrimRight(u, "/")
+	}
 	name := strings.TrimSpace(in.SiteName)
-	if ch, err := s.firstChannel(ctx); err != nil {
+	if name == "" {
+		return s.save(ctx, ch)
+	}
+	ch.Set[KeySiteName] = name
+	if first, err := s.firstChannel(ctx); err != nil {
 		return false, err
-	} else if ch != nil && ch.Name != name {
-		ch.Name = name
-		if err := s.lc.UpdateChannel(ctx, ch); err != nil {
+	} else if first != nil && first.Name != name {
+		first.Name = name
+		if err := s.lc.UpdateChannel(ctx, first); err != nil {
 			var fe *model.FieldError
 			if errors.As(err, &fe) {
 				fe.Field = formField[KeySiteName]
 			}
 			return false, err
 		}
-	}
-	ch := settings.Change{Set: map[string]string{KeySiteName: name}}
-	if u := strings.TrimSpace(in.BaseURL); u != "" {
-		ch.Set[KeyBaseURL] = strings.TrimRight(u, "/")
 	}
 	return s.save(ctx, ch)
 }
