@@ -175,7 +175,11 @@
     copyText(text).then(function () {
       // The first-run checklist counts a copied embed snippet.
       var report = btn.getAttribute('data-copy-report');
-      if (report) csrfFetch(report, { method: 'POST' }).catch(function () {});
+      if (report) {
+        csrfFetch(report, { method: 'POST' }).then(function (r) {
+          if (r.ok) btn.setAttribute('data-copy-reported', '');
+        }).catch(function () {});
+      }
       if (!btn.dataset.label) btn.dataset.label = btn.textContent;
       btn.textContent = tr('copied', 'Copied');
       btn.classList.add('copied');
