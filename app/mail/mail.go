@@ -141,12 +141,13 @@ func (s *Service) item(ctx context.Context, ref string, m *Message) (*model.Outb
 	return &model.OutboxItem{Kind: Kind, Ref: ref, Payload: b}, nil
 }
 
-// loc is the localizer of lang, English when Parley has no catalogue for it.
+// loc is the localizer of lang; the default language (Configuration ▸
+// Settings) when Parley has no catalogue for it.
 func (s *Service) loc(lang string) *i18n.Localizer {
 	if l := s.texts.Get(lang); l != nil {
 		return l
 	}
-	return s.texts.English()
+	return s.texts.Fallback()
 }
 
 // userLang is the language a user reads mail in: the one of their profile,

@@ -116,7 +116,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		if l := a.I18n.Get(lang); l != nil {
 			return l
 		}
-		return a.I18n.English()
+		return a.I18n.Fallback() // the default language, read at each use
 	}
 	// The writer starts with lc.Start below, after Metrics is set.
 	lo.OnCommit = func(n int, took time.Duration) { a.Metrics.ObserveCommit(n, took) }
