@@ -59,7 +59,7 @@ func TestAccessibility(t *testing.T) {
 	groups := [][]string{
 		{"/admin", "/admin/conversations", "/admin/conversations?session=" + chat.ID, "/admin/sessions", fmt.Sprintf("/admin/sessions/%d", sess[0].ID), "/admin/visitors"},
 		{fmt.Sprintf("/admin/visitors/%d", sess[0].VisitorID), "/admin/offline", "/admin/channels", "/admin/channels/new"},
-		{"/admin/reports", "/admin/config/users", "/admin/config/users/new", fmt.Sprintf("/admin/config/users/%d", op.ID), "/admin/profile", "/admin/no-such-page"},
+		{"/admin/reports", "/admin/config/users", "/admin/config/users/new", fmt.Sprintf("/admin/config/users/%d", op.ID), "/admin/config/settings", "/admin/profile", "/admin/no-such-page"},
 	}
 	for i, pages := range groups {
 		t.Run(fmt.Sprintf("admin-%d", i+1), func(t *testing.T) {
