@@ -410,17 +410,22 @@ func (c *cli) serve(args []string) int {
 	if err != nil {
 		return c.fail("listen %s: %v", cfg.Listen, err)
 	}
-	if w := cfg.LoopbackWarning(); w != "" {
-		log.Warn(w)
-	}
+	listen := cfg.Listen
 	cfg.Listen = ln.Addr().String() // the real port when listen asked for :0
 	app, err := wire.Build(ctx, cfg, wire.Deps{Store: st, Logger: log, Assets: assets.FS(f.dev, "assets"), Dev: f.dev})
 	if err != nil {
 		ln.Close()
 		return c.fail("%v", err)
 	}
+	// The public URL may come from Configuration ▸ Settings: the built
+	// application's configuration has it.
+	eff := app.Config
+	eff.Listen = listen
+	if w := eff.LoopbackWarning(); w != "" {
+		log.Warn(w)
+	}
 	srv, authSvc := app.Web, app.Auth
-	url := cfg.PublicURL()
+	url := app.Config.PublicURL()
 	// The first admin comes before the announcement: invalid PARLEY_ADMIN_*
 	// must not print "running at" and then exit.
 	msg, err := c.firstAdmin(ctx, authSvc, url)

@@ -29,21 +29,24 @@ import (
 
 // Config is the effective configuration of one Parley process.
 type Config struct {
-	Listen         string    `yaml:"listen"`
-	BaseURL        string    `yaml:"base_url"`
-	DataDir        string    `yaml:"data_dir"`
-	SiteName       string    `yaml:"site_name"`
-	TrustedProxies []string  `yaml:"trusted_proxies"`
-	Log            Log       `yaml:"log"`
-	SMTP           SMTP      `yaml:"smtp"`
-	Mail           Mail      `yaml:"mail"`
-	GeoIP          GeoIP     `yaml:"geoip"`
-	Livechat       Livechat  `yaml:"livechat"`
-	Metrics        Metrics   `yaml:"metrics"`
-	Backup         Backup    `yaml:"backup"`
-	Retention      Retention `yaml:"retention"`
-	HTTP           HTTP      `yaml:"http"`
-	Limits         Limits    `yaml:"limits"`
+	Listen   string `yaml:"listen"`
+	BaseURL  string `yaml:"base_url"`
+	DataDir  string `yaml:"data_dir"`
+	SiteName string `yaml:"site_name"`
+	// DefaultLanguage is used when nothing the reader says decides (no
+	// browser language Parley speaks, no profile or channel choice).
+	DefaultLanguage string    `yaml:"default_language"`
+	TrustedProxies  []string  `yaml:"trusted_proxies"`
+	Log             Log       `yaml:"log"`
+	SMTP            SMTP      `yaml:"smtp"`
+	Mail            Mail      `yaml:"mail"`
+	GeoIP           GeoIP     `yaml:"geoip"`
+	Livechat        Livechat  `yaml:"livechat"`
+	Metrics         Metrics   `yaml:"metrics"`
+	Backup          Backup    `yaml:"backup"`
+	Retention       Retention `yaml:"retention"`
+	HTTP            HTTP      `yaml:"http"`
+	Limits          Limits    `yaml:"limits"`
 }
 
 // HTTP bounds what one HTTP connection or request may hold of the server.
@@ -178,15 +181,16 @@ type GeoIP struct {
 // Default returns the configuration used when nothing overrides it.
 func Default() Config {
 	return Config{
-		Listen:    "127.0.0.1:8080",
-		DataDir:   "./data",
-		SiteName:  "YourWebsite.com",
-		Log:       Log{Format: "text", Level: "info"},
-		SMTP:      SMTP{Port: 587, TLS: "starttls"},
-		Mail:      Mail{MissedAfter: 10 * time.Minute},
-		Livechat:  Livechat{AbandonAfter: 30 * time.Minute, PublicIndex: true},
-		Backup:    Backup{Keep: 7},
-		Retention: Retention{Mode: "anonymise"},
+		Listen:          "127.0.0.1:8080",
+		DataDir:         "./data",
+		SiteName:        "YourWebsite.com",
+		DefaultLanguage: "en",
+		Log:             Log{Format: "text", Level: "info"},
+		SMTP:            SMTP{Port: 587, TLS: "starttls"},
+		Mail:            Mail{MissedAfter: 10 * time.Minute},
+		Livechat:        Livechat{AbandonAfter: 30 * time.Minute, PublicIndex: true},
+		Backup:          Backup{Keep: 7},
+		Retention:       Retention{Mode: "anonymise"},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -295,6 +299,7 @@ func fields() []field {
 		f("base_url", false, func(c *Config) *string { return &c.BaseURL }),
 		f("data_dir", false, func(c *Config) *string { return &c.DataDir }),
 		f("site_name", false, func(c *Config) *string { return &c.SiteName }),
+		f("default_language", false, func(c *Config) *string { return &c.DefaultLanguage }),
 		{key: "trusted_proxies",
 			get: func(c *Config) string { return strings.Join(c.TrustedProxies, ",") },
 			set: func(c *Config, v string) error {
@@ -662,6 +667,9 @@ func (c *Config) Set(key, value string) error {
 	return &Error{Key: key, Msg: "unknown key"}
 }
 
+// languageTag is the shape of a BCP 47 tag (en, es, pt-BR).
+var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
 // maxSiteName is the channel name limit; see Validate.
 const maxSiteName = 100
 
@@ -702,6 +710,11 @@ func (c *Config) Validate() error {
 	// start-up would fail later, in "first-run data".
 	if n := utf8.RuneCountInString(strings.TrimSpace(c.SiteName)); n > maxSiteName {
 		return bad("site_name", "is %d characters long, at most %d are allowed", n, maxSiteName)
+	}
+	// The catalogues are not known here: the composition root checks that
+	// the language is one Parley speaks.
+	if !languageTag.MatchString(c.DefaultLanguage) {
+		return bad("default_language", "%q must be a language tag such as en or es", c.DefaultLanguage)
 	}
 	if _, err := ParseProxies(c.TrustedProxies); err != nil {
 		return &Error{Key: "trusted_proxies", Msg: err.Error()}

@@ -42,6 +42,29 @@ func Open(path string) (*Locator, error) {
 	return &Locator{reader: r}, nil
 }
 
+// Reopen replaces the database with the one at path ("" for none), for a
+// change made while Parley runs. When path cannot be opened the current
+// database stays and the error says why.
+func (l *Locator) Reopen(path string) error {
+	var r *maxminddb.Reader
+	if path != "" {
+		var err error
+		if r, err = maxminddb.Open(path); err != nil {
+			return fmt.Errorf("geo: open database %q: %w", path, err)
+		}
+	}
+	l.mu.Lock()
+	old := l.reader
+	l.reader = r
+	l.mu.Unlock()
+	if old != nil {
+		if err := old.Close(); err != nil {
+			return fmt.Errorf("geo: close database: %w", err)
+		}
+	}
+	return nil
+}
+
 // Country returns the upper-case ISO 3166-1 alpha-2 code of the country of
 // ip, or "" when it is unknown, there is no database, or ip is not a public
 // address.

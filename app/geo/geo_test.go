@@ -191,6 +191,51 @@ func TestCloseDuringLookups(t *testing.T) {
 	}
 }
 
+// TestReopenDuringLookups swaps databases while lookups run: each lookup
+// answers from the old or the new one, a bad path keeps the current one,
+// and "" turns GeoIP off.
+func TestReopenDuringLookups(t *testing.T) {
+	loc, err := geo.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := geotest.WriteMMDB(t, map[string]string{"81.240.0.0/16": "BE"})
+	fr := geotest.WriteMMDB(t, map[string]string{"81.240.0.0/16": "FR"})
+	ip := netip.MustParseAddr("81.240.0.1")
+	if err := loc.Reopen(be); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if got := loc.Country(ip); got != "BE" && got != "FR" {
+					t.Errorf("Country = %q during the swap", got)
+				}
+			}
+		})
+	}
+	if err := loc.Reopen(fr); err != nil {
+		t.Errorf("Reopen = %v", err)
+	}
+	wg.Wait()
+	if got := loc.Country(ip); got != "FR" {
+		t.Errorf("Country after Reopen = %q, want FR", got)
+	}
+	if err := loc.Reopen(filepath.Join(t.TempDir(), "missing.mmdb")); err == nil || !strings.Contains(err.Error(), "missing.mmdb") {
+		t.Errorf("Reopen of a missing file = %v, want an error naming it", err)
+	}
+	if got := loc.Country(ip); got != "FR" {
+		t.Errorf("a failed Reopen dropped the database: Country = %q", got)
+	}
+	if err := loc.Reopen(""); err != nil {
+		t.Errorf("Reopen(\"\") = %v", err)
+	}
+	if got := loc.Country(ip); got != "" {
+		t.Errorf("Country without a database = %q", got)
+	}
+}
+
 func BenchmarkCountry(b *testing.B) {
 	loc, err := geo.Open(geotest.WriteMMDB(b, map[string]string{"81.240.0.0/16": "BE"}))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
@@ -69,6 +70,9 @@ type Bundle struct {
 	locs     map[string]*Localizer
 	en       *Localizer
 	catalogs map[string]map[string]entry
+	// fallback answers when nothing the reader says decides (no browser
+	// language Parley speaks): English unless an admin chose another.
+	fallback atomic.Pointer[Localizer]
 }
 
 // Load reads every catalogue built into the binary.
@@ -152,6 +156,7 @@ func build(cats map[string]map[string]entry) *Bundle {
 	b.en = &Localizer{tag: language.English, lang: "en"}
 	b.tags = []language.Tag{language.English}
 	b.locs["en"] = b.en
+	b.fallback.Store(b.en)
 	names := make([]string, 0, len(cats))
 	for lang := range cats {
 		names = append(names, lang)
@@ -217,12 +222,26 @@ func (b *Bundle) Get(lang string) *Localizer {
 	return b.locs[t.String()]
 }
 
+// SetFallback makes lang the language used when nothing else decides; it
+// must be one of Languages.
+func (b *Bundle) SetFallback(lang string) error {
+	l := b.Get(lang)
+	if l == nil {
+		return fmt.Errorf("i18n: %q is not a supported language", lang)
+	}
+	b.fallback.Store(l)
+	return nil
+}
+
+// Fallback is the language used when nothing else decides.
+func (b *Bundle) Fallback() *Localizer { return b.fallback.Load() }
+
 // Match picks the best localizer for an Accept-Language header value; with
-// nothing suitable it is English.
+// nothing suitable it is the fallback (English unless an admin chose).
 func (b *Bundle) Match(acceptLanguage string) *Localizer {
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
-		return b.en
+		return b.Fallback()
 	}
 	return b.MatchTags(tags...)
 }
@@ -232,7 +251,7 @@ func (b *Bundle) Match(acceptLanguage string) *Localizer {
 func (b *Bundle) MatchTags(tags ...language.Tag) *Localizer {
 	_, i, conf := b.matcher.Match(tags...)
 	if conf == language.No {
-		return b.en
+		return b.Fallback()
 	}
 	return b.locs[b.tags[i].String()]
 }
@@ -246,7 +265,7 @@ func (b *Bundle) MatchStrings(langs ...string) *Localizer {
 		}
 	}
 	if len(tags) == 0 {
-		return b.en
+		return b.Fallback()
 	}
 	return b.MatchTags(tags...)
 }

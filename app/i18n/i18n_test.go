@@ -124,3 +124,26 @@ func TestCatalogueParts(t *testing.T) {
 		t.Errorf("a text translated twice: err = %v", err)
 	}
 }
+
+// TestFallback: the default language answers when nothing the reader says
+// is spoken here, and only then.
+func TestFallback(t *testing.T) {
+	b := New(map[string]Catalog{"es": {"Log in": "Iniciar sesión"}})
+	if err := b.SetFallback("de"); err == nil {
+		t.Fatal(`SetFallback accepted a language without a catalogue`)
+	}
+	if err := b.SetFallback("es"); err != nil {
+		t.Fatal(err)
+	}
+	for accept, want := range map[string]string{"": "es", "de-DE,de;q=0.9": "es", "en-US,en;q=0.8": "en", "fr, en;q=0.1": "en", "es": "es"} {
+		if got := b.Match(accept).Lang(); got != want {
+			t.Errorf(`Match(%q) = %s, want %s`, accept, got, want)
+		}
+	}
+	if got := b.MatchStrings("pt-BR").Lang(); got != "es" {
+		t.Errorf(`MatchStrings(pt-BR) = %s, want the fallback es`, got)
+	}
+	if b.English().Lang() != "en" || b.Fallback().Lang() != "es" {
+		t.Errorf(`English() = %s, Fallback() = %s`, b.English().Lang(), b.Fallback().Lang())
+	}
+}

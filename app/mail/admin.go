@@ -120,9 +120,9 @@ func (s *Service) SendTest(ctx context.Context, actor *model.User) (string, erro
 		return "", model.Refuse(model.Conflict, "mail_not_configured", "Set the SMTP server first: no mail can be sent without one.")
 	}
 	l := s.loc(userLang(actor))
-	p := &page{Lang: l.Lang(), Title: l.T("Test mail from %s", s.o.SiteName), Footer: s.footer(l),
+	p := &page{Lang: l.Lang(), Title: l.T("Test mail from %s", s.o.SiteName()), Footer: s.footer(l),
 		Intro: []string{l.T("This mail was sent from Configuration ▸ Mail: Parley can send mail through %s.", hostPort(c))}}
-	m, err := p.message(l.T("Test mail from %s", s.o.SiteName), actor.Email)
+	m, err := p.message(l.T("Test mail from %s", s.o.SiteName()), actor.Email)
 	if err != nil {
 		return "", err
 	}

@@ -33,7 +33,7 @@ const Kind = "mail"
 // Options are what the service needs from the configuration.
 type Options struct {
 	SMTP        config.SMTP   // the defaults an admin may override
-	SiteName    string        // names Parley in subjects and footers
+	SiteName    func() string // names Parley in subjects and footers; read at each mail, an admin may rename the site
 	BaseURL     string        // the public address, for links
 	MissedAfter time.Duration // a conversation without an operator's answer this long is "missed"; 0: never
 	Logger      *slog.Logger
@@ -72,6 +72,9 @@ func New(st *store.Store, ob *outbox.Worker, texts *i18n.Bundle, lc *livechat.Se
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SiteName == nil {
+		o.SiteName = func() string { return "Parley" }
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	s := &Service{st: st, ob: ob, over: settings.New(st), texts: texts, lc: lc, auth: au, o: o, log: o.Logger.With("component", "mail")}
@@ -138,12 +141,13 @@ func (s *Service) item(ctx context.Context, ref string, m *Message) (*model.Outb
 	return &model.OutboxItem{Kind: Kind, Ref: ref, Payload: b}, nil
 }
 
-// loc is the localizer of lang, English when Parley has no catalogue for it.
+// loc is the localizer of lang; the default language (Configuration ▸
+// Settings) when Parley has no catalogue for it.
 func (s *Service) loc(lang string) *i18n.Localizer {
 	if l := s.texts.Get(lang); l != nil {
 		return l
 	}
-	return s.texts.English()
+	return s.texts.Fallback()
 }
 
 // userLang is the language a user reads mail in: the one of their profile,
@@ -178,7 +182,7 @@ func (s *Service) channelRecipients(ctx context.Context, ch *model.Channel) ([]r
 }
 
 func (s *Service) footer(l *i18n.Localizer) string {
-	return l.T("Sent by Parley, the live chat of %s.", s.o.SiteName)
+	return l.T("Sent by Parley, the live chat of %s.", s.o.SiteName())
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }

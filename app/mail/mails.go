@@ -24,7 +24,7 @@ func (s *Service) Transcript(ctx context.Context, x *model.Session, email string
 		return err
 	}
 	l := s.loc(x.VisitorLanguage)
-	p := &page{Lang: l.Lang(), Title: l.T("Your conversation on %s", s.o.SiteName), Footer: s.footer(l)}
+	p := &page{Lang: l.Lang(), Title: l.T("Your conversation on %s", s.o.SiteName()), Footer: s.footer(l)}
 	p.Intro = []string{l.T("Here is a copy of your conversation of %s, as you asked.", stamp(x.CreatedAt))}
 	for _, m := range msgs {
 		v := livechat.NewMessageView(l, x, m)
@@ -34,7 +34,7 @@ func (s *Service) Transcript(ctx context.Context, x *model.Session, email string
 		p.Intro = append(p.Intro, l.T("Nothing was said in this conversation."))
 	}
 	p.Outro = []string{l.T("Times are in UTC.")}
-	m, err := p.message(l.T("Your conversation on %s", s.o.SiteName), to)
+	m, err := p.message(l.T("Your conversation on %s", s.o.SiteName()), to)
 	if err != nil {
 		return err
 	}
@@ -176,12 +176,12 @@ func (s *Service) missed(ctx context.Context, x *model.Session) ([]*model.Outbox
 func (s *Service) Invite(ctx context.Context, actor *model.User, n auth.NewUser) (*model.User, error) {
 	return s.auth.InviteUser(ctx, actor, n, func(u *model.User, token string) (*model.OutboxItem, error) {
 		l := s.loc(userLang(u))
-		p := &page{Lang: l.Lang(), Title: l.T("You are invited to %s", s.o.SiteName), Footer: s.footer(l),
-			Intro:  []string{l.T("%s invited you to answer the live chat of %s. Choose your password to start.", actor.Name, s.o.SiteName)},
+		p := &page{Lang: l.Lang(), Title: l.T("You are invited to %s", s.o.SiteName()), Footer: s.footer(l),
+			Intro:  []string{l.T("%s invited you to answer the live chat of %s. Choose your password to start.", actor.Name, s.o.SiteName())},
 			Facts:  []fact{{l.T("Email"), u.Email}},
 			Button: button{Label: l.T("Choose my password"), URL: s.o.BaseURL + "/invite/" + token},
 			Outro:  []string{l.T("The link works once and expires on %s.", stamp(s.o.Now().Add(auth.InviteTTL)))}}
-		m, err := p.message(l.T("You are invited to %s", s.o.SiteName), u.Email)
+		m, err := p.message(l.T("You are invited to %s", s.o.SiteName()), u.Email)
 		if err != nil {
 			return nil, err
 		}

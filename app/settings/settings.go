@@ -28,9 +28,13 @@ func New(st *store.Store) *Overrides { return &Overrides{st: st} }
 type Snapshot map[string]string
 
 // Load reads the overrides of the keys under section ("smtp" reads
-// smtp.host, smtp.port, …).
+// smtp.host, smtp.port, …); "" reads every override.
 func (o *Overrides) Load(ctx context.Context, section string) (Snapshot, error) {
-	all, err := o.st.SettingsWithPrefix(ctx, prefix+section+".")
+	p := prefix
+	if section != "" {
+		p += section + "."
+	}
+	all, err := o.st.SettingsWithPrefix(ctx, p)
 	if err != nil {
 		return nil, err
 	}

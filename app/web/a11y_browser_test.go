@@ -79,9 +79,11 @@ func TestAccessibility(t *testing.T) {
 	groups := [][]string{
 		{"/admin", "/admin/conversations", "/admin/conversations?session=" + chat.ID, "/admin/sessions", fmt.Sprintf("/admin/sessions/%d", sess[0].ID), "/admin/visitors"},
 		{fmt.Sprintf("/admin/visitors/%d", sess[0].VisitorID), "/admin/offline", "/admin/channels", "/admin/channels/new"},
-		{"/admin/reports", "/admin/config/users", "/admin/config/users/new", fmt.Sprintf("/admin/config/users/%d", op.ID), "/admin/profile", "/admin/no-such-page"},
+		{"/admin/reports", "/admin/config/users", "/admin/config/users/new", fmt.Sprintf("/admin/config/users/%d", op.ID), "/admin/config/settings", "/admin/profile", "/admin/no-such-page"},
 		{"/admin/leads", "/admin/leads?view=list", fmt.Sprintf("/admin/leads/%d", lead.ID), "/admin/helpdesk", fmt.Sprintf("/admin/helpdesk/tickets/%d", ticket.ID),
 			"/admin/config/canned", fmt.Sprintf("/admin/config/sales-teams/%d", team.ID), fmt.Sprintf("/admin/config/helpdesk-teams/%d", desk.ID)},
+		{"/admin/config/mail", "/admin/config/chatbots", "/admin/config/chatbots/1", "/admin/reports/ratings", "/admin/reports/ratings?view=list",
+			"/admin/reports/ratings?view=pivot", "/admin/reports/ratings?view=graph", fmt.Sprintf("/livechat/channel/%d", ch.ID), "/livechat"},
 	}
 	for i, pages := range groups {
 		t.Run(fmt.Sprintf("admin-%d", i+1), func(t *testing.T) {

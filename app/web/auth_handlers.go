@@ -11,6 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/model"
+	"parley/app/site"
 )
 
 // safeNext keeps post-login redirects on this site: a path with no scheme,
@@ -117,6 +119,7 @@ func (s *Server) logout(c echo.Context) error {
 
 type setupData struct {
 	Token, Email, Name string
+	SiteName, BaseURL  string
 	Errors             map[string]string
 }
 
@@ -136,27 +139,49 @@ func (s *Server) setupForm(c echo.Context) error {
 	}
 	p := s.newPage(c, s.localizer(c).T("Set up Parley"), "")
 	p.BodyClass = "auth"
-	p.Data = setupData{Token: token}
+	// The address this browser uses is the best guess of the public URL.
+	scheme := "http"
+	if s.overHTTPS(c) {
+		scheme = "https"
+	}
+	p.Data = setupData{Token: token, SiteName: s.d.Site.SiteName(), BaseURL: scheme + "://" + c.Request().Host}
 	return s.render(c, "setup", p)
 }
 
 func (s *Server) setup(c echo.Context) error {
 	l := s.localizer(c)
-	d := setupData{Token: c.FormValue("token"), Email: c.FormValue("email"), Name: c.FormValue("name"), Errors: map[string]string{}}
+	d := setupData{Token: c.FormValue("token"), Email: c.FormValue("email"), Name: c.FormValue("name"),
+		SiteName: c.FormValue("site_name"), BaseURL: c.FormValue("base_url"), Errors: map[string]string{}}
+	in := site.SetupInput{SiteName: d.SiteName, BaseURL: d.BaseURL}
+	var sfe *model.FieldError
+	if err := s.d.Site.CheckSetup(in); errors.As(err, &sfe) {
+		d.Errors[sfe.Field] = l.T(sfe.Message, sfe.Args...)
+	} else if err != nil {
+		return err
+	}
 	if c.FormValue("password") != c.FormValue("password_confirm") {
 		d.Errors["password_confirm"] = l.T("The passwords do not match.")
-	} else {
-		u, err := s.d.Auth.CompleteSetup(c.Request().Context(), d.Token, auth.NewUser{Email: d.Email, Name: d.Name, Password: c.FormValue("password")})
+	} else if len(d.Errors) == 0 {
+		ctx := c.Request().Context()
+		u, err := s.d.Auth.CompleteSetup(ctx, d.Token, auth.NewUser{Email: d.Email, Name: d.Name, Password: c.FormValue("password")})
 		var fe *auth.FieldError
 		switch {
 		case err == nil:
+			restart, err := s.d.Site.CompleteSetup(ctx, u, in)
+			if err != nil {
+				return err
+			}
 			s.d.Livechat.InvalidateAll() // the new admin now staffs the default channel
-			cookie, err := s.d.Auth.StartSession(c.Request().Context(), u.ID, c.RealIP(), c.Request().UserAgent())
+			cookie, err := s.d.Auth.StartSession(ctx, u.ID, c.RealIP(), c.Request().UserAgent())
 			if err != nil {
 				return err
 			}
 			s.setSessionCookie(c, cookie)
-			s.setFlash(c, "ok", l.T("Welcome to Parley! Your administrator account is ready."))
+			msg := l.T("Welcome to Parley! Your administrator account is ready.")
+			if restart {
+				msg += " " + l.T("Restart Parley to use the public URL you gave.")
+			}
+			s.setFlash(c, "ok", msg)
 			return c.Redirect(http.StatusSeeOther, "/admin")
 		case errors.Is(err, auth.ErrBadSetupToken):
 			return userErr(http.StatusForbidden, "bad_setup_token", "This setup link is invalid or was already used. Use the link printed in the server log.")

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/model"
+	"parley/app/site"
 )
 
 type dashboardData struct {
@@ -16,12 +17,16 @@ type dashboardData struct {
 	Offline         int
 	MyStatus        string
 	Joined          int
+	Checklist       *site.Checklist // nil when not shown
 }
 
 // dashboard is the admin home page: what needs attention now.
 func (s *Server) dashboard(c echo.Context) error {
 	d, err := s.dashboardData(c)
 	if err != nil {
+		return err
+	}
+	if d.Checklist, err = s.d.Site.Checklist(c.Request().Context(), userFrom(c)); err != nil {
 		return err
 	}
 	p := s.newPage(c, s.localizer(c).T("Dashboard"), "dashboard")

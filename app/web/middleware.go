@@ -473,12 +473,16 @@ func (s *Server) newPage(c echo.Context, title, nav string) *Page {
 		CSRF:     csrfFrom(c),
 		L:        s.localizer(c),
 		Flash:    s.takeFlash(c),
-		SiteName: s.d.Config.SiteName,
+		SiteName: s.d.Site.SiteName(),
 		Version:  s.version(),
 		BaseURL:  s.d.Config.PublicURL(),
 	}
 	if u := p.User; u != nil && u.IsAdmin() {
-		p.AddressInUse = s.addressInUse(c)
+		if s.d.Site.RestartNeeded() {
+			p.RestartFor = s.d.Site.Current().PublicURL()
+		} else {
+			p.AddressInUse = s.addressInUse(c)
+		}
 		p.MailOff = !s.d.Mail.Configured(c.Request().Context())
 	}
 	return p

@@ -40,7 +40,10 @@ type Page struct {
 	// MailOff is set for admins while no SMTP server is configured: mail
 	// waits in the outbox, and the page says so.
 	MailOff bool
-	Data    any
+	// RestartFor is the public URL an admin saved, which Parley uses
+	// after a restart; "" when it is the one in use.
+	RestartFor string
+	Data       any
 }
 
 // Flash is a one-shot message carried across a redirect.
@@ -102,6 +105,8 @@ func (r *renderer) funcs() template.FuncMap {
 		"stageLabel":  leads.StageLabel,
 		"statusLabel": helpdesk.StatusLabel,
 		"langName":    func(tag string) string { return i18n.LanguageName(tag) },
+		// languageName is a language's own name ("Español"), for pickers.
+		"languageName": i18n.LanguageName,
 		"faceLabel":   faceLabel,
 		"viewLabel":   viewLabel,
 		"dimLabel":    dimLabel,

@@ -30,6 +30,7 @@ import (
 	"parley/app/mail"
 	"parley/app/rating"
 	"parley/app/realtime"
+	"parley/app/site"
 	"parley/app/version"
 	"parley/app/webhooks"
 )
@@ -47,6 +48,7 @@ type Deps struct {
 	Webhooks *webhooks.Service
 	Mail     *mail.Service
 	Ratings  *rating.Service
+	Site     *site.Service
 	Hub      *realtime.Hub
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle

@@ -29,6 +29,7 @@ import (
 	"parley/app/model"
 	"parley/app/pivot"
 	"parley/app/rating"
+	"parley/app/site"
 	"parley/app/textfmt"
 	"parley/app/webhooks"
 	"parley/assets"
@@ -636,13 +637,17 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		not:  []string{`id="chat-dock"`}},
 		pageCase{page: "login", name: "wrong password", p: loginErr,
 			want: []string{`value="ada@example.com"`, "Wrong email or password."}})
-	setup := fx.page(nil, l.T("Set up Parley"), "", setupData{Token: "setup-token-123"})
+	setup := fx.page(nil, l.T("Set up Parley"), "", setupData{Token: "setup-token-123", SiteName: "YourWebsite.com", BaseURL: "http://203.0.113.5:8080"})
 	setup.BodyClass = "auth"
 	setupErr := fx.page(nil, l.T("Set up Parley"), "", setupData{Token: "setup-token-123", Email: "ada@example.com", Name: "Ada Lovelace",
 		Errors: map[string]string{"password_confirm": "The passwords do not match."}})
 	setupErr.BodyClass = "auth"
-	add(pageCase{page: "setup", name: "first visit", p: setup, want: []string{`value="setup-token-123"`}},
-		pageCase{page: "setup", name: "passwords differ", p: setupErr, want: []string{`value="Ada Lovelace"`, "The passwords do not match."}})
+	setupURLErr := fx.page(nil, l.T("Set up Parley"), "", setupData{Token: "setup-token-123", SiteName: "Acme", BaseURL: "chat.example.com",
+		Errors: map[string]string{"base_url": "The public URL must be a full http:// or https:// address, such as https://chat.example.com."}})
+	setupURLErr.BodyClass = "auth"
+	add(pageCase{page: "setup", name: "first visit", p: setup, want: []string{`value="setup-token-123"`, `value="YourWebsite.com"`, `value="http://203.0.113.5:8080"`}},
+		pageCase{page: "setup", name: "passwords differ", p: setupErr, want: []string{`value="Ada Lovelace"`, "The passwords do not match."}},
+		pageCase{page: "setup", name: "bad public URL", p: setupURLErr, want: []string{`value="chat.example.com"`, `value="Acme"`, "The public URL must be a full http:// or https:// address"}})
 
 	// ---- dashboard
 	add(pageCase{page: "dashboard", name: "admin with channels",
@@ -650,6 +655,15 @@ func (fx *tplFixtures) pageCases() []pageCase {
 			Offline: 2, MyStatus: string(livechat.Online), Joined: 1}),
 		want: []string{"Welcome, Ada Lovelace", "Support Desk", "2 operators · 12 sessions", "1 operator · 1 session", "operator online"},
 		not:  []string{"not an operator of any channel"}},
+		pageCase{page: "dashboard", name: "admin with the first-run checklist",
+			p: fx.page(admin, l.T("Dashboard"), "dashboard", dashboardData{Channels: fx.summaries(), Joined: 1,
+				Checklist: &site.Checklist{PublicURL: true, PublicURLPending: true, SavedURL: "https://chat.example.com", TestChat: true, ChannelID: 7}}),
+			want: []string{`id="firstrun-checklist"`, `data-step="public-url" data-done="true"`, "https://chat.example.com is saved: restart Parley to use it.",
+				`data-step="snippet" data-done="false"`, "/admin/channels/7?tab=widget", `data-step="operators" data-done="false"`, "/admin/config/users/new",
+				`data-step="test-chat" data-done="true"`, "/im_livechat/support/7", `action="/admin/firstrun/dismiss"`}},
+		pageCase{page: "dashboard", name: "admin, loopback public URL, no channel",
+			p:    fx.page(admin, l.T("Dashboard"), "dashboard", dashboardData{Checklist: &site.Checklist{SavedURL: "http://localhost:8080"}}),
+			want: []string{"Parley&#39;s address is http://localhost:8080, which only this server can open.", `data-step="public-url" data-done="false"`, `href="/admin/channels">Start a test chat`}},
 		pageCase{page: "dashboard", name: "operator without channel",
 			p:    fx.page(op, l.T("Dashboard"), "dashboard", dashboardData{MyStatus: string(livechat.Offline)}),
 			want: []string{"Welcome, Bob Marley", "not an operator of any channel", "No channel yet."},
@@ -865,6 +879,32 @@ func (fx *tplFixtures) pageCases() []pageCase {
 			p: fx.page(admin, l.T("Mail"), "config", &mailPage{Settings: saved, Errors: map[string]string{"port": "The port must be a number between 1 and 65535."},
 				TestError: "127.0.0.1:25: dial tcp: connection refused"}),
 			want: []string{"The port must be a number between 1 and 65535.", "data-test-error", "connection refused"}})
+
+	// ---- Configuration ▸ Settings: defaults only, saved overrides waiting
+	// for a restart, a field error
+	siteDefaults := &site.Settings{Languages: []string{"en", "es"}, RunningURL: "http://127.0.0.1:8080",
+		SiteName: site.Field{Key: "site_name", Name: "site_name", Value: "YourWebsite.com", Default: "YourWebsite.com"},
+		BaseURL:  site.Field{Key: "base_url", Name: "base_url"}, GeoIP: site.Field{Key: "geoip.database", Name: "geoip_database"},
+		Language:      site.Field{Key: "default_language", Name: "default_language", Value: "en", Default: "en"},
+		RetentionDays: site.Field{Key: "retention.days", Name: "retention_days", Value: "0", Default: "0"},
+		RetentionMode: site.Field{Key: "retention.mode", Name: "retention_mode", Value: "anonymise", Default: "anonymise"}}
+	siteSaved := &site.Settings{Languages: []string{"en", "es"}, RunningURL: "http://127.0.0.1:8080", RestartNeeded: true,
+		SiteName:      site.Field{Key: "site_name", Name: "site_name", Value: "Acme Shop", Default: "YourWebsite.com", Overridden: true},
+		BaseURL:       site.Field{Key: "base_url", Name: "base_url", Value: "https://chat.acme.example", Overridden: true},
+		GeoIP:         site.Field{Key: "geoip.database", Name: "geoip_database", Value: "/var/lib/geo.mmdb", Default: "/etc/geo.mmdb", Overridden: true},
+		Language:      site.Field{Key: "default_language", Name: "default_language", Value: "es", Default: "en", Overridden: true},
+		RetentionDays: site.Field{Key: "retention.days", Name: "retention_days", Value: "30", Default: "0", Overridden: true},
+		RetentionMode: site.Field{Key: "retention.mode", Name: "retention_mode", Value: "delete", Default: "anonymise", Overridden: true}}
+	add(pageCase{page: "settings", name: "defaults only", p: fx.page(admin, l.T("Settings"), "config", &sitePage{Settings: siteDefaults, Errors: map[string]string{}}),
+		want: []string{`placeholder="YourWebsite.com"`, "No default: the configuration file sets no public URL.", "Changing it needs a restart of Parley",
+			"Default (configuration file or environment): English", "Default (configuration file or environment): anonymised", `aria-current="page">Settings`},
+		not: []string{`name="reset"`, "data-restart-note"}},
+		pageCase{page: "settings", name: "saved, restart needed", p: fx.page(admin, l.T("Settings"), "config", &sitePage{Settings: siteSaved, Errors: map[string]string{}}),
+			want: []string{`value="Acme Shop"`, `value="https://chat.acme.example"`, `value="/var/lib/geo.mmdb"`, `value="es" selected`, `value="30"`, `value="delete" selected`,
+				"Parley still uses http://127.0.0.1:8080", `name="reset" value="site_name"`, `name="reset" value="retention_days"`, "Default (configuration file or environment): /etc/geo.mmdb"}},
+		pageCase{page: "settings", name: "a field error", p: fx.page(admin, l.T("Settings"), "config", &sitePage{Settings: siteSaved,
+			Errors: map[string]string{"retention_days": "The retention must be a whole number of days from 0 (keep everything) to 36500."}}),
+			want: []string{"The retention must be a whole number of days from 0 (keep everything) to 36500."}})
 
 	// ---- invitation: choosing a password, and with an error
 	invited := &model.User{ID: 4, Email: "dee@example.com", Name: "Dee"}

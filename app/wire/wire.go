@@ -33,6 +33,7 @@ import (
 	"parley/app/outbox"
 	"parley/app/rating"
 	"parley/app/realtime"
+	"parley/app/site"
 	"parley/app/store"
 	"parley/app/web"
 	"parley/app/webhooks"
@@ -68,6 +69,7 @@ type App struct {
 	Hub      *realtime.Hub
 	Outbox   *outbox.Worker
 	Mail     *mail.Service
+	Site     *site.Service
 	Geo      *geo.Locator
 	I18n     *i18n.Bundle
 	Metrics  *metrics.Metrics
@@ -86,10 +88,20 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	a := &App{Config: cfg, Store: d.Store, log: d.Logger}
+	a := &App{Store: d.Store, log: d.Logger}
 	var err error
 	if a.I18n, err = i18n.Load(); err != nil {
 		return nil, fmt.Errorf("translations: %w", err)
+	}
+	// What admins saved in Configuration ▸ Settings applies over the file
+	// and environment before anything is built from them.
+	defaults := cfg
+	if cfg, err = site.Effective(ctx, d.Store, defaults, a.I18n, d.Logger); err != nil {
+		return nil, err
+	}
+	a.Config = cfg
+	if err := a.I18n.SetFallback(cfg.DefaultLanguage); err != nil {
+		return nil, fmt.Errorf("default_language: %q is not a language Parley speaks (%v)", cfg.DefaultLanguage, a.I18n.Languages())
 	}
 	// A damaged file is reported, not fatal: the admin can still look and
 	// take a backup, and /healthz says what is wrong.
@@ -118,7 +130,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		if l := a.I18n.Get(lang); l != nil {
 			return l
 		}
-		return a.I18n.English()
+		return a.I18n.Fallback() // the default language, read at each use
 	}
 	// The writer starts with lc.Start below, after Metrics is set.
 	lo.OnCommit = func(n int, took time.Duration) { a.Metrics.ObserveCommit(n, took) }
@@ -147,7 +159,8 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 
 	lc := a.Livechat
 	a.Ratings = rating.New(d.Store, rating.Options{Channels: lc, Events: a.Events, Logger: d.Logger})
-	a.Mail = mail.New(d.Store, a.Outbox, a.I18n, lc, a.Auth, mail.Options{SMTP: cfg.SMTP, SiteName: cfg.SiteName,
+	a.Site = site.New(d.Store, lc, site.Options{Defaults: defaults, Running: cfg, Geo: a.Geo, Texts: a.I18n, Logger: d.Logger})
+	a.Mail = mail.New(d.Store, a.Outbox, a.I18n, lc, a.Auth, mail.Options{SMTP: cfg.SMTP, SiteName: a.Site.SiteName,
 		BaseURL: cfg.PublicURL(), MissedAfter: cfg.Mail.MissedAfter, Logger: d.Logger})
 	lc.NotifyOfflineWith(a.Mail)
 	lc.MentionMailWith(a.Mail)
@@ -181,7 +194,7 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	})
 
 	a.Metrics = metrics.New(metrics.Sources{Livechat: lc, Hub: a.Hub, Events: a.Events, Outbox: a.Outbox, DBPath: d.Store.Path()})
-	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Chatbots: a.Chatbots, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
+	a.Web, err = web.New(web.Deps{Observe: a.Metrics.ObserveRequest, WriteMetrics: a.Metrics.Write, Config: cfg, Auth: a.Auth, Livechat: lc, Mail: a.Mail, Ratings: a.Ratings, Chatbots: a.Chatbots, Leads: a.Leads, Helpdesk: a.Helpdesk, Canned: a.Canned, Webhooks: a.Webhooks, Site: a.Site, Hub: a.Hub, Geo: a.Geo, I18n: a.I18n,
 		Health: d.Store.Health, Assets: d.Assets, Dev: d.Dev, Logger: d.Logger})
 	if err != nil {
 		a.Geo.Close()
@@ -262,20 +275,11 @@ func (a *App) Start() {
 			}
 		})
 	}
-	if r := a.Config.Retention; r.Days > 0 {
-		a.every(ctx, time.Hour, func() {
-			n, err := a.Livechat.ApplyRetention(ctx, r.Days, r.Mode)
-			if err != nil && ctx.Err() == nil {
-				a.log.Error("retention", "error", err)
-				return
-			}
-			if n == (model.Retained{}) {
-				return
-			}
-			a.log.Info("retention applied", "mode", r.Mode, "days", r.Days, "conversations", n.Sessions,
-				"visitors", n.Visitors, "page_views", n.PageViews, "offline_messages", n.OfflineMessages)
-		})
-	}
+	a.every(ctx, time.Hour, func() {
+		if _, err := a.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("retention", "error", err)
+		}
+	})
 	if every := a.Config.Backup.Every; every > 0 {
 		a.every(ctx, every, func() {
 			if path, err := a.ScheduledBackup(ctx); err != nil && ctx.Err() == nil {
@@ -292,6 +296,25 @@ func (a *App) Start() {
 			a.log.Debug("purged expired login sessions", "count", n)
 		}
 	})
+}
+
+// ApplyRetention anonymises or deletes the data older than the retention
+// in effect now (Configuration ▸ Settings may have changed it since the
+// start); nothing when it keeps everything.
+func (a *App) ApplyRetention(ctx context.Context) (model.Retained, error) {
+	r := a.Site.Retention()
+	if r.Days <= 0 {
+		return model.Retained{}, nil
+	}
+	n, err := a.Livechat.ApplyRetention(ctx, r.Days, r.Mode)
+	if err != nil {
+		return n, err
+	}
+	if n != (model.Retained{}) {
+		a.log.Info("retention applied", "mode", r.Mode, "days", r.Days, "conversations", n.Sessions,
+			"visitors", n.Visitors, "page_views", n.PageViews, "offline_messages", n.OfflineMessages)
+	}
+	return n, nil
 }
 
 // ScheduledBackup writes a copy of the database into the backup directory

@@ -173,6 +173,13 @@
     if (!src) return;
     var text = 'value' in src && (src.tagName === 'INPUT' || src.tagName === 'TEXTAREA') ? src.value : src.textContent;
     copyText(text).then(function () {
+      // The first-run checklist counts a copied embed snippet.
+      var report = btn.getAttribute('data-copy-report');
+      if (report) {
+        csrfFetch(report, { method: 'POST' }).then(function (r) {
+          if (r.ok) btn.setAttribute('data-copy-reported', '');
+        }).catch(function () {});
+      }
       if (!btn.dataset.label) btn.dataset.label = btn.textContent;
       btn.textContent = tr('copied', 'Copied');
       btn.classList.add('copied');
