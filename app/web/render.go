@@ -107,10 +107,10 @@ func (r *renderer) funcs() template.FuncMap {
 		"langName":    func(tag string) string { return i18n.LanguageName(tag) },
 		// languageName is a language's own name ("Español"), for pickers.
 		"languageName": i18n.LanguageName,
-		"faceLabel":   faceLabel,
-		"viewLabel":   viewLabel,
-		"dimLabel":    dimLabel,
-		"list":        func(v ...any) []any { return v },
+		"faceLabel":    faceLabel,
+		"viewLabel":    viewLabel,
+		"dimLabel":     dimLabel,
+		"list":         func(v ...any) []any { return v },
 		// query is "?" and the URL query of v with the pairs kv set.
 		"query": func(v url.Values, kv ...string) template.URL {
 			q := url.Values{}

@@ -6,12 +6,23 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"github.com/emersion/go-sasl"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +37,7 @@ type Received struct {
 	From string   // envelope sender (MAIL FROM)
 	To   []string // envelope recipients (RCPT TO)
 	Data []byte   // the message as sent (headers and body)
+	User string   // the user name the client logged in with, "" without AUTH
 }
 
 // Server is a running in-process SMTP server.
@@ -40,6 +52,8 @@ type Server struct {
 	got      []Received
 	arrived  chan struct{}
 	rejectTo func(rcpt string) error
+	tls      *tls.Config // set by StartTLS: STARTTLS offered, or implicit TLS
+	implicit bool
 }
 
 // Start runs a server on a free local port, stopped at cleanup.
@@ -56,6 +70,42 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
+// StartTLS runs a server with a certificate for 127.0.0.1 made for the
+// test: it offers STARTTLS, or with implicit speaks TLS from the first byte
+// (port 465 style). The returned file holds the certificate in PEM, for a
+// client to trust (SSL_CERT_FILE).
+func StartTLS(t testing.TB, implicit bool) (*Server, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mailtest"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "mailtest.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, host: "127.0.0.1", arrived: make(chan struct{}, 1), implicit: implicit,
+		tls: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf(`mailtest: listen: %v`, err)
+	}
+	s.port = l.Addr().(*net.TCPAddr).Port
+	s.serve(l)
+	t.Cleanup(s.Stop)
+	return s, file
+}
+
 // Host and Port are where the server listens.
 func (s *Server) Host() string { return s.host }
 
@@ -70,6 +120,12 @@ func (s *Server) serve(l net.Listener) {
 	srv.Domain = "mailtest.local"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.AllowInsecureAuth = true
+	if s.tls != nil {
+		srv.TLSConfig = s.tls
+		if s.implicit {
+			l = tls.NewListener(l, s.tls)
+		}
+	}
 	s.mu.Lock()
 	s.srv, s.l = srv, l
 	s.mu.Unlock()
@@ -149,8 +205,19 @@ func (s *Server) Wait(n int) []Received {
 
 type session struct {
 	s    *Server
+	user string // logged in with AUTH
 	from string
 	to   []string
+}
+
+// AuthMechanisms and Auth take SMTP AUTH PLAIN with any credentials and
+// keep the user name, so a test can check that the client logged in.
+func (x *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (x *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, _ string) error {
+		x.user = user
+		return nil
+	}), nil
 }
 
 func (x *session) Reset()        { x.from, x.to = "", nil }
@@ -177,7 +244,7 @@ func (x *session) Data(r io.Reader) error {
 		return err
 	}
 	x.s.mu.Lock()
-	x.s.got = append(x.s.got, Received{From: x.from, To: x.to, Data: b})
+	x.s.got = append(x.s.got, Received{From: x.from, To: x.to, Data: b, User: x.user})
 	x.s.mu.Unlock()
 	select {
 	case x.s.arrived <- struct{}{}:
