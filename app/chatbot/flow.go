@@ -90,7 +90,7 @@ func FlowSVG(sc *model.Chatbot, lang string, typeLabel func(model.StepType) stri
 	width := left + boxW + 40 + lanes*22 + 170
 	height := top + len(sc.Steps)*(boxH+gap)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="flow" viewBox="0 0 %d %d" width="%d" height="%d" role="img">`, width, height, width, height)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="flow" viewBox="0 0 %d %d" width="%d" height="%d" role="group" aria-labelledby="flow-title">`, width, height, width, height)
 	b.WriteString(`<defs><marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#6b7280"/></marker></defs>`)
 	answer := map[int64]string{}
 	for _, st := range sc.Steps {

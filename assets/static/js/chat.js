@@ -599,10 +599,18 @@
     input.dispatchEvent(new Event('input'));
     input.focus();
   };
+  // typedInFull says the text already holds the active suggestion as typed,
+  // so choosing it would change nothing: Enter then sends.
+  Suggest.prototype.typedInFull = function () {
+    var it = this.items[this.active], at = this.at;
+    if (!it || !at) return false;
+    return this.view.input.value.slice(at.start, at.end).trim() === it.insert.trim();
+  };
   // key handles the list's keys; true when it used the key.
   Suggest.prototype.key = function (e) {
     if (!this.isOpen()) return false;
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') { this.move(e.key === 'ArrowDown' ? 1 : -1); return true; }
+    if (e.key === 'Enter' && !e.shiftKey && this.typedInFull()) { this.hide(); return false; } // "/help⏎" sends
     if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') { this.choose(this.active); return true; }
     if (e.key === 'Escape') { this.hide(); return true; }
     return false;
