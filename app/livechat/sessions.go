@@ -238,6 +238,13 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		// in): a visitor of their own, never the verified one's history.
 		in.Visitor, in.VisitorToken = nil, ""
 	}
+	if in.Visitor != nil {
+		// StartSession updates the visitor it was given (name, page,
+		// operator); it works on its own copy, so a caller's value never
+		// changes under another request that holds it too.
+		cp := *in.Visitor
+		in.Visitor = &cp
+	}
 	res := &StartResult{Visitor: in.Visitor}
 	if in.Visitor != nil {
 		res.Token = in.VisitorToken
