@@ -111,18 +111,9 @@ func (s *Service) CreateTicket(ctx context.Context, sessionID int64, title strin
 }
 
 func transcript(ctx context.Context, st *store.Store, x *model.Session) (string, error) {
-	var all []*model.Message
-	after := int64(0)
-	for {
-		page, err := st.Messages(ctx, x.ID, after, 1000)
-		if err != nil {
-			return "", fmt.Errorf("helpdesk: transcript: %w", err)
-		}
-		all = append(all, page...)
-		if len(page) < 1000 {
-			break
-		}
-		after = page[len(page)-1].ID
+	all, err := st.AllMessages(ctx, x.ID)
+	if err != nil {
+		return "", fmt.Errorf("helpdesk: transcript: %w", err)
 	}
 	return clip(model.Transcript(x, all), MaxDescription), nil
 }

@@ -130,18 +130,9 @@ func (s *Service) CreateLead(ctx context.Context, sessionID int64, title string,
 
 // Transcript is conversation x as plain text, every message of it.
 func transcript(ctx context.Context, st *store.Store, x *model.Session) (string, error) {
-	var all []*model.Message
-	after := int64(0)
-	for {
-		page, err := st.Messages(ctx, x.ID, after, 1000)
-		if err != nil {
-			return "", fmt.Errorf("leads: transcript: %w", err)
-		}
-		all = append(all, page...)
-		if len(page) < 1000 {
-			break
-		}
-		after = page[len(page)-1].ID
+	all, err := st.AllMessages(ctx, x.ID)
+	if err != nil {
+		return "", fmt.Errorf("leads: transcript: %w", err)
 	}
 	return clip(model.Transcript(x, all), MaxNotes), nil
 }

@@ -241,3 +241,21 @@ func int64sAny(ids []int64) []any {
 	}
 	return out
 }
+
+// AllMessages returns every message of a session in id order, read a page
+// at a time, for transcripts kept elsewhere (leads, tickets).
+func (s *Store) AllMessages(ctx context.Context, sessionID int64) ([]*model.Message, error) {
+	var all []*model.Message
+	after := int64(0)
+	for {
+		page, err := s.Messages(ctx, sessionID, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < 1000 {
+			return all, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}

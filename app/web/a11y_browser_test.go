@@ -68,12 +68,7 @@ func TestAccessibility(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("email")),
 		)
 		apptest.AssertAccessible(t, browser, "login")
-		apptest.Do(t, browser,
-			chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-			chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-			chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)),
-		)
+		apptest.BrowserLogin(t, browser, srv.URL, "ada@example.com")
 		return browser
 	}
 	groups := [][]string{

@@ -18,13 +18,7 @@ func TestDashboardLive(t *testing.T) {
 	srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
 	ch := defaultChannel(t, srv)
 	b := apptest.NewBrowser(t)
-	apptest.Do(t, b,
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("dashboard-stats")),
-	)
+	apptest.BrowserLogin(t, b, srv.URL, "ada@example.com")
 	stat := func(i int) string {
 		return `(document.querySelectorAll('#dashboard-stats .stat strong')[` + itoa(int64(i)) + `] || {}).textContent`
 	}

@@ -16,14 +16,8 @@ func TestPhoneNavigation(t *testing.T) {
 	srv := apptest.NewServer(t)
 	srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
 	phone := apptest.NewBrowser(t)
-	apptest.Do(t, phone,
-		chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)),
-	)
+	apptest.Do(t, phone, chromedp.EmulateViewport(390, 800, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	apptest.BrowserLogin(t, phone, srv.URL, "ada@example.com")
 	if w := apptest.Run(t, phone, chromedp.Evaluate[int](`window.innerWidth`)); w > 400 {
 		t.Fatalf("viewport is %d px wide, want a phone's", w)
 	}
