@@ -39,7 +39,7 @@ func TestOfficeHoursCloseTheChannel(t *testing.T) {
 		t.Fatalf("start outside hours: %v, want ErrNoOperator", err)
 	}
 	now = time.Date(2025, 1, 13, 8, 0, 0, 0, time.UTC) // Monday 09:00 in Madrid
-	f.lc.Presence.Activity(f.ops[0].ID)                 // she is back at her desk
+	f.lc.Presence.Activity(f.ops[0].ID)                // she is back at her desk
 	boot, _ = f.lc.Init(ctx, f.ch.ID, "https://shop.example/", "BE")
 	if boot.Availability.Closed || !boot.Decision.Available {
 		t.Fatalf("Init on Monday morning = %+v", boot)
