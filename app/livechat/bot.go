@@ -107,7 +107,10 @@ func (s *Service) ForwardFromBot(ctx context.Context, x *model.Session, stepMess
 	if v, err := s.st.Visitor(ctx, x.VisitorID); err == nil {
 		prev = v.LastOperatorID
 	}
-	opID, err := s.pickOperator(ctx, info.OperatorIDs, prev)
+	if info.availability(s.now()).Closed {
+		return false, nil // outside office hours: the script's step for nobody available
+	}
+	opID, err := s.pickOperator(ctx, info, info.OperatorIDs, prev)
 	if errors.Is(err, ErrNoOperator) {
 		return false, nil
 	}

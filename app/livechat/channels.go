@@ -15,6 +15,7 @@ import (
 	"parley/app/events"
 	"parley/app/geo"
 	"parley/app/model"
+	"parley/app/schedule"
 	"parley/app/store"
 )
 
@@ -51,6 +52,8 @@ type ChannelInfo struct {
 	Channel     model.Channel
 	OperatorIDs []int64 // active operators only
 	Rules       *RuleSet
+	Routing     model.ChannelRouting
+	Schedule    *schedule.Schedule // nil: office hours are off
 	loaded      time.Time
 }
 
@@ -495,7 +498,18 @@ func (s *Service) Info(ctx context.Context, channelID int64) (*ChannelInfo, erro
 	if err != nil {
 		return nil, err
 	}
-	info = &ChannelInfo{Channel: *c, OperatorIDs: ids, Rules: rs, loaded: s.now()}
+	routing, err := s.st.ChannelRouting(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := NormalizeRouting(routing)
+	if err != nil {
+		// Saved through SaveRouting, it was valid; a zone the embedded
+		// database no longer knows leaves the channel always open.
+		s.log.Warn("channel office hours unusable", "channel_id", channelID, "error", err)
+		sched = nil
+	}
+	info = &ChannelInfo{Channel: *c, OperatorIDs: ids, Rules: rs, Routing: *routing, Schedule: sched, loaded: s.now()}
 	s.mu.Lock()
 	s.cache[channelID] = info
 	s.mu.Unlock()
@@ -518,6 +532,7 @@ type InitResult struct {
 	OperatorsOnline int
 	Decision        Decision
 	ChatbotName     string // of Decision.Chatbot
+	Availability    Availability
 }
 
 // Init decides whether and how the widget shows on a page (§2.2): the
@@ -529,8 +544,12 @@ func (s *Service) Init(ctx context.Context, channelID int64, url, country string
 		return nil, err
 	}
 	online := len(s.Presence.Online(info.OperatorIDs))
+	a := info.availability(s.now())
+	if a.Closed {
+		online = 0 // outside office hours nobody is offered: the away message and the offline form (or a chatbot) instead
+	}
 	d, name := s.decide(ctx, info, url, country, online)
-	return &InitResult{Channel: info.Channel, OperatorsOnline: online, Decision: d, ChatbotName: name}, nil
+	return &InitResult{Channel: info.Channel, OperatorsOnline: online, Decision: d, ChatbotName: name, Availability: a}, nil
 }
 
 // decide applies the channel's rules with the chatbots usable now, and

@@ -280,11 +280,19 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	}
 	// The page's rule may bring a chatbot, which then greets the visitor
 	// instead of an operator (and forwards to one when its script says).
-	d, botName := s.decide(ctx, info, in.URL, in.Country, len(s.Presence.Online(info.OperatorIDs)))
+	closed := info.availability(s.now()).Closed
+	online := len(s.Presence.Online(info.OperatorIDs))
+	if closed {
+		online = 0
+	}
+	d, botName := s.decide(ctx, info, in.URL, in.Country, online)
 	var opID int64
 	op := &model.User{}
 	if d.Chatbot == 0 {
-		if opID, err = s.pickOperator(ctx, info.OperatorIDs, prev); err != nil {
+		if closed {
+			return nil, ErrNoOperator
+		}
+		if opID, err = s.pickOperator(ctx, info, info.OperatorIDs, prev); err != nil {
 			return nil, err
 		}
 		if op, err = s.st.User(ctx, opID); err != nil {
@@ -373,11 +381,16 @@ func clip(s string, n int) string {
 	return s[:i]
 }
 
-// pickOperator chooses who takes a new chat (§2.3): the visitor's previous
-// operator when available, else the least busy available operator (fewest
-// open sessions started in the last 24 hours), ties broken at random.
-func (s *Service) pickOperator(ctx context.Context, operatorIDs []int64, previous int64) (int64, error) {
-	online := s.Presence.Online(operatorIDs)
+// pickOperator chooses who takes a new chat (§2.3) among candidates: the
+// visitor's previous operator when available, else the least busy
+// available operator (fewest open sessions started in the last 24 hours),
+// ties broken at random. Operators at their maximum of concurrent chats
+// are not available.
+func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidates []int64, previous int64) (int64, error) {
+	online, err := s.underMaximum(ctx, info, s.Presence.Online(candidates))
+	if err != nil {
+		return 0, err
+	}
 	if len(online) == 0 {
 		return 0, ErrNoOperator
 	}
@@ -402,6 +415,31 @@ func (s *Service) pickOperator(ctx context.Context, operatorIDs []int64, previou
 		}
 	}
 	return tied[s.intn(len(tied))], nil
+}
+
+// underMaximum keeps the operators who may take one more chat: their open
+// conversations (in every channel) are fewer than their own maximum, or
+// the channel's when they set none.
+func (s *Service) underMaximum(ctx context.Context, info *ChannelInfo, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	caps, err := s.st.OperatorChatCaps(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, id := range ids {
+		c := caps[id]
+		limit := c.Max
+		if limit == 0 {
+			limit = info.Routing.MaxChats
+		}
+		if limit == 0 || c.Open < limit {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // PostMessage commits a message to a session; it returns only after the

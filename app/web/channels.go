@@ -18,7 +18,7 @@ import (
 )
 
 // The channel form's tabs, in display order; the first is the default.
-var channelTabs = []string{"operators", "options", "rules", "widget"}
+var channelTabs = []string{"operators", "options", "rules", "availability", "widget"}
 
 // channelView is what the channel form page and its fragments render. The
 // page fills everything; a fragment fills what it shows.
@@ -36,6 +36,7 @@ type channelView struct {
 	Picker     *pickerView
 	NewUser    *newOperatorForm
 	Rules      []ruleRow
+	Routing    *model.ChannelRouting // the Office hours tab's inputs
 	Snippet    string
 	SupportURL string
 	// Languages are the catalogue languages, for the Language select and
@@ -240,6 +241,9 @@ func (s *Server) loadChannelView(c echo.Context, ch *model.Channel) (*channelVie
 		return nil, err
 	}
 	if v.Rules, err = s.ruleRows(ctx, s.localizer(c).Lang(), ch.ID); err != nil {
+		return nil, err
+	}
+	if v.Routing, err = s.d.Livechat.Routing(ctx, ch.ID); err != nil {
 		return nil, err
 	}
 	if v.CanEdit {
@@ -583,4 +587,37 @@ func (s *Server) createOperator(c echo.Context) error {
 		c.Response().Header().Set("HX-Trigger-After-Settle", "parley:close-dialog")
 	}
 	return s.fragment(c, http.StatusOK, "_channel_new_user_saved", v)
+}
+
+// saveAvailability saves the Office hours tab: the schedule, holidays, away
+// message and the operators' default maximum of concurrent chats. On an
+// invalid field nothing is saved and the tab comes back with the message.
+func (s *Server) saveAvailability(c echo.Context) error {
+	ch, err := s.channelParam(c)
+	if err != nil {
+		return err
+	}
+	l := s.localizer(c)
+	form := &model.ChannelRouting{ChannelID: ch.ID, HoursEnabled: c.FormValue("hours_enabled") != "",
+		Timezone: c.FormValue("timezone"), Hours: c.FormValue("hours"), Holidays: c.FormValue("holidays"),
+		AwayMessage: c.FormValue("away_message")}
+	form.MaxChats, err = livechat.ParseMaxChats("max_chats", c.FormValue("max_chats"))
+	if err == nil {
+		err = s.d.Livechat.SaveRouting(c.Request().Context(), form)
+	}
+	var fe *model.FieldError
+	if errors.As(err, &fe) {
+		v, err := s.loadChannelView(c, ch)
+		if err != nil {
+			return err
+		}
+		v.Routing, v.Tab = form, "availability"
+		v.Errors[fe.Field] = l.T(fe.Message, fe.Args...)
+		return s.channelPage(c, http.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "ok", l.T("Saved"))
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/channels/%d?tab=availability", ch.ID))
 }

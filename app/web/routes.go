@@ -96,6 +96,7 @@ func (s *Server) routes() {
 	admin.POST("/channels/:id", s.saveChannel, requireAdmin)
 	admin.DELETE("/channels/:id", s.deleteChannel, requireAdmin)
 	admin.POST("/channels/:id/identity_secret", s.regenerateIdentitySecret, requireAdmin)
+	admin.POST("/channels/:id/availability", s.saveAvailability, requireAdmin)
 	admin.POST("/channels/:id/join", s.joinChannel)
 	admin.POST("/channels/:id/leave", s.leaveChannel)
 	admin.GET("/channels/:id/operators/picker", s.operatorPicker, requireAdmin)

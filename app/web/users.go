@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"parley/app/auth"
+	"parley/app/livechat"
 	"parley/app/model"
 )
 
@@ -20,6 +21,9 @@ type userForm struct {
 	Errors    map[string]string
 	TokenData *profileData // the user's API tokens, managed by the admin
 	Channels  []model.ChannelSummary
+	// MaxChats is the user's own maximum of concurrent chats as the input
+	// shows it ("" for none); nil loads the stored one.
+	MaxChats *string
 }
 
 // users is Configuration ▸ Users: who can log in, with which role.
@@ -52,6 +56,17 @@ func (s *Server) userFormPage(c echo.Context, status int, f *userForm) error {
 		f.TokenData = &profileData{Tokens: toks, ForUser: true, TokensURL: userPath(f.User.ID) + "/tokens", Inactive: !f.User.Active}
 		if f.Channels, err = s.d.Livechat.UserChannels(ctx, f.User.ID); err != nil {
 			return err
+		}
+		if f.MaxChats == nil {
+			n, err := s.d.Livechat.UserMaxChats(ctx, f.User.ID)
+			if err != nil {
+				return err
+			}
+			text := ""
+			if n > 0 {
+				text = strconv.Itoa(n)
+			}
+			f.MaxChats = &text
 		}
 	}
 	p := s.newPage(c, title, "config")
@@ -123,7 +138,20 @@ func (s *Server) updateUser(c echo.Context) error {
 	}
 	in := auth.ProfileInput{Name: c.FormValue("name"), ChatName: c.FormValue("chat_name"), Email: c.FormValue("email"),
 		Role: model.Role(c.FormValue("role")), Password: c.FormValue("password")}
+	maxChats := c.FormValue("max_chats")
+	_, err = livechat.ParseMaxChats("max_chats", maxChats) // checked first: a refusal saves nothing
+	var mfe *model.FieldError
+	if errors.As(err, &mfe) {
+		form, ferr := s.d.Auth.User(c.Request().Context(), id)
+		if ferr != nil {
+			return ferr
+		}
+		return s.userFormPage(c, http.StatusUnprocessableEntity, &userForm{User: form, MaxChats: &maxChats, Errors: map[string]string{mfe.Field: l.T(mfe.Message, mfe.Args...)}})
+	}
 	u, err := s.d.Auth.UpdateProfile(c.Request().Context(), userFrom(c), id, in)
+	if err == nil {
+		err = s.d.Livechat.SetUserMaxChats(c.Request().Context(), id, maxChats)
+	}
 	var fe *auth.FieldError
 	if errors.As(err, &fe) {
 		form, ferr := s.d.Auth.User(c.Request().Context(), id)

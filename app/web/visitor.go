@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -109,6 +110,15 @@ func (s *Server) visitorInit(c echo.Context) error {
 		"options":          livechat.OptionsIn(&res.Channel, l.Lang()),
 		// Whether offline messages may promise an answer by mail.
 		"mail": s.d.Mail.Configured(c.Request().Context()),
+	}
+	if a := res.Availability; a.Closed {
+		hours := map[string]any{"closed": true, "away_message": a.AwayMessage, "timezone": a.Timezone}
+		if !a.NextOpening.IsZero() {
+			hours["next_opening"] = a.NextOpening.Format(time.RFC3339)
+		}
+		out["office_hours"] = hours
+	} else {
+		out["office_hours"] = map[string]any{"closed": false}
 	}
 	if res.Channel.DefaultLanguage != "" {
 		// A loader that did not know the channel (external_lib.js) set

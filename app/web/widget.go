@@ -61,6 +61,8 @@ var widgetStrings = []string{
 	"Minimise chat",
 	"New conversation",
 	"Nobody is available right now.",
+	"We are closed right now.",
+	"We open again on %s.",
 	"Not sent.",
 	"Notification sound",
 	"Online",

@@ -324,7 +324,8 @@
     UI.offErr = h('div', 'err', { role: 'alert', hidden: '' });
     UI.offBtn = h('button', 'btn', { type: 'submit', text: t('Send message') });
     UI.offline = h('form', 'offline', { hidden: '', novalidate: '', onsubmit: sendOffline },
-      h('p', 'lead', { text: t('Nobody is available right now.') }),
+      UI.offTitle = h('p', 'lead', { text: t('Nobody is available right now.') }),
+      UI.away = h('p', 'away', { hidden: '' }),
       UI.offLead = h('p', 'muted', { text: t('Leave us a message and we will answer by email.') }),
       field('name', t('Your name'), 'text'), field('email', t('Email'), 'email'),
       field('body', t('Message'), 'textarea'), UI.offErr, UI.offBtn);
@@ -1041,6 +1042,7 @@
     var mail = !S.info || S.info.mail !== false;
     UI.offLead.textContent = mail ? t('Leave us a message and we will answer by email.') : t('Leave us a message and we will get back to you.');
     UI.thanksText.textContent = mail ? t('Thanks! We will answer by email.') : t('Thanks! Your message was received.');
+    awayText();
     header();
     error('');
     UI.log.hidden = UI.typing.hidden = UI.form.hidden = true;
@@ -1049,6 +1051,24 @@
     UI.f_email.value = UI.f_email.value || v.email || '';
     if (body && f.value.indexOf(body) < 0) f.value = f.value ? f.value + '\n' + body : body;
     if (!quiet) (UI.f_email.value ? f : UI.f_name).focus();
+  }
+  // awayText says, outside the channel's office hours, that it is closed,
+  // with its away message and when it opens (in the visitor's time).
+  function awayText() {
+    var h = S.info && S.info.office_hours, closed = !!(h && h.closed);
+    UI.offTitle.textContent = closed ? t('We are closed right now.') : t('Nobody is available right now.');
+    UI.away.hidden = !closed;
+    if (!closed) return;
+    var text = h.away_message || '';
+    if (h.next_opening) {
+      var when = new Date(h.next_opening), s;
+      try {
+        s = when.toLocaleString(cfg.lang || undefined, { weekday: 'long', hour: '2-digit', minute: '2-digit' });
+      } catch (e) { s = when.toLocaleString(); }
+      text = (text ? text + ' ' : '') + t('We open again on %s.', s);
+    }
+    UI.away.textContent = text;
+    UI.away.hidden = !text;
   }
   // recheck asks, as the window opens on the offline form, if someone can
   // chat now: then the chat comes back, with the form's text in the composer.

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"parley/app/model"
+)
+
+// ChannelRouting returns a channel's office hours and chat maximum; a
+// channel that never set them gets the zero value (always open, no maximum).
+func (s *Store) ChannelRouting(ctx context.Context, channelID int64) (*model.ChannelRouting, error) {
+	r := &model.ChannelRouting{ChannelID: channelID}
+	var enabled int
+	err := s.r.QueryRowContext(ctx, `SELECT hours_enabled, timezone, hours, holidays, away_message, max_chats
+		FROM channel_routing WHERE channel_id = ?`, channelID).
+		Scan(&enabled, &r.Timezone, &r.Hours, &r.Holidays, &r.AwayMessage, &r.MaxChats)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: channel %d routing: %w", channelID, err)
+	}
+	r.HoursEnabled = enabled != 0
+	return r, nil
+}
+
+// SaveChannelRouting stores a channel's office hours and chat maximum.
+func (s *Store) SaveChannelRouting(ctx context.Context, r *model.ChannelRouting) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO channel_routing (channel_id, hours_enabled, timezone, hours, holidays, away_message, max_chats, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (channel_id) DO UPDATE SET hours_enabled = excluded.hours_enabled, timezone = excluded.timezone,
+		  hours = excluded.hours, holidays = excluded.holidays, away_message = excluded.away_message,
+		  max_chats = excluded.max_chats, updated_at = excluded.updated_at`,
+		r.ChannelID, b2i(r.HoursEnabled), r.Timezone, r.Hours, r.Holidays, r.AwayMessage, r.MaxChats, ms(time.Now()))
+	if err != nil {
+		return fmt.Errorf("store: channel %d routing: %w", r.ChannelID, err)
+	}
+	return nil
+}
+
+// ChatCap is an operator's own maximum of concurrent chats (0: the
+// channel's) and how many open conversations they have now.
+type ChatCap struct{ Max, Open int }
+
+// OperatorChatCaps returns the ChatCap of each user in ids.
+func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]ChatCap, error) {
+	out := make(map[int64]ChatCap, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.max_chats,
+		  (SELECT count(*) FROM chat_sessions x WHERE x.operator_id = u.id AND x.status = 'open')
+		FROM users u WHERE u.id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: operator chat caps: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c ChatCap
+		if err := rows.Scan(&id, &c.Max, &c.Open); err != nil {
+			return nil, fmt.Errorf("store: operator chat caps: %w", err)
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
+}
+
+// UserMaxChats returns a user's own maximum of concurrent chats (0: none).
+func (s *Store) UserMaxChats(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT max_chats FROM users WHERE id = ?`, userID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: user %d max chats: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: user %d max chats: %w", userID, err)
+	}
+	return n, nil
+}
+
+// SetUserMaxChats sets a user's own maximum of concurrent chats (0: none).
+func (s *Store) SetUserMaxChats(ctx context.Context, userID int64, n int) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET max_chats = ? WHERE id = ?`, n, userID)
+	if err != nil {
+		return fmt.Errorf("store: user %d max chats: %w", userID, err)
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return fmt.Errorf("store: user %d max chats: %w", userID, ErrNotFound)
+	}
+	return nil
+}
