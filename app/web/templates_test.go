@@ -530,6 +530,7 @@ func (fx *tplFixtures) channelView(tab string) *channelView {
 	ch := fx.support
 	return &channelView{Channel: ch, Form: ch, Preview: ch.Options, Defaults: model.DefaultChannelOptions(), Tab: tab, Tabs: channelTabs,
 		Errors: map[string]string{}, CanEdit: true, Sessions: 12, Operators: fx.operatorRows(), Picker: fx.picker(),
+		Routing: &model.ChannelRouting{ChannelID: ch.ID, HoursEnabled: true, Timezone: "Europe/Brussels", Hours: "Mon-Fri 09:00-17:00", AwayMessage: "Back at nine."},
 		NewUser: &newOperatorForm{ChannelID: ch.ID, User: model.User{Role: model.RoleOperator}, Errors: map[string]string{}},
 		Rules:   fx.ruleRows(),
 		Snippet: fmt.Sprintf(`<link rel="stylesheet" href="%s/im_livechat/external_lib.css"/>`+"\n"+
@@ -712,7 +713,7 @@ func (fx *tplFixtures) pageCases() []pageCase {
 			`name="texts.es.input_placeholder" maxlength="120" value=""`, "The welcome message must be at most 500 characters.", "From the visitor&#39;s browser"},
 		not: []string{"Texts in English"}})
 	ro := &channelView{Channel: fx.sales, Form: fx.sales, Preview: fx.sales.Options, Defaults: model.DefaultChannelOptions(), Tab: "operators",
-		Tabs: channelTabs, Errors: map[string]string{}, Sessions: 1,
+		Tabs: channelTabs, Errors: map[string]string{}, Sessions: 1, Routing: &model.ChannelRouting{ChannelID: fx.sales.ID},
 		Snippet: "<script></script>", SupportURL: tplBaseURL + "/im_livechat/support/8"}
 	add(pageCase{page: "channel", name: "operator, no operator and no rule", p: fx.page(op, fx.sales.Name, "channels", ro),
 		want: []string{`<h1 id="channel-name">Sales Team</h1>`, "1</strong><span>Session<", "No operator: visitors cannot reach anyone",
