@@ -113,6 +113,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Writer returns the single-connection pool, for migrations.
 func (s *Store) Writer() *sql.DB { return s.w }
 
+// SetAutoCheckpoint sets the WAL size, in pages, at which a commit also
+// checkpoints; 0 leaves checkpoints to someone else (Litestream, while it
+// replicates). It applies to the writer connection, the only one that
+// commits; should that connection be replaced, the new one checkpoints at
+// SQLite's default again, which is safe, only less tidy.
+func (s *Store) SetAutoCheckpoint(ctx context.Context, pages int) error {
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint(%d)", pages)); err != nil {
+		return fmt.Errorf("store: wal_autocheckpoint: %w", err)
+	}
+	return nil
+}
+
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
