@@ -23,6 +23,7 @@ import (
 type Replicator struct {
 	db    *litestream.DB
 	store *litestream.Store
+	log   *slog.Logger
 }
 
 // New prepares replication of the database at dbPath to cfg.URL; nothing
@@ -42,13 +43,21 @@ func New(dbPath string, cfg config.Replica, log *slog.Logger) (*Replicator, erro
 	}
 	st := litestream.NewStore([]*litestream.DB{db}, litestream.DefaultCompactionLevels)
 	st.Logger = log
-	return &Replicator{db: db, store: st}, nil
+	return &Replicator{db: db, store: st, log: log}, nil
 }
 
-// Start begins replicating; the first sync happens in the background.
+// Start begins replicating. It takes Litestream's hold on the database
+// at once rather than at the monitor's first tick, so that even a process
+// stopped within its first second leaves its commits in the replica (the
+// final sync at Close only covers a database Litestream holds); the upload
+// itself runs in the background.
 func (r *Replicator) Start(ctx context.Context) error {
 	if err := r.store.Open(ctx); err != nil {
 		return fmt.Errorf("replica: start: %w", err)
+	}
+	if err := r.db.Sync(ctx); err != nil {
+		// The monitor tries again every second.
+		r.log.Warn("replica: first sync", "error", err)
 	}
 	return nil
 }

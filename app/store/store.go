@@ -128,9 +128,14 @@ func (s *Store) SetAutoCheckpoint(ctx context.Context, pages int) error {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close checkpoints the WAL and closes both pools.
+// Close checkpoints the WAL and closes both pools. The checkpoint does
+// not wait: while another connection reads (a running Parley's replica
+// holds a read transaction for as long as it replicates), a command that
+// wrote a user would otherwise sit out the whole busy timeout, and the
+// reader's side checkpoints later anyway.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	_, _ = s.w.Exec("PRAGMA busy_timeout(0)")
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(s.r.Close(), s.w.Close())
 }
