@@ -28,6 +28,7 @@ import (
 	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/model"
+	"parley/app/replica"
 	"parley/app/store"
 	"parley/app/version"
 	"parley/app/wire"
@@ -52,6 +53,9 @@ Usage:
   parley backup FILE                write a consistent copy of the database to FILE
   parley restore FILE               replace the database with a backup (server stopped;
                                     the replaced file is kept beside it)
+  parley restore --from-replica URL [--at TIME]
+                                    the same from a Litestream replica, as it was
+                                    at TIME (RFC 3339) or as it is now
   parley visitor export --id N      print everything stored about a visitor, as JSON
   parley visitor erase --id N       delete a visitor with their conversations (GDPR)
   parley healthcheck                probe /healthz of the running server (for Docker)
@@ -718,14 +722,26 @@ func (c *cli) visitor(cmd string, args []string) int {
 // stopped; one answering on the configured address is a refusal.
 func (c *cli) restore(args []string) int {
 	f := c.flags("restore", false)
+	var from, at string
+	f.fs.StringVar(&from, "from-replica", "", "replica URL")
+	f.fs.StringVar(&at, "at", "", "point in time")
 	words, code, ok := c.parseWords(f, args)
 	if !ok {
 		return code
 	}
-	if len(words) != 1 {
-		return c.usageErr("restore: give exactly one backup FILE")
+	if (from == "") == (len(words) == 0) || len(words) > 1 {
+		return c.usageErr("restore: give exactly one backup FILE, or --from-replica URL")
 	}
-	src := words[0]
+	var when time.Time
+	if at != "" {
+		if from == "" {
+			return c.usageErr("restore: --at goes with --from-replica")
+		}
+		var err error
+		if when, err = time.Parse(time.RFC3339, at); err != nil {
+			return c.usageErr("restore: --at %q is not a time such as 2026-03-01T09:30:00Z", at)
+		}
+	}
 	cfg, err := c.config(f)
 	if err != nil {
 		return c.fail("%v", err)
@@ -733,8 +749,12 @@ func (c *cli) restore(args []string) int {
 	if addr, running := serverAnswering(cfg); running {
 		return c.fail("restore: Parley is running at %s on this database: stop it first", addr)
 	}
-	if info, err := os.Stat(src); err != nil || info.IsDir() {
-		return c.fail("restore: %s is not a backup file", src)
+	src := from
+	if from == "" {
+		src = words[0]
+		if info, err := os.Stat(src); err != nil || info.IsDir() {
+			return c.fail("restore: %s is not a backup file", src)
+		}
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return c.fail("restore: data_dir %s: %v", cfg.DataDir, err)
@@ -742,7 +762,16 @@ func (c *cli) restore(args []string) int {
 	dbPath := cfg.DatabasePath()
 	staged := dbPath + ".restoring"
 	removeDB(staged)
-	if err := copyFile(src, staged); err != nil {
+	if from != "" {
+		// The replica's keys and endpoint come from the configuration.
+		rc := cfg.Replica
+		rc.URL = from
+		src = replica.Redact(from)
+		if err := replica.Restore(c.ctx, rc, staged, when); err != nil {
+			removeDB(staged)
+			return c.fail("restore: %v", err)
+		}
+	} else if err := copyFile(src, staged); err != nil {
 		return c.fail("restore: %v", err)
 	}
 	version, err := c.checkBackup(staged)

@@ -879,6 +879,52 @@ func TestRestoreRefusedWhileServing(t *testing.T) {
 	s.stop(t)
 }
 
+// TestRestoreFromReplica: serve replicates to a directory (replica.url);
+// after it stops, restore --from-replica rebuilds a database with the same
+// users in an empty data directory, and refuses a time before the replica
+// began or a FILE given as well.
+func TestRestoreFromReplica(t *testing.T) {
+	dir := workDir(t)
+	data, rep := filepath.Join(dir, "data"), filepath.Join(dir, "replica")
+	s := startServe(t, data, []string{"PARLEY_ADMIN_EMAIL=boss@example.com", "PARLEY_ADMIN_PASSWORD=staple grid lantern 9", "PARLEY_REPLICA_URL=" + rep})
+	for _, email := range []string{"a@example.com", "b@example.com"} {
+		// Another process writing while the server replicates: the
+		// replica follows, and the command does not wait on the server's
+		// read transaction to finish.
+		start := time.Now()
+		if code, _, errs := runCmd(t, []string{"PARLEY_PASSWORD=long enough 1"}, nil, "user", "create", "--data-dir", data, "--email", email, "--name", "N"); code != 0 {
+			t.Fatalf(`user create %s: %d %s`, email, code, errs)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf(`user create took %s beside a replicating server`, d)
+		}
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf(`serve exited %d; stderr: %s`, code, s.stderr)
+	}
+	want := emails(t, openDB(t, filepath.Join(data, "parley.db")))
+	if len(want) != 3 {
+		t.Fatalf(`users written = %v`, want)
+	}
+
+	if code, _, errs := runCmd(t, nil, nil, "restore", "--from-replica", rep, "x.db", "--data-dir", "other"); code != 2 || !strings.Contains(errs, "exactly one") {
+		t.Errorf(`restore with both a file and a replica = %d %q`, code, errs)
+	}
+	if code, _, errs := runCmd(t, nil, nil, "restore", "--from-replica", rep, "--at", "yesterday", "--data-dir", "other"); code != 2 || !strings.Contains(errs, "is not a time") {
+		t.Errorf(`restore --at yesterday = %d %q`, code, errs)
+	}
+	if code, _, errs := runCmd(t, nil, nil, "restore", "--from-replica", rep, "--at", "2001-01-01T00:00:00Z", "--data-dir", "other"); code != 1 || !strings.Contains(errs, "holds no copy") {
+		t.Errorf(`restore before the replica began = %d %q`, code, errs)
+	}
+	code, out, errs := runCmd(t, nil, nil, "restore", "--from-replica", rep, "--data-dir", "restored")
+	if code != 0 || !strings.Contains(out, "restored "+rep) {
+		t.Fatalf(`restore --from-replica = %d %q; stderr: %s; serve: %s`, code, out, errs, s.stderr)
+	}
+	if got := emails(t, openDB(t, filepath.Join(dir, "restored", "parley.db"))); !slices.Equal(got, want) {
+		t.Fatalf(`users restored from the replica = %v, want %v`, got, want)
+	}
+}
+
 // writeListenConfig writes a config file naming addr as the listen address.
 func writeListenConfig(t *testing.T, dir, addr string) string {
 	t.Helper()

@@ -44,6 +44,7 @@ type Config struct {
 	Livechat        Livechat  `yaml:"livechat"`
 	Metrics         Metrics   `yaml:"metrics"`
 	Backup          Backup    `yaml:"backup"`
+	Replica         Replica   `yaml:"replica"`
 	Retention       Retention `yaml:"retention"`
 	HTTP            HTTP      `yaml:"http"`
 	Limits          Limits    `yaml:"limits"`
@@ -130,6 +131,18 @@ func (c *Config) BackupDir() string {
 		return c.Backup.Dir
 	}
 	return filepath.Join(c.DataDir, "backups")
+}
+
+// Replica replicates the database continuously with Litestream to URL: an
+// absolute directory path (or file:// URL) or s3://bucket/path. Endpoint
+// names an S3-compatible service other than AWS; the keys, when empty,
+// come from the usual AWS environment variables. URL empty: off.
+type Replica struct {
+	URL             string `yaml:"url"`
+	Endpoint        string `yaml:"endpoint"`
+	Region          string `yaml:"region"`
+	AccessKeyID     string `yaml:"access_key_id"`
+	SecretAccessKey string `yaml:"secret_access_key"`
 }
 
 // Metrics exposes /metrics in the Prometheus text format: on the main
@@ -366,6 +379,11 @@ func fields() []field {
 				return nil
 			}},
 		f("retention.mode", false, func(c *Config) *string { return &c.Retention.Mode }),
+		f("replica.url", false, func(c *Config) *string { return &c.Replica.URL }),
+		f("replica.endpoint", false, func(c *Config) *string { return &c.Replica.Endpoint }),
+		f("replica.region", false, func(c *Config) *string { return &c.Replica.Region }),
+		f("replica.access_key_id", false, func(c *Config) *string { return &c.Replica.AccessKeyID }),
+		f("replica.secret_access_key", true, func(c *Config) *string { return &c.Replica.SecretAccessKey }),
 		f("metrics.token", true, func(c *Config) *string { return &c.Metrics.Token }),
 		f("metrics.listen", false, func(c *Config) *string { return &c.Metrics.Listen }),
 		{key: "livechat.abandon_after",
@@ -757,6 +775,9 @@ func (c *Config) Validate() error {
 	if c.Backup.Keep < 1 || c.Backup.Keep > 1000 {
 		return bad("backup.keep", "%d must be between 1 and 1000", c.Backup.Keep)
 	}
+	if err := c.Replica.check(); err != nil {
+		return err
+	}
 	if t := c.Metrics.Token; t != "" && len(t) < 16 {
 		return bad("metrics.token", "must be at least 16 characters (it guards /metrics); generate one with: openssl rand -hex 16")
 	}
@@ -1003,4 +1024,38 @@ func isLoopbackHost(h string) bool {
 	}
 	a, err := netip.ParseAddr(h)
 	return err == nil && a.IsLoopback()
+}
+
+// check refuses a replica URL Parley cannot replicate to, and keys given
+// by halves.
+func (r Replica) check() error {
+	bad := func(key, format string, args ...any) error {
+		return &Error{Key: key, Msg: fmt.Sprintf(format, args...)}
+	}
+	u := strings.TrimSpace(r.URL)
+	switch scheme, rest, ok := strings.Cut(u, "://"); {
+	case u == "":
+		if r.Endpoint != "" || r.AccessKeyID != "" || r.SecretAccessKey != "" {
+			return bad("replica.url", "must be set when replica.endpoint or the replica keys are")
+		}
+		return nil
+	case !ok:
+		if !filepath.IsAbs(u) {
+			return bad("replica.url", "%q: give an absolute directory path or an s3://bucket/path URL", u)
+		}
+	case scheme == "file":
+		if !strings.HasPrefix(rest, "/") {
+			return bad("replica.url", "%q: a file:// URL needs an absolute path (file:///var/backups/parley)", u)
+		}
+	case scheme == "s3":
+		if bucket, _, _ := strings.Cut(rest, "/"); bucket == "" || strings.ContainsAny(bucket, "?#") {
+			return bad("replica.url", "%q names no bucket (s3://bucket/path)", u)
+		}
+	default:
+		return bad("replica.url", "%q: only a directory path or an s3:// URL is supported", u)
+	}
+	if (r.AccessKeyID == "") != (r.SecretAccessKey == "") {
+		return bad("replica.access_key_id", "replica.access_key_id and replica.secret_access_key go together")
+	}
+	return nil
 }

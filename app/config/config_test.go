@@ -332,3 +332,28 @@ func TestMetricsSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestReplicaSettings(t *testing.T) {
+	for _, c := range []struct {
+		r   Replica
+		bad string
+	}{
+		{Replica{}, ""},
+		{Replica{URL: "/var/backups/parley"}, ""},
+		{Replica{URL: "file:///var/backups/parley"}, ""},
+		{Replica{URL: "s3://bucket/parley", Endpoint: "https://minio.example.com", AccessKeyID: "k", SecretAccessKey: "s"}, ""},
+		{Replica{URL: "backups/parley"}, "replica.url"},     // relative
+		{Replica{URL: "file://backups"}, "replica.url"},     // relative
+		{Replica{URL: "s3:///parley"}, "replica.url"},       // no bucket
+		{Replica{URL: "gs://bucket/parley"}, "replica.url"}, // not built in
+		{Replica{Endpoint: "https://minio.example.com"}, "replica.url"},
+		{Replica{URL: "s3://bucket/parley", AccessKeyID: "k"}, "replica.access_key_id"},
+	} {
+		cfg := Default()
+		cfg.Replica = c.r
+		err := cfg.Validate()
+		if (c.bad == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.bad)) {
+			t.Errorf("%+v: %v, want an error on %q", c.r, err, c.bad)
+		}
+	}
+}

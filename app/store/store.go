@@ -113,12 +113,29 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Writer returns the single-connection pool, for migrations.
 func (s *Store) Writer() *sql.DB { return s.w }
 
+// SetAutoCheckpoint sets the WAL size, in pages, at which a commit also
+// checkpoints; 0 leaves checkpoints to someone else (Litestream, while it
+// replicates). It applies to the writer connection, the only one that
+// commits; should that connection be replaced, the new one checkpoints at
+// SQLite's default again, which is safe, only less tidy.
+func (s *Store) SetAutoCheckpoint(ctx context.Context, pages int) error {
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint(%d)", pages)); err != nil {
+		return fmt.Errorf("store: wal_autocheckpoint: %w", err)
+	}
+	return nil
+}
+
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close checkpoints the WAL and closes both pools.
+// Close checkpoints the WAL and closes both pools. The checkpoint does
+// not wait: while another connection reads (a running Parley's replica
+// holds a read transaction for as long as it replicates), a command that
+// wrote a user would otherwise sit out the whole busy timeout, and the
+// reader's side checkpoints later anyway.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	_, _ = s.w.Exec("PRAGMA busy_timeout(0)")
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(s.r.Close(), s.w.Close())
 }

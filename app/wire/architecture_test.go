@@ -42,6 +42,7 @@ var allowed = map[string][]string{
 	"metrics":  {"events", "livechat", "realtime", "outbox"},
 	"outbox":   {"model", "store"},
 	"settings": {"store"},
+	"replica":  {"config"},
 	"site":     {"model", "store", "settings", "config", "geo", "i18n", "livechat"},
 	"mail":     {"model", "store", "outbox", "settings", "i18n", "config", "auth", "livechat"},
 	"leads":    {"model", "store"},

@@ -33,6 +33,7 @@ import (
 	"parley/app/outbox"
 	"parley/app/rating"
 	"parley/app/realtime"
+	"parley/app/replica"
 	"parley/app/site"
 	"parley/app/store"
 	"parley/app/web"
@@ -74,6 +75,9 @@ type App struct {
 	I18n     *i18n.Bundle
 	Metrics  *metrics.Metrics
 	Web      *web.Server
+	// Replica copies the database continuously off the box; nil when
+	// replica.url is unset.
+	Replica *replica.Replicator
 
 	log  *slog.Logger
 	stop context.CancelFunc
@@ -200,6 +204,16 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		a.Geo.Close()
 		return nil, err
 	}
+	if cfg.Replica.URL != "" {
+		path, err := filepath.Abs(d.Store.Path())
+		if err == nil {
+			a.Replica, err = replica.New(path, cfg.Replica, d.Logger)
+		}
+		if err != nil {
+			a.Geo.Close()
+			return nil, err
+		}
+	}
 	lc.Start()
 	return a, nil
 }
@@ -258,6 +272,9 @@ func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	a.Outbox.Start()
+	if a.Replica != nil {
+		a.startReplica(ctx)
+	}
 	a.every(ctx, time.Minute, func() { a.Livechat.Presence.Sweep() })
 	a.every(ctx, time.Minute, func() {
 		if n, err := a.Livechat.EndAbandoned(ctx); err != nil && ctx.Err() == nil {
@@ -297,6 +314,27 @@ func (a *App) Start() {
 		}
 	})
 }
+
+// startReplica hands checkpoints to Litestream: it holds a read
+// transaction so that no checkpoint recycles WAL frames it has not copied
+// yet, and checkpoints itself once they are safe; the writer's own
+// automatic checkpoints would only run into that transaction on every
+// commit past 1000 pages.
+func (a *App) startReplica(ctx context.Context) {
+	if err := a.Store.SetAutoCheckpoint(ctx, 0); err != nil {
+		a.log.Error("replica: leave checkpoints to Litestream", "error", err)
+	}
+	if err := a.Replica.Start(ctx); err != nil {
+		a.log.Error("replica: not replicating", "url", replica.Redact(a.Config.Replica.URL), "error", err)
+		a.Replica = nil
+		_ = a.Store.SetAutoCheckpoint(ctx, defaultAutoCheckpoint)
+		return
+	}
+	a.log.Info("replicating the database", "url", replica.Redact(a.Config.Replica.URL))
+}
+
+// defaultAutoCheckpoint is SQLite's own threshold, in WAL pages.
+const defaultAutoCheckpoint = 1000
 
 // ApplyRetention anonymises or deletes the data older than the retention
 // in effect now (Configuration ▸ Settings may have changed it since the
@@ -376,6 +414,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 	a.Outbox.Stop()
 	a.Livechat.Stop()
 	a.Events.Close()
+	// Last, once nothing writes any more: the replica gets every commit,
+	// and the writer checkpoints again (the store's close truncates the WAL).
+	if a.Replica != nil {
+		err = errors.Join(err, a.Replica.Close(ctx), a.Store.SetAutoCheckpoint(context.Background(), defaultAutoCheckpoint))
+	}
 	return errors.Join(err, a.Geo.Close())
 }
 
