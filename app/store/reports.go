@@ -12,34 +12,36 @@ import (
 )
 
 // Reports read the chat figures kept on each session (migration 00026)
-// through the chat_sessions_report index: answered sessions, that is with
-// an operator and at least one chat message (Odoo's report.channel view).
+// through the chat_sessions_report index alone: answered sessions, that is
+// with an operator and at least one chat message (Odoo's report.channel
+// view). Groups are formed on cheap keys first; names and dates are put on
+// the groups afterwards, not on every session.
 const reportFrom = ` FROM chat_sessions cs INDEXED BY chat_sessions_report
-	LEFT JOIN channels c ON c.id = cs.channel_id
-	LEFT JOIN users u ON u.id = cs.operator_id
 	WHERE cs.chat_messages > 0 AND cs.operator_id IS NOT NULL AND cs.created_at >= ?1 AND cs.created_at < ?2
 	AND (?3 = 0 OR cs.channel_id = ?3) AND (?4 = 0 OR cs.operator_id = ?4) AND (?5 = '' OR cs.country = ?5) AND (?6 = '' OR cs.visitor_language = ?6)`
 
-const reportMeasures = `count(*), COALESCE(sum(cs.first_reply_at IS NULL), 0),
-	COALESCE(avg(cs.chat_last_at - cs.chat_first_at), 0),
-	COALESCE(avg(cs.first_reply_at - cs.chat_first_at), 0),
-	COALESCE(avg(cs.chat_messages), 0), count(cs.rating), COALESCE(avg(cs.rating), 0)`
+const reportMeasures = `count(*) AS n, COALESCE(sum(cs.first_reply_at IS NULL), 0) AS unanswered,
+	COALESCE(avg(cs.chat_last_at - cs.chat_first_at), 0) AS duration,
+	COALESCE(avg(cs.first_reply_at - cs.chat_first_at), 0) AS reply,
+	COALESCE(avg(cs.chat_messages), 0) AS messages, count(cs.rating) AS rated, COALESCE(avg(cs.rating), 0) AS rating`
 
-// ReportDimension is what sessions can be grouped by: key and label
-// expressions over reportFrom.
-type ReportDimension struct{ Key, Label string }
+// ReportDimension is what sessions can be grouped by: the key over a
+// session (cs), its id and label over the group's key (k<i>), and the join
+// that label needs.
+type ReportDimension struct{ Key, ID, Label, Join string }
 
-// ReportDimensions are the groupings the reports offer. Times are UTC.
+// ReportDimensions are the groupings the reports offer. Times are UTC;
+// days count from the epoch, weeks start on Monday (the epoch was a
+// Thursday) and read as that Monday's date.
 var ReportDimensions = map[string]ReportDimension{
-	"channel":  {"COALESCE(cs.channel_id, 0)", "COALESCE(c.name, '')"},
-	"operator": {"cs.operator_id", "COALESCE(u.name, cs.operator_name)"},
-	"country":  {"cs.country", "cs.country"},
-	"language": {"cs.visitor_language", "cs.visitor_language"},
-	"day":      {"strftime('%Y-%m-%d', cs.created_at / 1000, 'unixepoch')", "strftime('%Y-%m-%d', cs.created_at / 1000, 'unixepoch')"},
-	// The Monday a week starts on, so weeks sort and read as dates.
-	"week":  {"date(cs.created_at / 1000, 'unixepoch', '-6 days', 'weekday 1')", "date(cs.created_at / 1000, 'unixepoch', '-6 days', 'weekday 1')"},
-	"month": {"strftime('%Y-%m', cs.created_at / 1000, 'unixepoch')", "strftime('%Y-%m', cs.created_at / 1000, 'unixepoch')"},
-	"hour":  {"strftime('%H', cs.created_at / 1000, 'unixepoch')", "strftime('%H', cs.created_at / 1000, 'unixepoch')"},
+	"channel":  {Key: "COALESCE(cs.channel_id, 0)", ID: "%k", Label: "COALESCE(c%i.name, '')", Join: "LEFT JOIN channels c%i ON c%i.id = %k"},
+	"operator": {Key: "cs.operator_id", ID: "%k", Label: "COALESCE(u%i.name, '')", Join: "LEFT JOIN users u%i ON u%i.id = %k"},
+	"country":  {Key: "cs.country", ID: "%k", Label: "%k"},
+	"language": {Key: "cs.visitor_language", ID: "%k", Label: "%k"},
+	"day":      {Key: "cs.created_at / 86400000", ID: "date(%k * 86400, 'unixepoch')", Label: "date(%k * 86400, 'unixepoch')"},
+	"week":     {Key: "(cs.created_at / 86400000 + 3) / 7", ID: "date((%k * 7 - 3) * 86400, 'unixepoch')", Label: "date((%k * 7 - 3) * 86400, 'unixepoch')"},
+	"month":    {Key: "strftime('%Y-%m', cs.created_at / 1000, 'unixepoch')", ID: "%k", Label: "%k"},
+	"hour":     {Key: "cs.created_at / 3600000 % 24", ID: "printf('%02d', %k)", Label: "printf('%02d', %k)"},
 }
 
 func reportArgs(f model.ReportFilter) []any {
@@ -50,19 +52,27 @@ func reportArgs(f model.ReportFilter) []any {
 // sessions matching f, grouped by dims (names in ReportDimensions), in one
 // aggregate query; without dims, one cell for them all.
 func (s *Store) GroupSessions(ctx context.Context, f model.ReportFilter, dims ...string) ([]model.ReportCell, error) {
-	var sel, group []string
-	for _, d := range dims {
+	var keys, group, sel, joins []string
+	for i, d := range dims {
 		dim, ok := ReportDimensions[d]
 		if !ok {
 			return nil, fmt.Errorf("store: group sessions: unknown dimension %q", d)
 		}
-		sel = append(sel, "CAST("+dim.Key+" AS TEXT)", "CAST(min("+dim.Label+") AS TEXT)")
-		group = append(group, dim.Key)
+		k := fmt.Sprintf("g.k%d", i)
+		sub := strings.NewReplacer("%k", k, "%i", strconv.Itoa(i))
+		keys = append(keys, dim.Key+fmt.Sprintf(" AS k%d", i))
+		group = append(group, fmt.Sprintf("k%d", i))
+		sel = append(sel, "CAST("+sub.Replace(dim.ID)+" AS TEXT)", "CAST("+sub.Replace(dim.Label)+" AS TEXT)")
+		if dim.Join != "" {
+			joins = append(joins, sub.Replace(dim.Join))
+		}
 	}
-	q := `SELECT ` + strings.Join(append(sel, reportMeasures), ", ") + reportFrom
+	inner := `SELECT ` + strings.Join(append(keys, reportMeasures), ", ") + reportFrom
 	if len(group) > 0 {
-		q += ` GROUP BY ` + strings.Join(group, ", ")
+		inner += ` GROUP BY ` + strings.Join(group, ", ")
 	}
+	q := `SELECT ` + strings.Join(append(sel, "g.n, g.unanswered, g.duration, g.reply, g.messages, g.rated, g.rating"), ", ") +
+		` FROM (` + inner + `) g ` + strings.Join(joins, " ")
 	rows, err := s.r.QueryContext(ctx, q, reportArgs(f)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: group sessions: %w", err)

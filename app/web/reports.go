@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"parley/app/auth"
 	"parley/app/chart"
 	"parley/app/csvout"
 	"parley/app/geo"
@@ -222,8 +223,9 @@ func (s *Server) reports(c echo.Context) error {
 	return s.render(c, "reports", p)
 }
 
-// reportChoices fills the filters' lists: channels, and the operators,
-// countries and languages met over the last year.
+// reportChoices fills the filters' lists: channels, every user (deleted
+// users' sessions are no one's), every country, and the languages Parley
+// speaks with the one filtered on.
 func (s *Server) reportChoices(c echo.Context, d *reportData) error {
 	ctx := c.Request().Context()
 	l := s.localizer(c)
@@ -231,22 +233,22 @@ func (s *Server) reportChoices(c echo.Context, d *reportData) error {
 	if d.Channels, err = s.d.Livechat.Channels(ctx); err != nil {
 		return err
 	}
-	year := model.ReportFilter{Since: time.Now().UTC().AddDate(-1, 0, 0), Until: time.Now().UTC().Add(time.Second)}
-	for _, x := range []struct {
-		dim string
-		dst *[]pivot.Key
-	}{{"operator", &d.Operators}, {"country", &d.Countries}, {"language", &d.Languages}} {
-		cells, err := s.d.Livechat.GroupSessions(ctx, year, x.dim)
-		if err != nil {
-			return err
-		}
-		var keys []pivot.Cell
-		for _, cell := range cells {
-			if cell.Keys[0] != "" {
-				keys = append(keys, pivot.Cell{Row: reportKey(l, x.dim, cell.Keys[0], cell.Labels[0])})
-			}
-		}
-		*x.dst = pivot.Build(keys, nil, nil).Rows
+	users, err := s.d.Auth.ListUsers(ctx, "", auth.AllUsers)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		d.Operators = append(d.Operators, pivot.Key{ID: strconv.FormatInt(u.ID, 10), Label: u.Name})
+	}
+	for _, ct := range geo.CountriesIn(l.Lang()) {
+		d.Countries = append(d.Countries, pivot.Key{ID: ct.Code, Label: ct.Name})
+	}
+	langs := s.d.I18n.Languages()
+	if d.Filter.Language != "" && !containsStr(langs, d.Filter.Language) {
+		langs = append(langs, d.Filter.Language)
+	}
+	for _, tag := range langs {
+		d.Languages = append(d.Languages, reportKey(l, "language", tag, tag))
 	}
 	return nil
 }
