@@ -2,6 +2,7 @@ package livechat
 
 import (
 	"context"
+	"slices"
 
 	"parley/app/model"
 )
@@ -142,6 +143,24 @@ func (s *Service) MarkRead(ctx context.Context, x *model.Session, u *model.User,
 // Report is Live Chat ▸ Reports over f.
 func (s *Service) Report(ctx context.Context, f model.ReportFilter) (*model.Report, error) {
 	return s.st.SessionReport(ctx, f)
+}
+
+// ReportDimensions are what the Session Statistics and Operator Analysis
+// group by, in the order the reports offer them.
+var ReportDimensions = []string{"channel", "operator", "country", "language", "day", "week", "month", "hour"}
+
+// GroupSessions computes the report's measures over f grouped by dims (at
+// most two, each one of ReportDimensions).
+func (s *Service) GroupSessions(ctx context.Context, f model.ReportFilter, dims ...string) ([]model.ReportCell, error) {
+	if len(dims) > 2 {
+		return nil, &model.FieldError{Field: "group", Message: "A report groups by two things at most."}
+	}
+	for _, d := range dims {
+		if !slices.Contains(ReportDimensions, d) {
+			return nil, &model.FieldError{Field: "group", Message: "Sessions cannot be grouped by %q.", Args: []any{d}}
+		}
+	}
+	return s.st.GroupSessions(ctx, f, dims...)
 }
 
 // Operator returns a user as the chat side knows them (name, avatar).

@@ -20,6 +20,9 @@ type SessionFilter struct {
 type ReportFilter struct {
 	Since, Until time.Time
 	ChannelID    int64
+	OperatorID   int64
+	Country      string // ISO code; "" for any
+	Language     string // the visitor's language tag; "" for any
 }
 
 // SessionFigures are the Session Statistics measures over a set of sessions.
@@ -38,6 +41,13 @@ type ReportRow struct {
 	Key     string // channel or operator name, or the day as YYYY-MM-DD (UTC)
 	ID      int64  // channel or operator id; 0 for days
 	Figures SessionFigures
+}
+
+// ReportCell is the figures of the sessions sharing one value of each
+// grouping asked for: Keys are stable ids, Labels what people read.
+type ReportCell struct {
+	Keys, Labels []string
+	Figures      SessionFigures
 }
 
 // Report is Live Chat ▸ Reports: Session Statistics and Operator Analysis.

@@ -385,3 +385,44 @@ func waitOutbox(t *testing.T, srv *apptest.Server, cond func([]model.OutboxItem)
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestWeeklyDigest mails last week's figures to the admins who keep the
+// digest, once per week.
+func TestWeeklyDigest(t *testing.T) {
+	srv, smtp := mailServer(t)
+	ctx := context.Background()
+	admin := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	quiet := srv.CreateUser(t, "bob@example.com", "Bob", model.RoleAdmin)
+	srv.CreateUser(t, "olga@example.com", "Olga", model.RoleOperator)
+	if err := srv.App.Mail.SetDigestMail(ctx, quiet, false); err != nil {
+		t.Fatal(err)
+	}
+	startChat(t, srv, admin, "en") // no message: not counted
+	tok2, asid := startChat(t, srv, admin, "en")
+	call(t, srv, "POST", "/im_livechat/sessions/"+asid+"/messages", tok2, `{"body":"Hi"}`)
+	ax, _ := srv.Store.SessionByPublicID(ctx, asid)
+	if _, err := srv.Livechat.PostMessage(ctx, ax, model.AuthorOperator, admin.ID, "Ada", "Hello!"); err != nil {
+		t.Fatal(err)
+	}
+	tok3, msid := startChat(t, srv, admin, "en")
+	call(t, srv, "POST", "/im_livechat/sessions/"+msid+"/messages", tok3, `{"body":"Anyone?"}`)
+	// Last week, at the same hour.
+	if _, err := srv.Store.Writer().Exec(`UPDATE chat_sessions SET created_at = created_at - 7 * 86400000`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := srv.App.Mail.MailDigest(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf(`digest: %d mails (%v), want one (Bob turned it off, Olga is no admin)`, n, err)
+	}
+	if n, err := srv.App.Mail.MailDigest(ctx); err != nil || n != 0 {
+		t.Fatalf(`second run: %d mails (%v), want none: once per week`, n, err)
+	}
+	got := smtp.Wait(1)
+	p := got[0].Parse(t)
+	hour := time.Now().UTC().Hour()
+	if got[0].To[0] != "ada@example.com" || !strings.HasPrefix(p.Get("Subject"), "Live chat weekly digest: ") ||
+		!strings.Contains(p.Text, "\nSessions: 2") || !strings.Contains(p.Text, "Missed sessions: 1") ||
+		!strings.Contains(p.Text, fmt.Sprintf("Busiest hours: %02d:00–%02d:00 (2 sessions)", hour, (hour+1)%24)) {
+		t.Fatalf(`digest mail to %v: %q\n%s`, got[0].To, p.Get("Subject"), p.Text)
+	}
+}

@@ -25,6 +25,8 @@ type profileData struct {
 	Inactive  bool // a deactivated user: no token can be created
 	// MentionMail is the user's choice of a mail for each mention.
 	MentionMail bool
+	// DigestMail is an admin's choice of the weekly digest.
+	DigestMail bool
 }
 
 func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
@@ -41,6 +43,9 @@ func (s *Server) profilePage(c echo.Context, status int, d *profileData) error {
 	}
 	d.Tokens, d.TokensURL = toks, "/admin/profile/tokens"
 	if d.MentionMail, err = s.d.Livechat.MentionMail(c.Request().Context(), u); err != nil {
+		return err
+	}
+	if d.DigestMail, err = s.d.Mail.DigestMail(c.Request().Context(), u); err != nil {
 		return err
 	}
 	for _, tag := range s.d.I18n.Languages() {
@@ -174,6 +179,11 @@ func (s *Server) saveNotifications(c echo.Context) error {
 		return err
 	}
 	l := s.localizer(c)
+	if u := userFrom(c); u.IsAdmin() {
+		if err := s.d.Mail.SetDigestMail(c.Request().Context(), u, c.FormValue("digest_mail") != ""); err != nil {
+			return err
+		}
+	}
 	if on {
 		s.setFlash(c, "ok", l.T("You will get a mail when someone mentions you."))
 	} else {

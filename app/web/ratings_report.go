@@ -13,6 +13,7 @@ import (
 
 	"parley/app/chart"
 	"parley/app/i18n"
+	"parley/app/livechat"
 	"parley/app/model"
 	"parley/app/pivot"
 	"parley/app/rating"
@@ -71,8 +72,15 @@ func (s *Server) ratingsReport(c echo.Context) error {
 	for _, o := range ops {
 		d.Operators = append(d.Operators, pivot.Key{ID: o.Keys[0], Label: o.Labels[0]})
 	}
+	csv := c.QueryParam("format") == "csv"
+	if v := c.QueryParam("format"); v != "" && (!csv || d.View == "kanban" || d.View == "graph") {
+		return userErr(http.StatusBadRequest, "invalid_format", "The list and the pivot export as csv.")
+	}
 	switch d.View {
 	case "kanban", "list":
+		if csv {
+			return s.ratingsCSV(c, l, f)
+		}
 		if v := c.QueryParam("page"); v != "" {
 			if d.Page, err = strconv.Atoi(v); err != nil || d.Page < 1 {
 				return userErr(http.StatusBadRequest, "invalid_page", "The page must be a number from 1.")
@@ -105,6 +113,9 @@ func (s *Server) ratingsReport(c echo.Context) error {
 			pc = append(pc, cell)
 		}
 		d.Pivot = pivot.Build(pc, dimOrder(d.Rows), dimOrder(d.Cols))
+		if csv {
+			return s.pivotCSV(c, "ratings-pivot", dimLabel(l, d.Rows), l, d.Pivot)
+		}
 	case "graph":
 		d.By, d.Kind = cmp.Or(c.QueryParam("by"), "day"), cmp.Or(c.QueryParam("kind"), "bar")
 		if d.By != "day" && d.By != "week" && d.By != "month" {
@@ -122,6 +133,28 @@ func (s *Server) ratingsReport(c echo.Context) error {
 	p := s.newPage(c, l.T("Customer Ratings"), "reports")
 	p.Data = d
 	return s.render(c, "ratings_report", p)
+}
+
+// ratingsExportMax bounds one export; the filters narrow a larger one.
+const ratingsExportMax = 100000
+
+// ratingsCSV exports every rating matching f, newest first.
+func (s *Server) ratingsCSV(c echo.Context, l *i18n.Localizer, f model.RatingFilter) error {
+	f.Limit, f.Offset = ratingsExportMax, 0
+	list, _, err := s.d.Ratings.List(c.Request().Context(), userFrom(c), f)
+	if err != nil {
+		return err
+	}
+	rows := [][]string{{l.T("Date"), l.T("Rating"), l.T("Operator"), l.T("Channel"), l.T("Session"), l.T("Customer"), l.T("Reason"), l.T("Visible internally only")}}
+	for _, r := range list {
+		internal := ""
+		if r.Internal {
+			internal = l.T("Yes")
+		}
+		rows = append(rows, []string{r.UpdatedAt.UTC().Format("2006-01-02 15:04:05"), faceLabel(l, r.Value), r.OperatorName, r.ChannelName,
+			r.SessionPublicID, livechat.VisitorLabel(l, r.VisitorName, r.VisitorID), r.Reason, internal})
+	}
+	return s.csv(c, "ratings", rows)
 }
 
 func containsStr(list []string, v string) bool {

@@ -110,6 +110,7 @@ func (r *renderer) funcs() template.FuncMap {
 		"faceLabel":    faceLabel,
 		"viewLabel":    viewLabel,
 		"dimLabel":     dimLabel,
+		"measureLabel": measureLabel,
 		"list":         func(v ...any) []any { return v },
 		// query is "?" and the URL query of v with the pairs kv set.
 		"query": func(v url.Values, kv ...string) template.URL {
@@ -319,6 +320,8 @@ func viewLabel(l *i18n.Localizer, v string) string {
 		return l.T("Pivot")
 	case "graph":
 		return l.T("Graph")
+	case "summary":
+		return l.T("Summary")
 	}
 	return v
 }
@@ -338,6 +341,12 @@ func dimLabel(l *i18n.Localizer, d string) string {
 		return l.T("Week")
 	case "month":
 		return l.T("Month")
+	case "country":
+		return l.T("Country")
+	case "language":
+		return l.T("Language")
+	case "hour":
+		return l.T("Hour (UTC)")
 	}
 	return d
 }

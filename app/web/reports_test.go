@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
@@ -74,5 +75,127 @@ func TestReports(t *testing.T) {
 	op, _ := srv.LoggedIn(t, "olga@example.com", model.RoleOperator)
 	if res, _ := op.Get("/admin/reports"); res.StatusCode != http.StatusForbidden {
 		t.Fatalf(`operator: %d`, res.StatusCode)
+	}
+}
+
+// TestReportsPivotGraphCSV groups the sessions by the user's choice of rows
+// and columns, draws them per day, filters by country and language, and
+// exports each view as CSV with formula-like cells escaped.
+func TestReportsPivotGraphCSV(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ctx := context.Background()
+	srv.Livechat.Presence.Connect(ada.ID)
+	ch := defaultChannel(t, srv)
+	// An operator whose name a spreadsheet would run as a formula.
+	if _, err := srv.Store.Writer().Exec(`UPDATE users SET name = '=HYPERLINK("http://evil.example","x")' WHERE id = ?`, ada.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []struct {
+		country, lang string
+		reply         bool
+	}{{"ES", "es", true}, {"ES", "es", false}, {"FR", "fr", true}} {
+		r, err := srv.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: ch.ID, Country: v.country, Language: v.lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Livechat.PostVisitorMessage(ctx, r.Session, fmt.Sprintf("question %d", i), ""); err != nil {
+			t.Fatal(err)
+		}
+		if v.reply {
+			if _, err := srv.Livechat.PostOperatorMessage(ctx, r.Session, ada, "answer", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	get := func(q string) (string, *http.Response) {
+		t.Helper()
+		res, body := admin.Get("/admin/reports" + q)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, res.StatusCode, body)
+		}
+		return body, res
+	}
+	// Pivot: country × language, then unanswered per operator for Spain.
+	html, _ := get("?view=pivot&rows=country&cols=language&days=7")
+	for _, want := range []string{`<th scope="row">Spain</th>`, `<th scope="row">France</th>`, `<th class="num">Español</th>`, `<td class="num"><strong>3</strong></td></tr></tfoot>`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("pivot lacks %q", want)
+		}
+	}
+	html, _ = get("?view=pivot&rows=operator&measure=unanswered&country=es")
+	if !strings.Contains(html, `<td class="num"><strong>1</strong></td></tr></tfoot>`) {
+		t.Errorf("unanswered in Spain")
+	}
+	// Graph: an SVG with a bar per series and a label per day.
+	html, _ = get("?view=graph&by=day&days=7&language=es")
+	if !strings.Contains(html, "<svg") || strings.Count(html, `class="label"`) < 7 || strings.Count(html, `class="bar"`) != 2 {
+		t.Errorf("graph: %d bars", strings.Count(html, `class="bar"`))
+	}
+	if html, _ := get("?view=graph&by=month&kind=line"); !strings.Contains(html, "<polyline") {
+		t.Errorf("line graph")
+	}
+
+	// CSV: Operator Analysis, the pivot, the graph's figures.
+	body, res := get("?format=csv&table=operators&days=7")
+	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), `attachment; filename="sessions-operators-`) {
+		t.Fatalf("csv headers: %q %q", ct, res.Header.Get("Content-Disposition"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0][0] != "Operator" || rows[1][0] != `'=HYPERLINK("http://evil.example","x")` || rows[1][1] != "3" || rows[1][5] != "1" {
+		t.Fatalf("operators csv: %q", rows)
+	}
+	body, _ = get("?view=pivot&rows=country&cols=language&format=csv")
+	rows, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]string{{"Country", "Español", "Français", "Total"}, {"France", "0", "1", "1"}, {"Spain", "2", "0", "2"}, {"Total", "2", "1", "3"}}; fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("pivot csv: %q", rows)
+	}
+	if body, _ := get("?view=graph&by=month&format=csv"); !strings.Contains(body, "Month,Sessions,Sessions without answer\r\n") || !strings.Contains(body, ",3,1\r\n") {
+		t.Fatalf("graph csv: %q", body)
+	}
+	for _, q := range []string{"?view=table", "?view=pivot&rows=rating", "?view=pivot&rows=day&cols=day", "?view=pivot&measure=money", "?view=graph&by=hour",
+		"?country=Atlantis", "?operator_id=x", "?format=xlsx", "?format=csv&table=nothing"} {
+		if res, body := admin.Get("/admin/reports" + q); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", q, res.StatusCode, body)
+		}
+	}
+}
+
+// TestRatingsCSV exports the Customer Ratings list and pivot with the
+// reasons' formula-like starts escaped.
+func TestRatingsCSV(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ch := defaultChannel(t, srv)
+	srv.Livechat.Presence.Connect(ada.ID)
+	rateChat(t, srv, ch, 3, "+33 1 23 45 67 89 called back")
+	rateChat(t, srv, ch, 1, "@SUM(1+1)*cmd|' /C calc'!A0")
+	res, body := admin.Get("/admin/reports/ratings?view=list&format=csv")
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("list csv: %d %s", res.StatusCode, body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]bool{}
+	for _, r := range rows[1:] {
+		reasons[r[6]] = true
+	}
+	if len(rows) != 3 || rows[0][1] != "Rating" || !reasons["'+33 1 23 45 67 89 called back"] || !reasons["'@SUM(1+1)*cmd|' /C calc'!A0"] {
+		t.Fatalf("list csv: %q", rows)
+	}
+	_, body = admin.Get("/admin/reports/ratings?view=pivot&rows=operator&cols=rating&format=csv")
+	if !strings.Contains(body, "Operator,Neutral,Dissatisfied,Total\r\nada,1,1,2\r\nTotal,1,1,2\r\n") {
+		t.Fatalf("pivot csv: %q", body)
+	}
+	if res, _ := admin.Get("/admin/reports/ratings?view=graph&format=csv"); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("graph csv: %d", res.StatusCode)
 	}
 }

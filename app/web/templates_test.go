@@ -805,7 +805,7 @@ func (fx *tplFixtures) pageCases() []pageCase {
 	// ---- reports
 	rep := fx.report()
 	add(pageCase{page: "reports", name: "a channel's month",
-		p: fx.page(admin, l.T("Reports"), "reports", reportData{Days: 30, Periods: reportPeriods, ChannelID: 7,
+		p: fx.page(admin, l.T("Reports"), "reports", reportData{Days: 30, Periods: reportPeriods, View: "summary", Filter: model.ReportFilter{ChannelID: 7},
 			Channels: []*model.Channel{fx.support, fx.sales}, Report: rep, MaxDay: 4}),
 		want: []string{`value="30" selected`, `value="7" selected`, "<strong>14</strong>", "7 min 05 s", "42 s", "6.5", "Ada Lovelace",
 			"/admin/sessions?operator_id=2", "Deleted channel", "1 h 10 min", "&lt; 1 s", fx.now.Format("2006-01-02"), "height:100%"}},

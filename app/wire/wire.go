@@ -292,6 +292,16 @@ func (a *App) Start() {
 			}
 		})
 	}
+	// The weekly digest of the week that ended on Monday 00:00 UTC goes out
+	// within the hour (or the first hour the server runs after it); the
+	// week sent is remembered in the database, so a restart sends no other.
+	a.every(ctx, time.Hour, func() {
+		if n, err := a.Mail.MailDigest(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("weekly digest", "error", err)
+		} else if n > 0 {
+			a.log.Info("mailed the weekly digest", "count", n)
+		}
+	})
 	a.every(ctx, time.Hour, func() {
 		if _, err := a.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("retention", "error", err)
