@@ -1346,20 +1346,25 @@
     setTimeout(function () {
       claim(key, function () {
         beep();
-        if (looking || !canNotify || Notification.permission !== 'granted' || !c.s) return;
-        try {
-          var title = m ? tr('newMessage', c.s.visitor_name) : tr('newChat', c.s.visitor_name);
-          var n = new Notification(title, {
-            body: m ? m.body.slice(0, 200) : (c.s.visitor.current_title || c.s.channel_name || ''),
-            tag: 'parley-' + c.sid,
-            icon: (document.querySelector('link[rel="icon"]') || {}).href
-          });
-          n.onclick = function () {
-            window.focus();
-            reveal(c.sid);
-            n.close();
-          };
-        } catch (e) { /* some browsers only notify from service workers */ }
+        if (looking || !canNotify || Notification.permission !== 'granted') return;
+        // A message can come before its conversation's details (a busy
+        // server, a new chat): the notification waits for them, not lost.
+        (c.s ? Promise.resolve() : c.load()).then(function () {
+          if (!c.s) return;
+          try {
+            var title = m ? tr('newMessage', c.s.visitor_name) : tr('newChat', c.s.visitor_name);
+            var n = new Notification(title, {
+              body: m ? m.body.slice(0, 200) : (c.s.visitor.current_title || c.s.channel_name || ''),
+              tag: 'parley-' + c.sid,
+              icon: (document.querySelector('link[rel="icon"]') || {}).href
+            });
+            n.onclick = function () {
+              window.focus();
+              reveal(c.sid);
+              n.close();
+            };
+          } catch (e) { /* some browsers only notify from service workers */ }
+        }).catch(function () { /* the window shows the error */ });
       });
     }, looking ? 0 : 300);
   }
