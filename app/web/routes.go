@@ -84,7 +84,9 @@ func (s *Server) routes() {
 	admin.GET("/sessions", s.sessionsList)
 	admin.GET("/sessions/:id", s.sessionTranscript)
 	admin.GET("/visitors", s.visitors)
+	admin.GET("/visitors/online", s.onlineVisitors)
 	admin.GET("/visitors/:id", s.visitor)
+	admin.POST("/visitors/:id/chat", s.requestChat)
 	admin.GET("/offline", s.offlineMessages)
 	admin.POST("/offline/:id/handled", s.offlineHandled)
 

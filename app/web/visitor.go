@@ -351,6 +351,7 @@ type pageViewRequest struct {
 	ChannelID int64  `json:"channel_id"` // optional: the widget's channel, whose allowed domains apply
 	URL       string `json:"url"`
 	Title     string `json:"title"`
+	Language  string `json:"language"` // optional: the browser's language (navigator.language)
 }
 
 // pageView records a page view. Without a token it creates the visitor and
@@ -374,7 +375,7 @@ func (s *Server) pageView(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Livechat.RecordPageView(ctx, v, in.URL, in.Title); err != nil {
+	if err := s.d.Livechat.RecordPageView(ctx, v, in.URL, in.Title, in.Language); err != nil {
 		return err
 	}
 	if newToken != "" {
@@ -450,7 +451,7 @@ func (s *Server) visitorSocket(c echo.Context) error {
 		return userErr(http.StatusTooManyRequests, "too_many_sockets", "Too many open chat windows; close some tabs and try again.")
 	}
 	defer s.limits.sockets.give(slot)
-	id := realtime.Identity{Kind: "visitor", ID: v.ID, Topics: []string{livechat.VisitorTopic(v.ID)}}
+	id := realtime.Identity{Kind: "visitor", ID: v.ID, Channel: channelID, Topics: []string{livechat.VisitorTopic(v.ID)}}
 	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
 		s.log.Debug("visitor socket", "error", err)
 	}
