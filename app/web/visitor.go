@@ -101,7 +101,8 @@ func (s *Server) visitorInit(c echo.Context) error {
 	// language when it has one, else the browser's.
 	l := s.channelLocalizer(c, &res.Channel)
 	out := map[string]any{
-		"channel":          map[string]any{"id": res.Channel.ID, "name": res.Channel.Name},
+		"channel": map[string]any{"id": res.Channel.ID, "name": res.Channel.Name,
+			"image_url": livechat.ChannelImageURL(s.d.Config.PublicURL(), res.Channel.ID, res.Channel.ImageHash)},
 		"available":        res.Decision.Available,
 		"operators_online": res.OperatorsOnline,
 		"rule":             rule,
@@ -506,6 +507,13 @@ func (s *Server) operatorAvatar(c echo.Context) error {
 	}
 	u, err := s.d.Livechat.Operator(c.Request().Context(), id)
 	if err != nil {
+		return err
+	}
+	// An uploaded photo lives at its hashed address, cached for a year.
+	if _, hash, err := s.d.Livechat.OperatorPhoto(c.Request().Context(), id); err == nil {
+		c.Response().Header().Set(echo.HeaderCacheControl, faceRedirectCache)
+		return c.Redirect(http.StatusFound, fmt.Sprintf("%s/im_livechat/operator/%d/avatar/%s", s.d.Config.PublicURL(), id, hash))
+	} else if !errors.Is(err, model.ErrNotFound) {
 		return err
 	}
 	svg := avatarSVG(id*47, u.DisplayChatName())

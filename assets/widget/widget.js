@@ -387,7 +387,9 @@
     var live = !op && !bot && !S.offline && S.info && S.info.operators_online > 0;
     UI.sub.textContent = op || bot ? chanName() : live ? t('Online') : '';
     UI.sub.classList.toggle('live', !!live);
-    avatar(UI.avatar, op ? op.name : bot ? bot.name : '', op ? op.avatar_url : bot && bot.avatar_url);
+    // The operator's or chatbot's face; before either, the channel's image.
+    var img = S.info && S.info.channel && S.info.channel.image_url;
+    avatar(UI.avatar, op ? op.name : bot ? bot.name : '', op ? op.avatar_url : bot ? bot.avatar_url : img);
     var label = S.sid && !S.ended ? t('End conversation') : t('Close');
     UI.x.setAttribute('aria-label', label);
     UI.x.setAttribute('title', label);
