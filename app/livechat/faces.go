@@ -11,6 +11,9 @@ import (
 // tab), which the widget shows in its header. Uploads are checked and
 // made into small squares by package face.
 
+// FaceContentType is the type of every stored photo and channel image.
+const FaceContentType = face.ContentType
+
 // SetOperatorPhoto stores userID's photo from an upload of at most
 // maxBytes; nil removes it (the initials come back).
 func (s *Service) SetOperatorPhoto(ctx context.Context, userID int64, raw []byte, maxBytes int64) error {

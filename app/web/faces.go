@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"parley/app/face"
+	"parley/app/livechat"
 	"parley/app/model"
 )
 
@@ -98,7 +98,7 @@ func servePicture(c echo.Context, img []byte, current, stable string) error {
 	h.Set(echo.HeaderCacheControl, immutableCache)
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
-	return c.Blob(http.StatusOK, face.ContentType, img)
+	return c.Blob(http.StatusOK, livechat.FaceContentType, img)
 }
 
 // operatorPhoto is GET /im_livechat/operator/{id}/avatar/{hash}.

@@ -65,8 +65,7 @@ func (s *Server) onlineVisitors(c echo.Context) error {
 
 // requestChat starts a chat with a visitor on the site now (§6.4): their
 // widget opens with the operator's first message, and the operator goes to
-// the conversation. A visitor who left or is already chatting is refused
-// with a message on the visitor's page.
+// the conversation. A visitor who left or is already chatting is refused.
 func (s *Server) requestChat(c echo.Context) error {
 	id, err := idParam(c, "id")
 	if err != nil {
@@ -74,12 +73,7 @@ func (s *Server) requestChat(c echo.Context) error {
 	}
 	x, err := s.d.Livechat.RequestChat(c.Request().Context(), userFrom(c), id, c.FormValue("body"))
 	if err != nil {
-		ae := toAPIError(err)
-		if ae.Status >= 500 || ae.Status == http.StatusNotFound {
-			return err
-		}
-		s.setFlash(c, "error", s.localizer(c).T(ae.Msg, ae.Args...))
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/visitors/%d", id))
+		return err // 409 with the reason when the visitor left or is chatting, 422 for an empty message
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/conversations?session="+url.QueryEscape(x.PublicID))
 }

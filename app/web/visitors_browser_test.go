@@ -26,7 +26,7 @@ func TestVisitorsBrowserChatRequest(t *testing.T) {
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`#visitors-online`)))
 	lcWait(t, op, "the operator's socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
 	waitOnline(t, srv, admin.ID)
-	if n := lcEval[int](t, op, `document.querySelectorAll('[data-online-visitor]').length`); n != 0 {
+	if n := lcEval[int](t, op, `document.querySelectorAll('[data-live-visitor]').length`); n != 0 {
 		t.Fatalf(`%d visitors online before anyone opened the site`, n)
 	}
 
@@ -34,14 +34,14 @@ func TestVisitorsBrowserChatRequest(t *testing.T) {
 	if !waitWidget(t, visitor, site.URL+"/tents") {
 		t.Fatalf(`widget not available with an operator online`)
 	}
-	row := `document.querySelector('[data-online-visitor]')`
+	row := `document.querySelector('[data-live-visitor]')`
 	lcWait(t, op, "the visitor in the live list", row+` && `+row+`.innerText.indexOf('Acme Outdoor · Tents') >= 0`, `document.querySelector('#visitors-online')`)
 	if got := lcEval[string](t, op, row+`.innerText`); !strings.Contains(got, "New") || !strings.Contains(got, "Start a chat") {
 		t.Errorf(`live row = %q, want a new visitor one can invite`, got)
 	}
 	apptest.Screenshot(t, op, "live-visitors")
 
-	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`[data-online-visitor] a.btn`)), chromedp.WaitVisible(chromedp.CSS(`#start-chat textarea`)))
+	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`[data-live-visitor] a.btn`)), chromedp.WaitVisible(chromedp.CSS(`#start-chat textarea`)))
 	const first = "Hello from Ada! The Trailstar 2 is on sale today."
 	apptest.Do(t, op,
 		chromedp.SetValue(chromedp.CSS(`#start-chat textarea`), first),
