@@ -102,6 +102,10 @@ type Limits struct {
 	SocketsPerVisitor      int `yaml:"sockets_per_visitor"`
 	OperatorSocketsPerUser int `yaml:"operator_sockets_per_user"`
 
+	// PictureBytes bounds an uploaded operator photo or channel image
+	// (the request as a whole is bounded by http.max_body_bytes too).
+	PictureBytes int64 `yaml:"picture_bytes"`
+
 	// Failed logins allowed per client address and per email within
 	// LoginWindow before further attempts wait.
 	LoginFailuresPerIP    int           `yaml:"login_failures_per_ip"`
@@ -229,6 +233,7 @@ func Default() Config {
 			SocketsPerIP:           Rate{Every: time.Second, Burst: 30}, // reconnects after a restart come in a burst
 			SocketsPerVisitor:      20,
 			OperatorSocketsPerUser: 20,
+			PictureBytes:           768 << 10,
 			LoginFailuresPerIP:     10,
 			LoginFailuresPerEmail:  5,
 			LoginWindow:            15 * time.Minute,
@@ -422,6 +427,7 @@ func fields() []field {
 	return append(fs,
 		integer("limits.sockets_per_visitor", func(c *Config) *int { return &c.Limits.SocketsPerVisitor }),
 		integer("limits.operator_sockets_per_user", func(c *Config) *int { return &c.Limits.OperatorSocketsPerUser }),
+		integer("limits.picture_bytes", func(c *Config) *int64 { return &c.Limits.PictureBytes }),
 		integer("limits.login_failures_per_ip", func(c *Config) *int { return &c.Limits.LoginFailuresPerIP }),
 		integer("limits.login_failures_per_email", func(c *Config) *int { return &c.Limits.LoginFailuresPerEmail }),
 		duration("limits.login_window", func(c *Config) *time.Duration { return &c.Limits.LoginWindow }),
@@ -875,6 +881,9 @@ func (c *Config) validateLimits() error {
 		if err := between(n.key, n.v, 1, 10_000, showInt); err != nil {
 			return err
 		}
+	}
+	if err := between("limits.picture_bytes", l.PictureBytes, 16<<10, 32<<20, showInt); err != nil {
+		return err
 	}
 	return between("limits.login_window", l.LoginWindow, time.Minute, 24*time.Hour, showDuration)
 }

@@ -39,6 +39,7 @@ type Service struct {
 	abandon   time.Duration
 	languages []string // catalogue languages a channel may speak
 	Presence  *Presence
+	Live      *LiveVisitors // visitors on the site now
 
 	mentionMailer MentionMailer // nil: mentions are not mailed
 
@@ -120,7 +121,7 @@ func New(st *store.Store, o Options) *Service {
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
 		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bot: o.Bot, abandon: o.AbandonAfter, languages: o.Languages,
-		Presence: NewPresence(o.Now), cache: map[int64]*ChannelInfo{}}
+		Presence: NewPresence(o.Now), Live: NewLiveVisitors(), cache: map[int64]*ChannelInfo{}}
 	if s.bus == nil {
 		s.bus, s.ownBus = events.New(o.Logger), true
 	}

@@ -30,7 +30,7 @@ func retentionFixture(t *testing.T) (*fixture, [3]*model.Session) {
 	if _, err := f.lc.PostVisitorMessage(ctx, xs[0], "my phone is 555 0100", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.lc.RecordPageView(ctx, named.Visitor, "https://shop.example/a", "A"); err != nil {
+	if err := f.lc.RecordPageView(ctx, named.Visitor, "https://shop.example/a", "A", ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.lc.LeaveOfflineMessage(ctx, &model.OfflineMessage{ChannelID: f.ch.ID, VisitorID: named.Visitor.ID, Email: "ada@example.com", Body: "call me"}); err != nil {

@@ -64,6 +64,7 @@ func (s *Service) Stop() {
 // go straight to it, and every committed change reaches it as an event.
 func (s *Service) ConnectRealtime(p Publisher) {
 	s.pub = p
+	s.Live.onChange(func(f VisitorFrame) { p.Publish(VisitorsTopic, EventVisitor, f) })
 	s.bus.Subscribe("realtime", s.push)
 }
 
@@ -554,16 +555,20 @@ func (s *Service) closeSession(ctx context.Context, x *model.Session, n *model.N
 }
 
 // RecordPageView stores a page the visitor opened (for /history and the
-// Visitors menu) and tells their operator where they are now.
-func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, title string) error {
+// Visitors menu) and tells operators where they are now; language is the
+// one their browser asks for, when the widget says.
+func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, title, language string) error {
 	url, title = clip(CleanText(url), MaxPageURL), clip(CleanText(title), 300)
 	if url == "" {
 		return &model.FieldError{Field: "url", Message: "The page URL is required."}
 	}
-	if err := s.st.AddPageView(ctx, &model.PageView{VisitorID: v.ID, URL: url, Title: title}); err != nil {
+	language = clip(CleanText(language), 35) // BCP 47 tags in use are far shorter
+	if err := s.st.AddPageView(ctx, &model.PageView{VisitorID: v.ID, URL: url, Title: title}, language); err != nil {
 		return err
 	}
 	v.CurrentURL, v.CurrentTitle = url, title
+	_, online := s.Live.Online(v.ID)
+	s.pub.Publish(VisitorsTopic, EventVisitor, VisitorFrame{ID: v.ID, Online: online, URL: url, Title: title})
 	open, err := s.st.OpenSessionsOfVisitor(ctx, v.ID)
 	if err != nil {
 		return err

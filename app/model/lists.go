@@ -63,6 +63,10 @@ type VisitorRow struct {
 	Visitor
 	SessionCount int
 	PageViews    int
+	// OpenSession is the public id of the visitor's open conversation ("" if
+	// none) and OpenOperator the name of whoever holds it.
+	OpenSession  string
+	OpenOperator string
 }
 
 // Retained counts what a retention pass deleted or anonymised.

@@ -137,8 +137,10 @@ type Channel struct {
 	// NotifyEmail receives the channel's offline messages and missed
 	// conversations by mail; "" sends them to its operators.
 	NotifyEmail string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ImageHash names the channel's uploaded image ("" when it has none).
+	ImageHash string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ChannelTexts are a channel's visitor-facing texts in one language.

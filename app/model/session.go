@@ -40,7 +40,16 @@ type Visitor struct {
 	VerifiedAt time.Time
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// Language is the one the visitor's browser asks for ("es-MX"); Visits
+	// counts their visits (a new one after 8 hours without a page view);
+	// PageSince is when they opened their current page.
+	Language  string
+	Visits    int
+	PageSince time.Time
 }
+
+// Returning reports whether the visitor came back after an earlier visit.
+func (v *Visitor) Returning() bool { return v.Visits > 1 }
 
 // Verified reports whether the host site vouched for this visitor with a
 // valid signature.

@@ -34,6 +34,9 @@ type Identity struct {
 	ID     int64    // visitor id or user id
 	Topics []string // subscribed for the connection's whole life
 	API    bool     // an integration's socket (bearer token), not a browser tab
+	// Channel is the channel whose widget opened a visitor's socket (0 when
+	// it named none).
+	Channel int64
 }
 
 // Frame is one frame a client sent.

@@ -14,7 +14,7 @@ import (
 
 const channelCols = `id, name, button_text, default_message, input_placeholder, header_background_color,
 	title_color, button_background_color, button_text_color, published, website_description,
-	allowed_domains, identity_secret, identity_enforce, default_language, texts, notify_email, created_at, updated_at`
+	allowed_domains, identity_secret, identity_enforce, default_language, texts, notify_email, created_at, updated_at, image_hash`
 
 func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Channel, error) {
 	var c model.Channel
@@ -24,7 +24,7 @@ func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Chan
 	o := &c.Options
 	dest := []any{&c.ID, &c.Name, &o.ButtonText, &o.DefaultMessage, &o.InputPlaceholder, &o.HeaderBackgroundColor,
 		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription,
-		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &c.NotifyEmail, &created, &updated}
+		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &c.NotifyEmail, &created, &updated, &c.ImageHash}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

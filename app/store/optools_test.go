@@ -49,7 +49,7 @@ func TestInternalNotesAndPages(t *testing.T) {
 	}
 
 	for _, u := range []string{"/a", "/b", "/a", "/c", "/b"} {
-		if err := st.AddPageView(ctx, &model.PageView{VisitorID: v.ID, URL: u}); err != nil {
+		if err := st.AddPageView(ctx, &model.PageView{VisitorID: v.ID, URL: u}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,17 +11,20 @@ import (
 )
 
 const visitorCols = `id, name, email, country, COALESCE(last_operator_id, 0), current_url, current_title,
-	external_id, COALESCE(verified_at, 0), created_at, last_seen_at`
+	external_id, COALESCE(verified_at, 0), created_at, last_seen_at, language, visits, page_since`
 
 func scanVisitor(row interface{ Scan(...any) error }, extra ...any) (*model.Visitor, error) {
 	var v model.Visitor
-	var verified, created, seen int64
+	var verified, created, seen, since int64
 	dest := []any{&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle,
-		&v.ExternalID, &verified, &created, &seen}
+		&v.ExternalID, &verified, &created, &seen, &v.Language, &v.Visits, &since}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	v.CreatedAt, v.LastSeenAt = fromMS(created), fromMS(seen)
+	if since != 0 {
+		v.PageSince = fromMS(since)
+	}
 	if verified != 0 {
 		v.VerifiedAt = fromMS(verified)
 	}
@@ -86,8 +89,13 @@ func (s *Store) UpdateVisitor(ctx context.Context, v *model.Visitor) error {
 	return nil
 }
 
-// AddPageView records a page view and makes it the visitor's current page.
-func (s *Store) AddPageView(ctx context.Context, pv *model.PageView) error {
+// NewVisitAfter is how long a visitor goes without a page view before their
+// next one starts a new visit (Odoo's 8 hours).
+const NewVisitAfter = 8 * time.Hour
+
+// AddPageView records a page view and makes it the visitor's current page;
+// language, when known, is the one their browser asks for.
+func (s *Store) AddPageView(ctx context.Context, pv *model.PageView, language string) error {
 	pv.CreatedAt = time.Now().UTC()
 	return s.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO page_views (visitor_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
@@ -96,8 +104,11 @@ func (s *Store) AddPageView(ctx context.Context, pv *model.PageView) error {
 			return fmt.Errorf("store: page view: %w", err)
 		}
 		pv.ID, _ = res.LastInsertId()
-		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET current_url = ?, current_title = ?, last_seen_at = ? WHERE id = ?`,
-			pv.URL, pv.Title, ms(pv.CreatedAt), pv.VisitorID); err != nil {
+		at := ms(pv.CreatedAt)
+		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET current_url = ?, current_title = ?, last_seen_at = ?,
+			  visits = visits + (page_since != 0 AND page_since < ?), page_since = ?,
+			  language = CASE WHEN ? = '' THEN language ELSE ? END WHERE id = ?`,
+			pv.URL, pv.Title, at, at-NewVisitAfter.Milliseconds(), at, language, language, pv.VisitorID); err != nil {
 			return fmt.Errorf("store: page view: %w", err)
 		}
 		return nil
@@ -124,12 +135,30 @@ func (s *Store) PageViews(ctx context.Context, visitorID int64, limit int) ([]mo
 	return out, rows.Err()
 }
 
+// visitorRowCols are a visitor's columns with their counts and open
+// conversation, each from an index (chat_sessions_visitor, page_views_visitor).
+const visitorRowCols = visitorCols + `,
+	  (SELECT count(*) FROM chat_sessions cs WHERE cs.visitor_id = visitors.id),
+	  (SELECT count(*) FROM page_views pv WHERE pv.visitor_id = visitors.id),
+	  COALESCE((SELECT public_id FROM chat_sessions cs WHERE cs.visitor_id = visitors.id AND cs.status = 'open' ORDER BY cs.id DESC LIMIT 1), ''),
+	  COALESCE((SELECT operator_name FROM chat_sessions cs WHERE cs.visitor_id = visitors.id AND cs.status = 'open' ORDER BY cs.id DESC LIMIT 1), '')`
+
 // Visitors lists visitors by last activity, newest first, with paging.
 func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]model.VisitorRow, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+visitorCols+`,
-		  (SELECT count(*) FROM chat_sessions cs WHERE cs.visitor_id = visitors.id),
-		  (SELECT count(*) FROM page_views pv WHERE pv.visitor_id = visitors.id)
-		 FROM visitors ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
+	return s.visitorRows(ctx, `ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
+}
+
+// VisitorRows returns the rows of the visitors with these ids, the latest
+// to open a page first (the visitors on the site now).
+func (s *Store) VisitorRows(ctx context.Context, ids []int64) ([]model.VisitorRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.visitorRows(ctx, `WHERE id IN (`+placeholders(len(ids))+`) ORDER BY page_since DESC, id DESC`, int64sAny(ids)...)
+}
+
+func (s *Store) visitorRows(ctx context.Context, where string, args ...any) ([]model.VisitorRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+visitorRowCols+` FROM visitors `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: visitors: %w", err)
 	}
@@ -137,7 +166,7 @@ func (s *Store) Visitors(ctx context.Context, limit, offset int) ([]model.Visito
 	var out []model.VisitorRow
 	for rows.Next() {
 		var r model.VisitorRow
-		v, err := scanVisitor(rows, &r.SessionCount, &r.PageViews)
+		v, err := scanVisitor(rows, &r.SessionCount, &r.PageViews, &r.OpenSession, &r.OpenOperator)
 		if err != nil {
 			return nil, fmt.Errorf("store: visitors: %w", err)
 		}

@@ -123,6 +123,7 @@ func (r *renderer) funcs() template.FuncMap {
 			}
 			return template.URL("?" + q.Encode()) // encoded: a safe relative URL
 		},
+		"flag":      flagEmoji,
 		"avatarHue": func(id int64) int { return int((id * 47) % 360) },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

@@ -783,10 +783,14 @@ func (fx *tplFixtures) pageCases() []pageCase {
 			want: []string{"No visitor yet"}})
 	named := visitorData{Visitor: fx.named, Name: "Grace Hopper", CountryName: "Belgium", Connected: true, PageViews: fx.pageViews,
 		Sessions: fx.sessionRows(fx.open, fx.closed)}
+	invitable := named
+	invitable.Online, invitable.Sessions = true, nil
 	anon := visitorData{Visitor: fx.anonymous, Name: livechat.VisitorLabel(l, "", fx.anonymous.ID)}
 	add(pageCase{page: "visitor", name: "named, on the site, with sessions", p: fx.page(admin, named.Name, "visitors", named),
 		want: []string{"<h1>Grace Hopper <span class=\"muted\">(Belgium)</span>", "On the website now", "mailto:grace@example.org",
 			"/admin/sessions/s-open-100", "6 messages", "1 message ·", "Bob Marley"}},
+		pageCase{page: "visitor", name: "online, not chatting: start a chat", p: fx.page(op, invitable.Name, "visitors", invitable),
+			want: []string{`action="/admin/visitors/42/chat"`, "Your first message", "data-start-chat", tplCSRF}},
 		pageCase{page: "visitor", name: "anonymous, nothing recorded", p: fx.page(op, anon.Name, "visitors", anon),
 			want: []string{"<h1>Website Visitor #43</h1>", "Last seen", "No page view recorded.", "No conversation yet."}})
 
@@ -1089,6 +1093,11 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 			want: []string{`<pre class="snippet" id="new-token">pk_live_0123456789abcdef</pre>`, "CRM integration", `hx-delete="/admin/profile/tokens/6"`}},
 		{tpl: "_tokens", name: "all revoked, another user", user: admin, data: &profileData{TokensURL: userPath(2) + "/tokens"},
 			want: []string{"No API token yet."}},
+		{tpl: "_visitors_online", name: "two on the site", user: op, data: liveRows(fx),
+			want: []string{`data-live-visitor="42"`, "Grace Hopper", "🇧🇪", "Returning", "With Bob Marley", "/admin/conversations?session=s-open-100",
+				"New", `/admin/visitors/43#start-chat`, "Español", `hx-trigger="parley:visitors from:body`}},
+		{tpl: "_visitors_online", name: "nobody", user: op, data: []visitorRow(nil),
+			want: []string{"Nobody is on the website right now.", `data-online-count>0<`}},
 		{tpl: "_offline_row", name: "marked as handled", user: admin, data: rows[1],
 			want: []string{`id="offline-22" class="offline-row handled"`, "Do you ship abroad?", "anon@example.net", "Handled"}},
 		{tpl: "_offline_row", name: "to handle", user: admin, data: rows[0],
@@ -1099,5 +1108,17 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 			want: []string{"operators online"}, not: []string{"Open conversations"}},
 		{tpl: "_error", name: "message", data: "This message does not exist.",
 			want: []string{`<div class="flash flash-error" role="alert" data-error-message>This message does not exist.</div>`}},
+	}
+}
+
+// liveRows are two visitors on the site: a returning one chatting with
+// Bob, and a new one.
+func liveRows(fx *tplFixtures) []visitorRow {
+	named, anon := *fx.named, *fx.anonymous
+	named.Country, named.Visits, named.Language, named.PageSince = "BE", 3, "es", fx.now.Add(-2*time.Minute)
+	anon.Visits = 1
+	return []visitorRow{
+		newVisitorRow(fx.l, model.VisitorRow{Visitor: named, PageViews: 17, OpenSession: "s-open-100", OpenOperator: "Bob Marley"}, fx.now),
+		newVisitorRow(fx.l, model.VisitorRow{Visitor: anon, PageViews: 1}, fx.now),
 	}
 }

@@ -102,7 +102,8 @@ func (s *Server) visitorInit(c echo.Context) error {
 	// language when it has one, else the browser's.
 	l := s.channelLocalizer(c, &res.Channel)
 	out := map[string]any{
-		"channel":          map[string]any{"id": res.Channel.ID, "name": res.Channel.Name},
+		"channel": map[string]any{"id": res.Channel.ID, "name": res.Channel.Name,
+			"image_url": livechat.ChannelImageURL(s.d.Config.PublicURL(), res.Channel.ID, res.Channel.ImageHash)},
 		"available":        res.Decision.Available,
 		"operators_online": res.OperatorsOnline,
 		"rule":             rule,
@@ -361,6 +362,7 @@ type pageViewRequest struct {
 	ChannelID int64  `json:"channel_id"` // optional: the widget's channel, whose allowed domains apply
 	URL       string `json:"url"`
 	Title     string `json:"title"`
+	Language  string `json:"language"` // optional: the browser's language (navigator.language)
 }
 
 // pageView records a page view. Without a token it creates the visitor and
@@ -384,7 +386,7 @@ func (s *Server) pageView(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Livechat.RecordPageView(ctx, v, in.URL, in.Title); err != nil {
+	if err := s.d.Livechat.RecordPageView(ctx, v, in.URL, in.Title, in.Language); err != nil {
 		return err
 	}
 	if newToken != "" {
@@ -460,7 +462,7 @@ func (s *Server) visitorSocket(c echo.Context) error {
 		return userErr(http.StatusTooManyRequests, "too_many_sockets", "Too many open chat windows; close some tabs and try again.")
 	}
 	defer s.limits.sockets.give(slot)
-	id := realtime.Identity{Kind: "visitor", ID: v.ID, Topics: []string{livechat.VisitorTopic(v.ID)}}
+	id := realtime.Identity{Kind: "visitor", ID: v.ID, Channel: channelID, Topics: []string{livechat.VisitorTopic(v.ID)}}
 	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
 		s.log.Debug("visitor socket", "error", err)
 	}
@@ -515,6 +517,13 @@ func (s *Server) operatorAvatar(c echo.Context) error {
 	}
 	u, err := s.d.Livechat.Operator(c.Request().Context(), id)
 	if err != nil {
+		return err
+	}
+	// An uploaded photo lives at its hashed address, cached for a year.
+	if _, hash, err := s.d.Livechat.OperatorPhoto(c.Request().Context(), id); err == nil {
+		c.Response().Header().Set(echo.HeaderCacheControl, faceRedirectCache)
+		return c.Redirect(http.StatusFound, fmt.Sprintf("%s/im_livechat/operator/%d/avatar/%s", s.d.Config.PublicURL(), id, hash))
+	} else if !errors.Is(err, model.ErrNotFound) {
 		return err
 	}
 	svg := avatarSVG(id*47, u.DisplayChatName())

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,6 +37,47 @@ func newVisitorRow(l *i18n.Localizer, r model.VisitorRow, now time.Time) visitor
 	return visitorRow{VisitorRow: r, CountryName: name, Connected: now.Sub(r.LastSeenAt) < connectedWithin}
 }
 
+// onlineRows are the visitors whose widget holds a socket open now.
+func (s *Server) onlineRows(c echo.Context) ([]visitorRow, error) {
+	list, err := s.d.Livechat.OnlineVisitors(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	l := s.localizer(c)
+	rows := make([]visitorRow, 0, len(list))
+	for _, r := range list {
+		row := newVisitorRow(l, r, time.Now())
+		row.Connected = true
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// onlineVisitors is the live list alone: the page reloads it when the
+// operator socket says a visitor arrived, left or moved to another page.
+func (s *Server) onlineVisitors(c echo.Context) error {
+	rows, err := s.onlineRows(c)
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_visitors_online", rows)
+}
+
+// requestChat starts a chat with a visitor on the site now (§6.4): their
+// widget opens with the operator's first message, and the operator goes to
+// the conversation. A visitor who left or is already chatting is refused.
+func (s *Server) requestChat(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	x, err := s.d.Livechat.RequestChat(c.Request().Context(), userFrom(c), id, c.FormValue("body"))
+	if err != nil {
+		return err // 409 with the reason when the visitor left or is chatting, 422 for an empty message
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/conversations?session="+url.QueryEscape(x.PublicID))
+}
+
 // visitors lists visitors by last activity.
 func (s *Server) visitors(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -53,8 +96,12 @@ func (s *Server) visitors(c echo.Context) error {
 	for _, r := range list {
 		rows = append(rows, newVisitorRow(s.localizer(c), r, now))
 	}
+	online, err := s.onlineRows(c)
+	if err != nil {
+		return err
+	}
 	p := s.newPage(c, s.localizer(c).T("Visitors"), "visitors")
-	p.Data = map[string]any{"Rows": rows, "Pager": pg}
+	p.Data = map[string]any{"Rows": rows, "Pager": pg, "Online": online}
 	return s.render(c, "visitors", p)
 }
 
@@ -63,6 +110,8 @@ type visitorData struct {
 	Name        string // the label in the viewer's language when the name is unknown
 	CountryName string
 	Connected   bool
+	Online      bool // their widget holds a socket open: an operator may start a chat
+	Chatting    bool // they have an open conversation
 	PageViews   []model.PageView
 	Sessions    []sessionRow
 }
@@ -95,6 +144,12 @@ func (s *Server) visitor(c echo.Context) error {
 	for _, x := range list {
 		d.Sessions = append(d.Sessions, newSessionRow(l, x, now))
 	}
+	_, d.Online = s.d.Livechat.Live.Online(v.ID)
+	row, err := s.d.Livechat.VisitorRow(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	d.Chatting = row.OpenSession != ""
 	d.Name = livechat.VisitorLabel(l, v.Name, v.ID)
 	p := s.newPage(c, d.Name, "visitors")
 	p.Data = d
@@ -195,4 +250,20 @@ func (s *Server) apiVisitorErase(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"erased": true, "conversations": n})
+}
+
+// flagEmoji draws a country's flag from its ISO code with regional
+// indicator symbols; anything but two letters draws nothing.
+func flagEmoji(code string) string {
+	if len(code) != 2 {
+		return ""
+	}
+	var out []rune
+	for _, r := range strings.ToUpper(code) {
+		if r < 'A' || r > 'Z' {
+			return ""
+		}
+		out = append(out, 0x1F1E6+r-'A')
+	}
+	return string(out)
 }

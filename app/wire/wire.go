@@ -182,13 +182,19 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	}
 	a.Hub = realtime.New(realtime.Options{Logger: d.Logger, CheckOrigin: web.SocketOrigin(cfg), OnFrame: a.onFrame,
 		OnConnect: func(id realtime.Identity) {
-			if id.Kind == "operator" {
+			switch id.Kind {
+			case "operator":
 				lc.Presence.Connect(id.ID)
+			case "visitor":
+				lc.Live.Connect(id.ID, id.Channel)
 			}
 		},
 		OnDisconnect: func(id realtime.Identity) {
-			if id.Kind == "operator" {
+			switch id.Kind {
+			case "operator":
 				lc.Presence.Disconnect(id.ID)
+			case "visitor":
+				lc.Live.Disconnect(id.ID)
 			}
 		},
 	})

@@ -137,8 +137,9 @@
     if (url === S.pvURL) return S.pv;
     S.pvURL = url;
     var had = S.token;
-    S.pv = api('POST', '/pageviews', { channel_id: CHAN, url: url, title: D.title }).then(function (r) {
+    S.pv = api('POST', '/pageviews', { channel_id: CHAN, url: url, title: D.title, language: navigator.language || '' }).then(function (r) {
       if (r && r.visitor_token && !S.token) setToken(r.visitor_token);
+      connect(); // operators see who is on the site by their socket, and may invite them
     }, function (e) {
       if (e.status === 401 && had && !retried) { // the server forgot this visitor
         setToken(null);
@@ -387,7 +388,9 @@
     var live = !op && !bot && !S.offline && S.info && S.info.operators_online > 0;
     UI.sub.textContent = op || bot ? chanName() : live ? t('Online') : '';
     UI.sub.classList.toggle('live', !!live);
-    avatar(UI.avatar, op ? op.name : bot ? bot.name : '', op ? op.avatar_url : bot && bot.avatar_url);
+    // The operator's or chatbot's face; before either, the channel's image.
+    var img = S.info && S.info.channel && S.info.channel.image_url;
+    avatar(UI.avatar, op ? op.name : bot ? bot.name : '', op ? op.avatar_url : bot ? bot.avatar_url : img);
     var label = S.sid && !S.ended ? t('End conversation') : t('Close');
     UI.x.setAttribute('aria-label', label);
     UI.x.setAttribute('title', label);
@@ -774,6 +777,7 @@
     S.holdQ = [];
     S.holdT = null;
     S.ended = S.closing = S.offline = false;
+    connect(); // still on the site, for the operators' live list
     if (!UI.win) return;
     UI.end.hidden = UI.botEnd.hidden = UI.confirm.hidden = UI.typing.hidden = UI.offline.hidden = UI.thanks.hidden = true;
     UI.form.hidden = UI.log.hidden = false;
@@ -1113,10 +1117,13 @@
 
   // ---- Socket -----------------------------------------------------------------------
   // The socket pushes message, typing and session frames for the visitor's
-  // sessions; we send only typing and ping. After every (re)connect we fetch
-  // messages after the last id we hold, so nothing is lost or duplicated.
+  // sessions, and chat_request when an operator invites them; we send only
+  // typing and ping. It is open while the visitor is on the page, chat or
+  // not: that is how operators see who is on the site. After every
+  // (re)connect we fetch messages after the last id we hold, so nothing is
+  // lost or duplicated.
   function connect() {
-    if (S.ws || !S.token || !S.sid || S.ended) return;
+    if (S.ws || !S.token || S.ended) return;
     var ws;
     try {
       ws = new WebSocket(SERVER.replace(/^http/, 'ws') + '/im_livechat/ws?token=' + enc(S.token) + '&channel_id=' + CHAN);
@@ -1143,7 +1150,7 @@
   // retry reconnects with back-off.
   function retry() {
     clearTimeout(S.rt);
-    if (!S.sid || S.ended) return;
+    if (!S.token || S.ended) return;
     S.rt = setTimeout(connect, backoff(S.tries++));
   }
   function disconnect() {
@@ -1170,7 +1177,28 @@
       showTyping(d);
     } else if (f.type === 'session') {
       setSession(d);
+    } else if (f.type === 'chat_request') {
+      chatRequest(d);
     }
+  }
+  // chatRequest opens the window on the conversation an operator started
+  // with the visitor, showing their first message; a visitor already in a
+  // conversation keeps it.
+  function chatRequest(d) {
+    var sess = d.session;
+    if (!sess || !sess.id || S.sid || S.ended || !S.info) return;
+    if (!UI.win) mount('display_button');
+    if (S.offline) {
+      S.offline = false;
+      UI.offline.hidden = UI.thanks.hidden = true;
+      UI.form.hidden = UI.log.hidden = false;
+    }
+    setSid(sess.id);
+    S.session = sess;
+    header();
+    merge(d.messages || [], LIVE);
+    openWin(false);
+    catchUp(S.ws && S.ws.readyState === 1 && S.ws);
   }
   function showTyping(d) {
     if (!UI.typing) return;

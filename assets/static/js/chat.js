@@ -1483,6 +1483,8 @@
         break;
       case 'session': onSession(d); live(); break;
       case 'presence': setPresence(d.user_id, d.status); live(); break;
+      // Live Chat ▸ Visitors reloads its live list on it.
+      case 'visitor': document.body.dispatchEvent(new CustomEvent('parley:visitors', { detail: d })); break;
       case 'notification': inbox.add(d); break;
       case 'pong': sock.lastPong = Date.now(); break;
     }

@@ -1,0 +1,142 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"parley/app/apptest"
+	"parley/app/model"
+)
+
+func pngOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 200, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// bombPNG is a valid PNG header claiming 60000×60000 pixels: decoding it
+// would take gigabytes; its header alone must get it refused.
+func bombPNG(t *testing.T) []byte {
+	t.Helper()
+	b := pngOf(t, 1, 1)
+	// IHDR's width and height follow the 8-byte signature, the chunk length and type.
+	copy(b[16:24], []byte{0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60})
+	binary.BigEndian.PutUint32(b[29:33], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+func uploadPicture(t *testing.T, c *apptest.Client, path, field, name string, data []byte) (*http.Response, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	_ = w.WriteField("_csrf", c.CSRF)
+	fw, _ := w.CreateFormFile(field, name)
+	_, _ = fw.Write(data)
+	w.Close()
+	return c.Do("POST", path, &b, map[string]string{"Content-Type": w.FormDataContentType()})
+}
+
+// TestFacesUpload: an operator's photo and a channel's image are cropped
+// square, resized, served under their content hash with a year's cache,
+// and the widget's addresses lead there; non-images, oversized files and
+// decompression bombs are refused with 4xx and change nothing.
+func TestFacesUpload(t *testing.T) {
+	srv := apptest.NewServer(t)
+	c, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ctx := context.Background()
+
+	// Refusals first: nothing is stored.
+	for _, bad := range []struct {
+		what string
+		data []byte
+		want string
+	}{
+		{"html disguised as png", []byte("<html><script>alert(1)</script></html>"), "The picture must be a PNG, JPEG or GIF image."},
+		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), "The picture must be a PNG, JPEG or GIF image."},
+		{"empty", []byte{}, "Choose a picture to upload."},
+		{"bomb", bombPNG(t), "at most 8000 × 8000 pixels"},
+		{"too many bytes", append(pngOf(t, 4, 4), make([]byte, 800<<10)...), "The picture is too large: at most 768 KB."},
+	} {
+		res, body := uploadPicture(t, c, "/admin/profile/photo", "photo", "me.png", bad.data)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, bad.want) {
+			t.Errorf(`%s: %d, body lacks %q: %.300s`, bad.what, res.StatusCode, bad.want, body)
+		}
+	}
+	if _, _, err := srv.Livechat.OperatorPhoto(ctx, ada.ID); err == nil {
+		t.Fatal(`a refused upload was stored`)
+	}
+	res, body := c.Get(fmt.Sprintf("/im_livechat/operator/%d/avatar", ada.ID))
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "image/svg+xml") || !strings.Contains(body, ">A<") {
+		t.Fatalf(`avatar without a photo: %d %s`, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+
+	// A wide picture becomes a 256×256 JPEG at its hashed address.
+	res, _ = uploadPicture(t, c, "/admin/profile/photo", "photo", "me.png", pngOf(t, 600, 300))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`photo upload: %d`, res.StatusCode)
+	}
+	_, hash, err := srv.Livechat.OperatorPhoto(ctx, ada.ID)
+	if err != nil || hash == "" {
+		t.Fatalf(`stored photo: %q %v`, hash, err)
+	}
+	res, _ = c.Get(fmt.Sprintf("/im_livechat/operator/%d/avatar", ada.ID))
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || !strings.HasSuffix(loc, fmt.Sprintf("/im_livechat/operator/%d/avatar/%s", ada.ID, hash)) {
+		t.Fatalf(`avatar with a photo: %d → %q`, res.StatusCode, loc)
+	}
+	res, body = c.Get(fmt.Sprintf("/im_livechat/operator/%d/avatar/%s", ada.ID, hash))
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/jpeg" || !strings.Contains(res.Header.Get("Cache-Control"), "max-age=31536000") {
+		t.Fatalf(`hashed photo: %d %s %s`, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+	}
+	img, err := jpeg.Decode(strings.NewReader(body))
+	if err != nil || img.Bounds().Dx() != 256 || img.Bounds().Dy() != 256 {
+		t.Fatalf(`served photo: %v %v`, err, img)
+	}
+	// A stale hash leads to the current picture, never to old bytes.
+	res, _ = c.Get(fmt.Sprintf("/im_livechat/operator/%d/avatar/0000000000000000", ada.ID))
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf(`stale hash: %d`, res.StatusCode)
+	}
+
+	// The channel's image: in init, at its hashed address; operators may not set it.
+	id := defaultChannelID(t, srv)
+	res, _ = uploadPicture(t, c, fmt.Sprintf("/admin/channels/%d/image", id), "image", "logo.png", []byte("GIF89a but not really"))
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf(`junk channel image: %d`, res.StatusCode)
+	}
+	res, _ = uploadPicture(t, c, fmt.Sprintf("/admin/channels/%d/image", id), "image", "logo.png", pngOf(t, 100, 140))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`channel image: %d`, res.StatusCode)
+	}
+	res, body = c.Get(fmt.Sprintf("/im_livechat/init?channel_id=%d&url=%s", id, "https%3A%2F%2Fshop.example%2F"))
+	expect(t, "init", res, body, 200, fmt.Sprintf(`/im_livechat/channel/%d/image/`, id))
+	_, chash, _ := srv.Livechat.ChannelImage(ctx, id)
+	res, _ = c.Get(fmt.Sprintf("/im_livechat/channel/%d/image/%s", id, chash))
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf(`channel image served: %d`, res.StatusCode)
+	}
+	bob, _ := srv.LoggedIn(t, "bob@example.com", model.RoleOperator)
+	res, _ = uploadPicture(t, bob, fmt.Sprintf("/admin/channels/%d/image", id), "image", "logo.png", pngOf(t, 10, 10))
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf(`operator sets the channel image: %d`, res.StatusCode)
+	}
+}
