@@ -77,7 +77,7 @@ func TestAdminBrowserSpanishPreference(t *testing.T) {
 	// The channel form, and an error page, in Spanish too.
 	apptest.Do(t, browser, chromedp.Navigate(srv.URL+"/admin/channels/1"), chromedp.WaitVisible(chromedp.CSS(`[data-tab="rules"]`)))
 	tabs := apptest.Run(t, browser, chromedp.Evaluate[string](`Array.prototype.map.call(document.querySelectorAll('[data-tab]'), function (a) { return a.textContent.trim(); }).join(' | ')`))
-	if tabs != "Operadores | Opciones | Reglas del canal | Widget" {
+	if tabs != "Operadores | Opciones | Reglas del canal | Horario de atención | Widget" {
 		t.Fatalf("channel form tabs = %q", tabs)
 	}
 	// Times are written in Spanish although the browser is English.
