@@ -89,6 +89,9 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
 			m.ID, _ = r.LastInsertId()
+			if err := insertAttachments(ctx, tx, m); err != nil {
+				return err
+			}
 			if m.AuthorKind == model.AuthorOperator && m.AuthorID != 0 {
 				// Replying means having read the chat: record it in the
 				// same transaction instead of a write of its own.
@@ -165,7 +168,10 @@ func (s *Store) Messages(ctx context.Context, sessionID, after int64, limit int)
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	return out, s.loadAttachments(ctx, out)
 }
 
 const markReadSQL = `INSERT INTO session_reads (session_id, user_id, last_read_id) VALUES (?, ?, ?)
