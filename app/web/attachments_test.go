@@ -312,3 +312,34 @@ func TestRetentionDeletesAttachments(t *testing.T) {
 		t.Fatalf(`%d files left after retention`, n)
 	}
 }
+
+func TestTranscriptMailLinksAttachments(t *testing.T) {
+	srv, smtp := mailServer(t)
+	admin := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	vtok, sid := startChat(t, srv, admin, "en")
+	pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+	if code, body := upload(t, srv, "/api/v1/sessions/"+sid+"/attachments", token(t, srv, admin), "quote.pdf", pdf); code != http.StatusCreated {
+		t.Fatalf(`upload: %d %v`, code, body)
+	}
+	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+sid+"/transcript", vtok, `{"email":"bo@example.com"}`); code != http.StatusAccepted {
+		t.Fatalf(`transcript: %d %v`, code, body)
+	}
+	p := smtp.Wait(1)[0].Parse(t)
+	i := strings.Index(p.Text, "quote.pdf: "+srv.URL+"/im_livechat/files/")
+	if i < 0 || !strings.Contains(p.HTML, ">quote.pdf</a>") {
+		t.Fatalf(`the mail does not link the file:\n%s`, p.Text)
+	}
+	link := strings.Fields(p.Text[i+len("quote.pdf: "):])[0]
+	path := strings.TrimPrefix(link, srv.URL)
+	if code, h, got := download(t, srv, path, ""); code != http.StatusOK || !bytes.Equal(got, pdf) || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+		t.Fatalf(`mailed link: %d %v`, code, h)
+	}
+	// A forged signature opens nothing.
+	forged := path[:len(path)-1] + "A"
+	if strings.HasSuffix(path, "A") {
+		forged = path[:len(path)-1] + "B"
+	}
+	if code, _, _ := download(t, srv, forged, ""); code != http.StatusNotFound {
+		t.Fatalf(`forged link: %d`, code)
+	}
+}
