@@ -81,7 +81,7 @@ func Inline(contentType string) bool {
 // 100,000×100,000 pixels is never decoded.
 const (
 	ThumbSize = 320
-	MaxPixels = 40_000_000
+	MaxPixels = 24_000_000
 	// MaxNameLen bounds a file's name, in characters.
 	MaxNameLen = 200
 )
@@ -98,11 +98,14 @@ type Files struct {
 	dir      string
 	maxBytes int64
 	allowed  map[string]bool
+	// decoding bounds how many pictures are decoded at once: each may
+	// take up to 4 bytes a pixel.
+	decoding chan struct{}
 }
 
 // New stores files under dir, allowing types (from Known) up to maxBytes.
 func New(dir string, maxBytes int64, types []string) *Files {
-	f := &Files{dir: dir, maxBytes: maxBytes, allowed: map[string]bool{}}
+	f := &Files{dir: dir, maxBytes: maxBytes, allowed: map[string]bool{}, decoding: make(chan struct{}, 2)}
 	for _, t := range types {
 		f.allowed[t] = true
 	}
@@ -196,6 +199,8 @@ func (f *Files) thumbnail(hash string) (w, h int, ok bool) {
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
 		return cfg.Width, cfg.Height, false
 	}
+	f.decoding <- struct{}{}
+	defer func() { <-f.decoding }()
 	img, _, err := image.Decode(src)
 	if err != nil {
 		return cfg.Width, cfg.Height, false

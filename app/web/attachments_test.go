@@ -128,6 +128,17 @@ func TestAttachmentsBothWays(t *testing.T) {
 		t.Fatalf(`operator thumbnail: %d`, code)
 	}
 
+	// The admin's transcript page shows the thumbnail, served with the cookie.
+	web := srv.NewClient(t)
+	web.Login("ada@example.com")
+	thumb := "/admin/api/sessions/" + sid + "/attachments/" + jsonID(a["id"]) + "/thumbnail"
+	if res, page := web.Get("/admin/sessions/" + sid); res.StatusCode != http.StatusOK || !strings.Contains(page, `src="`+thumb+`"`) {
+		t.Fatalf(`transcript page lacks the thumbnail: %d`, res.StatusCode)
+	}
+	if res, _ := web.Get(thumb); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf(`admin thumbnail: %d %v`, res.StatusCode, res.Header)
+	}
+
 	// The operator sends a PDF; the visitor downloads it as an attachment.
 	pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 	code, body = upload(t, srv, "/api/v1/sessions/"+sid+"/attachments", tok, "quote.pdf", pdf)
