@@ -36,6 +36,25 @@ func insertAttachments(ctx context.Context, tx *sql.Tx, m *model.Message) error 
 	return nil
 }
 
+// txAttachments lists a message's attachments inside a transaction (a
+// replayed post answers with the message as first stored).
+func txAttachments(ctx context.Context, tx *sql.Tx, messageID int64) ([]*model.Attachment, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+attachmentCols+` FROM attachments WHERE message_id = ? ORDER BY id`, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: attachments: %w", err)
+	}
+	defer rows.Close()
+	var out []*model.Attachment
+	for rows.Next() {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: attachments: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // loadAttachments fills the messages' attachments in one query.
 func (s *Store) loadAttachments(ctx context.Context, msgs []*model.Message) error {
 	if len(msgs) == 0 {

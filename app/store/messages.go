@@ -42,6 +42,9 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				}
 				prev, err := scanMessage(dup.QueryRowContext(ctx, m.SessionID, string(m.AuthorKind), m.ClientID))
 				if err == nil {
+					if prev.Attachments, err = txAttachments(ctx, tx, prev.ID); err != nil {
+						return err
+					}
 					*m = *prev
 					m.Replayed = true
 					continue
@@ -233,7 +236,15 @@ func (s *Store) LastMessages(ctx context.Context, sessionIDs []int64) (map[int64
 		}
 		out[m.SessionID] = m
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: last messages: %w", err)
+	}
+	// A message that is only a file is previewed by the file's name.
+	last := make([]*model.Message, 0, len(out))
+	for _, m := range out {
+		last = append(last, m)
+	}
+	return out, s.loadAttachments(ctx, last)
 }
 
 func placeholders(n int) string {

@@ -48,6 +48,31 @@ func upload(t *testing.T, srv *apptest.Server, path, bearer, name string, conten
 	return res.StatusCode, body
 }
 
+// uploadWithID uploads with a client_id and wants 200 or 201.
+func uploadWithID(t *testing.T, srv *apptest.Server, path, bearer, name string, content []byte, clientID string) map[string]any {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("client_id", clientID)
+	fw, _ := w.CreateFormFile("file", name)
+	fw.Write(content)
+	w.Close()
+	req, _ := http.NewRequest("POST", srv.URL+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&body)
+	if res.StatusCode != http.StatusCreated && res.StatusCode != http.StatusOK {
+		t.Fatalf(`upload %s: %d %v`, name, res.StatusCode, body)
+	}
+	return body
+}
+
 // download fetches a file with a bearer token.
 func download(t *testing.T, srv *apptest.Server, path, bearer string) (int, http.Header, []byte) {
 	t.Helper()
@@ -154,6 +179,14 @@ func TestAttachmentsBothWays(t *testing.T) {
 	if code != http.StatusOK || !bytes.Equal(got, pdf) || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") ||
 		!strings.Contains(h.Get("Content-Security-Policy"), "sandbox") {
 		t.Fatalf(`pdf download: %d %v`, code, h)
+	}
+
+	// A retried upload (same client_id) answers with the message stored
+	// the first time, its file included.
+	first := uploadWithID(t, srv, "/im_livechat/sessions/"+sid+"/attachments", vtok, "retry.pdf", pdf, "c-1")
+	again := uploadWithID(t, srv, "/im_livechat/sessions/"+sid+"/attachments", vtok, "retry.pdf", pdf, "c-1")
+	if attachmentOf(t, again)["id"] != attachmentOf(t, first)["id"] || again["message"].(map[string]any)["id"] != first["message"].(map[string]any)["id"] {
+		t.Fatalf(`retry: %v, first %v`, again, first)
 	}
 
 	// The same bytes twice are stored once.

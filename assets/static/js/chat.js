@@ -1147,7 +1147,8 @@
       var d = new Date(when);
       if (!isNaN(d.getTime())) { t.dateTime = d.toISOString(); t.textContent = timeFmt.format(d); t.title = fullFmt.format(d); }
       var preview = '';
-      if (last) preview = last.author && last.author.kind === 'operator' ? pageT('you', last.body) : last.body;
+      var said = last && (last.body || (last.attachments || []).map(function (a) { return a.name; }).join(', '));
+      if (last) preview = last.author && last.author.kind === 'operator' ? pageT('you', said) : said;
       setText(li, 'preview', preview);
       var n = c.unread, badge = field(li, 'unread');
       badge.textContent = n > 99 ? '99+' : String(n);
@@ -1417,7 +1418,7 @@
         try {
           var title = m ? tr('newMessage', c.s.visitor_name) : tr('newChat', c.s.visitor_name);
           var n = new Notification(title, {
-            body: m ? m.body.slice(0, 200) : (c.s.visitor.current_title || c.s.channel_name || ''),
+            body: m ? (m.body || (m.attachments || []).map(function (a) { return a.name; }).join(', ')).slice(0, 200) : (c.s.visitor.current_title || c.s.channel_name || ''),
             tag: 'parley-' + c.sid,
             icon: (document.querySelector('link[rel="icon"]') || {}).href
           });
