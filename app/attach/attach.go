@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -130,6 +131,10 @@ func (f *Files) Put(name string, r io.Reader) (*model.Attachment, error) {
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, f.maxBytes+1))
 	if err != nil {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) {
+			// The disk, not the upload, failed: the sender may try again.
+			return nil, fmt.Errorf("attach: store upload: %w: %w", model.ErrStorage, err)
+		}
 		return nil, fmt.Errorf("attach: read upload: %w", err)
 	}
 	if n > f.maxBytes {
