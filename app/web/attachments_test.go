@@ -323,6 +323,15 @@ func TestAttachmentAccess(t *testing.T) {
 	if code, _, _ := download(t, srv, opURL, token(t, srv, admin)); code != http.StatusOK {
 		t.Errorf(`admin: %d`, code)
 	}
+
+	// A conversation that ended takes no more files; its files stay readable.
+	call(t, srv, "POST", "/im_livechat/sessions/"+sid+"/close", vtok, "")
+	if code, body := upload(t, srv, "/im_livechat/sessions/"+sid+"/attachments", vtok, "late.png", pngBytes(t, 4, 4)); code != http.StatusConflict || body["code"] != "session_closed" {
+		t.Errorf(`upload to an ended conversation: %d %v`, code, body)
+	}
+	if code, _, _ := download(t, srv, url, vtok); code != http.StatusOK {
+		t.Errorf(`file of an ended conversation: %d`, code)
+	}
 }
 
 func TestRetentionDeletesAttachments(t *testing.T) {
