@@ -35,19 +35,20 @@ type Config struct {
 	SiteName string `yaml:"site_name"`
 	// DefaultLanguage is used when nothing the reader says decides (no
 	// browser language Parley speaks, no profile or channel choice).
-	DefaultLanguage string    `yaml:"default_language"`
-	TrustedProxies  []string  `yaml:"trusted_proxies"`
-	Log             Log       `yaml:"log"`
-	SMTP            SMTP      `yaml:"smtp"`
-	Mail            Mail      `yaml:"mail"`
-	GeoIP           GeoIP     `yaml:"geoip"`
-	Livechat        Livechat  `yaml:"livechat"`
-	Metrics         Metrics   `yaml:"metrics"`
-	Backup          Backup    `yaml:"backup"`
-	Replica         Replica   `yaml:"replica"`
-	Retention       Retention `yaml:"retention"`
-	HTTP            HTTP      `yaml:"http"`
-	Limits          Limits    `yaml:"limits"`
+	DefaultLanguage string      `yaml:"default_language"`
+	TrustedProxies  []string    `yaml:"trusted_proxies"`
+	Log             Log         `yaml:"log"`
+	SMTP            SMTP        `yaml:"smtp"`
+	Mail            Mail        `yaml:"mail"`
+	GeoIP           GeoIP       `yaml:"geoip"`
+	Livechat        Livechat    `yaml:"livechat"`
+	Metrics         Metrics     `yaml:"metrics"`
+	Backup          Backup      `yaml:"backup"`
+	Replica         Replica     `yaml:"replica"`
+	Retention       Retention   `yaml:"retention"`
+	Attachments     Attachments `yaml:"attachments"`
+	HTTP            HTTP        `yaml:"http"`
+	Limits          Limits      `yaml:"limits"`
 }
 
 // HTTP bounds what one HTTP connection or request may hold of the server.
@@ -119,6 +120,13 @@ type Limits struct {
 type Retention struct {
 	Days int    `yaml:"days"`
 	Mode string `yaml:"mode"` // anonymise | delete
+}
+
+// Attachments bounds the files visitors and operators send: at most
+// MaxBytes each, of the Types (content types read from the bytes) allowed.
+type Attachments struct {
+	MaxBytes int64    `yaml:"max_bytes"`
+	Types    []string `yaml:"types"`
 }
 
 // Backup takes copies of the database on a schedule: every Every (0: off)
@@ -208,6 +216,16 @@ func Default() Config {
 		Livechat:        Livechat{AbandonAfter: 30 * time.Minute, PublicIndex: true},
 		Backup:          Backup{Keep: 7},
 		Retention:       Retention{Mode: "anonymise"},
+		Attachments: Attachments{MaxBytes: 10 << 20, Types: []string{
+			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
+			"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+			"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			"application/vnd.openxmlformats-officedocument.presentationml.presentation",
+			"application/vnd.oasis.opendocument.text",
+			"application/vnd.oasis.opendocument.spreadsheet",
+			"application/vnd.oasis.opendocument.presentation",
+		}},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -389,6 +407,22 @@ func fields() []field {
 		f("replica.region", false, func(c *Config) *string { return &c.Replica.Region }),
 		f("replica.access_key_id", false, func(c *Config) *string { return &c.Replica.AccessKeyID }),
 		f("replica.secret_access_key", true, func(c *Config) *string { return &c.Replica.SecretAccessKey }),
+		integer("attachments.max_bytes", func(c *Config) *int64 { return &c.Attachments.MaxBytes }),
+		{key: "attachments.types",
+			get: func(c *Config) string { return strings.Join(c.Attachments.Types, ",") },
+			set: func(c *Config, v string) error {
+				c.Attachments.Types = nil
+				for _, t := range strings.Split(v, ",") {
+					if t = strings.TrimSpace(t); t != "" {
+						c.Attachments.Types = append(c.Attachments.Types, t)
+					}
+				}
+				return nil
+			},
+			setList: func(c *Config, v []string) error {
+				c.Attachments.Types = v
+				return nil
+			}},
 		f("metrics.token", true, func(c *Config) *string { return &c.Metrics.Token }),
 		f("metrics.listen", false, func(c *Config) *string { return &c.Metrics.Listen }),
 		{key: "livechat.abandon_after",
@@ -800,6 +834,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Livechat.AbandonAfter < time.Minute || c.Livechat.AbandonAfter > 7*24*time.Hour {
 		return bad("livechat.abandon_after", "%s must be between 1m and 168h", c.Livechat.AbandonAfter)
+	}
+	if err := between("attachments.max_bytes", c.Attachments.MaxBytes, 1<<10, 1<<30, showInt); err != nil {
+		return err
 	}
 	if err := c.validateHTTP(); err != nil {
 		return err

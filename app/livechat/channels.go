@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"parley/app/attach"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ type Service struct {
 	now       func() time.Time
 	intn      func(n int) int
 	baseURL   string
+	files     *attach.Files
 	pub       Publisher   // typing and page-view frames, which are not stored
 	bus       *events.Bus // committed changes, for realtime, mail, bots…
 	ownBus    bool
@@ -90,6 +92,8 @@ type Options struct {
 	// OnCommit hears each group commit's size and duration, for metrics;
 	// it runs on the writer's goroutine and must return at once.
 	OnCommit func(messages int, took time.Duration)
+	// Files keeps the files sent in conversations; nil refuses uploads.
+	Files *attach.Files
 }
 
 // english renders source text as it is.
@@ -120,7 +124,7 @@ func New(st *store.Store, o Options) *Service {
 		o.AbandonAfter = DefaultAbandonAfter
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
-		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bot: o.Bot, abandon: o.AbandonAfter, languages: o.Languages,
+		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bot: o.Bot, abandon: o.AbandonAfter, languages: o.Languages, files: o.Files,
 		Presence: NewPresence(o.Now), Live: NewLiveVisitors(), cache: map[int64]*ChannelInfo{}}
 	if s.bus == nil {
 		s.bus, s.ownBus = events.New(o.Logger), true

@@ -24,13 +24,21 @@ func (s *Service) ApplyRetention(ctx context.Context, days int, mode string) (mo
 		return model.Retained{}, nil
 	}
 	before := s.now().Add(-time.Duration(days) * 24 * time.Hour)
+	var r model.Retained
+	var err error
 	switch mode {
 	case RetainDelete:
-		return s.st.DeleteBefore(ctx, before)
+		r, err = s.st.DeleteBefore(ctx, before)
 	case RetainAnonymise:
-		return s.st.AnonymiseBefore(ctx, before)
+		r, err = s.st.AnonymiseBefore(ctx, before)
+	default:
+		return model.Retained{}, errors.New("livechat: retention mode must be anonymise or delete")
 	}
-	return model.Retained{}, errors.New("livechat: retention mode must be anonymise or delete")
+	if err != nil {
+		return r, err
+	}
+	// The files of the messages that went go with them.
+	return r, s.sweepFiles(ctx)
 }
 
 // VisitorExport is everything Parley holds about one visitor.
@@ -94,5 +102,9 @@ func (s *Service) allMessages(ctx context.Context, sessionID int64) ([]*model.Me
 // EraseVisitor deletes a visitor and everything about them (their right
 // to erasure); it returns how many conversations went.
 func (s *Service) EraseVisitor(ctx context.Context, id int64) (int, error) {
-	return s.st.EraseVisitor(ctx, id)
+	n, err := s.st.EraseVisitor(ctx, id)
+	if err != nil {
+		return n, err
+	}
+	return n, s.sweepFiles(ctx)
 }

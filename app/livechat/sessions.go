@@ -100,7 +100,7 @@ func (s *Service) pushMessage(x *model.Session, m *model.Message) {
 		s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
 	}
 	if x.OperatorID != 0 {
-		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, NewMessageView(s.operatorText(x.OperatorID), x, m))
+		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, NewMessageView(s.operatorText(x.OperatorID), x, m).At(AdminAPI))
 	}
 }
 
@@ -454,7 +454,7 @@ const MaxClientIDLen = 64
 
 func (s *Service) post(ctx context.Context, x *model.Session, m *model.Message) (*model.Message, error) {
 	body, err := validateBody(m.Body)
-	if err != nil {
+	if err != nil && !(len(m.Attachments) > 0 && CleanText(m.Body) == "") {
 		return nil, err
 	}
 	if n := utf8.RuneCountInString(m.ClientID); n > MaxClientIDLen || strings.TrimSpace(m.ClientID) != m.ClientID || strings.IndexFunc(m.ClientID, unicode.IsControl) >= 0 {

@@ -29,12 +29,15 @@ type MessageView struct {
 	Internal  bool            `json:"internal,omitempty"` // an operators' note, never shown to the visitor
 	CreatedAt time.Time       `json:"created_at"`
 	Step      *model.StepView `json:"step"` // what a chatbot's message asks
+	// Attachments are the files sent with the message, never nil.
+	Attachments []AttachmentView `json:"attachments"`
 }
 
 // NewMessageView formats m of session x for a viewer.
 func NewMessageView(t Translator, x *model.Session, m *model.Message) MessageView {
 	v := MessageView{ID: m.ID, SessionID: x.PublicID, Author: AuthorView{Kind: m.AuthorKind, Name: m.AuthorName},
-		Body: m.Body, Notice: m.Notice, ClientID: m.ClientID, Internal: m.Internal, CreatedAt: m.CreatedAt, Step: m.Step}
+		Body: m.Body, Notice: m.Notice, ClientID: m.ClientID, Internal: m.Internal, CreatedAt: m.CreatedAt, Step: m.Step,
+		Attachments: attachmentViews(VisitorAPI, x.PublicID, m.Attachments)}
 	switch {
 	case m.AuthorKind == model.AuthorVisitor:
 		v.Author.Name = VisitorLabel(t, m.AuthorName, x.VisitorID)

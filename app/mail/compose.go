@@ -22,7 +22,11 @@ type fact struct{ Label, Value string }
 type line struct {
 	Time, Author, Body string
 	Notice             bool
+	Files              []fileLink
 }
+
+// fileLink is a file sent in a conversation, linked from a mail.
+type fileLink struct{ Name, URL string }
 
 type button struct{ Label, URL string }
 
@@ -70,8 +74,13 @@ func (p *page) text() string {
 			continue
 		}
 		b.WriteString("[" + l.Time + "] " + l.Author + ":\n")
-		for _, s := range strings.Split(l.Body, "\n") {
-			b.WriteString("    " + s + "\n")
+		if l.Body != "" {
+			for _, s := range strings.Split(l.Body, "\n") {
+				b.WriteString("    " + s + "\n")
+			}
+		}
+		for _, f := range l.Files {
+			b.WriteString("    " + f.Name + ": " + f.URL + "\n")
 		}
 	}
 	if len(p.Lines) > 0 {

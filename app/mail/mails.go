@@ -28,7 +28,16 @@ func (s *Service) Transcript(ctx context.Context, x *model.Session, email string
 	p.Intro = []string{l.T("Here is a copy of your conversation of %s, as you asked.", stamp(x.CreatedAt))}
 	for _, m := range msgs {
 		v := livechat.NewMessageView(l, x, m)
-		p.Lines = append(p.Lines, line{Time: stamp(m.CreatedAt), Author: v.Author.Name, Body: v.Body, Notice: m.Notice != nil})
+		ln := line{Time: stamp(m.CreatedAt), Author: v.Author.Name, Body: v.Body, Notice: m.Notice != nil}
+		// Files go as signed links: the reader of the mail has no token.
+		for _, a := range m.Attachments {
+			u, err := s.lc.AttachmentLink(ctx, a)
+			if err != nil {
+				return err
+			}
+			ln.Files = append(ln.Files, fileLink{Name: a.Name, URL: u})
+		}
+		p.Lines = append(p.Lines, ln)
 	}
 	if len(msgs) == 0 {
 		p.Intro = append(p.Intro, l.T("Nothing was said in this conversation."))

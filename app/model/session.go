@@ -143,9 +143,26 @@ type Message struct {
 	// never shown or pushed to the visitor.
 	Internal  bool
 	CreatedAt time.Time
+	// Attachments are the files sent with the message.
+	Attachments []*Attachment
 	// Replayed is set (never stored) when a post repeated a ClientID and
 	// the message already stored is returned instead of a second one.
 	Replayed bool
+}
+
+// Attachment is a file sent in a conversation. Its bytes live on disk
+// under Hash (the SHA-256 of the content), never in the database.
+type Attachment struct {
+	ID          int64
+	MessageID   int64
+	Name        string
+	Size        int64
+	ContentType string // from the bytes, not from the sender
+	Hash        string
+	// Width and Height are a picture's size; Thumbnail is set when a
+	// bounded preview was made.
+	Width, Height int
+	Thumbnail     bool
 }
 
 // Notice is what the system says in a conversation ("X has left"), stored

@@ -42,6 +42,9 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				}
 				prev, err := scanMessage(dup.QueryRowContext(ctx, m.SessionID, string(m.AuthorKind), m.ClientID))
 				if err == nil {
+					if prev.Attachments, err = txAttachments(ctx, tx, prev.ID); err != nil {
+						return err
+					}
 					*m = *prev
 					m.Replayed = true
 					continue
@@ -89,6 +92,9 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
 			m.ID, _ = r.LastInsertId()
+			if err := insertAttachments(ctx, tx, m); err != nil {
+				return err
+			}
 			if m.AuthorKind == model.AuthorOperator && m.AuthorID != 0 {
 				// Replying means having read the chat: record it in the
 				// same transaction instead of a write of its own.
@@ -165,7 +171,10 @@ func (s *Store) Messages(ctx context.Context, sessionID, after int64, limit int)
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	return out, s.loadAttachments(ctx, out)
 }
 
 const markReadSQL = `INSERT INTO session_reads (session_id, user_id, last_read_id) VALUES (?, ?, ?)
@@ -227,7 +236,15 @@ func (s *Store) LastMessages(ctx context.Context, sessionIDs []int64) (map[int64
 		}
 		out[m.SessionID] = m
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: last messages: %w", err)
+	}
+	// A message that is only a file is previewed by the file's name.
+	last := make([]*model.Message, 0, len(out))
+	for _, m := range out {
+		last = append(last, m)
+	}
+	return out, s.loadAttachments(ctx, last)
 }
 
 func placeholders(n int) string {

@@ -193,10 +193,15 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.Body == nil || req.Body == http.NoBody {
 			return next(c)
 		}
-		if req.ContentLength > max {
-			return tooLarge(max)
+		limit := max
+		if isUpload(req) {
+			// A file and its form fields; the part beyond max spills to disk.
+			limit = s.d.Config.Attachments.MaxBytes + 64<<10
 		}
-		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, max)
+		if req.ContentLength > limit {
+			return tooLarge(limit)
+		}
+		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
 		var err error
 		switch ct := req.Header.Get(echo.HeaderContentType); {
 		case strings.HasPrefix(ct, echo.MIMEMultipartForm):

@@ -62,7 +62,7 @@ func (s *Server) opMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"messages": livechat.MessageViews(s.localizer(c), x, msgs)})
+	return c.JSON(http.StatusOK, map[string]any{"messages": livechat.ViewsAt(apiPrefix(c), livechat.MessageViews(s.localizer(c), x, msgs))})
 }
 
 type operatorPostRequest struct {
@@ -90,7 +90,7 @@ func (s *Server) opPost(c echo.Context) error {
 	if answer != nil {
 		return c.JSON(http.StatusOK, map[string]any{"command": answer})
 	}
-	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(l, x, m)})
+	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(l, x, m).At(apiPrefix(c))})
 }
 
 func (s *Server) opTyping(c echo.Context) error {

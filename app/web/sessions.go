@@ -166,6 +166,7 @@ type transcriptMessage struct {
 	AuthorName string // as the viewer reads it (visitor label, bot, operator)
 	Body       string // notices rendered in the viewer's language
 	Parts      []textfmt.Part
+	Files      []livechat.AttachmentView
 }
 
 type transcriptData struct {
@@ -192,7 +193,8 @@ func (s *Server) sessionTranscript(c echo.Context) error {
 	}
 	for _, m := range msgs {
 		v := livechat.NewMessageView(l, x, m)
-		d.Messages = append(d.Messages, transcriptMessage{Message: m, AuthorName: v.Author.Name, Body: v.Body, Parts: textfmt.Links(v.Body)})
+		d.Messages = append(d.Messages, transcriptMessage{Message: m, AuthorName: v.Author.Name, Body: v.Body, Parts: textfmt.Links(v.Body),
+			Files: v.At(livechat.AdminAPI).Attachments})
 	}
 	v, err := s.d.Livechat.Visitor(ctx, x.VisitorID)
 	switch {

@@ -41,6 +41,7 @@ var widgetStrings = []string{
 	"Dissatisfied",
 	"Did we correctly answer your question?",
 	"%s is typing…",
+	"Attach a file",
 	"Cancel",
 	"Cannot reach the chat server. Check your connection.",
 	"Chat with us",

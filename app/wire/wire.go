@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"parley/app/attach"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -154,6 +155,11 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 			return err
 		}})
 	lo.Bot = a.Chatbots
+	if err := attach.CheckTypes(cfg.Attachments.Types); err != nil {
+		a.Geo.Close()
+		return nil, &config.Error{Key: "attachments.types", Msg: err.Error()}
+	}
+	lo.Files = attach.New(filepath.Join(cfg.DataDir, "attachments"), cfg.Attachments.MaxBytes, cfg.Attachments.Types)
 	a.Livechat = livechat.New(d.Store, lo)
 	a.Chatbots.Connect(a.Livechat)
 	if err := firstRun(ctx, cfg, d.Store, a.Livechat, a.Chatbots); err != nil {

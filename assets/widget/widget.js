@@ -189,6 +189,7 @@
     chat: 'M12 3C6.5 3 2 6.8 2 11.5c0 2.5 1.3 4.8 3.4 6.3L4.6 21a.6.6 0 00.8.7l4-1.8c.8.2 1.7.3 2.6.3 5.5 0 10-3.8 10-8.6S17.5 3 12 3z',
     down: 'M6 9l6 6 6-6',
     x: 'M6 6l12 12M18 6L6 18',
+    clip: 'M20 11.5l-7.8 7.8a5 5 0 01-7.1-7.1l8.5-8.5a3.3 3.3 0 014.7 4.7l-8.5 8.5a1.6 1.6 0 01-2.3-2.3L15.3 7',
     send: 'M3.4 3.3l17.7 8.2a.55.55 0 010 1L3.4 20.7a.5.5 0 01-.7-.6L5 12 2.7 3.9a.5.5 0 01.7-.6zM5 12h7',
     on: 'M11 5L6 9H3v6h3l5 4zM15.5 8.5a5 5 0 010 7M18.5 5.5a9 9 0 010 13',
     off: 'M11 5L6 9H3v6h3l5 4zM16 9.5l5 5M21 9.5l-5 5',
@@ -338,7 +339,12 @@
       placeholder: o.input_placeholder || t('Say something...'), oninput: onInput, onkeydown: onKey, onblur: stopTyping
     });
     UI.send = h('button', 'send', { type: 'submit', 'aria-label': t('Send'), title: t('Send') }, icon(I.send, 'f'));
-    UI.form = h('form', 'composer', { onsubmit: function (e) { e.preventDefault(); submit(); } }, UI.ta, UI.send);
+    UI.file = h('input', '', { type: 'file', hidden: '', onchange: function () {
+      if (UI.file.files.length) upload(UI.file.files[0]);
+      UI.file.value = '';
+    } });
+    UI.clip = h('button', 'clip', { type: 'button', 'aria-label': t('Attach a file'), title: t('Attach a file'), onclick: function () { UI.file.click(); } }, icon(I.clip));
+    UI.form = h('form', 'composer', { onsubmit: function (e) { e.preventDefault(); submit(); } }, UI.clip, UI.file, UI.ta, UI.send);
     UI.err = h('div', 'err', { role: 'alert', hidden: '' });
     UI.endText = h('p', '', { role: 'status' });
     UI.endBtn = h('button', 'btn', { type: 'button', text: t('New conversation'), onclick: function () { reset(); focusIn(); } });
@@ -447,7 +453,7 @@
     }
     S.msgs.forEach(function (m) {
       if (S.hold[m.id]) return;
-      list.push({ key: 'm' + m.id, author: m.author || {}, body: m.body, at: m.created_at });
+      list.push({ key: 'm' + m.id, author: m.author || {}, body: m.body, at: m.created_at, files: m.attachments });
     });
     S.pending.forEach(function (p) {
       list.push({ key: 'p' + p.tmp, author: { kind: 'visitor' }, body: p.body, p: p });
@@ -462,6 +468,7 @@
     n._who = h('div', 'who');
     var b = h('div', 'b');
     linkify(b, it.body);
+    (it.files || []).forEach(function (a) { b.appendChild(fileNode(a)); });
     if (cls === 'op') n.appendChild(n._av);
     n.appendChild(h('div', 'col', null, n._who, b, n._st = h('div', 'st'),
       cls === 'me' && (n._rb = h('button', 'retry', { type: 'button', hidden: '', text: t('Retry'), onclick: function () { resend(n._p); } }))));
@@ -994,6 +1001,53 @@
     if (!p || S.ended || Date.now() < S.blockedUntil) return;
     error('');
     send(p);
+  }
+  // fileNode shows a file of the conversation. Files are served only with
+  // the visitor's token, which a plain link cannot carry: they are fetched,
+  // then shown (a picture's thumbnail) or saved from memory.
+  function fileNode(a) {
+    var get = function (u) {
+      return fetch(SERVER + u, { headers: { Authorization: 'Bearer ' + S.token }, mode: 'cors', credentials: 'omit' })
+        .then(function (r) { if (!r.ok) throw new Error(r.statusText); return r.blob(); });
+    };
+    var open = function (e) {
+      e.preventDefault();
+      get(a.url).then(function (blob) {
+        var l = h('a', '', { href: URL.createObjectURL(blob), download: a.name });
+        l.click();
+        setTimeout(function () { URL.revokeObjectURL(l.href); }, 6e4);
+      }, function () { error(t('Something went wrong. Please try again.')); });
+    };
+    var link = h('a', 'file', { href: '#', onclick: open });
+    if (a.thumbnail_url) {
+      var img = h('img', 'thumb', { alt: a.name });
+      get(a.thumbnail_url).then(function (blob) { img.src = URL.createObjectURL(blob); }, function () { img.alt = a.name; });
+      link.appendChild(img);
+    } else {
+      link.textContent = a.name;
+    }
+    return link;
+  }
+  // upload sends a file, starting the conversation if needed.
+  function upload(file) {
+    error('');
+    S.queue = S.queue.then(function () {
+      return ensureSession('').then(function (ok) {
+        if (!ok) return;
+        var form = new FormData();
+        form.append('file', file, file.name || 'file');
+        return fetch(SERVER + '/im_livechat/sessions/' + enc(S.sid) + '/attachments', {
+          method: 'POST', headers: { Authorization: 'Bearer ' + S.token }, body: form, mode: 'cors', credentials: 'omit'
+        }).then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            if (!r.ok) throw new Error((j && j.error) || t('Something went wrong. Please try again.'));
+            error('');
+            merge([j.message], SENT);
+            render(true);
+          });
+        });
+      });
+    }).catch(function (e) { error(e.message); });
   }
   // send posts a pending message, queued to keep the order; one that fails
   // stays on the page, "not sent", with a Retry button.

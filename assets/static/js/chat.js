@@ -413,6 +413,25 @@
       if (self.mode === 'dock') self.setMin(!self.min);
     });
     this.form.addEventListener('submit', function (e) { e.preventDefault(); self.send(); });
+    // Files: the paperclip, a paste of a picture or file, a drop on the window.
+    var fileIn = this.form.querySelector('.chat-file');
+    this.form.querySelector('[data-act="attach"]').addEventListener('click', function () { fileIn.click(); });
+    fileIn.addEventListener('change', function () {
+      if (fileIn.files.length) self.upload(fileIn.files[0]);
+      fileIn.value = '';
+    });
+    this.input.addEventListener('paste', function (e) {
+      var files = e.clipboardData && e.clipboardData.files;
+      if (files && files.length) { e.preventDefault(); self.upload(files[0]); }
+    });
+    root.addEventListener('dragover', function (e) {
+      if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') >= 0) { e.preventDefault(); root.classList.add('dropping'); }
+    });
+    root.addEventListener('dragleave', function () { root.classList.remove('dropping'); });
+    root.addEventListener('drop', function (e) {
+      root.classList.remove('dropping');
+      if (e.dataTransfer && e.dataTransfer.files.length) { e.preventDefault(); self.upload(e.dataTransfer.files[0]); }
+    });
     this.suggest = new Suggest(this);
     this.mentioned = {}; // user id → name, chosen with "@" for the message being written
     this.input.addEventListener('keydown', function (e) {
@@ -828,7 +847,8 @@
     else if (kind === 'bot' || (kind === 'operator' && !this.c.mine())) e.appendChild(el('span', 'msg-author', m.author.name));
     var text = el('span', 'msg-text');
     linkify(text, m.body || '');
-    e.appendChild(text);
+    if (m.body) e.appendChild(text);
+    (m.attachments || []).forEach(function (a) { e.appendChild(attachmentEl(a)); });
     if (m.created_at) e.appendChild(timeEl(m.created_at, 'meta'));
     if (m.id) e.setAttribute('data-id', m.id);
     return e;
@@ -958,6 +978,53 @@
     });
   };
 
+  // upload sends a file; the message comes back like a typed one.
+  ChatView.prototype.upload = function (file) {
+    var self = this, c = this.c;
+    if (!c.isOpen()) return;
+    var form = new FormData();
+    form.append('file', file, file.name || 'file');
+    form.append('client_id', clientId());
+    var bubble = this.msgEl({ author: { kind: 'operator', name: '' }, body: tr('uploading', file.name || ''), created_at: new Date().toISOString() });
+    bubble.classList.add('pending');
+    this.body.appendChild(bubble);
+    this.empty.hidden = true;
+    this.toBottom();
+    api(sessPath(c.sid) + '/attachments', { method: 'POST', body: form }).then(function (r) {
+      bubble.remove();
+      c.add([r.message]);
+      self.toBottom();
+    }, function (err) {
+      bubble.remove();
+      toast(err.message, true);
+    });
+  };
+
+  // attachmentEl shows a file: a picture's thumbnail, else a download link
+  // with its name and size.
+  function attachmentEl(a) {
+    var link = el('a', 'msg-file');
+    link.href = a.url;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    if (a.thumbnail_url) {
+      var img = el('img', 'msg-thumb');
+      img.src = a.thumbnail_url;
+      img.alt = a.name;
+      img.loading = 'lazy';
+      link.appendChild(img);
+    } else {
+      link.setAttribute('download', a.name);
+      link.textContent = a.name + ' (' + fileSize(a.size) + ')';
+    }
+    return link;
+  }
+  function fileSize(n) {
+    if (n >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
+    if (n >= 1024) return Math.round(n / 1024) + ' KB';
+    return n + ' B';
+  }
+
   // ---- Drafts (per tab) ---------------------------------------------------------
   var drafts = {
     all: readJSON(sessionStorage, KEY_DRAFTS, {}),
@@ -1080,7 +1147,8 @@
       var d = new Date(when);
       if (!isNaN(d.getTime())) { t.dateTime = d.toISOString(); t.textContent = timeFmt.format(d); t.title = fullFmt.format(d); }
       var preview = '';
-      if (last) preview = last.author && last.author.kind === 'operator' ? pageT('you', last.body) : last.body;
+      var said = last && (last.body || (last.attachments || []).map(function (a) { return a.name; }).join(', '));
+      if (last) preview = last.author && last.author.kind === 'operator' ? pageT('you', said) : said;
       setText(li, 'preview', preview);
       var n = c.unread, badge = field(li, 'unread');
       badge.textContent = n > 99 ? '99+' : String(n);
@@ -1354,7 +1422,7 @@
           try {
             var title = m ? tr('newMessage', c.s.visitor_name) : tr('newChat', c.s.visitor_name);
             var n = new Notification(title, {
-              body: m ? m.body.slice(0, 200) : (c.s.visitor.current_title || c.s.channel_name || ''),
+              body: m ? (m.body || (m.attachments || []).map(function (a) { return a.name; }).join(', ')).slice(0, 200) : (c.s.visitor.current_title || c.s.channel_name || ''),
               tag: 'parley-' + c.sid,
               icon: (document.querySelector('link[rel="icon"]') || {}).href
             });
