@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"parley/app/apptest"
 	"parley/app/model"
@@ -111,6 +112,16 @@ func TestBrowserChannelForm(t *testing.T) {
 			t.Errorf(`preview %s = %q, want %q`, sel, got, want)
 		}
 	}
+	// The launcher is the widget's: a round icon button with no label, and
+	// the button text in the notification bubble to its left.
+	if got := apptest.Run(t, b, chromedp.Evaluate[string](previewShape)); got != "" {
+		t.Errorf(`preview launcher and bubble: %s`, got)
+	}
+	apptest.Do(t, b, typeInto("#button_text", "x"), chromedp.SendKeys(chromedp.ID("button_text"), kb.Backspace))
+	if !apptest.Run(t, b, chromedp.Evaluate[bool](`document.querySelector('[data-preview=bubble]').hidden`)) {
+		t.Errorf(`the bubble shows with no button text`)
+	}
+	apptest.Do(t, b, typeInto("#button_text", "Ask us anything"))
 	// Reset puts the header colours back to the defaults.
 	apptest.Do(t, b,
 		typeInto("#header_background_color", "hsl(200, 50%, 40%)"),
@@ -249,3 +260,23 @@ func TestBrowserChannelForm(t *testing.T) {
 		}
 	}
 }
+
+// previewShape describes what is wrong with the Options tab's launcher
+// preview compared with the widget's launcher (widget.css .launcher and
+// .bubble), or returns "".
+const previewShape = `(function () {
+  var b = document.querySelector('[data-preview=button]'), n = document.querySelector('[data-preview=bubble]');
+  var cs = getComputedStyle(b), r = b.getBoundingClientRect();
+  if (Math.round(r.width) !== 60 || Math.round(r.height) !== 60) return 'launcher is ' + r.width + 'x' + r.height + ', want 60x60';
+  if (cs.borderRadius !== '50%') return 'launcher radius ' + cs.borderRadius + ', want 50%';
+  if (b.textContent.trim() !== '') return 'launcher has a label: ' + b.textContent.trim();
+  var icon = b.querySelector('svg');
+  if (!icon || getComputedStyle(icon).fill === 'none') return 'launcher has no filled chat icon';
+  if (n.hidden || !n.offsetParent) return 'bubble not shown';
+  if (n.textContent.trim() !== 'Ask us anything') return 'bubble says ' + n.textContent.trim();
+  var q = n.getBoundingClientRect();
+  if (q.right > r.left) return 'bubble is not left of the launcher';
+  if (q.bottom < r.top || q.top > r.bottom) return 'bubble is not beside the launcher';
+  if (getComputedStyle(n).backgroundColor !== 'rgb(255, 255, 255)') return 'bubble background ' + getComputedStyle(n).backgroundColor;
+  return '';
+})()`

@@ -111,6 +111,7 @@ var includedPartials = map[string]string{
 	"_conv_item":         "conversations",
 	"_conv_info":         "conversations",
 	"_config_nav":        "users, mail, canned, teams, chatbots",
+	"_crumbs":            "the pages below a menu entry: channel, channels (new), session, visitor, offline, lead, ticket, rating, ratings_report, user_form, chatbot, chatbot_test, teams (a team)",
 	"_dashboard_stats":   "dashboard",
 	"_field_error":       "forms: setup, channel, channels (new), profile, user_form, _channel_new_user, _channel_rule_form",
 	"_list_pager":        "sessions, visitors, offline",
@@ -688,7 +689,7 @@ func (fx *tplFixtures) pageCases() []pageCase {
 	for _, tab := range channelTabs {
 		p := fx.page(admin, fx.support.Name, "channels", fx.channelView(tab))
 		add(pageCase{page: "channel", name: "admin, " + tab + " tab", p: p,
-			want: []string{`aria-selected="true" aria-controls="tab-` + tab + `"`, "<span>Support Desk</span>", "Bob Marley", "Chats as Cleo",
+			want: []string{`aria-selected="true" aria-controls="tab-` + tab + `"`, `<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/admin/channels">Channels</a><span aria-current="page">Support Desk</span></nav>`, "Bob Marley", "Chats as Cleo",
 				"Belgium", "France", "<code>^/pricing</code>", "15 s", "/im_livechat/loader/7", `id="operator-dialog"`, "Dan Brown",
 				"More users match", `value="Questions? Talk to us"`, "12</strong><span>Sessions"}})
 	}
@@ -971,7 +972,8 @@ func (fx *tplFixtures) pageCases() []pageCase {
 	rt := &model.Rating{ID: 4, SessionPublicID: "s-abc", ChannelID: 7, ChannelName: "Support Desk", OperatorName: "Ada", VisitorID: 12,
 		Value: 1, Reason: "Too <slow>", Internal: true, UpdatedAt: fx.now}
 	add(pageCase{page: "rating", name: "internal", p: fx.page(admin, "Rating", "reports", ratingPage{Rating: rt}),
-		want: []string{"Dissatisfied", "s-abc", "Website Visitor #12", "Too &lt;slow&gt;", `name="internal" value="1" checked`}})
+		want: []string{"Dissatisfied", "s-abc", "Website Visitor #12", "Too &lt;slow&gt;", `name="internal" value="1" checked`,
+			`<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/admin/reports">Reports</a><a href="/admin/reports/ratings">Customer Ratings</a><span aria-current="page">Support Desk / s-abc</span></nav>`}})
 	q := url.Values{"days": {"30"}}
 	base := ratingsReport{Days: 30, Dims: rating.Dimensions, Channels: []*model.Channel{fx.support}, Operators: []pivot.Key{{ID: "2", Label: "Ada"}}, Query: q, Page: 1, Pages: 2}
 	kanban, list, piv, graph, empty := base, base, base, base, base

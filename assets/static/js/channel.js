@@ -83,6 +83,7 @@
       var text = sources[i].value.trim();
       if (key === 'placeholder' && !text) text = el.getAttribute('data-fallback') || '';
       if (key === 'welcome') el.hidden = !text;
+      if (key === 'button_text' && preview('bubble')) preview('bubble').hidden = !text;
       el.textContent = text;
     }
   }
