@@ -72,7 +72,7 @@ func TestAccessibility(t *testing.T) {
 		return browser
 	}
 	groups := [][]string{
-		{"/admin", "/admin/conversations", "/admin/conversations?session=" + chat.ID, "/admin/sessions", fmt.Sprintf("/admin/sessions/%d", sess[0].ID), "/admin/visitors"},
+		{"/admin", "/admin/conversations", "/admin/conversations?session=" + chat.ID, "/admin/sessions", "/admin/sessions/" + sess[0].PublicID, "/admin/visitors"},
 		{fmt.Sprintf("/admin/visitors/%d", sess[0].VisitorID), "/admin/offline", "/admin/channels", "/admin/channels/new"},
 		{"/admin/reports", "/admin/config/users", "/admin/config/users/new", fmt.Sprintf("/admin/config/users/%d", op.ID), "/admin/config/settings", "/admin/profile", "/admin/no-such-page"},
 		{"/admin/leads", "/admin/leads?view=list", fmt.Sprintf("/admin/leads/%d", lead.ID), "/admin/helpdesk", fmt.Sprintf("/admin/helpdesk/tickets/%d", ticket.ID),
@@ -88,6 +88,11 @@ func TestAccessibility(t *testing.T) {
 					chromedp.Navigate(srv.URL+p),
 					chromedp.WaitReady(`body`),
 				)
+				if p != "/admin/no-such-page" {
+					if apptest.Run(t, browser, chromedp.Evaluate[bool](`!!document.querySelector('.error-page')`)) {
+						t.Errorf("%s is an error page: the check would test the wrong page", p)
+					}
+				}
 				apptest.AssertAccessible(t, browser, p)
 			}
 		})
