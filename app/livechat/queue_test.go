@@ -107,6 +107,19 @@ func TestQueueServesTheOldestFirst(t *testing.T) {
 	if x := f.waitFor(t, d.Session.ID, "assigned", func(x *model.Session) bool { return x.OperatorID != 0 }); x.OperatorID != other {
 		t.Fatalf("the second waiting chat went to %d, want %d", x.OperatorID, other)
 	}
+
+	// Session Statistics count the chats that waited and their mean wait.
+	x, _ := f.st.Session(ctx, d.Session.ID)
+	if _, err := f.lc.PostVisitorMessage(ctx, x, "Still there?", ""); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.st.SessionReport(ctx, model.ReportFilter{Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := x.AssignedAt.Sub(x.QueuedAt); rep.Total.Queued != 1 || rep.Total.AvgWait != want.Truncate(time.Millisecond) {
+		t.Fatalf("report: %d queued, average wait %v; want 1 and %v", rep.Total.Queued, rep.Total.AvgWait, want)
+	}
 }
 
 // Nobody online is still "no operator": a queue is only for operators who
