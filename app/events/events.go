@@ -40,6 +40,10 @@ type OperatorJoined struct {
 	OperatorID int64
 }
 
+// SessionAssigned: a conversation that waited in its channel's queue got
+// its operator (Session holds the new state; OperatorJoined follows).
+type SessionAssigned struct{ Session *model.Session }
+
 // OperatorLeft: an operator left a conversation that goes on without them
 // (another operator remains) or ends (nobody remains; SessionClosed follows).
 type OperatorLeft struct {
@@ -79,6 +83,7 @@ func (MessageCommitted) event()   {}
 func (SessionClosed) event()      {}
 func (OperatorJoined) event()     {}
 func (OperatorLeft) event()       {}
+func (SessionAssigned) event()    {}
 func (SessionTransferred) event() {}
 func (OfflineMessageLeft) event() {}
 func (ChatbotChanged) event()     {}

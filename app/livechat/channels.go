@@ -44,6 +44,7 @@ type Service struct {
 	Live      *LiveVisitors // visitors on the site now
 
 	mentionMailer MentionMailer // nil: mentions are not mailed
+	queue         *queue
 
 	mu    sync.RWMutex
 	cache map[int64]*ChannelInfo // per channel; dropped on every change to it
@@ -139,6 +140,13 @@ func New(st *store.Store, o Options) *Service {
 		s.bus.Subscribe("bots", s.answerWithBot)
 	}
 	s.bus.Subscribe("livechat", s.react)
+	s.queue = newQueue()
+	s.bus.Subscribe("queue", s.queueEvent)
+	s.Presence.OnChange(func(_ int64, st Status) {
+		if st == Online {
+			s.queue.kick()
+		}
+	})
 	return s
 }
 

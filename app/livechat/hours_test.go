@@ -83,7 +83,7 @@ func TestSaveRoutingRefusesBadInput(t *testing.T) {
 
 // An operator at their maximum of concurrent chats is not chosen; their
 // own maximum wins over the channel's; with everyone at the maximum nobody
-// is offered.
+// is offered and the visitor waits in the queue.
 func TestOperatorAtMaximumIsNotChosen(t *testing.T) {
 	f := newFixture(t, 2, func(int) int { return 0 })
 	ctx := context.Background()
@@ -106,7 +106,7 @@ func TestOperatorAtMaximumIsNotChosen(t *testing.T) {
 	if got[olga.ID] != 1 || got[eve.ID] != 2 {
 		t.Fatalf("chats per operator = %v; want olga 1 (the channel's maximum), eve 2 (her own)", got)
 	}
-	if _, err := f.lc.StartSession(ctx, livechat.StartInput{ChannelID: f.ch.ID}); !errors.Is(err, livechat.ErrNoOperator) {
-		t.Fatalf("everyone at the maximum: %v, want ErrNoOperator", err)
+	if x := f.start(t, nil).Session; x.OperatorID != 0 || !x.Waiting() || x.QueuePosition != 1 {
+		t.Fatalf("everyone at the maximum: session %+v, want it first in the queue without an operator", x)
 	}
 }

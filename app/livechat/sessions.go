@@ -49,11 +49,15 @@ type nopPublisher struct{}
 func (nopPublisher) Publish(string, string, any) {}
 
 // Start runs the message writer; Stop commits what is queued and stops it.
-func (s *Service) Start() { s.writer.start() }
+func (s *Service) Start() {
+	s.writer.start()
+	s.queue.start(s.serveQueue)
+}
 
 // Stop flushes and stops the message writer, then (when the service made
 // its own event bus) delivers the events still queued.
 func (s *Service) Stop() {
+	s.queue.close()
 	s.writer.close()
 	if s.ownBus {
 		s.bus.Close()
@@ -91,6 +95,8 @@ func (s *Service) push(e events.Event) {
 	case events.RatingLeft:
 		s.pushSession(e.Session, 0)
 	case events.ChatbotChanged:
+		s.pushSession(e.Session, 0)
+	case events.SessionAssigned:
 		s.pushSession(e.Session, 0)
 	}
 }
@@ -288,16 +294,23 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	}
 	d, botName := s.decide(ctx, info, in.URL, in.Country, online)
 	var opID int64
+	var limit int
+	var queued bool
 	op := &model.User{}
 	if d.Chatbot == 0 {
 		if closed {
 			return nil, ErrNoOperator
 		}
-		if opID, err = s.pickOperator(ctx, info, info.OperatorIDs, prev); err != nil {
+		if opID, queued, err = s.operatorOrQueue(ctx, info, prev); err != nil {
 			return nil, err
 		}
-		if op, err = s.st.User(ctx, opID); err != nil {
-			return nil, err
+		if opID != 0 {
+			if op, err = s.st.User(ctx, opID); err != nil {
+				return nil, err
+			}
+			if limit, err = s.chatLimit(ctx, info, opID); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if res.Visitor == nil {
@@ -335,15 +348,31 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if d.Chatbot != 0 {
 		x.ChatbotID, x.ChatbotName, x.Chatbot.State = d.Chatbot, botName, model.BotRunning
 	}
-	if err := s.st.CreateSession(ctx, x); err != nil {
-		if !errors.Is(err, store.ErrConflict) {
-			return nil, err
+	if queued {
+		x.QueuedAt = s.now().UTC()
+	}
+	if err := s.st.CreateSessionUnderMax(ctx, x, limit); err != nil {
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			// Another tab opened it a moment ago: continue that one.
+			return s.StartSession(ctx, in)
+		case errors.Is(err, store.ErrOperatorFull):
+			// A chat that started meanwhile took the operator's last
+			// place: choose again, as the visitor we now have.
+			in.Visitor, in.VisitorToken = v, res.Token
+			return s.StartSession(ctx, in)
 		}
-		// Another tab opened it a moment ago: continue that one.
-		return s.StartSession(ctx, in)
+		return nil, err
 	}
 	res.Session, res.Created = x, true
 	s.emit(events.SessionStarted{Session: copySession(x)})
+	if queued {
+		// The answer carries the visitor's place in the line.
+		if res.Session, err = s.st.Session(ctx, x.ID); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
 	if x.OperatorID != 0 {
 		s.emit(events.OperatorJoined{Session: copySession(x), OperatorID: x.OperatorID})
 		return res, nil
@@ -380,6 +409,28 @@ func clip(s string, n int) string {
 		i += size
 	}
 	return s[:i]
+}
+
+// operatorOrQueue chooses the operator of a new chat, or says it must wait
+// in the queue: every available operator is at their maximum, or others
+// already wait (a newcomer never overtakes them). ErrNoOperator when
+// nobody of the channel is available at all.
+func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev int64) (int64, bool, error) {
+	if len(s.Presence.Online(info.OperatorIDs)) == 0 {
+		return 0, false, ErrNoOperator
+	}
+	waiting, err := s.st.CountWaiting(ctx, info.Channel.ID)
+	if err != nil {
+		return 0, false, err
+	}
+	if waiting > 0 {
+		return 0, true, nil
+	}
+	id, err := s.pickOperator(ctx, info, info.OperatorIDs, prev)
+	if errors.Is(err, ErrNoOperator) {
+		return 0, true, nil // someone is online, so everyone online is at their maximum
+	}
+	return id, false, err
 }
 
 // pickOperator chooses who takes a new chat (§2.3) among candidates: the
@@ -527,7 +578,8 @@ func (s *Service) stale(x *model.Session) bool {
 		last = x.CreatedAt
 	}
 	idle := s.now().Sub(last)
-	return idle > idleEnd || (idle > idleWithoutOperator && s.Presence.Status(x.OperatorID) != Online)
+	// A visitor waiting in the queue has no operator yet, and keeps their place.
+	return idle > idleEnd || (idle > idleWithoutOperator && !x.Waiting() && s.Presence.Status(x.OperatorID) != Online)
 }
 
 // CloseByVisitor ends the session for the visitor and tells the operator

@@ -72,6 +72,9 @@ type SessionView struct {
 	Operator    *OperatorView       `json:"operator"`
 	Chatbot     *ChatbotView        `json:"chatbot"`
 	Rating      *int                `json:"rating"`
+	// QueuePosition is the visitor's place in the queue while the chat
+	// waits for an operator (1 is next); 0 otherwise.
+	QueuePosition int `json:"queue_position"`
 }
 
 // ChatbotView is a conversation's chatbot, as the widget needs it: State
@@ -91,7 +94,8 @@ func ChatbotAvatarURL(baseURL string, id int64) string {
 // NewSessionView formats x for a viewer; baseURL makes the avatar URL
 // absolute because the widget runs on other origins.
 func NewSessionView(t Translator, x *model.Session, baseURL string) SessionView {
-	v := SessionView{ID: x.PublicID, ChannelID: x.ChannelID, VisitorName: VisitorLabel(t, x.VisitorName, x.VisitorID), Status: x.Status}
+	v := SessionView{ID: x.PublicID, ChannelID: x.ChannelID, VisitorName: VisitorLabel(t, x.VisitorName, x.VisitorID), Status: x.Status,
+		QueuePosition: x.QueuePosition}
 	if x.Rating != 0 {
 		r := x.Rating
 		v.Rating = &r

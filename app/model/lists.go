@@ -32,8 +32,10 @@ type SessionFigures struct {
 	AvgDuration    time.Duration // first to last message
 	AvgTimeToReply time.Duration // first message to the operator's first; answered sessions only
 	AvgMessages    float64
-	Rated          int     // sessions the visitor rated
-	AvgRating      float64 // their mean rating (5, 3 or 1); 0 when none
+	Rated          int           // sessions the visitor rated
+	AvgRating      float64       // their mean rating (5, 3 or 1); 0 when none
+	Queued         int           // sessions that waited in the queue for an operator
+	AvgWait        time.Duration // their mean wait, from joining the queue to an operator taking them
 }
 
 // ReportRow is one line of a report grouped by channel, operator or day.

@@ -98,6 +98,34 @@ type Session struct {
 	ChatbotID   int64
 	ChatbotName string
 	Chatbot     ChatbotPosition
+	// QueuedAt is when the chat began waiting because every operator was
+	// at their maximum, AssignedAt when an operator took it; both zero for
+	// a chat assigned at once. QueuePosition is its place in its channel's
+	// line while it waits (1 is next), else 0.
+	QueuedAt      time.Time
+	AssignedAt    time.Time
+	QueuePosition int
+}
+
+// Waiting says whether x is in its channel's queue, without an operator yet.
+func (x *Session) Waiting() bool {
+	return x.Status == SessionOpen && !x.QueuedAt.IsZero() && x.AssignedAt.IsZero()
+}
+
+// WaitingTime is how long x waited in the queue: until an operator took
+// it, or it ended, or now while it still waits; zero if it never waited.
+func (x *Session) WaitingTime(now time.Time) time.Duration {
+	if x.QueuedAt.IsZero() {
+		return 0
+	}
+	end := x.AssignedAt
+	if end.IsZero() {
+		end = x.ClosedAt
+	}
+	if end.IsZero() {
+		end = now
+	}
+	return end.Sub(x.QueuedAt)
 }
 
 // ChatbotPosition is where a conversation stands in its chatbot script.

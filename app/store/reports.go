@@ -23,7 +23,8 @@ const reportFrom = ` FROM chat_sessions cs INDEXED BY chat_sessions_report
 const reportMeasures = `count(*) AS n, COALESCE(sum(cs.first_reply_at IS NULL), 0) AS unanswered,
 	COALESCE(avg(cs.chat_last_at - cs.chat_first_at), 0) AS duration,
 	COALESCE(avg(cs.first_reply_at - cs.chat_first_at), 0) AS reply,
-	COALESCE(avg(cs.chat_messages), 0) AS messages, count(cs.rating) AS rated, COALESCE(avg(cs.rating), 0) AS rating`
+	COALESCE(avg(cs.chat_messages), 0) AS messages, count(cs.rating) AS rated, COALESCE(avg(cs.rating), 0) AS rating,
+	count(cs.queued_at) AS queued, COALESCE(avg(cs.assigned_at - cs.queued_at), 0) AS wait`
 
 // ReportDimension is what sessions can be grouped by: the key over a
 // session (cs), its id and label over the group's key (k<i>), and the join
@@ -71,7 +72,7 @@ func (s *Store) GroupSessions(ctx context.Context, f model.ReportFilter, dims ..
 	if len(group) > 0 {
 		inner += ` GROUP BY ` + strings.Join(group, ", ")
 	}
-	q := `SELECT ` + strings.Join(append(sel, "g.n, g.unanswered, g.duration, g.reply, g.messages, g.rated, g.rating"), ", ") +
+	q := `SELECT ` + strings.Join(append(sel, "g.n, g.unanswered, g.duration, g.reply, g.messages, g.rated, g.rating, g.queued, g.wait"), ", ") +
 		` FROM (` + inner + `) g ` + strings.Join(joins, " ")
 	rows, err := s.r.QueryContext(ctx, q, reportArgs(f)...)
 	if err != nil {
@@ -81,18 +82,19 @@ func (s *Store) GroupSessions(ctx context.Context, f model.ReportFilter, dims ..
 	var out []model.ReportCell
 	for rows.Next() {
 		c := model.ReportCell{Keys: make([]string, len(dims)), Labels: make([]string, len(dims))}
-		dest := make([]any, 0, 2*len(dims)+7)
+		dest := make([]any, 0, 2*len(dims)+9)
 		for i := range dims {
 			dest = append(dest, &c.Keys[i], &c.Labels[i])
 		}
-		var dur, reply float64
+		var dur, reply, wait float64
 		fg := &c.Figures
-		dest = append(dest, &fg.Sessions, &fg.Unanswered, &dur, &reply, &fg.AvgMessages, &fg.Rated, &fg.AvgRating)
+		dest = append(dest, &fg.Sessions, &fg.Unanswered, &dur, &reply, &fg.AvgMessages, &fg.Rated, &fg.AvgRating, &fg.Queued, &wait)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("store: group sessions: %w", err)
 		}
 		fg.AvgDuration = time.Duration(dur * float64(time.Millisecond))
 		fg.AvgTimeToReply = time.Duration(reply * float64(time.Millisecond))
+		fg.AvgWait = time.Duration(wait * float64(time.Millisecond))
 		if len(dims) == 0 && fg.Sessions == 0 {
 			continue // an aggregate over nothing
 		}

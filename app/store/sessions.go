@@ -15,7 +15,14 @@ import (
 const sessionCols = `s.id, s.public_id, COALESCE(s.channel_id, 0), COALESCE(c.name, ''), s.visitor_id, s.visitor_name, s.country,
 	COALESCE(s.operator_id, 0), s.operator_name, s.status, s.url, s.title, s.created_at, s.closed_at, s.last_message_at, s.message_count,
 	s.visitor_language, COALESCE(s.rating, 0), COALESCE(s.chatbot_id, 0), s.chatbot_name, s.chatbot_state, COALESCE(s.chatbot_step_id, 0), s.chatbot_answers,
-	s.chatbot_email, s.chatbot_phone`
+	s.chatbot_email, s.chatbot_phone, s.queued_at, s.assigned_at, ` + queuePosition
+
+// queuePosition is a waiting session's place in its channel's line (1 is
+// next), counted over the waiting index; 0 for every other session.
+const queuePosition = `CASE WHEN s.status = 'open' AND s.queued_at IS NOT NULL AND s.assigned_at IS NULL THEN
+	  (SELECT count(*) FROM chat_sessions w WHERE w.channel_id = s.channel_id AND w.status = 'open'
+	     AND w.queued_at IS NOT NULL AND w.assigned_at IS NULL AND (w.queued_at, w.id) <= (s.queued_at, s.id))
+	  ELSE 0 END`
 
 const sessionFrom = ` FROM chat_sessions s LEFT JOIN channels c ON c.id = s.channel_id `
 
@@ -25,9 +32,11 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Sess
 	var created int64
 	var closed, last sql.NullInt64
 	var botState, answers string
+	var queued, assigned sql.NullInt64
 	dest := []any{&x.ID, &x.PublicID, &x.ChannelID, &x.ChannelName, &x.VisitorID, &x.VisitorName, &x.Country,
 		&x.OperatorID, &x.OperatorName, &status, &x.URL, &x.Title, &created, &closed, &last, &x.MessageCount, &x.VisitorLanguage, &x.Rating,
-		&x.ChatbotID, &x.ChatbotName, &botState, &x.Chatbot.StepID, &answers, &x.Chatbot.Email, &x.Chatbot.Phone}
+		&x.ChatbotID, &x.ChatbotName, &botState, &x.Chatbot.StepID, &answers, &x.Chatbot.Email, &x.Chatbot.Phone,
+		&queued, &assigned, &x.QueuePosition}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -39,11 +48,22 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Sess
 	}
 	x.Status = model.SessionStatus(status)
 	x.CreatedAt, x.ClosedAt, x.LastMessageAt = fromMS(created), nullMS(closed), nullMS(last)
+	x.QueuedAt, x.AssignedAt = nullMS(queued), nullMS(assigned)
 	return &x, nil
 }
 
-// CreateSession stores a new open session.
+// CreateSession stores a new open session. A session with QueuedAt set
+// waits in its channel's queue.
 func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
+	return s.CreateSessionUnderMax(ctx, x, 0)
+}
+
+// CreateSessionUnderMax stores a new open session like CreateSession; with
+// maxOpen > 0 its operator gets it only while they have fewer open
+// sessions than that, checked in the same write transaction
+// (ErrOperatorFull otherwise): two chats starting at once can never both
+// take an operator's last free place.
+func (s *Store) CreateSessionUnderMax(ctx context.Context, x *model.Session, maxOpen int) error {
 	x.CreatedAt = time.Now().UTC()
 	x.Status = model.SessionOpen
 	var op any
@@ -58,24 +78,45 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 	if x.ChatbotID != 0 {
 		bot = x.ChatbotID
 	}
+	var queued any
+	if !x.QueuedAt.IsZero() {
+		queued = ms(x.QueuedAt)
+	}
 	answers, err := json.Marshal(orEmpty(x.Chatbot.Answers))
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", err)
 	}
-	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language,
-		   chatbot_id, chatbot_name, chatbot_state, chatbot_answers, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		x.PublicID, channel, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage,
-		bot, x.ChatbotName, string(x.Chatbot.State), string(answers), ms(x.CreatedAt))
-	if isUnique(err) {
-		return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
-	}
-	if err != nil {
-		return fmt.Errorf("store: create session: %w", err)
-	}
-	x.ID, _ = res.LastInsertId()
-	return nil
+	return s.Tx(ctx, func(tx *sql.Tx) error {
+		if x.OperatorID != 0 && maxOpen > 0 {
+			n, err := openCount(ctx, tx, x.OperatorID)
+			if err != nil {
+				return fmt.Errorf("store: create session: %w", err)
+			}
+			if n >= maxOpen {
+				return fmt.Errorf("store: create session: operator %d has %d open sessions: %w", x.OperatorID, n, ErrOperatorFull)
+			}
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language,
+			   chatbot_id, chatbot_name, chatbot_state, chatbot_answers, created_at, queued_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			x.PublicID, channel, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage,
+			bot, x.ChatbotName, string(x.Chatbot.State), string(answers), ms(x.CreatedAt), queued)
+		if isUnique(err) {
+			return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("store: create session: %w", err)
+		}
+		x.ID, _ = res.LastInsertId()
+		return nil
+	})
+}
+
+func openCount(ctx context.Context, tx *sql.Tx, operatorID int64) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions WHERE operator_id = ? AND status = 'open'`, operatorID).Scan(&n)
+	return n, err
 }
 
 // SessionByPublicID returns the session with that opaque id.

@@ -27,6 +27,9 @@ import (
 var (
 	ErrNotFound = model.ErrNotFound
 	ErrConflict = model.ErrConflict
+	// ErrOperatorFull: the operator reached their maximum of concurrent
+	// chats meanwhile.
+	ErrOperatorFull = errors.New("operator at their maximum of concurrent chats")
 )
 
 // Store is the database. The writer pool has exactly one connection so

@@ -31,6 +31,8 @@ import (
 // English text as its key (t('...')) and falls back to it, so a text missing
 // here still shows, in English; the widget test checks both lists agree.
 var widgetStrings = []string{
+	"All our operators are busy. You are next in line.",
+	"All our operators are busy. You are number %d in line.",
 	"The conversation was sent.",
 	"Thank you for your feedback",
 	"Send a copy",

@@ -358,7 +358,7 @@
       h('div', 'row', null, UI.yes, h('button', 'btn ghost', { type: 'button', text: t('Cancel'), onclick: cancelClose })));
 
     UI.win = h('div', 'win', { id: 'pl-win', role: 'dialog', 'aria-labelledby': 'pl-title' },
-      head, h('div', 'main', null, UI.log, UI.typing, UI.offline, UI.thanks),
+      head, h('div', 'main', null, UI.log, UI.typing, UI.queue = h('p', 'queue', { role: 'status', hidden: '' }), UI.offline, UI.thanks),
       UI.confirm, UI.end, UI.botEnd, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
 
     box.addEventListener('keydown', function (e) {
@@ -688,7 +688,18 @@
     S.session = sess;
     header();
     render();
+    queueUI();
     if (sess.status === 'closed' && !S.ended && !S.closing) ended(t('The conversation has ended.'));
+  }
+
+  // queueUI tells a visitor who waits for a free operator their place in
+  // the line; it goes once an operator takes the conversation.
+  function queueUI() {
+    if (!UI.queue) return;
+    var n = S.session && S.session.status === 'open' && !operator() ? S.session.queue_position || 0 : 0;
+    UI.queue.hidden = !n;
+    UI.queue.textContent = n === 1 ? t('All our operators are busy. You are next in line.') :
+      n ? t('All our operators are busy. You are number %d in line.', n) : '';
   }
 
   // catchUp loads the session and the messages after the cursor, at page
@@ -701,7 +712,7 @@
     api('GET', '/sessions/' + enc(sid)).then(function (r) {
       if (!same(sid, S.sid)) return;
       if (first && r.session.status === 'closed' && !S.open) return reset();
-      if (first) { S.session = r.session; header(); }
+      if (first) { S.session = r.session; header(); queueUI(); }
       return pull(sid, first ? HISTORY : LIVE, ws).then(function () {
         S.syncs = 0;
         setSession(r.session);
@@ -754,6 +765,7 @@
       S.session = r.session;
       dismissBubble();
       header();
+      queueUI();
       merge(r.messages, old || !body ? GREET : HISTORY);
       connect();
       return true;
@@ -776,6 +788,7 @@
     clearTimeout(S.syncT);
     if (follow) S.sid = null; else setSid(null);
     S.session = null;
+    queueUI();
     S.msgs = [];
     S.byId = {};
     S.cur = 0;
@@ -1231,6 +1244,9 @@
       showTyping(d);
     } else if (f.type === 'session') {
       setSession(d);
+    } else if (f.type === 'queue' && same(d.session_id, S.sid) && S.session) {
+      S.session.queue_position = d.position;
+      queueUI();
     } else if (f.type === 'chat_request') {
       chatRequest(d);
     }
