@@ -85,15 +85,7 @@ func reportKeyOf(dim string) (string, error) {
 // keys (names of reportKeys); each row's keys come back as int64, string or
 // nil.
 func (s *Store) sumSessions(ctx context.Context, f model.ReportFilter, keys []string) ([][]any, []reportSum, error) {
-	exprs := make([]string, len(keys))
-	for i, k := range keys {
-		exprs[i] = reportKeys[k]
-	}
-	q := `SELECT ` + strings.Join(append(slices.Clone(exprs), reportSums), ", ") + reportFrom
-	if len(keys) > 0 {
-		q += ` GROUP BY ` + strings.Join(exprs, ", ")
-	}
-	rows, err := s.r.QueryContext(ctx, q, reportArgs(f)...)
+	rows, err := s.r.QueryContext(ctx, reportQuery(keys), reportArgs(f)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: group sessions: %w", err)
 	}
@@ -120,6 +112,42 @@ func (s *Store) sumSessions(ctx context.Context, f model.ReportFilter, keys []st
 		return nil, nil, fmt.Errorf("store: group sessions: %w", err)
 	}
 	return outKeys, sums, nil
+}
+
+// reportGrouping is what SQLite groups on for the SQL groupings needed:
+// without the hour, the shortest start of the index's order that holds
+// them all, so SQLite does not sort.
+func reportGrouping(need map[string]bool) []string {
+	var keys []string
+	if !need["hour"] && len(need) > 0 {
+		last := 0
+		for i, k := range reportIndexOrder {
+			if need[k] {
+				last = i
+			}
+		}
+		keys = reportIndexOrder[:last+1]
+	} else {
+		for _, k := range slices.Concat(reportIndexOrder, []string{"hour"}) {
+			if need[k] {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// reportQuery sums the sessions by the SQL groupings keys.
+func reportQuery(keys []string) string {
+	exprs := make([]string, len(keys))
+	for i, k := range keys {
+		exprs[i] = reportKeys[k]
+	}
+	q := `SELECT ` + strings.Join(append(slices.Clone(exprs), reportSums), ", ") + reportFrom
+	if len(keys) > 0 {
+		q += ` GROUP BY ` + strings.Join(exprs, ", ")
+	}
+	return q
 }
 
 // reportNames are the channels' and users' names, for the groups' labels;
@@ -217,24 +245,7 @@ func (s *Store) groupSums(ctx context.Context, f model.ReportFilter, dims []stri
 		}
 		need[k] = true
 	}
-	// Without the hour, group on the shortest start of the index's order
-	// that holds every dimension asked for, so SQLite does not sort.
-	var keys []string
-	if !need["hour"] && len(need) > 0 {
-		last := 0
-		for i, k := range reportIndexOrder {
-			if need[k] {
-				last = i
-			}
-		}
-		keys = reportIndexOrder[:last+1]
-	} else {
-		for _, k := range append(reportIndexOrder, "hour") {
-			if need[k] {
-				keys = append(keys, k)
-			}
-		}
-	}
+	keys := reportGrouping(need)
 	rowKeys, sums, err := s.sumSessions(ctx, f, keys)
 	if err != nil {
 		return nil, nil, err
