@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -12,37 +13,212 @@ import (
 )
 
 // Reports read the chat figures kept on each session (migration 00026)
-// through the chat_sessions_report index alone: answered sessions, that is
-// with an operator and at least one chat message (Odoo's report.channel
-// view). Groups are formed on cheap keys first; names and dates are put on
-// the groups afterwards, not on every session.
-const reportFrom = ` FROM chat_sessions cs INDEXED BY chat_sessions_report
-	WHERE cs.chat_messages > 0 AND cs.operator_id IS NOT NULL AND cs.created_at >= ?1 AND cs.created_at < ?2
+// through the chat_sessions_report_day index alone (migration 00029):
+// answered sessions, that is with an operator and at least one chat message
+// (Odoo's report.channel view). SQLite sums the sessions into groups of
+// day, channel and operator (then country and language) in the index's own
+// order, so it never sorts the period's sessions; weeks, months, totals and
+// names are put together from those few groups afterwards. Only a grouping
+// by hour of the day, which that order cannot give, makes SQLite sort.
+const reportFrom = ` FROM chat_sessions cs INDEXED BY chat_sessions_report_day
+	WHERE cs.chat_messages > 0 AND cs.operator_id IS NOT NULL
+	AND cs.created_at / 86400000 >= ?1 / 86400000 AND cs.created_at / 86400000 <= ?2 / 86400000
+	AND cs.created_at >= ?1 AND cs.created_at < ?2
 	AND (?3 = 0 OR cs.channel_id = ?3) AND (?4 = 0 OR cs.operator_id = ?4) AND (?5 = '' OR cs.country = ?5) AND (?6 = '' OR cs.visitor_language = ?6)`
 
-const reportMeasures = `count(*) AS n, COALESCE(sum(cs.first_reply_at IS NULL), 0) AS unanswered,
-	COALESCE(avg(cs.chat_last_at - cs.chat_first_at), 0) AS duration,
-	COALESCE(avg(cs.first_reply_at - cs.chat_first_at), 0) AS reply,
-	COALESCE(avg(cs.chat_messages), 0) AS messages, count(cs.rating) AS rated, COALESCE(avg(cs.rating), 0) AS rating,
-	count(cs.queued_at) AS queued, COALESCE(avg(cs.assigned_at - cs.queued_at), 0) AS wait`
+// reportSums are added up over groups; the figures are worked out from
+// them at the end. A session without a reply has no time to reply, so the
+// replied sessions are the others.
+const reportSums = `count(*), count(cs.first_reply_at), total(cs.chat_last_at - cs.chat_first_at),
+	total(cs.first_reply_at - cs.chat_first_at), total(cs.chat_messages), count(cs.rating), total(cs.rating),
+	count(cs.queued_at), total(cs.assigned_at - cs.queued_at)`
 
-// ReportDimension is what sessions can be grouped by: the key over a
-// session (cs), its id and label over the group's key (k<i>), and the join
-// that label needs.
-type ReportDimension struct{ Key, ID, Label, Join string }
+type reportSum struct {
+	n, replied, rated, queued      int
+	dur, reply, msgs, rating, wait float64
+}
 
-// ReportDimensions are the groupings the reports offer. Times are UTC;
-// days count from the epoch, weeks start on Monday (the epoch was a
-// Thursday) and read as that Monday's date.
-var ReportDimensions = map[string]ReportDimension{
-	"channel":  {Key: "COALESCE(cs.channel_id, 0)", ID: "%k", Label: "COALESCE(c%i.name, '')", Join: "LEFT JOIN channels c%i ON c%i.id = %k"},
-	"operator": {Key: "cs.operator_id", ID: "%k", Label: "COALESCE(u%i.name, '')", Join: "LEFT JOIN users u%i ON u%i.id = %k"},
-	"country":  {Key: "cs.country", ID: "%k", Label: "%k"},
-	"language": {Key: "cs.visitor_language", ID: "%k", Label: "%k"},
-	"day":      {Key: "cs.created_at / 86400000", ID: "date(%k * 86400, 'unixepoch')", Label: "date(%k * 86400, 'unixepoch')"},
-	"week":     {Key: "(cs.created_at / 86400000 + 3) / 7", ID: "date((%k * 7 - 3) * 86400, 'unixepoch')", Label: "date((%k * 7 - 3) * 86400, 'unixepoch')"},
-	"month":    {Key: "strftime('%Y-%m', cs.created_at / 1000, 'unixepoch')", ID: "%k", Label: "%k"},
-	"hour":     {Key: "cs.created_at / 3600000 % 24", ID: "printf('%02d', %k)", Label: "printf('%02d', %k)"},
+func (a *reportSum) add(b reportSum) {
+	a.n, a.replied, a.rated = a.n+b.n, a.replied+b.replied, a.rated+b.rated
+	a.dur, a.reply, a.msgs, a.rating = a.dur+b.dur, a.reply+b.reply, a.msgs+b.msgs, a.rating+b.rating
+	a.queued, a.wait = a.queued+b.queued, a.wait+b.wait
+}
+
+func (a reportSum) figures() model.SessionFigures {
+	f := model.SessionFigures{Sessions: a.n, Unanswered: a.n - a.replied, Rated: a.rated, Queued: a.queued}
+	if a.queued > 0 {
+		f.AvgWait = time.Duration(a.wait / float64(a.queued) * float64(time.Millisecond))
+	}
+	if a.n > 0 {
+		f.AvgDuration = time.Duration(a.dur / float64(a.n) * float64(time.Millisecond))
+		f.AvgMessages = a.msgs / float64(a.n)
+	}
+	if a.replied > 0 {
+		f.AvgTimeToReply = time.Duration(a.reply / float64(a.replied) * float64(time.Millisecond))
+	}
+	if a.rated > 0 {
+		f.AvgRating = a.rating / float64(a.rated)
+	}
+	return f
+}
+
+// reportKeys are what SQLite groups on, by name: the first five in the
+// index's order, the hour apart.
+var reportKeys = map[string]string{
+	"day":      "cs.created_at / 86400000",
+	"channel":  "cs.channel_id",
+	"operator": "cs.operator_id",
+	"country":  "cs.country",
+	"language": "cs.visitor_language",
+	"hour":     "cs.created_at / 3600000 % 24",
+}
+
+var reportIndexOrder = []string{"day", "channel", "operator", "country", "language"}
+
+// reportKeyOf is the SQL grouping a dimension is computed from.
+func reportKeyOf(dim string) (string, error) {
+	switch dim {
+	case "day", "week", "month":
+		return "day", nil
+	case "channel", "operator", "country", "language", "hour":
+		return dim, nil
+	}
+	return "", fmt.Errorf("store: group sessions: unknown dimension %q", dim)
+}
+
+// sumSessions sums the answered sessions matching f by the SQL groupings
+// keys (names of reportKeys); each row's keys come back as int64, string or
+// nil.
+func (s *Store) sumSessions(ctx context.Context, f model.ReportFilter, keys []string) ([][]any, []reportSum, error) {
+	rows, err := s.r.QueryContext(ctx, reportQuery(keys), reportArgs(f)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: group sessions: %w", err)
+	}
+	defer rows.Close()
+	var outKeys [][]any
+	var sums []reportSum
+	for rows.Next() {
+		k := make([]any, len(keys))
+		var m reportSum
+		dest := make([]any, 0, len(keys)+9)
+		for i := range k {
+			dest = append(dest, &k[i])
+		}
+		dest = append(dest, &m.n, &m.replied, &m.dur, &m.reply, &m.msgs, &m.rated, &m.rating, &m.queued, &m.wait)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, fmt.Errorf("store: group sessions: %w", err)
+		}
+		if m.n == 0 {
+			continue // an aggregate over nothing
+		}
+		outKeys, sums = append(outKeys, k), append(sums, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("store: group sessions: %w", err)
+	}
+	return outKeys, sums, nil
+}
+
+// reportGrouping is what SQLite groups on for the SQL groupings needed:
+// without the hour, the shortest start of the index's order that holds
+// them all, so SQLite does not sort.
+func reportGrouping(need map[string]bool) []string {
+	var keys []string
+	if !need["hour"] && len(need) > 0 {
+		last := 0
+		for i, k := range reportIndexOrder {
+			if need[k] {
+				last = i
+			}
+		}
+		keys = reportIndexOrder[:last+1]
+	} else {
+		for _, k := range slices.Concat(reportIndexOrder, []string{"hour"}) {
+			if need[k] {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// reportQuery sums the sessions by the SQL groupings keys.
+func reportQuery(keys []string) string {
+	exprs := make([]string, len(keys))
+	for i, k := range keys {
+		exprs[i] = reportKeys[k]
+	}
+	q := `SELECT ` + strings.Join(append(slices.Clone(exprs), reportSums), ", ") + reportFrom
+	if len(keys) > 0 {
+		q += ` GROUP BY ` + strings.Join(exprs, ", ")
+	}
+	return q
+}
+
+// reportNames are the channels' and users' names, for the groups' labels;
+// a deleted one has none.
+type reportNames struct{ channels, users map[int64]string }
+
+func (s *Store) reportNames(ctx context.Context, dims []string) (reportNames, error) {
+	n := reportNames{channels: map[int64]string{}, users: map[int64]string{}}
+	for _, d := range dims {
+		var q string
+		var into map[int64]string
+		switch d {
+		case "channel":
+			q, into = `SELECT id, name FROM channels`, n.channels
+		case "operator":
+			q, into = `SELECT id, name FROM users`, n.users
+		default:
+			continue
+		}
+		rows, err := s.r.QueryContext(ctx, q)
+		if err != nil {
+			return n, fmt.Errorf("store: report names: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return n, fmt.Errorf("store: report names: %w", err)
+			}
+			into[id] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return n, fmt.Errorf("store: report names: %w", err)
+		}
+	}
+	return n, nil
+}
+
+// keyLabel names a group's value of dim from its SQL key v. Times are UTC;
+// days count from the epoch, weeks start on Monday and read as that
+// Monday's date.
+func (n reportNames) keyLabel(dim string, v any) (string, string) {
+	i, _ := v.(int64)
+	str, _ := v.(string)
+	day := func(d int64) string { return time.Unix(d*86400, 0).UTC().Format("2006-01-02") }
+	switch dim {
+	case "channel":
+		return strconv.FormatInt(i, 10), n.channels[i]
+	case "operator":
+		return strconv.FormatInt(i, 10), n.users[i]
+	case "day":
+		return day(i), day(i)
+	case "week":
+		// The epoch was a Thursday: day 4 is the first Monday.
+		monday := day(i - (i+3)%7)
+		return monday, monday
+	case "month":
+		m := time.Unix(i*86400, 0).UTC().Format("2006-01")
+		return m, m
+	case "hour":
+		h := fmt.Sprintf("%02d", i)
+		return h, h
+	}
+	return str, str
 }
 
 func reportArgs(f model.ReportFilter) []any {
@@ -50,94 +226,127 @@ func reportArgs(f model.ReportFilter) []any {
 }
 
 // GroupSessions computes the Session Statistics measures of the answered
-// sessions matching f, grouped by dims (names in ReportDimensions), in one
-// aggregate query; without dims, one cell for them all.
+// sessions matching f, grouped by dims (day, week, month, channel, operator,
+// country, language, hour); without dims, one cell for them all.
 func (s *Store) GroupSessions(ctx context.Context, f model.ReportFilter, dims ...string) ([]model.ReportCell, error) {
-	var keys, group, sel, joins []string
-	for i, d := range dims {
-		dim, ok := ReportDimensions[d]
-		if !ok {
-			return nil, fmt.Errorf("store: group sessions: unknown dimension %q", d)
-		}
-		k := fmt.Sprintf("g.k%d", i)
-		sub := strings.NewReplacer("%k", k, "%i", strconv.Itoa(i))
-		keys = append(keys, dim.Key+fmt.Sprintf(" AS k%d", i))
-		group = append(group, fmt.Sprintf("k%d", i))
-		sel = append(sel, "CAST("+sub.Replace(dim.ID)+" AS TEXT)", "CAST("+sub.Replace(dim.Label)+" AS TEXT)")
-		if dim.Join != "" {
-			joins = append(joins, sub.Replace(dim.Join))
-		}
-	}
-	inner := `SELECT ` + strings.Join(append(keys, reportMeasures), ", ") + reportFrom
-	if len(group) > 0 {
-		inner += ` GROUP BY ` + strings.Join(group, ", ")
-	}
-	q := `SELECT ` + strings.Join(append(sel, "g.n, g.unanswered, g.duration, g.reply, g.messages, g.rated, g.rating, g.queued, g.wait"), ", ") +
-		` FROM (` + inner + `) g ` + strings.Join(joins, " ")
-	rows, err := s.r.QueryContext(ctx, q, reportArgs(f)...)
+	cells, sums, err := s.groupSums(ctx, f, dims)
 	if err != nil {
-		return nil, fmt.Errorf("store: group sessions: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []model.ReportCell
-	for rows.Next() {
+	for j := range cells {
+		cells[j].Figures = sums[j].figures()
+	}
+	return cells, nil
+}
+
+// groupSums is GroupSessions before the sums become figures, in the order
+// of the groups' keys.
+func (s *Store) groupSums(ctx context.Context, f model.ReportFilter, dims []string) ([]model.ReportCell, []reportSum, error) {
+	need := map[string]bool{}
+	for _, d := range dims {
+		k, err := reportKeyOf(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		need[k] = true
+	}
+	keys := reportGrouping(need)
+	rowKeys, sums, err := s.sumSessions(ctx, f, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := s.reportNames(ctx, dims)
+	if err != nil {
+		return nil, nil, err
+	}
+	col := make([]int, len(dims))
+	for i, d := range dims {
+		k, _ := reportKeyOf(d)
+		col[i] = slices.Index(keys, k)
+	}
+	at := map[string]int{}
+	var cells []model.ReportCell
+	var totals []reportSum
+	for r, rk := range rowKeys {
 		c := model.ReportCell{Keys: make([]string, len(dims)), Labels: make([]string, len(dims))}
-		dest := make([]any, 0, 2*len(dims)+9)
-		for i := range dims {
-			dest = append(dest, &c.Keys[i], &c.Labels[i])
+		for i, d := range dims {
+			c.Keys[i], c.Labels[i] = names.keyLabel(d, rk[col[i]])
 		}
-		var dur, reply, wait float64
-		fg := &c.Figures
-		dest = append(dest, &fg.Sessions, &fg.Unanswered, &dur, &reply, &fg.AvgMessages, &fg.Rated, &fg.AvgRating, &fg.Queued, &wait)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("store: group sessions: %w", err)
+		id := strings.Join(c.Keys, "\x00")
+		j, ok := at[id]
+		if !ok {
+			j = len(cells)
+			at[id] = j
+			cells, totals = append(cells, c), append(totals, reportSum{})
 		}
-		fg.AvgDuration = time.Duration(dur * float64(time.Millisecond))
-		fg.AvgTimeToReply = time.Duration(reply * float64(time.Millisecond))
-		fg.AvgWait = time.Duration(wait * float64(time.Millisecond))
-		if len(dims) == 0 && fg.Sessions == 0 {
-			continue // an aggregate over nothing
-		}
-		out = append(out, c)
+		totals[j].add(sums[r])
 	}
-	return out, rows.Err()
+	order := make([]int, len(cells))
+	for j := range order {
+		order[j] = j
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		for i := range dims {
+			if c := compareKeys(cells[x].Keys[i], cells[y].Keys[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	sortedCells, sortedSums := make([]model.ReportCell, len(order)), make([]reportSum, len(order))
+	for j, o := range order {
+		sortedCells[j], sortedSums[j] = cells[o], totals[o]
+	}
+	return sortedCells, sortedSums, nil
+}
+
+// compareKeys orders ids as numbers and the rest as text.
+func compareKeys(a, b string) int {
+	x, errA := strconv.ParseInt(a, 10, 64)
+	y, errB := strconv.ParseInt(b, 10, 64)
+	if errA == nil && errB == nil {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(a, b)
 }
 
 // SessionReport computes the report for f: totals, by channel, by
-// operator, by day.
+// operator, by day, all from one pass over the index.
 func (s *Store) SessionReport(ctx context.Context, f model.ReportFilter) (*model.Report, error) {
-	r := &model.Report{}
-	total, err := s.GroupSessions(ctx, f)
+	dims := []string{"channel", "operator", "day"}
+	cells, sums, err := s.groupSums(ctx, f, dims)
 	if err != nil {
 		return nil, err
 	}
-	if len(total) == 1 {
-		r.Total = total[0].Figures
+	var total reportSum
+	for _, m := range sums {
+		total.add(m)
 	}
-	rowsOf := func(dim string) ([]model.ReportRow, error) {
-		cells, err := s.GroupSessions(ctx, f, dim)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]model.ReportRow, 0, len(cells))
-		for _, c := range cells {
-			row := model.ReportRow{Key: c.Labels[0], Figures: c.Figures}
-			if dim != "day" {
-				row.ID, _ = strconv.ParseInt(c.Keys[0], 10, 64)
+	rowsOf := func(i int) []model.ReportRow {
+		var out []model.ReportRow
+		var outSums []reportSum
+		at := map[string]int{}
+		for c, cell := range cells {
+			j, ok := at[cell.Keys[i]]
+			if !ok {
+				j = len(out)
+				at[cell.Keys[i]] = j
+				row := model.ReportRow{Key: cell.Labels[i]}
+				if dims[i] != "day" {
+					row.ID, _ = strconv.ParseInt(cell.Keys[i], 10, 64)
+				}
+				out, outSums = append(out, row), append(outSums, reportSum{})
 			}
-			out = append(out, row)
+			outSums[j].add(sums[c])
 		}
-		return out, nil
+		for j := range out {
+			out[j].Figures = outSums[j].figures()
+		}
+		return out
 	}
-	if r.ByChannel, err = rowsOf("channel"); err != nil {
-		return nil, err
-	}
-	if r.ByOperator, err = rowsOf("operator"); err != nil {
-		return nil, err
-	}
-	if r.ByDay, err = rowsOf("day"); err != nil {
-		return nil, err
-	}
+	r := &model.Report{Total: total.figures(), ByChannel: rowsOf(0), ByOperator: rowsOf(1), ByDay: rowsOf(2)}
+	// Days in time order: the cells are ordered by channel first.
+	slices.SortFunc(r.ByDay, func(a, b model.ReportRow) int { return strings.Compare(a.Key, b.Key) })
 	sortRows(r.ByChannel)
 	sortRows(r.ByOperator)
 	return r, nil

@@ -131,7 +131,7 @@ func BenchmarkMessagePath(b *testing.B) {
 	b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 }
 
-func mustDefaultChannel(b *testing.B, srv *apptest.Server) int64 {
+func mustDefaultChannel(b testing.TB, srv *apptest.Server) int64 {
 	list, err := srv.Store.Channels(b.Context())
 	if err != nil || len(list) == 0 {
 		b.Fatalf(`default channel: %v`, err)

@@ -13,7 +13,7 @@ import (
 // year, the operators, five countries and three languages, with ten chat
 // messages each (the visitor's and the operator's in turn, one session in
 // eight never answered). Messages go through their trigger, as real ones.
-func seedReportSessions(b *testing.B, srv *apptest.Server, channelID int64, ops []*model.User, n int) {
+func seedReportSessions(b testing.TB, srv *apptest.Server, channelID int64, ops []*model.User, n int) {
 	b.Helper()
 	v, _, err := srv.Livechat.NewVisitor(b.Context(), "")
 	if err != nil {
