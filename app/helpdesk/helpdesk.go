@@ -118,13 +118,8 @@ func transcript(ctx context.Context, st *store.Store, x *model.Session) (string,
 	return clip(model.Transcript(x, all), MaxDescription), nil
 }
 
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
+// clip trims s and keeps its first n characters.
+func clip(s string, n int) string { return model.Clip(strings.TrimSpace(s), n) }
 
 func checkTitle(title string) error {
 	switch {

@@ -394,22 +394,8 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 // MaxPageURL is the longest page URL kept or matched, in characters.
 const MaxPageURL = 2000
 
-// clip keeps the first n characters of s. It reads no further than that,
-// so clipping a huge string costs no more than clipping a short one.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s // n bytes are at most n characters
-	}
-	i := 0
-	for range n {
-		if i >= len(s) {
-			return s
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return s[:i]
-}
+// clip keeps the first n characters of s (model.Clip).
+func clip(s string, n int) string { return model.Clip(s, n) }
 
 // operatorOrQueue chooses the operator of a new chat, or says it must wait
 // in the queue: every available operator is at their maximum, or others
