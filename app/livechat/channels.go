@@ -213,6 +213,9 @@ func NormalizeChannel(c *model.Channel, languages []string) error {
 	if err := normalizeLanguages(c, languages); err != nil {
 		return err
 	}
+	if err := normalizePrechat(&c.Prechat); err != nil {
+		return err
+	}
 	domains, err := NormalizeDomains(c.AllowedDomains)
 	if err != nil {
 		return err

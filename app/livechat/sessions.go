@@ -203,6 +203,10 @@ type StartInput struct {
 	VisitorName  string // from the host page's Parley.setVisitor
 	Language     string // the visitor's browser language ("es"), for what is pushed to them
 	VisitorEmail string
+	// VisitorPhone and Consent come from the channel's pre-chat form
+	// (with the name and email), checked when a new chat opens.
+	VisitorPhone string
+	Consent      bool
 	// ExternalID and Signature are the signed identity of setVisitor: the
 	// host site's user id and hex(HMAC-SHA256(channel secret, id)).
 	ExternalID string
@@ -281,6 +285,12 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 			return res, nil
 		}
 	}
+	// A new chat needs the pre-chat form's answers; a continued one had them.
+	answers, err := checkPrechat(info.Channel.Prechat, PrechatAnswers{Name: in.VisitorName, Email: in.VisitorEmail,
+		Phone: in.VisitorPhone, Consent: in.Consent})
+	if err != nil {
+		return nil, err
+	}
 	var prev int64
 	if in.Visitor != nil {
 		prev = in.Visitor.LastOperatorID
@@ -321,11 +331,14 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		res.Visitor, res.Token = v, token
 	}
 	v := res.Visitor
-	if name := CleanText(in.VisitorName); name != "" && utf8.RuneCountInString(name) <= 100 {
-		v.Name = name
+	if answers.Name != "" {
+		v.Name = answers.Name
 	}
-	if email, err := auth.NormalizeEmail(in.VisitorEmail); err == nil {
-		v.Email = email
+	if answers.Email != "" {
+		v.Email = answers.Email
+	}
+	if answers.Phone != "" {
+		v.Phone = answers.Phone
 	}
 	if in.Country != "" {
 		v.Country = in.Country

@@ -115,6 +115,7 @@ type VisitorView struct {
 	ID           int64  `json:"id"`
 	Name         string `json:"name"`
 	Email        string `json:"email,omitempty"`
+	Phone        string `json:"phone,omitempty"` // from the pre-chat form
 	Country      string `json:"country"`
 	CountryName  string `json:"country_name"`
 	CurrentURL   string `json:"current_url"`
@@ -153,7 +154,7 @@ func NewOperatorSessionView(t Translator, x *model.Session, v *model.Visitor, ba
 	o.Visitor = VisitorView{ID: x.VisitorID, Name: o.VisitorName, Country: x.Country}
 	o.Visitor.CountryName = CountryName(t, x.Country)
 	if v != nil {
-		o.Visitor.Email, o.Visitor.CurrentURL, o.Visitor.CurrentTitle = v.Email, v.CurrentURL, v.CurrentTitle
+		o.Visitor.Email, o.Visitor.Phone, o.Visitor.CurrentURL, o.Visitor.CurrentTitle = v.Email, v.Phone, v.CurrentURL, v.CurrentTitle
 		o.Visitor.Verified, o.Visitor.ExternalID = v.Verified(), v.ExternalID
 	}
 	return o

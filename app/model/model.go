@@ -137,10 +137,38 @@ type Channel struct {
 	// NotifyEmail receives the channel's offline messages and missed
 	// conversations by mail; "" sends them to its operators.
 	NotifyEmail string
+	// Prechat is the form a visitor fills in before their first message.
+	Prechat PrechatForm
 	// ImageHash names the channel's uploaded image ("" when it has none).
 	ImageHash string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// FieldMode says whether the pre-chat form asks for a field and whether
+// the visitor may leave it empty.
+type FieldMode string
+
+const (
+	FieldOff      FieldMode = ""
+	FieldOptional FieldMode = "optional"
+	FieldRequired FieldMode = "required"
+)
+
+// PrechatForm is what a channel asks before a visitor's first message: a
+// name, email and phone each off, optional or required, and a consent box
+// (always required when asked) linking to the site's privacy page.
+type PrechatForm struct {
+	Name       FieldMode `json:"name"`
+	Email      FieldMode `json:"email"`
+	Phone      FieldMode `json:"phone"`
+	Consent    bool      `json:"consent"`
+	PrivacyURL string    `json:"privacy_url"`
+}
+
+// Enabled says whether the widget shows the form at all.
+func (p PrechatForm) Enabled() bool {
+	return p.Name != FieldOff || p.Email != FieldOff || p.Phone != FieldOff || p.Consent
 }
 
 // ChannelTexts are a channel's visitor-facing texts in one language.

@@ -30,6 +30,7 @@ type Visitor struct {
 	ID             int64
 	Name           string // set by the host page; empty means DisplayName's default
 	Email          string
+	Phone          string // from the pre-chat form
 	Country        string
 	LastOperatorID int64
 	CurrentURL     string

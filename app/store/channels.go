@@ -14,23 +14,28 @@ import (
 
 const channelCols = `id, name, button_text, default_message, input_placeholder, header_background_color,
 	title_color, button_background_color, button_text_color, published, website_description,
-	allowed_domains, identity_secret, identity_enforce, default_language, texts, notify_email, created_at, updated_at, image_hash`
+	allowed_domains, identity_secret, identity_enforce, default_language, texts, notify_email, created_at, updated_at, image_hash, prechat`
 
 func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Channel, error) {
 	var c model.Channel
 	var pub, enforce int
-	var domains, texts string
+	var domains, texts, prechat string
 	var created, updated int64
 	o := &c.Options
 	dest := []any{&c.ID, &c.Name, &o.ButtonText, &o.DefaultMessage, &o.InputPlaceholder, &o.HeaderBackgroundColor,
 		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription,
-		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &c.NotifyEmail, &created, &updated, &c.ImageHash}
+		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &c.NotifyEmail, &created, &updated, &c.ImageHash, &prechat}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	if texts != "" && texts != "{}" {
 		if err := json.Unmarshal([]byte(texts), &c.Texts); err != nil {
 			return nil, fmt.Errorf("store: channel %d texts: %w", c.ID, err)
+		}
+	}
+	if prechat != "" && prechat != "{}" {
+		if err := json.Unmarshal([]byte(prechat), &c.Prechat); err != nil {
+			return nil, fmt.Errorf("store: channel %d pre-chat form: %w", c.ID, err)
 		}
 	}
 	c.Published, c.IdentityEnforce = pub != 0, enforce != 0
@@ -48,11 +53,11 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO channels (name, button_text, default_message, input_placeholder, header_background_color,
 			  title_color, button_background_color, button_text_color, published, website_description,
-			  allowed_domains, identity_enforce, default_language, texts, notify_email, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			  allowed_domains, identity_enforce, default_language, texts, notify_email, prechat, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 			o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, ms(now), ms(now))
+			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, prechatJSON(c.Prechat), ms(now), ms(now))
 		if isUnique(err) {
 			return fmt.Errorf("store: create channel %q: %w", c.Name, ErrConflict)
 		}
@@ -78,11 +83,11 @@ func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE channels SET name = ?, button_text = ?, default_message = ?, input_placeholder = ?, header_background_color = ?,
 		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?,
-		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, notify_email = ?, updated_at = ?
+		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, notify_email = ?, prechat = ?, updated_at = ?
 		 WHERE id = ?`,
 		strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 		o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, ms(c.UpdatedAt), c.ID)
+		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, prechatJSON(c.Prechat), ms(c.UpdatedAt), c.ID)
 	if isUnique(err) {
 		return fmt.Errorf("store: update channel %q: %w", c.Name, ErrConflict)
 	}
@@ -252,4 +257,11 @@ func (s *Store) ChannelSummaries(ctx context.Context, viewerID int64) ([]model.C
 		out = append(out, sum)
 	}
 	return out, rows.Err()
+}
+
+// prechatJSON is the stored form of a pre-chat form; a struct of strings
+// and a bool always marshals.
+func prechatJSON(p model.PrechatForm) string {
+	b, _ := json.Marshal(p)
+	return string(b)
 }

@@ -10,13 +10,13 @@ import (
 	"parley/app/model"
 )
 
-const visitorCols = `id, name, email, country, COALESCE(last_operator_id, 0), current_url, current_title,
+const visitorCols = `id, name, email, phone, country, COALESCE(last_operator_id, 0), current_url, current_title,
 	external_id, COALESCE(verified_at, 0), created_at, last_seen_at, language, visits, page_since`
 
 func scanVisitor(row interface{ Scan(...any) error }, extra ...any) (*model.Visitor, error) {
 	var v model.Visitor
 	var verified, created, seen, since int64
-	dest := []any{&v.ID, &v.Name, &v.Email, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle,
+	dest := []any{&v.ID, &v.Name, &v.Email, &v.Phone, &v.Country, &v.LastOperatorID, &v.CurrentURL, &v.CurrentTitle,
 		&v.ExternalID, &verified, &created, &seen, &v.Language, &v.Visits, &since}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
@@ -80,9 +80,9 @@ func (s *Store) UpdateVisitor(ctx context.Context, v *model.Visitor) error {
 		verified = ms(v.VerifiedAt)
 	}
 	_, err := s.w.ExecContext(ctx,
-		`UPDATE visitors SET name = ?, email = ?, country = ?, last_operator_id = ?, current_url = ?, current_title = ?,
+		`UPDATE visitors SET name = ?, email = ?, phone = ?, country = ?, last_operator_id = ?, current_url = ?, current_title = ?,
 		  external_id = ?, verified_at = ?, last_seen_at = ? WHERE id = ?`,
-		v.Name, v.Email, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, v.ExternalID, verified, ms(v.LastSeenAt), v.ID)
+		v.Name, v.Email, v.Phone, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, v.ExternalID, verified, ms(v.LastSeenAt), v.ID)
 	if err != nil {
 		return fmt.Errorf("store: update visitor %d: %w", v.ID, err)
 	}

@@ -32,9 +32,11 @@ type apiChannel struct {
 	NotifyEmail string `json:"notify_email"`
 	// Texts are the button text, welcome message and placeholder by
 	// language tag; an empty text falls back to the main one.
-	Texts     map[string]model.ChannelTexts `json:"texts"`
-	CreatedAt time.Time                     `json:"created_at"`
-	UpdatedAt time.Time                     `json:"updated_at"`
+	Texts map[string]model.ChannelTexts `json:"texts"`
+	// Prechat is the form asked before a visitor's first message.
+	Prechat   model.PrechatForm `json:"prechat"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 	model.ChannelOptions
 }
 
@@ -56,7 +58,7 @@ func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, er
 	}
 	return apiChannel{ID: ch.ID, Name: ch.Name, Published: ch.Published, WebsiteDescription: ch.WebsiteDescription,
 		OperatorIDs: ids, AllowedDomains: domains, IdentityEnforce: ch.IdentityEnforce, HasIdentitySecret: ch.IdentitySecret != "",
-		DefaultLanguage: ch.DefaultLanguage, NotifyEmail: ch.NotifyEmail, Texts: texts, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
+		DefaultLanguage: ch.DefaultLanguage, NotifyEmail: ch.NotifyEmail, Texts: texts, Prechat: ch.Prechat, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
 }
 
 func (s *Server) apiChannels(c echo.Context) error {
@@ -118,6 +120,8 @@ type channelPatch struct {
 	// Texts replaces the texts of the languages it names; a language
 	// with three empty texts (or null) is removed.
 	Texts map[string]*model.ChannelTexts `json:"texts"`
+	// Prechat replaces the whole pre-chat form.
+	Prechat *model.PrechatForm `json:"prechat"`
 }
 
 func (s *Server) apiPatchChannel(c echo.Context) error {
@@ -147,6 +151,9 @@ func (s *Server) apiPatchChannel(c echo.Context) error {
 	set(&o.InputPlaceholder, p.InputPlaceholder)
 	if p.Published != nil {
 		ch.Published = *p.Published
+	}
+	if p.Prechat != nil {
+		ch.Prechat = *p.Prechat
 	}
 	if p.AllowedDomains != nil {
 		ch.AllowedDomains = *p.AllowedDomains

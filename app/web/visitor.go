@@ -111,6 +111,12 @@ func (s *Server) visitorInit(c echo.Context) error {
 		"options":          livechat.OptionsIn(&res.Channel, l.Lang()),
 		// Whether offline messages may promise an answer by mail.
 		"mail": s.d.Mail.Configured(c.Request().Context()),
+		// The pre-chat form the widget shows before the first message;
+		// null when the channel asks nothing.
+		"prechat": nil,
+	}
+	if res.Channel.Prechat.Enabled() {
+		out["prechat"] = res.Channel.Prechat
 	}
 	if a := res.Availability; a.Closed {
 		hours := map[string]any{"closed": true, "away_message": a.AwayMessage, "timezone": a.Timezone}
@@ -181,6 +187,9 @@ type startRequest struct {
 	VisitorToken string `json:"visitor_token"`
 	VisitorName  string `json:"visitor_name"`
 	VisitorEmail string `json:"visitor_email"`
+	// VisitorPhone and Consent are the pre-chat form's phone and box.
+	VisitorPhone string `json:"visitor_phone"`
+	Consent      bool   `json:"consent"`
 	// The signed identity of Parley.setVisitor({id, signature}).
 	ExternalID string `json:"visitor_external_id"`
 	Signature  string `json:"visitor_signature"`
@@ -213,7 +222,7 @@ func (s *Server) startSession(c echo.Context) error {
 		l = s.channelLocalizer(c, &info.Channel)
 	}
 	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, VisitorToken: token, Country: s.country(c),
-		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail, Language: l.Lang(),
+		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail, VisitorPhone: in.VisitorPhone, Consent: in.Consent, Language: l.Lang(),
 		ExternalID: in.ExternalID, Signature: in.Signature})
 	if errors.Is(err, livechat.ErrNoOperator) {
 		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")

@@ -31,6 +31,16 @@ import (
 // English text as its key (t('...')) and falls back to it, so a text missing
 // here still shows, in English; the widget test checks both lists agree.
 var widgetStrings = []string{
+	"Before we start, please tell us who you are.",
+	"Phone",
+	"I accept the",
+	"privacy policy",
+	"Start the chat",
+	"Please enter your name.",
+	"Please enter your email address.",
+	"Please enter your phone number.",
+	"This is not a valid email address.",
+	"Please accept the privacy policy to start the chat.",
 	"All our operators are busy. You are next in line.",
 	"All our operators are busy. You are number %d in line.",
 	"The conversation was sent.",

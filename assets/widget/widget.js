@@ -331,6 +331,7 @@
       UI.offLead = h('p', 'muted', { text: t('Leave us a message and we will answer by email.') }),
       field('name', t('Your name'), 'text'), field('email', t('Email'), 'email'),
       field('body', t('Message'), 'textarea'), UI.offErr, UI.offBtn);
+    UI.pre = buildPrechat();
     UI.thanks = h('div', 'thanks', { hidden: '', role: 'status', tabindex: '-1' },
       h('span', 'ok', null, icon(I.ok)), UI.thanksText = h('p', '', { text: t('Thanks! We will answer by email.') }));
 
@@ -358,7 +359,7 @@
       h('div', 'row', null, UI.yes, h('button', 'btn ghost', { type: 'button', text: t('Cancel'), onclick: cancelClose })));
 
     UI.win = h('div', 'win', { id: 'pl-win', role: 'dialog', 'aria-labelledby': 'pl-title' },
-      head, h('div', 'main', null, UI.log, UI.typing, UI.queue = h('p', 'queue', { role: 'status', hidden: '' }), UI.offline, UI.thanks),
+      head, h('div', 'main', null, UI.log, UI.typing, UI.queue = h('p', 'queue', { role: 'status', hidden: '' }), UI.pre, UI.offline, UI.thanks),
       UI.confirm, UI.end, UI.botEnd, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
 
     box.addEventListener('keydown', function (e) {
@@ -377,6 +378,7 @@
     header();
     render();
     badge();
+    showPrechat();
   }
 
   function dismissBubble() {
@@ -751,10 +753,11 @@
     if (old && Date.now() - (+load('act') || 0) < 72e5) return Promise.resolve(true);
     S.closing = !!old; // the old session closing meanwhile is no end yet
     return Promise.resolve(S.pv).then(function () {
-      var v = visitor(), id = S.ident || {};
+      var v = visitor(), id = S.ident || {}, a = S.preAns || {};
       return api('POST', '/sessions', {
         channel_id: CHAN, url: location.href, title: D.title, visitor_token: S.token || undefined,
-        visitor_name: v.name || undefined, visitor_email: v.email || undefined,
+        visitor_name: a.name || v.name || undefined, visitor_email: a.email || v.email || undefined,
+        visitor_phone: a.phone || undefined, consent: !!a.consent,
         visitor_external_id: id.id, visitor_signature: id.sig
       }, true);
     }).then(function (r) {
@@ -771,6 +774,12 @@
       return true;
     }, function (e) {
       S.closing = false;
+      if (PRE_FIELDS[e.code]) { // the server refused an answer: ask again
+        S.preAns = null;
+        if (body && !UI.ta.value) UI.ta.value = body; // sent once the form is right
+        showPrechat(e.message, PRE_FIELDS[e.code]);
+        return false;
+      }
       if (e.code === 'no_operator_available' || e.status === 409) {
         if (old) reset();
         showOffline(body);
@@ -808,6 +817,7 @@
     header();
     render(true);
     badge();
+    showPrechat();
   }
 
   function ended(text) {
@@ -1101,6 +1111,79 @@
     });
   }
 
+  // ---- Pre-chat form (the channel asks who the visitor is first) ----------------
+  // The server's refusal codes, by the form field they name.
+  var PRE_FIELDS = { invalid_visitor_name: 'name', invalid_visitor_email: 'email', invalid_visitor_phone: 'phone', invalid_consent: 'consent' };
+  function buildPrechat() {
+    UI.preErr = h('div', 'err', { role: 'alert', hidden: '' });
+    UI.preFields = {};
+    function row(name, label, type, auto) {
+      var id = 'pl-p-' + name, input = h('input', '', { id: id, name: name, type: type, autocomplete: auto, maxlength: name === 'phone' ? '30' : '200' });
+      UI.preFields[name] = input;
+      UI['pr_' + name] = h('div', 'field', { hidden: '' }, h('label', '', { 'for': id, text: label }), input);
+      return UI['pr_' + name];
+    }
+    UI.preConsent = h('input', '', { id: 'pl-p-consent', name: 'consent', type: 'checkbox' });
+    UI.preFields.consent = UI.preConsent;
+    UI.prePrivacy = h('a', '', { target: '_blank', rel: 'noopener', text: t('privacy policy') });
+    UI.pr_consent = h('div', 'field check', { hidden: '' }, UI.preConsent,
+      h('label', '', { 'for': 'pl-p-consent', text: t('I accept the') + ' ' }), UI.prePrivacy);
+    return h('form', 'offline prechat', { hidden: '', novalidate: '', onsubmit: sendPrechat },
+      h('p', 'lead', { text: t('Before we start, please tell us who you are.') }),
+      row('name', t('Your name'), 'text', 'name'), row('email', t('Email'), 'email', 'email'),
+      row('phone', t('Phone'), 'tel', 'tel'), UI.pr_consent, UI.preErr,
+      h('button', 'btn', { type: 'submit', text: t('Start the chat') }));
+  }
+  function needPrechat() {
+    var p = S.info && S.info.prechat;
+    return !!(p && !S.sid && !S.offline && !S.preAns);
+  }
+  // showPrechat puts the form in place of the chat while it is needed,
+  // with the message of a refused field (name) when there is one.
+  function showPrechat(msg, name) {
+    if (!UI.win || !UI.pre) return;
+    var p = S.info && S.info.prechat, on = needPrechat();
+    UI.pre.hidden = !on;
+    if (!on) return;
+    var v = visitor();
+    UI.log.hidden = UI.form.hidden = UI.typing.hidden = true;
+    ['name', 'email', 'phone'].forEach(function (f) {
+      var mode = p[f] || '', input = UI.preFields[f];
+      UI['pr_' + f].hidden = !mode;
+      if (mode === 'required') input.setAttribute('required', ''); else input.removeAttribute('required');
+      if (!input.value && v[f]) input.value = v[f];
+    });
+    UI.pr_consent.hidden = !p.consent;
+    if (p.privacy_url) UI.prePrivacy.setAttribute('href', p.privacy_url);
+    preErr(msg || '', name && UI.preFields[name]);
+  }
+  function preErr(msg, field) {
+    UI.preErr.textContent = msg;
+    UI.preErr.hidden = !msg;
+    Object.keys(UI.preFields).forEach(function (k) { UI.preFields[k].removeAttribute('aria-invalid'); });
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+    }
+  }
+  function sendPrechat(e) {
+    e.preventDefault();
+    var p = S.info.prechat, f = UI.preFields;
+    var a = { name: f.name.value.trim(), email: f.email.value.trim(), phone: f.phone.value.trim(), consent: f.consent.checked };
+    if (p.name === 'required' && !a.name) return preErr(t('Please enter your name.'), f.name);
+    if (p.email && a.email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a.email)) return preErr(t('This is not a valid email address.'), f.email);
+    if (p.email === 'required' && !a.email) return preErr(t('Please enter your email address.'), f.email);
+    if (p.phone === 'required' && !a.phone) return preErr(t('Please enter your phone number.'), f.phone);
+    if (p.consent && !a.consent) return preErr(t('Please accept the privacy policy to start the chat.'), f.consent);
+    preErr('');
+    S.preAns = a;
+    UI.pre.hidden = true;
+    UI.log.hidden = UI.form.hidden = false;
+    render(true);
+    focusIn();
+    greet();
+  }
+
   // ---- Offline message (nobody available) --------------------------------------
   // showOffline replaces the chat with the form to leave a message, adding
   // body, what the visitor wrote in the chat.
@@ -1116,7 +1199,7 @@
     awayText();
     header();
     error('');
-    UI.log.hidden = UI.typing.hidden = UI.form.hidden = true;
+    UI.log.hidden = UI.typing.hidden = UI.form.hidden = UI.pre.hidden = true;
     UI.offline.hidden = false;
     UI.f_name.value = UI.f_name.value || v.name || '';
     UI.f_email.value = UI.f_email.value || v.email || '';
@@ -1264,6 +1347,10 @@
       UI.form.hidden = UI.log.hidden = false;
     }
     setSid(sess.id);
+    if (!UI.pre.hidden) { // the operator starts the chat: no form first
+      UI.pre.hidden = true;
+      UI.form.hidden = UI.log.hidden = false;
+    }
     S.session = sess;
     header();
     merge(d.messages || [], LIVE);
@@ -1286,7 +1373,8 @@
     if (!UI.win) return;
     S.focusLater = !UI.styled; // nothing is focusable before our stylesheet shows the widget
     if (S.focusLater) return;
-    var el = !UI.thanks.hidden ? UI.thanks : !UI.offline.hidden ? UI.f_name : !UI.end.hidden ? UI.endBtn :
+    var el = !UI.thanks.hidden ? UI.thanks : !UI.offline.hidden ? UI.f_name :
+      !UI.pre.hidden ? UI.pre.querySelector('.field:not([hidden]) input') || UI.pre.querySelector('.btn') : !UI.end.hidden ? UI.endBtn :
       !UI.botEnd.hidden ? UI.botBtn : !UI.answers.hidden && UI.answers.firstChild ? UI.answers.firstChild : UI.ta;
     el.focus();
   }
@@ -1324,7 +1412,7 @@
   // brings a chatbot: it speaks first.
   function greet() {
     var r = S.info && S.info.rule;
-    if (S.sid || S.offline || S.ended || !r || !r.chatbot) return;
+    if (S.sid || S.offline || S.ended || !r || !r.chatbot || needPrechat()) return;
     S.queue = S.queue.then(function () { return S.sid ? true : ensureSession(''); }).catch(function (e) { error(e.message); });
   }
   function closeWin(focus, sync) {

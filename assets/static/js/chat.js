@@ -1229,6 +1229,10 @@
       if (v.email) email.href = 'mailto:' + v.email; else email.removeAttribute('href');
       field(r, 'email-label').hidden = !v.email;
       field(r, 'email-row').hidden = !v.email;
+      var phone = field(r, 'phone');
+      phone.textContent = v.phone || '';
+      if (v.phone) phone.href = 'tel:' + v.phone.replace(/[^+0-9]/g, ''); else phone.removeAttribute('href');
+      field(r, 'phone-label').hidden = field(r, 'phone-row').hidden = !v.phone;
       setText(r, 'external-id', v.external_id);
       field(r, 'verified').hidden = field(r, 'external-label').hidden = field(r, 'external-id').hidden = !v.verified;
       field(r, 'transcript').href = '/admin/sessions/' + encodeURIComponent(s.id);
