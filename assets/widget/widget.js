@@ -359,7 +359,7 @@
       h('div', 'row', null, UI.yes, h('button', 'btn ghost', { type: 'button', text: t('Cancel'), onclick: cancelClose })));
 
     UI.win = h('div', 'win', { id: 'pl-win', role: 'dialog', 'aria-labelledby': 'pl-title' },
-      head, h('div', 'main', null, UI.log, UI.typing, UI.queue = h('p', 'queue', { role: 'status', hidden: '' }), UI.pre, UI.offline, UI.thanks),
+      head, h('div', 'main', null, UI.log, UI.typing, UI.queue = h('p', 'queue', { role: 'status', hidden: '' }), UI.offline, UI.pre, UI.thanks),
       UI.confirm, UI.end, UI.botEnd, UI.form, UI.err, h('div', 'brand', { text: t('Powered by Parley') }));
 
     box.addEventListener('keydown', function (e) {
