@@ -96,6 +96,9 @@ func (s *Service) CreateTicket(ctx context.Context, sessionID int64, title strin
 		if k.Email == "" {
 			k.Email = v.Email
 		}
+		if k.Phone == "" {
+			k.Phone = v.Phone // from the pre-chat form
+		}
 	}
 	if k.ContactName == "" {
 		k.ContactName = x.VisitorName

@@ -92,6 +92,9 @@ func (s *Service) CreateLead(ctx context.Context, sessionID int64, title string,
 		if l.Email == "" {
 			l.Email = v.Email
 		}
+		if l.Phone == "" {
+			l.Phone = v.Phone // from the pre-chat form
+		}
 		if l.Country == "" {
 			l.Country = v.Country
 		}

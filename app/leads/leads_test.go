@@ -123,3 +123,23 @@ func TestLeadStagesAndTeams(t *testing.T) {
 		t.Error("a team without a name was saved")
 	}
 }
+
+// TestLeadTakesThePreChatPhone: a lead made without a phone takes the one
+// the visitor gave in the pre-chat form.
+func TestLeadTakesThePreChatPhone(t *testing.T) {
+	st := apptest.NewStore(t)
+	ctx := context.Background()
+	v := &model.Visitor{Name: "Di", Email: "di@example.com"}
+	x := conversation(t, st, v)
+	v.Phone = "+34 600 123 456"
+	if err := st.UpdateVisitor(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	l, err := leads.New(st).CreateLead(ctx, x.ID, "Call back", leads.Contact{}, leads.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Phone != "+34 600 123 456" || l.Email != "di@example.com" {
+		t.Errorf("lead contact: phone %q, email %q", l.Phone, l.Email)
+	}
+}

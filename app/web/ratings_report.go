@@ -106,23 +106,19 @@ func (s *Server) ratingsReport(c echo.Context) error {
 		}
 		pc := make([]pivot.Cell, 0, len(cells))
 		for _, x := range cells {
-			cell := pivot.Cell{Row: dimKey(l, d.Rows, x.Keys[0], x.Labels[0]), Col: pivot.Key{ID: "all", Label: l.T("Count")}, Value: float64(x.Count)}
+			cell := pivot.Cell{Row: reportKey(l, d.Rows, x.Keys[0], x.Labels[0]), Col: pivot.Key{ID: "all", Label: l.T("Count")}, Value: float64(x.Count)}
 			if len(x.Keys) > 1 {
-				cell.Col = dimKey(l, d.Cols, x.Keys[1], x.Labels[1])
+				cell.Col = reportKey(l, d.Cols, x.Keys[1], x.Labels[1])
 			}
 			pc = append(pc, cell)
 		}
-		d.Pivot = pivot.Build(pc, dimOrder(d.Rows), dimOrder(d.Cols))
+		d.Pivot = pivot.Build(pc, reportOrder(d.Rows), reportOrder(d.Cols))
 		if csv {
 			return s.pivotCSV(c, "ratings-pivot", dimLabel(l, d.Rows), l, d.Pivot)
 		}
 	case "graph":
-		d.By, d.Kind = cmp.Or(c.QueryParam("by"), "day"), cmp.Or(c.QueryParam("kind"), "bar")
-		if d.By != "day" && d.By != "week" && d.By != "month" {
-			return userErr(http.StatusBadRequest, "invalid_by", "The graph groups by day, week or month.")
-		}
-		if d.Kind != string(chart.Bar) && d.Kind != string(chart.Line) {
-			return userErr(http.StatusBadRequest, "invalid_kind", "The graph is a bar or a line chart.")
+		if d.By, d.Kind, err = graphParams(c); err != nil {
+			return err
 		}
 		cells, err := s.d.Ratings.Group(ctx, u, f, d.By, "rating")
 		if err != nil {
@@ -164,28 +160,6 @@ func containsStr(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-// dimKey labels a grouping's value for people: a face for ratings, the
-// deleted-channel label, the rest as stored.
-func dimKey(l *i18n.Localizer, dim, id, label string) pivot.Key {
-	switch {
-	case dim == "rating":
-		v, _ := strconv.Atoi(id)
-		label = faceLabel(l, v)
-	case dim == "channel" && label == "":
-		label = l.T("Deleted channel")
-	}
-	return pivot.Key{ID: id, Label: label}
-}
-
-// dimOrder puts faces best first and everything else by label (dates in
-// time order).
-func dimOrder(dim string) pivot.Order {
-	if dim == "rating" {
-		return func(a, b pivot.Key) int { return cmp.Compare(b.ID, a.ID) }
-	}
-	return nil
 }
 
 var faceColors = map[int]string{model.RatingSatisfied: "#28a745", model.RatingNeutral: "#e0a800", model.RatingDissatisfied: "#dc3545"}

@@ -190,12 +190,8 @@ func (s *Server) reports(c echo.Context) error {
 			return s.pivotCSV(c, "sessions-pivot", dimLabel(l, d.Rows), l, d.Pivot)
 		}
 	case "graph":
-		d.By, d.Kind = cmp.Or(c.QueryParam("by"), "day"), cmp.Or(c.QueryParam("kind"), "bar")
-		if d.By != "day" && d.By != "week" && d.By != "month" {
-			return userErr(http.StatusBadRequest, "invalid_by", "The graph groups by day, week or month.")
-		}
-		if d.Kind != string(chart.Bar) && d.Kind != string(chart.Line) {
-			return userErr(http.StatusBadRequest, "invalid_kind", "The graph is a bar or a line chart.")
+		if d.By, d.Kind, err = graphParams(c); err != nil {
+			return err
 		}
 		cells, err := s.d.Livechat.GroupSessions(ctx, f, d.By)
 		if err != nil {
@@ -277,6 +273,9 @@ func (d *reportData) fillDays(now time.Time) {
 // by name, the deleted channel and the unknown said so.
 func reportKey(l *i18n.Localizer, dim, id, label string) pivot.Key {
 	switch dim {
+	case "rating":
+		v, _ := strconv.Atoi(id)
+		label = faceLabel(l, v)
 	case "channel":
 		if label == "" {
 			label = l.T("Deleted channel")
@@ -302,10 +301,25 @@ func reportKey(l *i18n.Localizer, dim, id, label string) pivot.Key {
 // reportOrder puts times in time order and the rest by label.
 func reportOrder(dim string) pivot.Order {
 	switch dim {
+	case "rating": // faces best first
+		return func(a, b pivot.Key) int { return cmp.Compare(b.ID, a.ID) }
 	case "day", "week", "month", "hour":
 		return func(a, b pivot.Key) int { return cmp.Compare(a.ID, b.ID) }
 	}
 	return nil
+}
+
+// graphParams reads a graph view's grouping (day, week or month) and kind
+// (bar or line), refusing anything else.
+func graphParams(c echo.Context) (by, kind string, err error) {
+	by, kind = cmp.Or(c.QueryParam("by"), "day"), cmp.Or(c.QueryParam("kind"), "bar")
+	if by != "day" && by != "week" && by != "month" {
+		return "", "", userErr(http.StatusBadRequest, "invalid_by", "The graph groups by day, week or month.")
+	}
+	if kind != string(chart.Bar) && kind != string(chart.Line) {
+		return "", "", userErr(http.StatusBadRequest, "invalid_kind", "The graph is a bar or a line chart.")
+	}
+	return by, kind, nil
 }
 
 // sessionsChart is the graph view: sessions and sessions without answer
