@@ -36,9 +36,10 @@ var (
 // writers queue in Go instead of fighting over SQLite's lock; readers run
 // concurrently thanks to WAL.
 type Store struct {
-	w, r  *sql.DB
-	path  string
-	stmts sync.Map // query text → *sql.Stmt on the reader pool
+	w, r   *sql.DB
+	path   string
+	stmts  sync.Map // query text → *sql.Stmt on the reader pool
+	wstmts sync.Map // query text → *sql.Stmt on the writer connection
 
 	// writeErr is the storage failure (disk full, read-only, I/O error) of
 	// the last write, nil once a write succeeds again; checkErr is what
@@ -51,6 +52,26 @@ type Store struct {
 	// that added outbox rows.
 	outboxAdded atomic.Bool
 	outboxHook  atomic.Pointer[func()]
+}
+
+// writerStmt returns a statement prepared once on the writer connection,
+// for the chat path's writes: a transaction takes it with Tx.StmtContext,
+// which reuses the compiled statement instead of parsing the SQL (and its
+// triggers) again for every group commit. It must be called outside a
+// write transaction: the writer pool's one connection would be held.
+func (s *Store) writerStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.wstmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.w.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.wstmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st, nil
 }
 
 // queryRowCached runs a read through a statement prepared on first use and
@@ -138,6 +159,7 @@ func (s *Store) Path() string { return s.path }
 // reader's side checkpoints later anyway.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	s.wstmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	_, _ = s.w.Exec("PRAGMA busy_timeout(0)")
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	return errors.Join(s.r.Close(), s.w.Close())

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"parley/app/attach"
 	"path/filepath"
@@ -267,14 +268,19 @@ func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livec
 // MetricsHandler serves /metrics alone, for a separate private address
 // (metrics.listen).
 func (a *App) MetricsHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/metrics" {
-			http.NotFound(w, r)
-			return
-		}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		a.Metrics.Write(w)
 	})
+	// The Go profiler, for finding where a busy server spends its time
+	// (docs/performance.md). Only here: this address is private, unlike
+	// the main one where /metrics needs a token.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	return mux
 }
 
 // Start runs the background upkeep until Shutdown: idle operators turn
