@@ -25,7 +25,7 @@ func newTestHub(t *testing.T, onFrame func(Identity, Frame)) (*Hub, string) {
 		if k := r.URL.Query().Get("kind"); k != "" {
 			kind = k
 		}
-		_ = h.Serve(w, r, Identity{Kind: kind, ID: 1, Topics: []string{r.URL.Query().Get("topic")}})
+		_ = h.Serve(w, r, Identity{Kind: kind, ID: 1, Topics: []string{r.URL.Query().Get("topic")}}, nil)
 	}))
 	t.Cleanup(func() { h.Close(); srv.Close() })
 	return h, "ws" + strings.TrimPrefix(srv.URL, "http")
@@ -224,5 +224,64 @@ func TestBusyOperatorIsNotDroppedByABurst(t *testing.T) {
 	waitSubscribers(t, h, "stuck", 0)
 	if h.Dropped() != 1 {
 		t.Fatalf(`dropped %d sockets, want 1`, h.Dropped())
+	}
+}
+
+// Serve returns as soon as the socket is open, so the HTTP server forgets
+// the connection, and runs onClose once when the socket ends — also when
+// the upgrade is refused.
+func TestServeReturnsAndReportsTheEnd(t *testing.T) {
+	h := New(Options{CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" }})
+	defer h.Close()
+	returned := make(chan error, 4)
+	closed := make(chan struct{}, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		returned <- h.Serve(w, r, Identity{Kind: "visitor", ID: 7, Topics: []string{"v"}}, func() { closed <- struct{}{} })
+	}))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Fatalf(`Serve: %v`, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal(`Serve did not return while the socket is open`)
+	}
+	// The socket still works after the handler returned.
+	waitSubscribers(t, h, "v", 1)
+	h.Publish("v", "message", "still here")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, b, err := c.ReadMessage(); err != nil || !strings.Contains(string(b), "still here") {
+		t.Fatalf(`after Serve returned: %s %v`, b, err)
+	}
+	select {
+	case <-closed:
+		t.Fatal(`onClose ran while the socket is open`)
+	default:
+	}
+	c.Close()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal(`onClose did not run when the socket closed`)
+	}
+	waitSubscribers(t, h, "v", 0)
+
+	// A refused upgrade returns its error and runs onClose too.
+	if _, _, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"https://elsewhere.example"}}); err == nil {
+		t.Fatal(`a refused origin connected`)
+	}
+	if err := <-returned; err == nil {
+		t.Fatal(`Serve of a refused upgrade returned no error`)
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal(`onClose did not run after a refused upgrade`)
 	}
 }

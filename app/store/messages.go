@@ -181,7 +181,7 @@ const markReadSQL = `INSERT INTO session_reads (session_id, user_id, last_read_i
 
 // MarkRead records that userID has read a session up to messageID.
 func (s *Store) MarkRead(ctx context.Context, sessionID, userID, messageID int64) error {
-	_, err := s.w.ExecContext(ctx, markReadSQL, sessionID, userID, messageID)
+	_, err := s.exec(ctx, markReadSQL, sessionID, userID, messageID)
 	if err != nil {
 		return fmt.Errorf("store: mark read: %w", err)
 	}
