@@ -135,10 +135,10 @@ type Report struct {
 	// Memory: the server's resident memory before and after the idle
 	// visitors connected (0 without a PID).
 	RSSBefore, RSSAfterIdle, RSSEnd int64
-	Scheduled, Sent, Acked       int64
-	Delivered, Late              int64 // Late: delivered after Grace ended
-	AckedNotDelivered            int64
-	Ack, Delivery                Summary
+	Scheduled, Sent, Acked          int64
+	Delivered, Late                 int64 // Late: delivered after Grace ended
+	AckedNotDelivered               int64
+	Ack, Delivery                   Summary
 	// SendLag: how far behind its schedule the loader itself sent (a
 	// loader that cannot keep up makes the server look better than it is).
 	SendLag  Summary
