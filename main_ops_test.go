@@ -11,6 +11,9 @@ import (
 	"parley/app/apptest"
 	"parley/app/config"
 	"parley/app/model"
+	"parley/app/settings"
+	"parley/app/site"
+	"parley/app/store"
 )
 
 // TestRestoreFromReplicaAtTime: restore --from-replica --at TIME rebuilds
@@ -60,5 +63,39 @@ func TestRestoreFromReplicaAtTime(t *testing.T) {
 	// A time after the last copy is the latest copy.
 	if got := restore("future", "--at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)); !slices.Contains(got, "after@example.com") {
 		t.Errorf(`restore --at an hour ahead: users %v, want the latest`, got)
+	}
+}
+
+// TestCommandsUseTheSavedPublicURL: the public URL saved in Configuration
+// ▸ Settings, not the file's or environment's, is the one the commands
+// print, as serve uses it.
+func TestCommandsUseTheSavedPublicURL(t *testing.T) {
+	dir := workDir(t)
+	data := filepath.Join(dir, "data")
+	env := []string{"PARLEY_BASE_URL=https://from-the-file.example", "PARLEY_PASSWORD=long enough 1"}
+	if code, _, errs := runCmd(t, env, nil, "migrate", "--data-dir", data); code != 0 {
+		t.Fatalf(`migrate: %d %s`, code, errs)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(data, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := settings.New(st).Save(context.Background(), settings.Change{Set: map[string]string{site.KeyBaseURL: "https://chat.saved.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	code, out, errs := runCmd(t, env, nil, "user", "create", "--data-dir", data, "--email", "ann@example.com", "--name", "Ann", "--role", "admin")
+	if code != 0 || !strings.Contains(out, "Ann can log in at https://chat.saved.example/login") || strings.Contains(out, "from-the-file") {
+		t.Fatalf(`user create = %d %q; stderr %s`, code, out, errs)
+	}
+	code, out, errs = runCmd(t, env, nil, "token", "create", "--data-dir", data, "--email", "ann@example.com")
+	if code != 0 || !strings.Contains(out, "https://chat.saved.example/api/v1/") || strings.Contains(out, "from-the-file") {
+		t.Fatalf(`token create = %d %q; stderr %s`, code, out, errs)
+	}
+	// The token stays alone on the last line.
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if last := lines[len(lines)-1]; strings.Contains(last, " ") {
+		t.Fatalf(`token create's last line %q is not the token alone`, last)
 	}
 }
