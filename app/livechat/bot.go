@@ -104,13 +104,14 @@ func (s *Service) ForwardFromBot(ctx context.Context, x *model.Session, stepMess
 		return false, err
 	}
 	var prev int64
+	lang := x.VisitorLanguage
 	if v, err := s.st.Visitor(ctx, x.VisitorID); err == nil {
-		prev = v.LastOperatorID
+		prev, lang = v.LastOperatorID, routingLanguage(v, lang)
 	}
 	if info.availability(s.now()).Closed {
 		return false, nil // outside office hours: the script's step for nobody available
 	}
-	opID, err := s.pickOperator(ctx, info, info.OperatorIDs, prev)
+	opID, err := s.pickOperator(ctx, info, info.OperatorIDs, prev, lang)
 	if errors.Is(err, ErrNoOperator) {
 		return false, nil
 	}

@@ -131,7 +131,13 @@ func (s *Service) serveChannel(ctx context.Context, channelID int64) error {
 	// Each pass assigns one visitor or rules out one operator (full
 	// meanwhile), so the loop ends; the bound is a guard, not a limit.
 	for range 1000 {
-		opID, err := s.pickOperator(ctx, info, info.OperatorIDs, 0)
+		next, err := s.st.NextWaiting(ctx, channelID)
+		if err != nil || next == nil {
+			return err
+		}
+		// The operator is chosen for the visitor first in line, whom
+		// AssignWaiting gives them (the queue's passes run one at a time).
+		opID, err := s.pickOperator(ctx, info, info.OperatorIDs, 0, s.sessionLanguage(ctx, next))
 		if errors.Is(err, ErrNoOperator) {
 			return nil
 		}

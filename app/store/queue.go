@@ -42,6 +42,17 @@ func (s *Store) WaitingSessions(ctx context.Context, channelID int64) ([]*model.
 		ORDER BY s.queued_at, s.id`, channelID)
 }
 
+// NextWaiting returns the session first in a channel's queue, nil when
+// nobody waits.
+func (s *Store) NextWaiting(ctx context.Context, channelID int64) (*model.Session, error) {
+	list, err := s.sessions(ctx, `WHERE s.channel_id = ? AND s.status = 'open' AND s.queued_at IS NOT NULL AND s.assigned_at IS NULL
+		ORDER BY s.queued_at, s.id LIMIT 1`, channelID)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
+}
+
 // CountWaiting says how many sessions wait in a channel's queue.
 func (s *Store) CountWaiting(ctx context.Context, channelID int64) (int, error) {
 	var n int
