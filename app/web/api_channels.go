@@ -39,7 +39,7 @@ type apiChannel struct {
 	// visitor's language first.
 	PreferLanguage bool      `json:"prefer_language"`
 	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	model.ChannelOptions
 }
 

@@ -224,7 +224,7 @@ func (s *Server) startSession(c echo.Context) error {
 	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, VisitorToken: token, Country: s.country(c),
 		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail, VisitorPhone: in.VisitorPhone, Consent: in.Consent, Language: l.Lang(),
 		BrowserLanguage: firstLanguage(c.Request().Header.Get("Accept-Language")),
-		ExternalID: in.ExternalID, Signature: in.Signature})
+		ExternalID:      in.ExternalID, Signature: in.Signature})
 	if errors.Is(err, livechat.ErrNoOperator) {
 		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")
 	}
