@@ -32,8 +32,9 @@ type queue struct {
 	stopped sync.Once
 	wg      sync.WaitGroup
 
-	mu   sync.Mutex    // one pass at a time, also for ServeQueue callers
-	told map[int64]int // session id -> the position last pushed to its visitor
+	mu    sync.Mutex       // one pass at a time, also for ServeQueue callers
+	told  map[int64]int    // session id -> the position last pushed to its visitor
+	lines map[int64]string // channel id -> its line as its operators last heard of it
 }
 
 func newQueue() *queue {
@@ -96,6 +97,7 @@ func (s *Service) serveQueue(ctx context.Context) error {
 		return err
 	}
 	told := make(map[int64]int, len(s.queue.told))
+	lines, counts := map[int64]string{}, map[int64]int{}
 	var errs []error
 	for _, ch := range channels {
 		if err := s.serveChannel(ctx, ch); err != nil {
@@ -105,7 +107,17 @@ func (s *Service) serveQueue(ctx context.Context) error {
 		waiting, err := s.st.WaitingSessions(ctx, ch)
 		if err != nil {
 			errs = append(errs, err)
+			if k, ok := s.queue.lines[ch]; ok {
+				lines[ch] = k // unknown this time: not news
+			}
 			continue
+		}
+		ids := make([]int64, len(waiting))
+		for i, x := range waiting {
+			ids[i] = x.ID
+		}
+		if len(ids) > 0 {
+			lines[ch], counts[ch] = lineKey(ids), len(ids)
 		}
 		for _, x := range waiting {
 			told[x.ID] = x.QueuePosition
@@ -115,6 +127,8 @@ func (s *Service) serveQueue(ctx context.Context) error {
 		}
 	}
 	s.queue.told = told
+	s.tellOperators(ctx, s.queue.lines, lines, counts)
+	s.queue.lines = lines
 	return errors.Join(errs...)
 }
 
