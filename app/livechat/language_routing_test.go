@@ -120,3 +120,41 @@ func TestQueuePrefersASpeaker(t *testing.T) {
 		t.Fatalf("the waiting Spanish visitor went to %d, want the Spanish speaker %d", x.OperatorID, es.ID)
 	}
 }
+
+// A transfer to a channel, like a new chat, goes to an available operator
+// who speaks the visitor's language before a less busy one who does not.
+func TestTransferPrefersASpeaker(t *testing.T) {
+	f := newFixture(t, 3, func(int) int { return 0 })
+	ctx := context.Background()
+	for i, lang := range []string{"en", "en", "es"} {
+		u := f.ops[i]
+		u.Language = lang
+		if err := f.st.UpdateUserProfile(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holder, idle, es := f.ops[0], f.ops[1], f.ops[2]
+	f.ch.PreferLanguage = true
+	if err := f.lc.UpdateChannel(ctx, f.ch); err != nil {
+		t.Fatal(err)
+	}
+	// The Spanish speaker gets busy first, then the holder takes a
+	// Spanish visitor while alone.
+	f.lc.Presence.Connect(es.ID)
+	f.startIn(t, livechat.StartInput{Language: "en"})
+	f.lc.Presence.Disconnect(es.ID)
+	f.lc.Presence.Connect(holder.ID)
+	x := f.startIn(t, livechat.StartInput{Language: "es"})
+	if x.OperatorID != holder.ID {
+		t.Fatalf("the Spanish visitor went to %d, want %d", x.OperatorID, holder.ID)
+	}
+	f.lc.Presence.Connect(idle.ID)
+	f.lc.Presence.Connect(es.ID)
+	got, err := f.lc.TransferSession(ctx, x, holder, livechat.TransferInput{ChannelID: f.ch.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OperatorID != es.ID {
+		t.Fatalf("the transfer went to %d, want the Spanish speaker %d over the idle %d", got.OperatorID, es.ID, idle.ID)
+	}
+}
