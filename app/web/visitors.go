@@ -110,8 +110,9 @@ type visitorData struct {
 	Name        string // the label in the viewer's language when the name is unknown
 	CountryName string
 	Connected   bool
-	Online      bool // their widget holds a socket open: an operator may start a chat
-	Chatting    bool // they have an open conversation
+	Online      bool   // their widget holds a socket open: an operator may start a chat
+	Chatting    bool   // they have an open conversation
+	JoinChannel string // the channel starting a chat makes the viewer an operator of
 	PageViews   []model.PageView
 	Sessions    []sessionRow
 }
@@ -150,6 +151,11 @@ func (s *Server) visitor(c echo.Context) error {
 		return err
 	}
 	d.Chatting = row.OpenSession != ""
+	if d.Online && !d.Chatting {
+		if d.JoinChannel, err = s.d.Livechat.RequestJoins(ctx, userFrom(c), v.ID); err != nil {
+			return err
+		}
+	}
 	d.Name = livechat.VisitorLabel(l, v.Name, v.ID)
 	p := s.newPage(c, d.Name, "visitors")
 	p.Data = d

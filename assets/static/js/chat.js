@@ -1558,6 +1558,9 @@
       // Live Chat ▸ Visitors reloads its live list on it.
       case 'visitor': document.body.dispatchEvent(new CustomEvent('parley:visitors', { detail: d })); break;
       case 'notification': inbox.add(d); break;
+      // A queue of one of our channels changed: the Conversations page's
+      // waiting list and the dashboard's figures reload on it.
+      case 'waiting': document.body.dispatchEvent(new CustomEvent('parley:waiting', { detail: d })); live(); break;
       case 'pong': sock.lastPong = Date.now(); break;
     }
   }
