@@ -941,6 +941,8 @@ func (c *cli) loadtest(args []string) int {
 	f.fs.IntVar(&o.Concurrency, "concurrency", 256, "connects and posts in flight")
 	f.fs.IntVar(&o.PID, "pid", 0, "the server's process id, to read its memory")
 	f.fs.DurationVar(&o.Grace, "grace", 5*time.Second, "how long to wait for deliveries after the last send")
+	var timeout time.Duration
+	f.fs.DurationVar(&timeout, "timeout", 10*time.Minute, "stop the whole run after this long")
 	if code, ok := c.parse(f, args); !ok {
 		return code
 	}
@@ -982,9 +984,14 @@ func (c *cli) loadtest(args []string) int {
 		defer cleanup()
 		o.OperatorTokens = toks
 	}
+	if timeout <= 0 {
+		return c.usageErr("loadtest: --timeout %s: want how long the whole run may take, > 0", timeout)
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
 	o.Progress = c.stderr
 	o.Lang = c.l
-	rep, err := loadtest.Run(c.ctx, o)
+	rep, err := loadtest.Run(ctx, o)
 	var oe *loadtest.OptionError
 	if errors.As(err, &oe) {
 		return c.usageErr(oe.Format, oe.Args...)
@@ -993,6 +1000,10 @@ func (c *cli) loadtest(args []string) int {
 		return c.fail("loadtest: %v", err)
 	}
 	rep.Write(c.stdout, c.l)
+	if err != nil {
+		// Interrupted or out of time: the figures above are partial.
+		return c.fail("loadtest: stopped early (%v); the figures cover what ran", err)
+	}
 	return exitOK
 }
 
