@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -461,6 +462,10 @@ func (c *cli) serve(args []string) int {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Starting (templates, catalogues, migrations) leaves garbage the
+	// heap would otherwise keep until the next collection; an idle server
+	// should hold only what it uses.
+	go debug.FreeOSMemory()
 	var serveErr error
 	select {
 	case serveErr = <-errc:
