@@ -70,8 +70,8 @@ type renderer struct {
 	mu     sync.Mutex
 	pages  map[string]*lazyPage // page name → base + partials + page, built on first use
 	parts  *template.Template   // partials only, for htmx fragments
-	hashes map[string]string             // static path → content hash
-	packed precompressed                 // static files compressed once
+	hashes map[string]string    // static path → content hash
+	packed precompressed        // static files compressed once
 }
 
 func newRenderer(fsys fs.FS, dev bool) (*renderer, error) {
