@@ -408,10 +408,13 @@ func isStorageFailure(err error) bool {
 	return false
 }
 
-// Check runs SQLite's quick integrity check, for start-up; what it finds
-// also makes Health fail.
+// Check runs SQLite's quick integrity check, beside a starting server;
+// what it finds also makes Health fail.
 func (s *Store) Check(ctx context.Context) error {
 	problems, err := s.quickCheck(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err() // stopped, not damaged
+	}
 	if err == nil && len(problems) > 0 {
 		err = errors.New(strings.Join(problems, "; "))
 	}

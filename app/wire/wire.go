@@ -109,11 +109,6 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if err := a.I18n.SetFallback(cfg.DefaultLanguage); err != nil {
 		return nil, fmt.Errorf("default_language: %q is not a language Parley speaks (%v)", cfg.DefaultLanguage, a.I18n.Languages())
 	}
-	// A damaged file is reported, not fatal: the admin can still look and
-	// take a backup, and /healthz says what is wrong.
-	if err := d.Store.Check(ctx); err != nil {
-		d.Logger.Error("database integrity check failed", "error", err)
-	}
 	if a.Geo, err = geo.Open(cfg.GeoIP.Database); err != nil {
 		return nil, fmt.Errorf("geoip.database: %w", err)
 	}
@@ -302,6 +297,17 @@ func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	a.Outbox.Start()
+	// The integrity check reads the whole file: seconds for a database of
+	// a gigabyte, so it runs beside the server instead of before it. A
+	// damaged file is reported, not fatal: the admin can still look and
+	// take a backup, and /healthz says what is wrong once it is known.
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.Store.Check(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("database integrity check failed", "error", err)
+		}
+	}()
 	if a.Replica != nil {
 		a.startReplica(ctx)
 	}
