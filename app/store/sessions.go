@@ -171,8 +171,10 @@ func (s *Store) Session(ctx context.Context, id int64) (*model.Session, error) {
 }
 
 // OpenSessionsOfVisitor returns a visitor's open sessions, oldest first.
+// Every page view asks it: the statement is kept prepared.
 func (s *Store) OpenSessionsOfVisitor(ctx context.Context, visitorID int64) ([]*model.Session, error) {
-	return s.sessions(ctx, `WHERE s.visitor_id = ? AND s.status = 'open' ORDER BY s.id`, visitorID)
+	rows, err := s.queryCached(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.visitor_id = ? AND s.status = 'open' ORDER BY s.id`, visitorID)
+	return collectRows(rows, err, "open sessions of visitor", scanSessionRow)
 }
 
 // Sessions lists sessions matching f, newest first.

@@ -84,20 +84,37 @@ func (s *Store) writerStmt(ctx context.Context, query string) (*sql.Stmt, error)
 
 // queryRowCached runs a read through a statement prepared on first use and
 // kept for the life of the store: on the chat path, parsing the SQL costs
-// more than running it.
+// more than running it. Only for constant query texts.
 func (s *Store) queryRowCached(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := s.readerStmt(ctx, query)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, query, args...) // reports the error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// queryCached is queryRowCached for reads of many rows.
+func (s *Store) queryCached(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.readerStmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (s *Store) readerStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+		return st.(*sql.Stmt), nil
 	}
 	st, err := s.r.PrepareContext(ctx, query)
 	if err != nil {
-		return s.r.QueryRowContext(ctx, query, args...) // reports the error through Scan
+		return nil, err
 	}
 	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
 		st.Close()
 		st = prev.(*sql.Stmt)
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st, nil
 }
 
 // busy_timeout must come first: the connection has to wait on a busy
@@ -486,6 +503,11 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 // query in errors.
 func collect[T any](ctx context.Context, db *sql.DB, what string, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
+	return collectRows(rows, err, what, scan)
+}
+
+// collectRows reads what a query returned, closing the rows.
+func collectRows[T any](rows *sql.Rows, err error, what string, scan func(*sql.Rows) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
