@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/chromedp/cdproto/page"
@@ -58,12 +60,7 @@ func TestTransferNoticeBeforeSessionFrameBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	op := apptest.NewTab(t, browser)
-	withFrameHold(t, op)
-	apptest.BrowserLogin(t, op, srv.URL, "bob@example.com")
-	lcWait(t, op, "Bob's socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
-	waitOnline(t, srv, bob.ID)
-	lcEval[bool](t, op, `(holdFrames('session'), true)`)
+	op := holdingOperator(t, srv, browser, bob)
 
 	x, err := srv.Store.SessionByPublicID(context.Background(), sid)
 	if err != nil {
@@ -73,20 +70,61 @@ func TestTransferNoticeBeforeSessionFrameBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	windowBeforeSessionFrame(t, op, sid, "Ada Lovelace transferred the conversation to Bob Marley.")
+	apptest.Do(t, op, chromedp.Click(chromedp.CSS(opWinSel(sid, `textarea`))), chromedp.KeyEvent("Yes, by sea freight."), apptest.PressEnter())
+	widgetPoll(t, browser, "Bob's answer", `plText('.log').indexOf('by sea freight') >= 0`)
+	apptest.AssertNoConsoleErrors(t, op)
+}
+
+// TestBotHandOverBeforeSessionFrameBrowser: a chatbot forwarding the
+// visitor posts "… has joined" before the session frame too; the operator
+// gets the window all the same.
+func TestBotHandOverBeforeSessionFrameBrowser(t *testing.T) {
+	srv := apptest.NewServer(t)
+	id := defaultChannelID(t, srv)
+	sc, answers := welcomeBot(t, srv)
+	botRule(t, srv, id, sc.ID, false)
+	bob := srv.CreateUser(t, "bob@example.com", "Bob Marley", model.RoleOperator)
+	if err := srv.Livechat.Join(context.Background(), id, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	browser := apptest.NewBrowser(t)
+	op := holdingOperator(t, srv, browser, bob)
+
+	c := cvStart(t, srv, id, "https://shop.example/pricing", "Pricing")
+	if code, out := postVisitor(t, srv, c.ID, c.Token, fmt.Sprintf(`{"answer_id":%d}`, answers["I have a pricing question"])); code != http.StatusCreated {
+		t.Fatalf(`answer: %d %v`, code, out)
+	}
+	windowBeforeSessionFrame(t, op, c.ID, "Bob Marley has joined the conversation.")
+	apptest.AssertNoConsoleErrors(t, op)
+}
+
+// holdingOperator logs u in a tab of browser whose session frames are held
+// from the page once its socket is up and u is online.
+func holdingOperator(t *testing.T, srv *apptest.Server, browser context.Context, u *model.User) context.Context {
+	t.Helper()
+	op := apptest.NewTab(t, browser)
+	withFrameHold(t, op)
+	apptest.BrowserLogin(t, op, srv.URL, u.Email)
+	lcWait(t, op, "the operator's socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
+	waitOnline(t, srv, u.ID)
+	lcEval[bool](t, op, `(holdFrames('session'), true)`)
+	return op
+}
+
+// windowBeforeSessionFrame waits for the docked window of sid with notice
+// while the session frame is still held, then lets the frame through: the
+// window stays the only one and the operator can answer.
+func windowBeforeSessionFrame(t *testing.T, op context.Context, sid, notice string) {
+	t.Helper()
 	win := opWin(sid)
-	lcWait(t, op, "Bob's window before the session frame", win+` && `+win+`.closest('.chat-dock') && `+win+`.querySelectorAll('.msg.visitor[data-id]').length === 1 && `+win+`.textContent.includes('Ada Lovelace transferred the conversation to Bob Marley.')`, `document.querySelector('.chat-dock')`)
+	lcWait(t, op, "the window before the session frame", win+` && `+win+`.closest('.chat-dock') && `+win+`.querySelector('.msg.visitor[data-id]') && `+win+`.textContent.includes(`+jsString(notice)+`)`, `document.querySelector('.chat-dock')`)
 	if n := lcEval[int](t, op, `heldFrames()`); n != 1 {
 		t.Fatalf(`%d session frames held when the window opened, want 1: the window did not come from the notice`, n)
 	}
-
-	// The session frame comes at last: no second window, and the chat is
-	// Bob's to answer.
 	lcEval[bool](t, op, `(releaseFrames(), true)`)
 	lcWait(t, op, "the frame handled", `heldFrames() === 0 && !`+win+`.querySelector('textarea').disabled`, win)
 	if n := lcEval[int](t, op, `document.querySelectorAll('.chat-window[data-session="`+sid+`"]').length`); n != 1 {
 		t.Errorf(`%d windows of the chat, want 1`, n)
 	}
-	apptest.Do(t, op, chromedp.Click(chromedp.CSS(opWinSel(sid, `textarea`))), chromedp.KeyEvent("Yes, by sea freight."), apptest.PressEnter())
-	widgetPoll(t, browser, "Bob's answer", `plText('.log').indexOf('by sea freight') >= 0`)
-	apptest.AssertNoConsoleErrors(t, op)
 }
