@@ -7,8 +7,10 @@
  *   of open chats tells which others got news meanwhile, announced as live messages are. Nothing is
  *   lost or shown twice (messages are kept deduplicated by id and sorted by id).
  * - Chat windows docked bottom right on every page. A window opens for a chat newly assigned to the
- *   operator and for a new message in a chat whose window is not open. Open windows, their minimised
- *   state, scroll position and drafts live in sessionStorage, so they survive navigation in this tab.
+ *   operator (told by its session frame or by a notice that came first, as a transfer's does,
+ *   whichever the tab hears of first) and for a new message in a chat whose window is not open.
+ *   Open windows, their minimised state, scroll position and drafts live in sessionStorage, so they
+ *   survive navigation in this tab.
  * - The Conversations page (#conversations) shows the same conversation view full size, with the list
  *   of chats on the left kept live; the dock is hidden there.
  * - Notifications that are hard to miss: "(3) …" in the tab title, a badge in the menu, a short sound
