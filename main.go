@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"parley/app/config"
 	"parley/app/i18n"
 	"parley/app/livechat"
+	"parley/app/loadtest"
 	"parley/app/model"
 	"parley/app/replica"
 	"parley/app/store"
@@ -59,6 +61,9 @@ Usage:
   parley visitor export --id N      print everything stored about a visitor, as JSON
   parley visitor erase --id N       delete a visitor with their conversations (GDPR)
   parley healthcheck                probe /healthz of the running server (for Docker)
+  parley loadtest [--idle N] [--chatting N --rate R --duration D] [--operators K | --tokens F]
+                                    drive a running server as visitors and operators
+                                    would and report its capacity (see README)
   parley version                    print the version
 
 Flags shared by every command:
@@ -170,6 +175,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return c.visitor(args[0], args[1:])
 	case "healthcheck":
 		return c.healthcheck(args)
+	case "loadtest":
+		return c.loadtest(args)
 	case "version":
 		// version takes the shared flags like every command (and ignores
 		// them), but a bogus flag or word is still a usage error.
@@ -455,6 +462,10 @@ func (c *cli) serve(args []string) int {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Starting (templates, catalogues, migrations) leaves garbage the
+	// heap would otherwise keep until the next collection; an idle server
+	// should hold only what it uses.
+	go debug.FreeOSMemory()
 	var serveErr error
 	select {
 	case serveErr = <-errc:
@@ -911,4 +922,134 @@ func (c *cli) healthcheck(args []string) int {
 	}
 	fmt.Fprintln(c.stdout, "ok")
 	return exitOK
+}
+
+// loadtest drives a running server through its public contract and
+// reports what it measured (app/loadtest). With --operators it first
+// makes load-test operators in the local database and API tokens for
+// them; the tokens are deleted when the run ends.
+func (c *cli) loadtest(args []string) int {
+	f := c.flags("loadtest", true)
+	var o loadtest.Options
+	var tokensFile string
+	var operators int
+	f.fs.StringVar(&o.URL, "url", "", "the server's address (default: the configured listen address on this machine)")
+	f.fs.Int64Var(&o.ChannelID, "channel", 1, "the channel the visitors chat on")
+	f.fs.IntVar(&o.Idle, "idle", 0, "visitors on the site with the widget's socket open, not chatting")
+	f.fs.IntVar(&o.Chatting, "chatting", 0, "visitors in a conversation, each posting --rate messages per second")
+	f.fs.Float64Var(&o.Rate, "rate", 1, "messages per second per chatting visitor")
+	f.fs.IntVar(&o.Size, "size", 200, "bytes per message")
+	f.fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long the chatting visitors send")
+	f.fs.StringVar(&tokensFile, "tokens", "", "a file of operators' API tokens, one per line")
+	f.fs.IntVar(&operators, "operators", 0, "make this many load-test operators in the local database")
+	f.fs.BoolVar(&o.Forwarded, "forwarded", false, "give every visitor its own X-Forwarded-For address (the server must trust this machine in trusted_proxies)")
+	f.fs.IntVar(&o.Concurrency, "concurrency", 256, "connects and posts in flight")
+	f.fs.IntVar(&o.PID, "pid", 0, "the server's process id, to read its memory")
+	f.fs.DurationVar(&o.Grace, "grace", 5*time.Second, "how long to wait for deliveries after the last send")
+	var timeout time.Duration
+	f.fs.DurationVar(&timeout, "timeout", 10*time.Minute, "stop the whole run after this long")
+	if code, ok := c.parse(f, args); !ok {
+		return code
+	}
+	cfg, err := c.config(f)
+	if err != nil {
+		return c.fail("%v", err)
+	}
+	if o.URL == "" {
+		o.URL = "http://" + localAddr(cfg)
+	}
+	switch {
+	case tokensFile != "" && operators > 0:
+		return c.usageErr("loadtest: give --tokens or --operators, not both")
+	case operators < 0 || operators > 100:
+		return c.usageErr("loadtest: --operators %d: want between 1 and 100", operators)
+	case tokensFile != "":
+		b, err := os.ReadFile(tokensFile)
+		if err != nil {
+			return c.fail("loadtest: --tokens: %v", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				o.OperatorTokens = append(o.OperatorTokens, line)
+			}
+		}
+		if len(o.OperatorTokens) == 0 {
+			return c.fail("loadtest: --tokens %s holds no token", tokensFile)
+		}
+	case operators > 0:
+		_, _, st, code := c.load(f)
+		if st == nil {
+			return code
+		}
+		defer st.Close()
+		toks, cleanup, err := loadtestOperators(c.ctx, st, o.ChannelID, operators)
+		if err != nil {
+			return c.fail("loadtest: --operators: %v", err)
+		}
+		defer cleanup()
+		o.OperatorTokens = toks
+	}
+	if timeout <= 0 {
+		return c.usageErr("loadtest: --timeout %s: want how long the whole run may take, > 0", timeout)
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
+	o.Progress = c.stderr
+	o.Lang = c.l
+	rep, err := loadtest.Run(ctx, o)
+	var oe *loadtest.OptionError
+	if errors.As(err, &oe) {
+		return c.usageErr(oe.Format, oe.Args...)
+	}
+	if rep == nil {
+		return c.fail("loadtest: %v", err)
+	}
+	rep.Write(c.stdout, c.l)
+	if err != nil {
+		// Interrupted or out of time: the figures above are partial.
+		return c.fail("loadtest: stopped early (%v); the figures cover what ran", err)
+	}
+	return exitOK
+}
+
+// loadtestOperators makes (or reuses) n operators of channelID named
+// "Load test operator N" and an API token for each; cleanup deletes the
+// tokens. They stay in Configuration ▸ Users, offline, so no visitor is
+// ever offered them outside a load test.
+func loadtestOperators(ctx context.Context, st *store.Store, channelID int64, n int) ([]string, func(), error) {
+	if _, err := st.Channel(ctx, channelID); err != nil {
+		return nil, nil, fmt.Errorf("channel %d: %w", channelID, err)
+	}
+	a := auth.New(st, auth.Options{})
+	type made struct{ user, token int64 }
+	var toks []string
+	var all []made
+	cleanup := func() {
+		for _, m := range all {
+			_ = st.DeleteAPIToken(context.Background(), m.user, m.token)
+		}
+	}
+	for i := 1; i <= n; i++ {
+		email := fmt.Sprintf("loadtest-operator-%d@parley.invalid", i)
+		u, err := st.UserByEmail(ctx, email)
+		if errors.Is(err, store.ErrNotFound) {
+			u, err = a.CreateUser(ctx, auth.NewUser{Email: email, Name: fmt.Sprintf("Load test operator %d", i), Role: model.RoleOperator, Password: auth.RandomToken()})
+		}
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		if err := st.AddChannelOperators(ctx, channelID, u.ID); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		plain, t, err := a.CreateAPIToken(ctx, u.ID, "load test")
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		toks = append(toks, plain)
+		all = append(all, made{u.ID, t.ID})
+	}
+	return toks, cleanup, nil
 }

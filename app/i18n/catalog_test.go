@@ -35,6 +35,7 @@ import (
 var msgArg = map[string]int{
 	"T": 0, "N": 1, "userErr": 2, "Refuse": 2, "refusal": 1, "forbidden": 0, "fieldErr": 1, "userAction": 2,
 	"fail": 0, "usageErr": 0, "say": 1, // the CLI (main.go)
+	"optionErr": 0, "progress": 0, // parley loadtest
 }
 
 var msgFields = map[string]bool{"Message": true, "Msg": true, "Help": true}

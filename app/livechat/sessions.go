@@ -459,7 +459,7 @@ func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidate
 		}
 	}
 	now := s.now()
-	load, err := s.st.OperatorLoad(ctx, online, now.Add(-24*time.Hour), now.Add(-30*time.Minute))
+	load, err := s.st.OperatorLoad(ctx, online, now.Add(-30*time.Minute))
 	if err != nil {
 		return 0, err
 	}

@@ -48,30 +48,47 @@ type Frame struct {
 	Typing    bool   `json:"typing"`
 }
 
-// Limits bound what one connection may send.
+// Limits bound what one connection may send, and what may wait to be
+// written to it. Outbound room is counted in bytes: an integration's
+// operator socket carries hundreds of conversations and must ride out a
+// burst (or a stall of a second) without being dropped; only a consumer
+// that stops reading for longer loses its socket, and catches up with
+// ?after= when it reconnects. A visitor's socket carries one conversation.
 const (
 	MaxFrameSize = 4 << 10 // inbound; clients only send small control frames
-	bufferFrames = 64      // outbound frames queued per connection before it is dropped
+
+	visitorQueueBytes  = 256 << 10
+	visitorQueueFrames = 32
+	operatorQueueBytes = 16 << 20
+	// The frame count only bounds melody's channel (40 bytes a slot,
+	// allocated up front per socket); the byte count is the real limit.
+	operatorQueueFrames = 4096
 )
 
-// Minimum intervals between inbound frames of each kind per connection: the
-// upgrade is rate-limited by HTTP, frames are not, so one socket could
-// otherwise drive unbounded fan-out.
-var minInterval = map[string]time.Duration{
-	"typing":   300 * time.Millisecond,
-	"ping":     2 * time.Second,
-	"activity": 5 * time.Second,
+const connKey = "conn"
+
+// conn is the hub's state of one socket.
+type conn struct {
+	id       Identity
+	s        *melody.Session
+	limit    int64        // bytes that may wait to be written
+	queued   atomic.Int64 // bytes waiting to be written
+	dropping atomic.Bool
+	ready    chan struct{} // closed once the socket is registered
+	// Last accepted inbound frame of each throttled kind (UnixNano); only
+	// the socket's read loop touches them.
+	lastTyping, lastPing, lastActivity int64
 }
 
-const identityKey = "identity"
-
-// Hub owns the melody instance and the topic index.
+// Hub owns the melody instances and the topic index.
 type Hub struct {
-	m   *melody.Melody
-	log *slog.Logger
+	// Visitors and operators have their own melody: their outbound
+	// channels are sized differently, and visitors are most sockets.
+	visitors, operators *melody.Melody
+	log                 *slog.Logger
 
 	mu     sync.RWMutex
-	topics map[string]map[*melody.Session]struct{}
+	topics map[string]map[*conn]struct{}
 	kinds  map[string]int // open sockets by identity kind, for metrics
 
 	dropped atomic.Int64 // slow clients whose socket was closed
@@ -98,59 +115,126 @@ func New(o Options) *Hub {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	m := melody.New()
-	m.Config.MaxMessageSize = MaxFrameSize
-	m.Config.MessageBufferSize = bufferFrames
-	m.Config.PongWait = 60 * time.Second
-	m.Config.PingPeriod = 25 * time.Second
-	m.Config.WriteWait = 10 * time.Second
-	m.Upgrader.ReadBufferSize = 1024
-	m.Upgrader.WriteBufferSize = 1024
-	m.Upgrader.CheckOrigin = o.CheckOrigin
-	if m.Upgrader.CheckOrigin == nil {
-		m.Upgrader.CheckOrigin = func(*http.Request) bool { return false }
+	if o.CheckOrigin == nil {
+		o.CheckOrigin = func(*http.Request) bool { return false }
 	}
-	h := &Hub{m: m, log: o.Logger.With("component", "realtime"), topics: map[string]map[*melody.Session]struct{}{}, kinds: map[string]int{},
+	h := &Hub{log: o.Logger.With("component", "realtime"), topics: map[string]map[*conn]struct{}{}, kinds: map[string]int{},
 		onFrame: o.OnFrame, onConnect: o.OnConnect, onDisconnect: o.OnDisconnect}
-	m.HandleConnect(h.connect)
-	m.HandleDisconnect(h.disconnect)
-	m.HandleMessage(h.message)
-	m.HandleError(func(s *melody.Session, err error) {
-		if errors.Is(err, melody.ErrMessageBufferFull) {
-			// Session.Close would queue a close frame into the very buffer
-			// that is full (and re-enter this handler); close the socket
-			// itself: its read loop ends and the hub forgets it.
-			if _, dropping := s.Get("dropping"); !dropping {
-				s.Set("dropping", true)
-				h.dropped.Add(1)
-				h.log.Debug("dropping slow websocket client", "remote", s.RemoteAddr())
-			}
-			_ = s.WebsocketConnection().Close()
-		}
-	})
+	h.visitors = h.newMelody(o, visitorQueueFrames)
+	h.operators = h.newMelody(o, operatorQueueFrames)
 	return h
 }
 
-// Serve upgrades the request and runs the connection until it closes.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, id Identity) error {
-	return h.m.HandleRequestWithKeys(w, r, map[string]any{identityKey: id})
+// writeBuffers lend a write buffer to a socket only while it writes, so
+// thousands of idle sockets hold none (gorilla's WriteBufferPool).
+var writeBuffers sync.Pool
+
+func (h *Hub) newMelody(o Options, frames int) *melody.Melody {
+	m := melody.New()
+	m.Config.MaxMessageSize = MaxFrameSize
+	m.Config.MessageBufferSize = frames
+	m.Config.PongWait = 60 * time.Second
+	m.Config.PingPeriod = 25 * time.Second
+	m.Config.WriteWait = 10 * time.Second
+	// Small per-socket buffers: frames are small, and memory per idle
+	// visitor is what bounds how many a server holds.
+	m.Upgrader.ReadBufferSize = 512
+	m.Upgrader.WriteBufferSize = 512
+	m.Upgrader.WriteBufferPool = &writeBuffers
+	m.Upgrader.CheckOrigin = o.CheckOrigin
+	m.HandleConnect(h.connect)
+	m.HandleDisconnect(h.disconnect)
+	m.HandleMessage(h.message)
+	m.HandleSentMessage(func(s *melody.Session, b []byte) {
+		if c := connOf(s); c != nil {
+			c.queued.Add(-int64(len(b)))
+		}
+	})
+	m.HandleError(func(s *melody.Session, err error) {
+		if errors.Is(err, melody.ErrMessageBufferFull) {
+			if c := connOf(s); c != nil {
+				h.drop(c)
+			}
+		}
+	})
+	return m
 }
 
-func identityOf(s *melody.Session) Identity {
-	id, _ := s.MustGet(identityKey).(Identity)
-	return id
+// drop closes the socket of a consumer that stopped reading. Session.Close
+// would queue a close frame behind everything already waiting; closing the
+// socket itself ends its read loop and the hub forgets it.
+func (h *Hub) drop(c *conn) {
+	if c.dropping.Swap(true) {
+		return
+	}
+	h.dropped.Add(1)
+	h.log.Warn("dropping a websocket client that stopped reading", "kind", c.id.Kind, "id", c.id.ID, "api", c.id.API,
+		"remote", c.s.RemoteAddr().String(), "queued_bytes", c.queued.Load())
+	_ = c.s.WebsocketConnection().Close()
+}
+
+// send queues b on c, or drops c when its queue is over its limit.
+func (h *Hub) send(c *conn, b []byte) {
+	if c.queued.Add(int64(len(b))) > c.limit {
+		c.queued.Add(-int64(len(b)))
+		h.drop(c)
+		return
+	}
+	if err := c.s.Write(b); err != nil {
+		c.queued.Add(-int64(len(b))) // closed or full (dropped by the error handler)
+	}
+}
+
+// Serve upgrades the request and returns once the socket is open (or
+// failed to open); the socket then lives on its own goroutine and onClose
+// runs when it ends (also after a failed upgrade). Returning lets the HTTP
+// server forget the connection: held inside the handler, each idle socket
+// kept the server's read and write buffers and the handler's deep stack,
+// about half of what an idle visitor cost.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, id Identity, onClose func()) error {
+	c := &conn{id: id, limit: visitorQueueBytes, ready: make(chan struct{})}
+	m := h.visitors
+	if id.Kind != "visitor" {
+		c.limit, m = operatorQueueBytes, h.operators
+	}
+	done := make(chan error, 1)
+	go func() {
+		err := m.HandleRequestWithKeys(w, r, map[string]any{connKey: c})
+		if onClose != nil {
+			onClose()
+		}
+		done <- err
+	}()
+	select {
+	case <-c.ready:
+		return nil
+	case err := <-done:
+		return err
+	}
+}
+
+func connOf(s *melody.Session) *conn {
+	v, _ := s.Get(connKey)
+	c, _ := v.(*conn)
+	return c
 }
 
 func (h *Hub) connect(s *melody.Session) {
-	id := identityOf(s)
+	c := connOf(s)
+	c.s = s
+	// Nothing reads the upgrade request again; do not keep its headers
+	// for the socket's life.
+	s.Request = nil
+	defer close(c.ready)
+	id := c.id
 	h.mu.Lock()
 	for _, t := range id.Topics {
 		set := h.topics[t]
 		if set == nil {
-			set = map[*melody.Session]struct{}{}
+			set = map[*conn]struct{}{}
 			h.topics[t] = set
 		}
-		set[s] = struct{}{}
+		set[c] = struct{}{}
 	}
 	h.kinds[id.Kind]++
 	h.mu.Unlock()
@@ -160,11 +244,12 @@ func (h *Hub) connect(s *melody.Session) {
 }
 
 func (h *Hub) disconnect(s *melody.Session) {
-	id := identityOf(s)
+	c := connOf(s)
+	id := c.id
 	h.mu.Lock()
 	for _, t := range id.Topics {
 		if set := h.topics[t]; set != nil {
-			delete(set, s)
+			delete(set, c)
 			if len(set) == 0 {
 				delete(h.topics, t)
 			}
@@ -184,34 +269,49 @@ func (h *Hub) message(s *melody.Session, raw []byte) {
 	if err := json.Unmarshal(raw, &f); err != nil || f.Type == "" {
 		return // not ours; ignore rather than tear down a visitor's chat
 	}
+	c := connOf(s)
 	// "Stopped typing" always passes: dropping it would leave the other
 	// side's indicator on; only the repeats of "typing" are throttled.
-	if !(f.Type == "typing" && !f.Typing) && !h.allow(s, f.Type) {
+	if !(f.Type == "typing" && !f.Typing) && !c.allow(f.Type, time.Now()) {
 		return
 	}
 	if f.Type == "ping" {
-		_ = s.Write(pong)
+		h.send(c, pong)
 	}
 	if h.onFrame != nil {
-		h.onFrame(identityOf(s), f)
+		h.onFrame(c.id, f)
 	}
 }
 
+// Minimum intervals between inbound frames of each kind per connection: the
+// upgrade is rate-limited by HTTP, frames are not, so one socket could
+// otherwise drive unbounded fan-out.
+const (
+	typingEvery   = 300 * time.Millisecond
+	pingEvery     = 2 * time.Second
+	activityEvery = 5 * time.Second
+)
+
 // allow applies the per-connection interval of a frame kind; unknown kinds
-// are refused.
-func (h *Hub) allow(s *melody.Session, kind string) bool {
-	min, ok := minInterval[kind]
-	if !ok {
+// are refused. Only the socket's read loop calls it.
+func (c *conn) allow(kind string, now time.Time) bool {
+	var last *int64
+	var min time.Duration
+	switch kind {
+	case "typing":
+		last, min = &c.lastTyping, typingEvery
+	case "ping":
+		last, min = &c.lastPing, pingEvery
+	case "activity":
+		last, min = &c.lastActivity, activityEvery
+	default:
 		return false
 	}
-	key := "last_" + kind
-	now := time.Now()
-	if v, ok := s.Get(key); ok {
-		if now.Sub(v.(time.Time)) < min {
-			return false
-		}
+	t := now.UnixNano()
+	if *last != 0 && time.Duration(t-*last) < min {
+		return false
 	}
-	s.Set(key, now)
+	*last = t
 	return true
 }
 
@@ -222,15 +322,17 @@ func (h *Hub) Publish(topic, typ string, data any) {
 		h.log.Error("marshal event", "type", typ, "error", err)
 		return
 	}
+	// Most topics have one or two sockets: copy them out without
+	// allocating, so the lock is not held while writing.
+	var small [4]*conn
 	h.mu.RLock()
-	set := h.topics[topic]
-	conns := make([]*melody.Session, 0, len(set))
-	for s := range set {
-		conns = append(conns, s)
+	conns := small[:0]
+	for c := range h.topics[topic] {
+		conns = append(conns, c)
 	}
 	h.mu.RUnlock()
-	for _, s := range conns {
-		_ = s.Write(b) // buffered; a full buffer closes the connection via the error handler
+	for _, c := range conns {
+		h.send(c, b)
 	}
 }
 
@@ -239,13 +341,13 @@ func (h *Hub) Publish(topic, typ string, data any) {
 // Browser tabs whose own session is still valid reconnect by themselves.
 func (h *Hub) CloseTopic(topic string) {
 	h.mu.RLock()
-	conns := make([]*melody.Session, 0, len(h.topics[topic]))
-	for s := range h.topics[topic] {
-		conns = append(conns, s)
+	conns := make([]*conn, 0, len(h.topics[topic]))
+	for c := range h.topics[topic] {
+		conns = append(conns, c)
 	}
 	h.mu.RUnlock()
-	for _, s := range conns {
-		_ = s.WebsocketConnection().Close()
+	for _, c := range conns {
+		_ = c.s.WebsocketConnection().Close()
 	}
 }
 
@@ -275,5 +377,6 @@ func (h *Hub) Dropped() int64 { return h.dropped.Load() }
 // Close disconnects every client, telling them the server is going away so
 // they reconnect.
 func (h *Hub) Close() error {
-	return h.m.CloseWithMsg(melody.FormatCloseMessage(1001, "server shutting down"))
+	msg := melody.FormatCloseMessage(1001, "server shutting down")
+	return errors.Join(h.visitors.CloseWithMsg(msg), h.operators.CloseWithMsg(msg))
 }

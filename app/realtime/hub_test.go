@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/olahol/melody"
 )
 
 func newTestHub(t *testing.T, onFrame func(Identity, Frame)) (*Hub, string) {
@@ -20,7 +21,11 @@ func newTestHub(t *testing.T, onFrame func(Identity, Frame)) (*Hub, string) {
 		OnFrame:     onFrame,
 	})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = h.Serve(w, r, Identity{Kind: "visitor", ID: 1, Topics: []string{r.URL.Query().Get("topic")}})
+		kind := "visitor"
+		if k := r.URL.Query().Get("kind"); k != "" {
+			kind = k
+		}
+		_ = h.Serve(w, r, Identity{Kind: kind, ID: 1, Topics: []string{r.URL.Query().Get("topic")}}, nil)
 	}))
 	t.Cleanup(func() { h.Close(); srv.Close() })
 	return h, "ws" + strings.TrimPrefix(srv.URL, "http")
@@ -169,7 +174,114 @@ func TestCheckOrigin(t *testing.T) {
 	}
 	// Defaults refuse every browser origin rather than melody's accept-all.
 	h := New(Options{})
-	if h.m.Upgrader.CheckOrigin(&http.Request{Header: http.Header{"Origin": {"https://x"}}}) {
-		t.Fatalf(`default CheckOrigin must refuse`)
+	for _, m := range []*melody.Melody{h.visitors, h.operators} {
+		if m.Upgrader.CheckOrigin(&http.Request{Header: http.Header{"Origin": {"https://x"}}}) {
+			t.Fatalf(`default CheckOrigin must refuse`)
+		}
+	}
+}
+
+// An operator's socket carrying many conversations must ride out a burst
+// far longer than a visitor's queue while it is slow to read, and only a
+// socket that stops reading for good is dropped — counted and logged.
+func TestBusyOperatorIsNotDroppedByABurst(t *testing.T) {
+	h, url := newTestHub(t, nil)
+	busy, _, err := websocket.DefaultDialer.Dial(url+"?topic=ops&kind=operator", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	waitSubscribers(t, h, "ops", 1)
+	// 3,000 frames of 400 bytes at once (1.2 MB): a hundred times what a
+	// visitor's socket may queue, while the reader naps before reading.
+	const burst = 3000
+	body := strings.Repeat("y", 400)
+	for range burst {
+		h.Publish("ops", "message", body)
+	}
+	time.Sleep(300 * time.Millisecond)
+	for n := range burst {
+		busy.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, _, err := busy.ReadMessage(); err != nil {
+			t.Fatalf(`the busy operator was dropped after %d of %d frames: %v`, n, burst, err)
+		}
+	}
+	if h.Dropped() != 0 {
+		t.Fatalf(`dropped %d sockets`, h.Dropped())
+	}
+
+	// A socket that never reads is dropped once its queue passes the limit.
+	stuck, _, err := websocket.DefaultDialer.Dial(url+"?topic=stuck&kind=operator", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	waitSubscribers(t, h, "stuck", 1)
+	big := strings.Repeat("z", 64<<10)
+	for i := 0; i < 2*operatorQueueBytes/len(big) && h.Subscribers("stuck") == 1; i++ {
+		h.Publish("stuck", "message", big)
+	}
+	waitSubscribers(t, h, "stuck", 0)
+	if h.Dropped() != 1 {
+		t.Fatalf(`dropped %d sockets, want 1`, h.Dropped())
+	}
+}
+
+// Serve returns as soon as the socket is open, so the HTTP server forgets
+// the connection, and runs onClose once when the socket ends — also when
+// the upgrade is refused.
+func TestServeReturnsAndReportsTheEnd(t *testing.T) {
+	h := New(Options{CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" }})
+	defer h.Close()
+	returned := make(chan error, 4)
+	closed := make(chan struct{}, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		returned <- h.Serve(w, r, Identity{Kind: "visitor", ID: 7, Topics: []string{"v"}}, func() { closed <- struct{}{} })
+	}))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Fatalf(`Serve: %v`, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal(`Serve did not return while the socket is open`)
+	}
+	// The socket still works after the handler returned.
+	waitSubscribers(t, h, "v", 1)
+	h.Publish("v", "message", "still here")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, b, err := c.ReadMessage(); err != nil || !strings.Contains(string(b), "still here") {
+		t.Fatalf(`after Serve returned: %s %v`, b, err)
+	}
+	select {
+	case <-closed:
+		t.Fatal(`onClose ran while the socket is open`)
+	default:
+	}
+	c.Close()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal(`onClose did not run when the socket closed`)
+	}
+	waitSubscribers(t, h, "v", 0)
+
+	// A refused upgrade returns its error and runs onClose too.
+	if _, _, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"https://elsewhere.example"}}); err == nil {
+		t.Fatal(`a refused origin connected`)
+	}
+	if err := <-returned; err == nil {
+		t.Fatal(`Serve of a refused upgrade returned no error`)
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal(`onClose did not run after a refused upgrade`)
 	}
 }

@@ -80,7 +80,7 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs
 func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	c.UpdatedAt = time.Now().UTC()
 	o := c.Options
-	res, err := s.w.ExecContext(ctx,
+	res, err := s.exec(ctx,
 		`UPDATE channels SET name = ?, button_text = ?, default_message = ?, input_placeholder = ?, header_background_color = ?,
 		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?,
 		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, notify_email = ?, prechat = ?, prefer_language = ?, updated_at = ?
@@ -102,7 +102,7 @@ func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 
 // SetChannelIdentitySecret replaces a channel's identity secret.
 func (s *Store) SetChannelIdentitySecret(ctx context.Context, channelID int64, secret string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE channels SET identity_secret = ?, updated_at = ? WHERE id = ?`,
+	res, err := s.exec(ctx, `UPDATE channels SET identity_secret = ?, updated_at = ? WHERE id = ?`,
 		secret, ms(time.Now()), channelID)
 	if err != nil {
 		return fmt.Errorf("store: channel %d identity secret: %w", channelID, err)
@@ -135,7 +135,7 @@ func splitLines(s string) []string {
 
 // DeleteChannel removes a channel with its rules and operator links.
 func (s *Store) DeleteChannel(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM channels WHERE id = ?`, id)
+	res, err := s.exec(ctx, `DELETE FROM channels WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("store: delete channel %d: %w", id, err)
 	}
@@ -211,7 +211,7 @@ func (s *Store) AddChannelOperators(ctx context.Context, channelID int64, userID
 // cannot both pass a check and leave the channel empty. It reports whether
 // a row was removed.
 func (s *Store) RemoveChannelOperator(ctx context.Context, channelID, userID int64) (bool, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM channel_operators WHERE channel_id = ?1 AND user_id = ?2
+	res, err := s.exec(ctx, `DELETE FROM channel_operators WHERE channel_id = ?1 AND user_id = ?2
 		AND (SELECT count(*) FROM channel_operators WHERE channel_id = ?1) > 1`, channelID, userID)
 	if err != nil {
 		return false, fmt.Errorf("store: remove channel operator: %w", err)
@@ -223,7 +223,7 @@ func (s *Store) RemoveChannelOperator(ctx context.Context, channelID, userID int
 // AddOperatorToUnstaffedChannels makes userID the operator of every channel
 // that has none, so the first admin staffs the default channel.
 func (s *Store) AddOperatorToUnstaffedChannels(ctx context.Context, userID int64) error {
-	_, err := s.w.ExecContext(ctx,
+	_, err := s.exec(ctx,
 		`INSERT INTO channel_operators (channel_id, user_id, added_at)
 		 SELECT c.id, ?, ? FROM channels c
 		 WHERE NOT EXISTS (SELECT 1 FROM channel_operators co WHERE co.channel_id = c.id)`, userID, ms(time.Now()))

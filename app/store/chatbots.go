@@ -248,7 +248,7 @@ func (s *Store) Chatbots(ctx context.Context) ([]model.ChatbotSummary, error) {
 
 // SetChatbotActive archives (false) or unarchives a chatbot.
 func (s *Store) SetChatbotActive(ctx context.Context, id int64, active bool) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE chatbots SET active = ?, updated_at = ? WHERE id = ?`, b2i(active), ms(time.Now()), id)
+	res, err := s.exec(ctx, `UPDATE chatbots SET active = ?, updated_at = ? WHERE id = ?`, b2i(active), ms(time.Now()), id)
 	if err != nil {
 		return fmt.Errorf("store: chatbot %d active: %w", id, err)
 	}
@@ -261,7 +261,7 @@ func (s *Store) SetChatbotActive(ctx context.Context, id int64, active bool) err
 // DeleteChatbot deletes a chatbot and its script. Conversations keep
 // their messages; rules keep its id, so their form can say it is gone.
 func (s *Store) DeleteChatbot(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM chatbots WHERE id = ?`, id)
+	res, err := s.exec(ctx, `DELETE FROM chatbots WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("store: delete chatbot %d: %w", id, err)
 	}
@@ -295,7 +295,7 @@ func (s *Store) SetChatbotImage(ctx context.Context, id int64, img []byte, typ s
 	} else {
 		typ = ""
 	}
-	_, err := s.w.ExecContext(ctx, `UPDATE chatbots SET image = ?, image_type = ?, updated_at = ? WHERE id = ?`, v, typ, ms(time.Now()), id)
+	_, err := s.exec(ctx, `UPDATE chatbots SET image = ?, image_type = ?, updated_at = ? WHERE id = ?`, v, typ, ms(time.Now()), id)
 	if err != nil {
 		return fmt.Errorf("store: chatbot %d image: %w", id, err)
 	}
@@ -344,7 +344,7 @@ func (s *Store) SaveChatbotPosition(ctx context.Context, sessionID int64, p mode
 	if p.StepID != 0 {
 		step = p.StepID
 	}
-	_, err = s.w.ExecContext(ctx, `UPDATE chat_sessions SET chatbot_state = ?, chatbot_step_id = ?, chatbot_answers = ?, chatbot_email = ?, chatbot_phone = ? WHERE id = ?`,
+	_, err = s.exec(ctx, `UPDATE chat_sessions SET chatbot_state = ?, chatbot_step_id = ?, chatbot_answers = ?, chatbot_email = ?, chatbot_phone = ? WHERE id = ?`,
 		string(p.State), step, string(answers), p.Email, p.Phone, sessionID)
 	if err != nil {
 		return fmt.Errorf("store: session %d chatbot position: %w", sessionID, err)
@@ -356,14 +356,14 @@ func (s *Store) SaveChatbotPosition(ctx context.Context, sessionID int64, p mode
 // operator (a chatbot forwarded it). It reports false when the
 // conversation ended or someone took it meanwhile.
 func (s *Store) TakeFromBot(ctx context.Context, sessionID, operatorID int64, operatorName string) (bool, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE chat_sessions SET operator_id = ?, operator_name = ?, chatbot_state = ?, chatbot_step_id = NULL
+	res, err := s.exec(ctx, `UPDATE chat_sessions SET operator_id = ?, operator_name = ?, chatbot_state = ?, chatbot_step_id = NULL
 		WHERE id = ? AND status = 'open' AND operator_id IS NULL`, operatorID, operatorName, string(model.BotForwarded), sessionID)
 	if err != nil {
 		return false, fmt.Errorf("store: session %d forward: %w", sessionID, err)
 	}
 	n, _ := res.RowsAffected()
 	if n == 1 {
-		_, err = s.w.ExecContext(ctx, `UPDATE visitors SET last_operator_id = ? WHERE id = (SELECT visitor_id FROM chat_sessions WHERE id = ?)`, operatorID, sessionID)
+		_, err = s.exec(ctx, `UPDATE visitors SET last_operator_id = ? WHERE id = (SELECT visitor_id FROM chat_sessions WHERE id = ?)`, operatorID, sessionID)
 	}
 	return n == 1, err
 }

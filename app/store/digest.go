@@ -59,7 +59,7 @@ func (s *Store) DigestMail(ctx context.Context, userID int64) (bool, error) {
 
 // SetDigestMail records a user's choice.
 func (s *Store) SetDigestMail(ctx context.Context, userID int64, on bool) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE users SET digest_mail = ? WHERE id = ?`, b2i(on), userID); err != nil {
+	if _, err := s.exec(ctx, `UPDATE users SET digest_mail = ? WHERE id = ?`, b2i(on), userID); err != nil {
 		return s.noteWrite(fmt.Errorf("store: set digest mail %d: %w", userID, err))
 	}
 	return s.noteWrite(nil)

@@ -36,7 +36,7 @@ func (s *Store) setFace(ctx context.Context, query, what string, id int64, img [
 	} else {
 		hash = ""
 	}
-	res, err := s.w.ExecContext(ctx, query, v, hash, id)
+	res, err := s.exec(ctx, query, v, hash, id)
 	if err != nil {
 		return fmt.Errorf("store: %s %d picture: %w", what, id, err)
 	}

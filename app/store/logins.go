@@ -12,7 +12,7 @@ import (
 
 // CreateLoginSession stores a new signed-in session.
 func (s *Store) CreateLoginSession(ctx context.Context, ls *model.LoginSession) error {
-	_, err := s.w.ExecContext(ctx,
+	_, err := s.exec(ctx,
 		`INSERT INTO login_sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		ls.ID, ls.UserID, ms(ls.CreatedAt), ms(ls.ExpiresAt), ms(ls.LastSeenAt), ls.IP, ls.UserAgent)
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *Store) LoginSession(ctx context.Context, id string, now time.Time) (*mo
 
 // ExtendLoginSession slides a session's expiry forward.
 func (s *Store) ExtendLoginSession(ctx context.Context, id string, seen, expires time.Time) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE login_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`, ms(seen), ms(expires), id); err != nil {
+	if _, err := s.exec(ctx, `UPDATE login_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`, ms(seen), ms(expires), id); err != nil {
 		return fmt.Errorf("store: extend login session: %w", err)
 	}
 	return nil
@@ -50,7 +50,7 @@ func (s *Store) ExtendLoginSession(ctx context.Context, id string, seen, expires
 
 // DeleteLoginSession signs a session out.
 func (s *Store) DeleteLoginSession(ctx context.Context, id string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM login_sessions WHERE id = ?`, id); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM login_sessions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("store: delete login session: %w", err)
 	}
 	return nil
@@ -58,7 +58,7 @@ func (s *Store) DeleteLoginSession(ctx context.Context, id string) error {
 
 // DeleteUserLoginSessions signs a user out everywhere except keepID.
 func (s *Store) DeleteUserLoginSessions(ctx context.Context, userID int64, keepID string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM login_sessions WHERE user_id = ? AND id <> ?`, userID, keepID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM login_sessions WHERE user_id = ? AND id <> ?`, userID, keepID); err != nil {
 		return fmt.Errorf("store: delete login sessions: %w", err)
 	}
 	return nil
@@ -66,7 +66,7 @@ func (s *Store) DeleteUserLoginSessions(ctx context.Context, userID int64, keepI
 
 // PurgeExpiredLoginSessions removes sessions past their expiry.
 func (s *Store) PurgeExpiredLoginSessions(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM login_sessions WHERE expires_at <= ?`, ms(now))
+	res, err := s.exec(ctx, `DELETE FROM login_sessions WHERE expires_at <= ?`, ms(now))
 	if err != nil {
 		return 0, fmt.Errorf("store: purge login sessions: %w", err)
 	}

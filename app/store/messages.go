@@ -18,27 +18,22 @@ import (
 // gets its error in errs and is not written; the others still are.
 func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs []error, err error) {
 	errs = make([]error, len(msgs))
+	var prepared [4]*sql.Stmt
+	for i, q := range []string{insertMessageSQL, touchSessionSQL, clientIDSQL, markReadSQL} {
+		if prepared[i], err = s.writerStmt(ctx, q); err != nil {
+			return errs, fmt.Errorf("store: insert messages: %w", err)
+		}
+	}
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, step, answer_id, created_at, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("store: insert messages: %w", err)
-		}
-		defer ins.Close()
-		upd, err := tx.PrepareContext(ctx, `UPDATE chat_sessions SET last_message_at = ?, message_count = message_count + 1 WHERE id = ? AND (status = 'open' OR ?)`)
-		if err != nil {
-			return fmt.Errorf("store: insert messages: %w", err)
-		}
-		defer upd.Close()
-		var read, dup *sql.Stmt // prepared on first use only
+		ins := tx.StmtContext(ctx, prepared[0])
+		upd := tx.StmtContext(ctx, prepared[1])
+		var read, dup *sql.Stmt // taken on first use only
 		for i, m := range msgs {
 			if m.ClientID != "" {
 				// A retry of a post whose answer was lost: answer with the
 				// message stored the first time.
 				if dup == nil {
-					if dup, err = tx.PrepareContext(ctx, `SELECT `+messageCols+` FROM messages WHERE session_id = ? AND author_kind = ? AND client_id = ?`); err != nil {
-						return fmt.Errorf("store: insert messages: %w", err)
-					}
-					defer dup.Close()
+					dup = tx.StmtContext(ctx, prepared[2])
 				}
 				prev, err := scanMessage(dup.QueryRowContext(ctx, m.SessionID, string(m.AuthorKind), m.ClientID))
 				if err == nil {
@@ -54,8 +49,6 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				}
 			}
 			m.CreatedAt = time.Now().UTC()
-			// System notices (such as the leave notice) may land on a
-			// session that has just been closed; chat messages may not.
 			res, err := upd.ExecContext(ctx, ms(m.CreatedAt), m.SessionID, m.AuthorKind == model.AuthorSystem)
 			if err != nil {
 				return fmt.Errorf("store: insert messages: %w", err)
@@ -99,10 +92,7 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				// Replying means having read the chat: record it in the
 				// same transaction instead of a write of its own.
 				if read == nil {
-					if read, err = tx.PrepareContext(ctx, markReadSQL); err != nil {
-						return fmt.Errorf("store: insert messages: %w", err)
-					}
-					defer read.Close()
+					read = tx.StmtContext(ctx, prepared[3])
 				}
 				if _, err := read.ExecContext(ctx, m.SessionID, m.AuthorID, m.ID); err != nil {
 					return fmt.Errorf("store: insert messages: %w", err)
@@ -113,6 +103,15 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 	})
 	return errs, err
 }
+
+// The chat path's statements, prepared once (writerStmt).
+const (
+	insertMessageSQL = `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, step, answer_id, created_at, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// System notices (such as the leave notice) may land on a session that
+	// has just been closed; chat messages may not.
+	touchSessionSQL = `UPDATE chat_sessions SET last_message_at = ?, message_count = message_count + 1 WHERE id = ? AND (status = 'open' OR ?)`
+	clientIDSQL     = `SELECT ` + messageCols + ` FROM messages WHERE session_id = ? AND author_kind = ? AND client_id = ?`
+)
 
 const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, COALESCE(client_id, ''), step, COALESCE(answer_id, 0), created_at, internal`
 
@@ -182,7 +181,7 @@ const markReadSQL = `INSERT INTO session_reads (session_id, user_id, last_read_i
 
 // MarkRead records that userID has read a session up to messageID.
 func (s *Store) MarkRead(ctx context.Context, sessionID, userID, messageID int64) error {
-	_, err := s.w.ExecContext(ctx, markReadSQL, sessionID, userID, messageID)
+	_, err := s.exec(ctx, markReadSQL, sessionID, userID, messageID)
 	if err != nil {
 		return fmt.Errorf("store: mark read: %w", err)
 	}

@@ -199,7 +199,7 @@ func (s *Store) RetryOutboxNow(ctx context.Context, id int64) error {
 // RequeueSending puts rows a stopped worker left in "sending" back in the
 // queue, for start-up: a crash mid-delivery may send twice but never loses.
 func (s *Store) RequeueSending(ctx context.Context) (int, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET status = 'queued' WHERE status = 'sending'`)
+	res, err := s.exec(ctx, `UPDATE outbox SET status = 'queued' WHERE status = 'sending'`)
 	if err != nil {
 		return 0, fmt.Errorf("store: requeue outbox: %w", err)
 	}
@@ -208,7 +208,7 @@ func (s *Store) RequeueSending(ctx context.Context) (int, error) {
 }
 
 func (s *Store) outboxUpdate(ctx context.Context, id int64, query string, args ...any) error {
-	res, err := s.w.ExecContext(ctx, query, args...)
+	res, err := s.exec(ctx, query, args...)
 	if err != nil {
 		return s.noteWrite(fmt.Errorf("store: outbox item %d: %w", id, err))
 	}

@@ -207,7 +207,7 @@ func (s *Store) GroupRatings(ctx context.Context, f model.RatingFilter, dims ...
 // SetRatingInternal sets a rating's "Visible internally only" flag; the
 // public counts follow in the same statement (triggers).
 func (s *Store) SetRatingInternal(ctx context.Context, id int64, internal bool) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE ratings SET internal = ? WHERE id = ?`, b2i(internal), id)
+	res, err := s.exec(ctx, `UPDATE ratings SET internal = ? WHERE id = ?`, b2i(internal), id)
 	if err != nil {
 		return s.noteWrite(fmt.Errorf("store: set rating internal: %w", err))
 	}

@@ -30,7 +30,7 @@ func (s *Store) ChannelRouting(ctx context.Context, channelID int64) (*model.Cha
 
 // SaveChannelRouting stores a channel's office hours and chat maximum.
 func (s *Store) SaveChannelRouting(ctx context.Context, r *model.ChannelRouting) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO channel_routing (channel_id, hours_enabled, timezone, hours, holidays, away_message, max_chats, updated_at)
+	_, err := s.exec(ctx, `INSERT INTO channel_routing (channel_id, hours_enabled, timezone, hours, holidays, away_message, max_chats, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id) DO UPDATE SET hours_enabled = excluded.hours_enabled, timezone = excluded.timezone,
 		  hours = excluded.hours, holidays = excluded.holidays, away_message = excluded.away_message,
@@ -60,10 +60,9 @@ func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]Ch
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.max_chats,
-		  (SELECT count(*) FROM chat_sessions x WHERE x.operator_id = u.id AND x.status = 'open'),
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.max_chats, COALESCE(o.open, 0),
 		  CASE WHEN u.language != '' THEN u.language ELSE u.browser_language END
-		FROM users u WHERE u.id IN (`+placeholders(len(ids))+`)`, args...)
+		FROM users u LEFT JOIN operator_open_chats o ON o.user_id = u.id WHERE u.id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: operator chat caps: %w", err)
 	}
@@ -94,7 +93,7 @@ func (s *Store) UserMaxChats(ctx context.Context, userID int64) (int, error) {
 
 // SetUserMaxChats sets a user's own maximum of concurrent chats (0: none).
 func (s *Store) SetUserMaxChats(ctx context.Context, userID int64, n int) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET max_chats = ? WHERE id = ?`, n, userID)
+	res, err := s.exec(ctx, `UPDATE users SET max_chats = ? WHERE id = ?`, n, userID)
 	if err != nil {
 		return fmt.Errorf("store: user %d max chats: %w", userID, err)
 	}

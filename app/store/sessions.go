@@ -142,7 +142,7 @@ func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int
 
 func openCount(ctx context.Context, tx *sql.Tx, operatorID int64) (int, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions WHERE operator_id = ? AND status = 'open'`, operatorID).Scan(&n)
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT open FROM operator_open_chats WHERE user_id = ?), 0)`, operatorID).Scan(&n)
 	return n, err
 }
 
@@ -171,8 +171,10 @@ func (s *Store) Session(ctx context.Context, id int64) (*model.Session, error) {
 }
 
 // OpenSessionsOfVisitor returns a visitor's open sessions, oldest first.
+// Every page view asks it: the statement is kept prepared.
 func (s *Store) OpenSessionsOfVisitor(ctx context.Context, visitorID int64) ([]*model.Session, error) {
-	return s.sessions(ctx, `WHERE s.visitor_id = ? AND s.status = 'open' ORDER BY s.id`, visitorID)
+	rows, err := s.queryCached(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.visitor_id = ? AND s.status = 'open' ORDER BY s.id`, visitorID)
+	return collectRows(rows, err, "open sessions of visitor", scanSessionRow)
 }
 
 // Sessions lists sessions matching f, newest first.
@@ -220,7 +222,7 @@ func (s *Store) sessions(ctx context.Context, where string, args ...any) ([]*mod
 
 // CloseSession marks a session closed; false when it already was.
 func (s *Store) CloseSession(ctx context.Context, id int64) (bool, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE chat_sessions SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'`, ms(time.Now()), id)
+	res, err := s.exec(ctx, `UPDATE chat_sessions SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'`, ms(time.Now()), id)
 	if err != nil {
 		return false, fmt.Errorf("store: close session %d: %w", id, err)
 	}
@@ -228,22 +230,27 @@ func (s *Store) CloseSession(ctx context.Context, id int64) (bool, error) {
 	return n == 1, nil
 }
 
-// OperatorLoad counts, per operator, the sessions created since since that
-// are still open or had a message after activeSince: the "least busy"
-// measure used to assign new chats (Odoo 17's).
-func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, since, activeSince time.Time) (map[int64]int, error) {
+// OperatorLoad counts, per operator, the sessions still open or that had a
+// message after activeSince: the "least busy" measure used to assign new
+// chats (Odoo 17's).
+func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, activeSince time.Time) (map[int64]int, error) {
 	load := make(map[int64]int, len(operatorIDs))
 	if len(operatorIDs) == 0 {
 		return load, nil
 	}
 	ph := placeholders(len(operatorIDs))
-	args := []any{ms(since), ms(activeSince)}
+	args := []any{ms(activeSince)}
 	for _, id := range operatorIDs {
 		args = append(args, id)
 		load[id] = 0
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT operator_id, count(*) FROM chat_sessions
-		WHERE created_at > ? AND (status = 'open' OR last_message_at > ?) AND operator_id IN (`+ph+`) GROUP BY operator_id`, args...)
+	// Open conversations from the counter; closed ones from the index of
+	// closings, those closed and written in since activeSince (a closing
+	// comes after the last message, so closed_at bounds the search).
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, COALESCE(o.open, 0) + (SELECT count(*) FROM chat_sessions x
+		    WHERE x.operator_id = u.id AND x.status = 'closed' AND x.closed_at > ?1 AND x.last_message_at > ?1)
+		FROM users u LEFT JOIN operator_open_chats o ON o.user_id = u.id
+		WHERE u.id IN (`+ph+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: operator load: %w", err)
 	}

@@ -23,7 +23,7 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 
 // SetSetting stores a setting, replacing any previous value.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := s.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
 		return fmt.Errorf("store: set setting %s: %w", key, err)
 	}

@@ -15,7 +15,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *model.APIToken, hash stri
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = time.Now().UTC()
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)`,
+	res, err := s.exec(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)`,
 		t.UserID, t.Name, hash, t.Hint, ms(t.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: create api token: %w", err)
@@ -53,7 +53,7 @@ func (s *Store) UserByAPIToken(ctx context.Context, hash string, now time.Time) 
 	// Record use at most once a minute: this runs on every API call and the
 	// writer is shared with chat messages.
 	if !lastUsed.Valid || now.Sub(fromMS(lastUsed.Int64)) > time.Minute {
-		if _, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ms(now), tokenID); err != nil {
+		if _, err := s.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ms(now), tokenID); err != nil {
 			return nil, fmt.Errorf("store: api token use: %w", err)
 		}
 	}
@@ -62,7 +62,7 @@ func (s *Store) UserByAPIToken(ctx context.Context, hash string, now time.Time) 
 
 // DeleteAPIToken revokes a token of userID.
 func (s *Store) DeleteAPIToken(ctx context.Context, userID, id int64) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM api_tokens WHERE id = ? AND user_id = ?`, id, userID)
+	res, err := s.exec(ctx, `DELETE FROM api_tokens WHERE id = ? AND user_id = ?`, id, userID)
 	if err != nil {
 		return fmt.Errorf("store: delete api token: %w", err)
 	}

@@ -41,7 +41,7 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = time.Now().UTC()
 	}
-	res, err := s.w.ExecContext(ctx,
+	res, err := s.exec(ctx,
 		`INSERT INTO users (email, name, chat_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		strings.TrimSpace(u.Email), u.Name, u.ChatName, string(u.Role), u.PasswordHash, ms(u.CreatedAt))
 	if isUnique(err) {
@@ -140,7 +140,7 @@ func (s *Store) DeactivateUser(ctx context.Context, id int64, at time.Time) erro
 
 // ReactivateUser lets a deactivated user log in again.
 func (s *Store) ReactivateUser(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?`, id)
+	res, err := s.exec(ctx, `UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("store: reactivate user %d: %w", id, err)
 	}
@@ -162,7 +162,7 @@ func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 
 // UpdateUserProfile saves name, chat name, email, role and language.
 func (s *Store) UpdateUserProfile(ctx context.Context, u *model.User) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, chat_name = ?, role = ?, language = ? WHERE id = ?`,
+	res, err := s.exec(ctx, `UPDATE users SET email = ?, name = ?, chat_name = ?, role = ?, language = ? WHERE id = ?`,
 		strings.TrimSpace(u.Email), u.Name, u.ChatName, string(u.Role), u.Language, u.ID)
 	if isUnique(err) {
 		return fmt.Errorf("store: update user %d: %w", u.ID, ErrConflict)
@@ -197,7 +197,7 @@ func (s *Store) RequirePasswordChange(ctx context.Context, userID int64) error {
 // SetBrowserLanguage records the language of the browser a user last
 // logged in with.
 func (s *Store) SetBrowserLanguage(ctx context.Context, userID int64, lang string) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE users SET browser_language = ? WHERE id = ? AND browser_language != ?`, lang, userID, lang); err != nil {
+	if _, err := s.exec(ctx, `UPDATE users SET browser_language = ? WHERE id = ? AND browser_language != ?`, lang, userID, lang); err != nil {
 		return fmt.Errorf("store: browser language of %d: %w", userID, err)
 	}
 	return nil
@@ -205,7 +205,7 @@ func (s *Store) SetBrowserLanguage(ctx context.Context, userID int64, lang strin
 
 // DeleteAPITokens deletes every API token of a user.
 func (s *Store) DeleteAPITokens(ctx context.Context, userID int64) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, userID); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("store: delete api tokens of %d: %w", userID, err)
 	}
 	return nil
@@ -213,7 +213,7 @@ func (s *Store) DeleteAPITokens(ctx context.Context, userID int64) error {
 
 // SetPasswordHash replaces a user's password hash.
 func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?`, hash, userID)
+	res, err := s.exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?`, hash, userID)
 	if err != nil {
 		return fmt.Errorf("store: set password %d: %w", userID, err)
 	}
@@ -225,7 +225,7 @@ func (s *Store) SetPasswordHash(ctx context.Context, userID int64, hash string) 
 
 // TouchLogin records a successful login.
 func (s *Store) TouchLogin(ctx context.Context, userID int64, at time.Time) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, ms(at), userID); err != nil {
+	if _, err := s.exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, ms(at), userID); err != nil {
 		return fmt.Errorf("store: touch login %d: %w", userID, err)
 	}
 	return nil

@@ -35,7 +35,7 @@ func scanVisitor(row interface{ Scan(...any) error }, extra ...any) (*model.Visi
 func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor, tokenHash string) error {
 	now := time.Now().UTC()
 	v.CreatedAt, v.LastSeenAt = now, now
-	res, err := s.w.ExecContext(ctx,
+	res, err := s.exec(ctx,
 		`INSERT INTO visitors (token_hash, name, email, country, current_url, current_title, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		tokenHash, v.Name, v.Email, v.Country, v.CurrentURL, v.CurrentTitle, ms(now), ms(now))
 	if err != nil {
@@ -79,7 +79,7 @@ func (s *Store) UpdateVisitor(ctx context.Context, v *model.Visitor) error {
 	if !v.VerifiedAt.IsZero() {
 		verified = ms(v.VerifiedAt)
 	}
-	_, err := s.w.ExecContext(ctx,
+	_, err := s.exec(ctx,
 		`UPDATE visitors SET name = ?, email = ?, phone = ?, country = ?, last_operator_id = ?, current_url = ?, current_title = ?,
 		  external_id = ?, verified_at = ?, last_seen_at = ? WHERE id = ?`,
 		v.Name, v.Email, v.Phone, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, v.ExternalID, verified, ms(v.LastSeenAt), v.ID)
@@ -204,7 +204,7 @@ func (s *Store) CreateOfflineMessage(ctx context.Context, m *model.OfflineMessag
 
 // MarkOfflineMessageHandled records that an operator dealt with a message.
 func (s *Store) MarkOfflineMessageHandled(ctx context.Context, id, userID int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE offline_messages SET handled_at = ?, handled_by = ? WHERE id = ? AND handled_at IS NULL`, ms(time.Now()), userID, id)
+	res, err := s.exec(ctx, `UPDATE offline_messages SET handled_at = ?, handled_by = ? WHERE id = ? AND handled_at IS NULL`, ms(time.Now()), userID, id)
 	if err != nil {
 		return fmt.Errorf("store: offline message %d: %w", id, err)
 	}

@@ -69,7 +69,8 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	// The private address serves the same, without a token, and nothing else.
+	// The private address serves the same without a token, and the Go
+	// profiler (never on the main address), and nothing else.
 	h := httptest.NewServer(srv.App.MetricsHandler())
 	defer h.Close()
 	if code, body := scrape(t, h.URL+"/metrics", ""); code != http.StatusOK || !strings.Contains(body, "parley_messages_committed_total") {
@@ -77,5 +78,11 @@ func TestMetrics(t *testing.T) {
 	}
 	if code, _ := scrape(t, h.URL+"/admin", ""); code != http.StatusNotFound {
 		t.Fatalf("metrics.listen serves other paths: %d", code)
+	}
+	if code, body := scrape(t, h.URL+"/debug/pprof/heap?debug=1", ""); code != http.StatusOK || !strings.Contains(body, "heap profile") {
+		t.Fatalf("metrics.listen /debug/pprof/heap: %d", code)
+	}
+	if code, _ := scrape(t, srv.URL+"/debug/pprof/heap", ""); code == http.StatusOK {
+		t.Fatal("the main address serves the profiler")
 	}
 }

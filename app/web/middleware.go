@@ -53,6 +53,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.d.Observe != nil {
 			s.d.Observe(c.Path(), req.Method, res.Status, time.Since(start))
 		}
+		if !s.log.Enabled(req.Context(), level) {
+			return nil // the hot paths at info: build nothing to throw away
+		}
 		s.log.Log(req.Context(), level, "http", slog.String("request_id", id),
 			slog.Group("request", slog.String("method", req.Method), slog.String("uri", logURI(req.URL, res.Status))),
 			slog.Int("status", res.Status), slog.Int64("bytes", res.Size),

@@ -239,10 +239,9 @@ func (s *Server) operatorSocket(c echo.Context) error {
 		return userErr(http.StatusTooManyRequests, "too_many_sockets",
 			"This user already has %d live connections, the most allowed; close some tabs or integration connections and try again.", max)
 	}
-	defer s.limits.sockets.give(slot)
 	id := realtime.Identity{Kind: "operator", ID: u.ID, Topics: []string{livechat.OperatorTopic(u.ID), livechat.PresenceTopic, livechat.VisitorsTopic},
 		API: strings.HasPrefix(c.Request().URL.Path, "/api/")}
-	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
+	if err := s.hub.Serve(c.Response(), c.Request(), id, func() { s.limits.sockets.give(slot) }); err != nil {
 		s.log.Debug("operator socket", "error", err)
 	}
 	return nil

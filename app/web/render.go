@@ -68,10 +68,10 @@ type renderer struct {
 	dev  bool
 
 	mu     sync.Mutex
-	pages  map[string]*template.Template // page name → base + partials + page
-	parts  *template.Template            // partials only, for htmx fragments
-	hashes map[string]string             // static path → content hash
-	packed precompressed                 // static files compressed once
+	pages  map[string]*lazyPage // page name → base + partials + page, built on first use
+	parts  *template.Template   // partials only, for htmx fragments
+	hashes map[string]string    // static path → content hash
+	packed precompressed        // static files compressed once
 }
 
 func newRenderer(fsys fs.FS, dev bool) (*renderer, error) {
@@ -218,16 +218,16 @@ func (r *renderer) load() error {
 	if err != nil {
 		return err
 	}
-	pages := map[string]*template.Template{}
+	// Each page is a deep copy of every partial (html/template escapes its
+	// copy in place): all of them together were most of an idle server's
+	// heap and of its start. A page's own file is parsed here, alone, so a
+	// broken one stops the start; its set is built when first opened.
+	pages := map[string]*lazyPage{}
 	for _, f := range pageFiles {
-		t, err := base.Clone()
-		if err != nil {
-			return err
-		}
-		if t, err = t.ParseFS(r.fsys, f); err != nil {
+		if _, err := template.New(path.Base(f)).Funcs(r.funcs()).ParseFS(r.fsys, f); err != nil {
 			return fmt.Errorf("web: parse %s: %w", f, err)
 		}
-		pages[strings.TrimSuffix(path.Base(f), ".html")] = t
+		pages[strings.TrimSuffix(path.Base(f), ".html")] = &lazyPage{base: base, fsys: r.fsys, file: f}
 	}
 	r.mu.Lock()
 	r.pages, r.parts = pages, parts
@@ -253,17 +253,47 @@ func (r *renderer) page(w io.Writer, name string, p *Page) error {
 		}
 	}
 	r.mu.Lock()
-	t := r.pages[name]
+	lp := r.pages[name]
 	r.mu.Unlock()
-	if t == nil {
+	if lp == nil {
 		return fmt.Errorf("web: no page template %q", name)
+	}
+	t, err := lp.get()
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer // render fully first so a template error never sends half a page
 	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
-	_, err := buf.WriteTo(w)
+	_, err = buf.WriteTo(w)
 	return err
+}
+
+// lazyPage is one page's template set, built when first rendered.
+type lazyPage struct {
+	base *template.Template
+	fsys fs.FS
+	file string
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+func (lp *lazyPage) parse() (*template.Template, error) {
+	t, err := lp.base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if t, err = t.ParseFS(lp.fsys, lp.file); err != nil {
+		return nil, fmt.Errorf("web: parse %s: %w", lp.file, err)
+	}
+	return t, nil
+}
+
+func (lp *lazyPage) get() (*template.Template, error) {
+	lp.once.Do(func() { lp.t, lp.err = lp.parse() })
+	return lp.t, lp.err
 }
 
 // fragment renders one named partial on its own, for htmx swaps.

@@ -44,10 +44,10 @@ func (s *Server) routes() {
 	// Pages and JSON go out gzipped; static files, the widget bundle and the
 	// public rating pages are compressed once and served as they are;
 	// sockets are not touched.
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: func(c echo.Context) bool {
+	e.Use(gzipResponses(func(c echo.Context) bool {
 		p := c.Request().URL.Path
 		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/im_livechat/widget.") || strings.HasPrefix(p, "/livechat") || strings.HasSuffix(p, "/ws")
-	}}))
+	}))
 	e.Use(s.limitBody)
 	e.Use(s.withLocale)
 

@@ -471,9 +471,8 @@ func (s *Server) visitorSocket(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", "30")
 		return userErr(http.StatusTooManyRequests, "too_many_sockets", "Too many open chat windows; close some tabs and try again.")
 	}
-	defer s.limits.sockets.give(slot)
 	id := realtime.Identity{Kind: "visitor", ID: v.ID, Channel: channelID, Topics: []string{livechat.VisitorTopic(v.ID)}}
-	if err := s.hub.Serve(c.Response(), c.Request(), id); err != nil {
+	if err := s.hub.Serve(c.Response(), c.Request(), id, func() { s.limits.sockets.give(slot) }); err != nil {
 		s.log.Debug("visitor socket", "error", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"parley/app/attach"
 	"path/filepath"
@@ -107,11 +108,6 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	a.Config = cfg
 	if err := a.I18n.SetFallback(cfg.DefaultLanguage); err != nil {
 		return nil, fmt.Errorf("default_language: %q is not a language Parley speaks (%v)", cfg.DefaultLanguage, a.I18n.Languages())
-	}
-	// A damaged file is reported, not fatal: the admin can still look and
-	// take a backup, and /healthz says what is wrong.
-	if err := d.Store.Check(ctx); err != nil {
-		d.Logger.Error("database integrity check failed", "error", err)
 	}
 	if a.Geo, err = geo.Open(cfg.GeoIP.Database); err != nil {
 		return nil, fmt.Errorf("geoip.database: %w", err)
@@ -279,14 +275,19 @@ func firstRun(ctx context.Context, cfg config.Config, st *store.Store, lc *livec
 // MetricsHandler serves /metrics alone, for a separate private address
 // (metrics.listen).
 func (a *App) MetricsHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/metrics" {
-			http.NotFound(w, r)
-			return
-		}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		a.Metrics.Write(w)
 	})
+	// The Go profiler, for finding where a busy server spends its time
+	// (docs/performance.md). Only here: this address is private, unlike
+	// the main one where /metrics needs a token.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	return mux
 }
 
 // Start runs the background upkeep until Shutdown: idle operators turn
@@ -296,6 +297,17 @@ func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	a.Outbox.Start()
+	// The integrity check reads the whole file: seconds for a database of
+	// a gigabyte, so it runs beside the server instead of before it. A
+	// damaged file is reported, not fatal: the admin can still look and
+	// take a backup, and /healthz says what is wrong once it is known.
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.Store.Check(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("database integrity check failed", "error", err)
+		}
+	}()
 	if a.Replica != nil {
 		a.startReplica(ctx)
 	}

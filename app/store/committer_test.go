@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func openScratch(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.w.Exec(`CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL); INSERT INTO t VALUES ('taken', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// Transactions batched into one commit stay each other's strangers: one
+// that fails, panics or breaks a constraint is rolled back alone, the
+// others are committed, and each caller hears its own outcome only after
+// the commit.
+func TestCommitterKeepsBatchedTransactionsApart(t *testing.T) {
+	st := openScratch(t)
+	ctx := context.Background()
+	const n = 400
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.Tx(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO t (k, v) VALUES (?, ?)`, fmt.Sprint("k", i), i); err != nil {
+					return err
+				}
+				switch i % 10 {
+				case 3: // wrote, then gave up
+					return errors.New("refused")
+				case 5: // wrote, then panicked
+					panic("boom")
+				case 7: // wrote, then broke a constraint
+					_, err := tx.ExecContext(ctx, `INSERT INTO t (k, v) VALUES ('taken', 1)`)
+					return err
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if st.shared.Load() == 0 {
+		t.Fatal(`no transactions shared a commit: nothing here was tested`)
+	}
+	rows, err := st.r.Query(`SELECT k FROM t`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		kept[k] = true
+	}
+	rows.Close()
+	for i, err := range errs {
+		k := fmt.Sprint("k", i)
+		switch i % 10 {
+		case 3, 5, 7:
+			if err == nil || kept[k] {
+				t.Errorf(`%s: error %v, kept %v; want an error and nothing kept`, k, err, kept[k])
+			}
+			if i%10 == 5 && !strings.Contains(fmt.Sprint(err), "panicked: boom") {
+				t.Errorf(`%s: the panic is not in the error: %v`, k, err)
+			}
+		default:
+			if err != nil || !kept[k] {
+				t.Errorf(`%s: error %v, kept %v; want it committed`, k, err, kept[k])
+			}
+		}
+	}
+}
+
+// A caller that gives up while its transaction waits is told so and the
+// transaction never runs; a store closed under waiting callers answers
+// them instead of leaving them hanging.
+func TestCommitterCancelAndClose(t *testing.T) {
+	st := openScratch(t)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	go st.Tx(context.Background(), func(tx *sql.Tx) error {
+		close(started)
+		<-release // hold the committer
+		return nil
+	})
+	<-started
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := false
+	res := make(chan error)
+	go func() {
+		res <- st.Tx(ctx, func(tx *sql.Tx) error { ran = true; return nil })
+	}()
+	cancel()
+	if err := <-res; !errors.Is(err, context.Canceled) {
+		t.Fatalf(`cancelled while queued: %v`, err)
+	}
+	close(release)
+	if err := st.Tx(context.Background(), func(tx *sql.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if ran {
+		t.Fatal(`a cancelled transaction ran`)
+	}
+	st.Close()
+	if err := st.Tx(context.Background(), func(tx *sql.Tx) error { return nil }); !errors.Is(err, errClosed) {
+		t.Fatalf(`after Close: %v`, err)
+	}
+}
