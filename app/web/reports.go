@@ -55,6 +55,10 @@ var reportPeriods = []int{7, 30, 90, 365}
 // totals mean something.
 var reportMeasures = []string{"sessions", "unanswered", "messages", "rated"}
 
+// reportMeasureFigures are the figures each measure is computed from.
+var reportMeasureFigures = map[string]model.Figures{"sessions": model.FigSessions, "unanswered": model.FigUnanswered,
+	"messages": model.FigMessages, "rated": model.FigRating}
+
 func measureOf(f model.SessionFigures, m string) float64 {
 	switch m {
 	case "unanswered":
@@ -173,6 +177,7 @@ func (s *Server) reports(c echo.Context) error {
 		if d.Cols != "none" {
 			dims = append(dims, d.Cols)
 		}
+		f.Only = reportMeasureFigures[d.Measure]
 		cells, err := s.d.Livechat.GroupSessions(ctx, f, dims...)
 		if err != nil {
 			return err
@@ -193,6 +198,7 @@ func (s *Server) reports(c echo.Context) error {
 		if d.By, d.Kind, err = graphParams(c); err != nil {
 			return err
 		}
+		f.Only = model.FigUnanswered
 		cells, err := s.d.Livechat.GroupSessions(ctx, f, d.By)
 		if err != nil {
 			return err
