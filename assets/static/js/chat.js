@@ -1555,8 +1555,12 @@
         break;
       case 'session': onSession(d); live(); break;
       case 'presence': setPresence(d.user_id, d.status); live(); break;
-      // Live Chat ▸ Visitors reloads its live list on it.
-      case 'visitor': document.body.dispatchEvent(new CustomEvent('parley:visitors', { detail: d })); break;
+      // Live Chat ▸ Visitors reloads its live list on it, a visitor's page
+      // on the frames about that visitor.
+      case 'visitor':
+        document.body.dispatchEvent(new CustomEvent('parley:visitors', { detail: d }));
+        if (d.id) document.body.dispatchEvent(new CustomEvent('parley:visitor-' + d.id, { detail: d }));
+        break;
       case 'notification': inbox.add(d); break;
       case 'pong': sock.lastPong = Date.now(); break;
     }
