@@ -203,7 +203,7 @@ func reportQuery(keys []string, need map[string]bool, only model.Figures) string
 		q += ` GROUP BY ` + strings.Join(exprs, ", ")
 	}
 	out := reportOut(keys, need)
-	if len(out) == len(keys) {
+	if len(out) == len(keys) && !need[foldHours] {
 		return q
 	}
 	// The inner query's columns are k0… for its keys and s0… for its sums.
@@ -214,7 +214,10 @@ func reportQuery(keys []string, need map[string]bool, only model.Figures) string
 	sums := strings.Split(reportSumsFor(only), ", ")
 	innerSums, outer := make([]string, len(sums)), []string{}
 	for i, k := range keys {
-		if need[k] {
+		switch {
+		case k == "hours" && need[foldHours]:
+			outer = append(outer, fmt.Sprintf("k%d %% 24", i))
+		case need[k]:
 			outer = append(outer, fmt.Sprintf("k%d", i))
 		}
 	}
@@ -232,6 +235,29 @@ func reportQuery(keys []string, need map[string]bool, only model.Figures) string
 	}
 	return `SELECT ` + strings.Join(outer, ", ") + ` FROM (SELECT ` + strings.Join(append(inner, innerSums...), ", ") +
 		reportFrom(slices.Contains(keys, "hours")) + ` GROUP BY ` + strings.Join(exprs, ", ") + `) GROUP BY ` + groupBy
+}
+
+// foldHours, among the SQL groupings needed, asks for the hours counted
+// from the epoch to be added up into hours of the day inside SQLite: a
+// year has 8,760 of them, a day 24.
+const foldHours = "hours of the day"
+
+// reportNeed are the SQL groupings dims need, and whether they read the
+// hour index.
+func reportNeed(dims []string) (map[string]bool, bool, error) {
+	hourly := slices.Contains(dims, "hour")
+	need := map[string]bool{}
+	for _, d := range dims {
+		k, err := reportKeyOf(d, hourly)
+		if err != nil {
+			return nil, false, err
+		}
+		need[k] = true
+	}
+	if hourly && !slices.ContainsFunc(dims, func(d string) bool { return d == "day" || d == "week" || d == "month" }) {
+		need[foldHours] = true
+	}
+	return need, hourly, nil
 }
 
 // reportOut are the keys of a grouping that are needed, in its order.
@@ -335,14 +361,9 @@ func (s *Store) GroupSessions(ctx context.Context, f model.ReportFilter, dims ..
 // groupSums is GroupSessions before the sums become figures, in the order
 // of the groups' keys.
 func (s *Store) groupSums(ctx context.Context, f model.ReportFilter, dims []string) ([]model.ReportCell, []reportSum, error) {
-	hourly := slices.Contains(dims, "hour")
-	need := map[string]bool{}
-	for _, d := range dims {
-		k, err := reportKeyOf(d, hourly)
-		if err != nil {
-			return nil, nil, err
-		}
-		need[k] = true
+	need, hourly, err := reportNeed(dims)
+	if err != nil {
+		return nil, nil, err
 	}
 	walk := reportGrouping(need)
 	rowKeys, sums, err := s.sumSessions(ctx, f, walk, need)

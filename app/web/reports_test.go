@@ -261,6 +261,21 @@ func TestReportsWaitingTime(t *testing.T) {
 			t.Errorf("%s csv: %q", table, rows)
 		}
 	}
+	// By hour of the day: every session moved to yesterday 13:15 UTC but
+	// one, an hour later.
+	y := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1).Add(13*time.Hour + 15*time.Minute)
+	if _, err := srv.Store.Writer().Exec(`UPDATE chat_sessions SET created_at = CASE country WHEN 'FR' THEN ?2 ELSE ?1 END`,
+		y.UnixMilli(), y.Add(time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if rows := get("?view=pivot&rows=hour&cols=country&measure=wait&format=csv"); fmt.Sprint(rows) != fmt.Sprint([][]string{
+		{"Hour (UTC)", "France", "Spain", "Total"}, {"13:00", "", "30", "30"}, {"14:00", "90", "", "90"}, {"Total", "90", "30", "60"}}) {
+		t.Errorf("wait by hour and country: %q", rows)
+	}
+	if rows := get("?view=pivot&rows=day&cols=hour&format=csv"); fmt.Sprint(rows) != fmt.Sprint([][]string{
+		{"Day", "13:00", "14:00", "Total"}, {y.Format("2006-01-02"), "2", "2", "4"}, {"Total", "2", "2", "4"}}) {
+		t.Errorf("sessions by day and hour: %q", rows)
+	}
 	// A day nobody waited has no wait, not a wait of 0.
 	if _, err := srv.Store.Writer().Exec(`UPDATE chat_sessions SET queued_at = NULL, assigned_at = NULL`); err != nil {
 		t.Fatal(err)
