@@ -538,6 +538,9 @@ func (c *cli) userCreate(args []string) int {
 		return code
 	}
 	defer st.Close()
+	if cfg, err = wire.Effective(c.ctx, st, cfg, log); err != nil {
+		return c.fail("user create: %v", err)
+	}
 	a := auth.New(st, auth.Options{})
 	if err := wire.FirstRun(c.ctx, cfg, st, log); err != nil {
 		return c.fail("first-run data: %v", err)
@@ -557,6 +560,7 @@ func (c *cli) userCreate(args []string) int {
 		return c.fail("user create: %v", err)
 	}
 	c.say(c.stdout, "created %s %s <%s> (id %d)", u.Role, u.Name, u.Email, u.ID)
+	c.say(c.stdout, "%s can log in at %s/login", u.Name, cfg.PublicURL())
 	return exitOK
 }
 
@@ -609,11 +613,15 @@ func (c *cli) tokenCreate(args []string) int {
 	}
 	// Migrated, unlike backup: the token goes into a table a fresh or older
 	// database may not have yet.
-	_, _, st, code := c.load(f)
+	cfg, log, st, code := c.load(f)
 	if st == nil {
 		return code
 	}
 	defer st.Close()
+	cfg, err := wire.Effective(c.ctx, st, cfg, log)
+	if err != nil {
+		return c.fail("token create: %v", err)
+	}
 	u, err := st.UserByEmail(c.ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return c.fail("token create: --email: no user %q", email)
@@ -625,6 +633,7 @@ func (c *cli) tokenCreate(args []string) int {
 	if err != nil {
 		return c.fail("token create: %v", err)
 	}
+	c.say(c.stdout, "Send it as \"Authorization: Bearer TOKEN\" to the API at %s/api/v1/.", cfg.PublicURL())
 	c.say(c.stdout, "API token for %s <%s>, with the %s role. It is shown only this once:\n%s", u.Name, u.Email, u.Role, plain)
 	return exitOK
 }
@@ -688,6 +697,10 @@ func (c *cli) visitor(cmd string, args []string) int {
 		return code
 	}
 	defer st.Close()
+	cfg, err := wire.Effective(c.ctx, st, cfg, log)
+	if err != nil {
+		return c.fail("visitor %s: %v", cmd, err)
+	}
 	lc := livechat.New(st, livechat.Options{Logger: log, BaseURL: cfg.PublicURL()})
 	defer lc.Stop()
 	if cmd == "export" {

@@ -190,6 +190,30 @@ func (s *Service) Check(ctx context.Context, x *model.Session, in livechat.Visit
 	return in.Body, nil
 }
 
+// CheckFile implements livechat.Bot: a file answers only a step that
+// takes free input; a choice, an email or a phone number must be given
+// first, and an ended script takes nothing, as for typed text.
+func (s *Service) CheckFile(ctx context.Context, x *model.Session) error {
+	sc, err := s.script(ctx, x.ChatbotID)
+	if err != nil || sc == nil {
+		return err
+	}
+	pos := position(x)
+	i := stepIndex(sc, pos.StepID)
+	if pos.State != model.BotRunning || i < 0 {
+		return model.Refuse(model.Conflict, "chatbot_ended", "Conversation ended. Restart it to talk again.")
+	}
+	switch sc.Steps[i].Type {
+	case model.StepQuestion:
+		return model.Refuse(model.Conflict, "choose_answer", "Select an option above before sending a file.")
+	case model.StepEmail:
+		return model.Refuse(model.Conflict, "answer_expected", "Type your email address before sending a file.")
+	case model.StepPhone:
+		return model.Refuse(model.Conflict, "answer_expected", "Type your phone number before sending a file.")
+	}
+	return nil
+}
+
 // Answer implements livechat.Bot: the visitor's committed message moves
 // the script on.
 func (s *Service) Answer(ctx context.Context, x *model.Session, m *model.Message) error {

@@ -45,6 +45,12 @@ func (s *Service) storeFile(x *model.Session, in FileInput) (*model.Attachment, 
 
 // PostVisitorFile sends a file from the session's visitor.
 func (s *Service) PostVisitorFile(ctx context.Context, x *model.Session, in FileInput) (*model.Message, error) {
+	if s.bot != nil && botLeads(x) && x.Status == model.SessionOpen {
+		// Checked before the file is stored: a refused file leaves nothing.
+		if err := s.bot.CheckFile(ctx, x); err != nil {
+			return nil, err
+		}
+	}
 	a, err := s.storeFile(x, in)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,11 @@ type Bot interface {
 	// conversation, before it is stored, and returns the text to store
 	// (the label of a clicked answer). Refusals are *model.Refusal.
 	Check(ctx context.Context, x *model.Session, in VisitorInput) (string, error)
+	// CheckFile vets a file a visitor sends while the chatbot leads the
+	// conversation: a step waiting for a choice, an email or a phone
+	// number refuses it (*model.Refusal), free input takes it as the
+	// answer.
+	CheckFile(ctx context.Context, x *model.Session) error
 	// Answer plays on after a visitor's message is committed.
 	Answer(ctx context.Context, x *model.Session, m *model.Message) error
 	// Restart plays the script again from its first step.
@@ -104,13 +109,14 @@ func (s *Service) ForwardFromBot(ctx context.Context, x *model.Session, stepMess
 		return false, err
 	}
 	var prev int64
+	lang := x.VisitorLanguage
 	if v, err := s.st.Visitor(ctx, x.VisitorID); err == nil {
-		prev = v.LastOperatorID
+		prev, lang = v.LastOperatorID, routingLanguage(v, lang)
 	}
 	if info.availability(s.now()).Closed {
 		return false, nil // outside office hours: the script's step for nobody available
 	}
-	opID, err := s.pickOperator(ctx, info, info.OperatorIDs, prev)
+	opID, err := s.pickOperator(ctx, info, info.OperatorIDs, prev, lang)
 	if errors.Is(err, ErrNoOperator) {
 		return false, nil
 	}

@@ -609,6 +609,15 @@ func (s *Service) InvalidateAll() {
 	s.mu.Unlock()
 }
 
+// ChannelsRenamed forgets what the service keeps of channels renamed
+// outside it (with the site name, in the settings' transaction), so the
+// next widget names them anew.
+func (s *Service) ChannelsRenamed(ids []int64) {
+	for _, id := range ids {
+		s.invalidate(id)
+	}
+}
+
 func (s *Service) invalidate(channelID int64) {
 	s.mu.Lock()
 	delete(s.cache, channelID)

@@ -2,6 +2,7 @@ package livechat
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 
@@ -164,6 +165,27 @@ var (
 // u's first message; the visitor's widget opens with it at once (a
 // chat_request frame). A visitor who left, or who is already chatting, is
 // refused (Odoo: "Recipients are not available").
+// RequestJoins names the channel an operator would join by starting a chat
+// with a visitor now: the channel the visitor is on, when u is not one of
+// its operators; "" otherwise (or when the visitor is not on the site).
+func (s *Service) RequestJoins(ctx context.Context, u *model.User, visitorID int64) (string, error) {
+	channelID, online := s.Live.Online(visitorID)
+	if !online || channelID == 0 {
+		return "", nil
+	}
+	info, err := s.Info(ctx, channelID)
+	if errors.Is(err, model.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if contains(info.OperatorIDs, u.ID) {
+		return "", nil
+	}
+	return info.Channel.Name, nil
+}
+
 func (s *Service) RequestChat(ctx context.Context, u *model.User, visitorID int64, body string) (*model.Session, error) {
 	body, err := validateBody(body)
 	if err != nil {
@@ -191,8 +213,16 @@ func (s *Service) RequestChat(ctx context.Context, u *model.User, visitorID int6
 	x := &model.Session{PublicID: randomID(), ChannelID: channelID, ChannelName: info.Channel.Name, VisitorID: v.ID,
 		VisitorName: v.Name, Country: v.Country, OperatorID: u.ID, OperatorName: u.DisplayChatName(),
 		URL: v.CurrentURL, Title: v.CurrentTitle, VisitorLanguage: clip(v.Language, 16)}
-	if err := s.st.CreateSession(ctx, x); err != nil {
+	// An operator who invites a visitor to a channel they have not joined
+	// becomes one of its operators (as in Odoo), in the same transaction:
+	// the chat is theirs, so the channel's lists, reports and queue count
+	// them.
+	joined, err := s.st.CreateSessionJoining(ctx, x)
+	if err != nil {
 		return nil, err // a conflict: the visitor opened a chat a moment ago
+	}
+	if joined {
+		s.invalidate(channelID)
 	}
 	v.LastOperatorID = u.ID
 	if err := s.st.UpdateVisitor(ctx, v); err != nil {

@@ -32,8 +32,9 @@ type queue struct {
 	stopped sync.Once
 	wg      sync.WaitGroup
 
-	mu   sync.Mutex    // one pass at a time, also for ServeQueue callers
-	told map[int64]int // session id -> the position last pushed to its visitor
+	mu    sync.Mutex       // one pass at a time, also for ServeQueue callers
+	told  map[int64]int    // session id -> the position last pushed to its visitor
+	lines map[int64]string // channel id -> its line as its operators last heard of it
 }
 
 func newQueue() *queue {
@@ -96,6 +97,7 @@ func (s *Service) serveQueue(ctx context.Context) error {
 		return err
 	}
 	told := make(map[int64]int, len(s.queue.told))
+	lines, counts := map[int64]string{}, map[int64]int{}
 	var errs []error
 	for _, ch := range channels {
 		if err := s.serveChannel(ctx, ch); err != nil {
@@ -105,7 +107,17 @@ func (s *Service) serveQueue(ctx context.Context) error {
 		waiting, err := s.st.WaitingSessions(ctx, ch)
 		if err != nil {
 			errs = append(errs, err)
+			if k, ok := s.queue.lines[ch]; ok {
+				lines[ch] = k // unknown this time: not news
+			}
 			continue
+		}
+		ids := make([]int64, len(waiting))
+		for i, x := range waiting {
+			ids[i] = x.ID
+		}
+		if len(ids) > 0 {
+			lines[ch], counts[ch] = lineKey(ids), len(ids)
 		}
 		for _, x := range waiting {
 			told[x.ID] = x.QueuePosition
@@ -115,6 +127,8 @@ func (s *Service) serveQueue(ctx context.Context) error {
 		}
 	}
 	s.queue.told = told
+	s.tellOperators(ctx, s.queue.lines, lines, counts)
+	s.queue.lines = lines
 	return errors.Join(errs...)
 }
 
@@ -131,7 +145,13 @@ func (s *Service) serveChannel(ctx context.Context, channelID int64) error {
 	// Each pass assigns one visitor or rules out one operator (full
 	// meanwhile), so the loop ends; the bound is a guard, not a limit.
 	for range 1000 {
-		opID, err := s.pickOperator(ctx, info, info.OperatorIDs, 0)
+		next, err := s.st.NextWaiting(ctx, channelID)
+		if err != nil || next == nil {
+			return err
+		}
+		// The operator is chosen for the visitor first in line, whom
+		// AssignWaiting gives them (the queue's passes run one at a time).
+		opID, err := s.pickOperator(ctx, info, info.OperatorIDs, 0, s.sessionLanguage(ctx, next))
 		if errors.Is(err, ErrNoOperator) {
 			return nil
 		}

@@ -211,7 +211,10 @@ type StartInput struct {
 	URL, Title   string
 	VisitorName  string // from the host page's Parley.setVisitor
 	Language     string // the visitor's browser language ("es"), for what is pushed to them
-	VisitorEmail string
+	// BrowserLanguage is the first language the visitor's browser asks
+	// for ("es-AR"), which routing may prefer operators by.
+	BrowserLanguage string
+	VisitorEmail    string
 	// VisitorPhone and Consent come from the channel's pre-chat form
 	// (with the name and email), checked when a new chat opens.
 	VisitorPhone string
@@ -320,7 +323,11 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		if closed {
 			return nil, ErrNoOperator
 		}
-		if opID, queued, err = s.operatorOrQueue(ctx, info, prev); err != nil {
+		lang := in.BrowserLanguage
+		if lang == "" {
+			lang = in.Language
+		}
+		if opID, queued, err = s.operatorOrQueue(ctx, info, prev, routingLanguage(in.Visitor, lang)); err != nil {
 			return nil, err
 		}
 		if opID != 0 {
@@ -423,7 +430,7 @@ func clip(s string, n int) string { return model.Clip(s, n) }
 // in the queue: every available operator is at their maximum, or others
 // already wait (a newcomer never overtakes them). ErrNoOperator when
 // nobody of the channel is available at all.
-func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev int64) (int64, bool, error) {
+func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev int64, lang string) (int64, bool, error) {
 	if len(s.Presence.Online(info.OperatorIDs)) == 0 {
 		return 0, false, ErrNoOperator
 	}
@@ -434,7 +441,7 @@ func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev i
 	if waiting > 0 {
 		return 0, true, nil
 	}
-	id, err := s.pickOperator(ctx, info, info.OperatorIDs, prev)
+	id, err := s.pickOperator(ctx, info, info.OperatorIDs, prev, lang)
 	if errors.Is(err, ErrNoOperator) {
 		return 0, true, nil // someone is online, so everyone online is at their maximum
 	}
@@ -445,9 +452,10 @@ func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev i
 // visitor's previous operator when available, else the least busy
 // available operator (fewest open sessions started in the last 24 hours),
 // ties broken at random. Operators at their maximum of concurrent chats
-// are not available.
-func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidates []int64, previous int64) (int64, error) {
-	online, err := s.underMaximum(ctx, info, s.Presence.Online(candidates))
+// are not available. When the channel prefers the visitor's language and
+// some available operator speaks lang, the choice is made among them.
+func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidates []int64, previous int64, lang string) (int64, error) {
+	online, err := s.underMaximum(ctx, info, s.Presence.Online(candidates), lang)
 	if err != nil {
 		return 0, err
 	}
@@ -479,8 +487,9 @@ func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidate
 
 // underMaximum keeps the operators who may take one more chat: their open
 // conversations (in every channel) are fewer than their own maximum, or
-// the channel's when they set none.
-func (s *Service) underMaximum(ctx context.Context, info *ChannelInfo, ids []int64) ([]int64, error) {
+// the channel's when they set none. When the channel prefers the visitor's
+// language, only those of them who speak lang are kept, if any does.
+func (s *Service) underMaximum(ctx context.Context, info *ChannelInfo, ids []int64, lang string) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -488,7 +497,8 @@ func (s *Service) underMaximum(ctx context.Context, info *ChannelInfo, ids []int
 	if err != nil {
 		return nil, err
 	}
-	var out []int64
+	var out, speakers []int64
+	want := primaryLanguage(lang)
 	for _, id := range ids {
 		c := caps[id]
 		limit := c.Max
@@ -497,9 +507,45 @@ func (s *Service) underMaximum(ctx context.Context, info *ChannelInfo, ids []int
 		}
 		if limit == 0 || c.Open < limit {
 			out = append(out, id)
+			if want != "" && primaryLanguage(c.Language) == want {
+				speakers = append(speakers, id)
+			}
 		}
 	}
+	if info.Channel.PreferLanguage && len(speakers) > 0 {
+		return speakers, nil
+	}
 	return out, nil
+}
+
+// primaryLanguage is a language tag's primary subtag in lower case, so
+// that "es-AR" and "es" speak the same language.
+func primaryLanguage(tag string) string {
+	tag = strings.TrimSpace(tag)
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return strings.ToLower(tag)
+}
+
+// sessionLanguage is the language an open chat is routed by: its
+// visitor's browser language, else the one the chat speaks.
+func (s *Service) sessionLanguage(ctx context.Context, x *model.Session) string {
+	v, err := s.st.Visitor(ctx, x.VisitorID)
+	if err != nil {
+		return x.VisitorLanguage // routing still works, by the chat's language
+	}
+	return routingLanguage(v, x.VisitorLanguage)
+}
+
+// routingLanguage is the language a chat is routed by: the one the
+// visitor's browser asks for (as the widget reported it), else the one
+// their chat speaks.
+func routingLanguage(v *model.Visitor, fallback string) string {
+	if v != nil && v.Language != "" {
+		return v.Language
+	}
+	return fallback
 }
 
 // PostMessage commits a message to a session; it returns only after the

@@ -139,6 +139,9 @@ type Channel struct {
 	NotifyEmail string
 	// Prechat is the form a visitor fills in before their first message.
 	Prechat PrechatForm
+	// PreferLanguage gives a new chat to an available operator who speaks
+	// the visitor's language first, and to anyone available otherwise.
+	PreferLanguage bool
 	// ImageHash names the channel's uploaded image ("" when it has none).
 	ImageHash string
 	CreatedAt time.Time

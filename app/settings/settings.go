@@ -86,6 +86,27 @@ type Change struct {
 
 // Save applies c in one transaction. Validate the values before.
 func (o *Overrides) Save(ctx context.Context, c Change) error {
+	set, del := c.keys()
+	if err := o.st.SaveSettings(ctx, set, del); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	return nil
+}
+
+// SaveRenamingChannels applies c and renames the channels named exactly
+// from to to, in one transaction: a site name change carries the channels
+// still named after the site with it. It returns the renamed channels' ids.
+func (o *Overrides) SaveRenamingChannels(ctx context.Context, c Change, from, to string) ([]int64, error) {
+	set, del := c.keys()
+	ids, err := o.st.SaveSettingsRenamingChannels(ctx, set, del, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	return ids, nil
+}
+
+// keys are c's settings-table keys.
+func (c Change) keys() (map[string]string, []string) {
 	set := make(map[string]string, len(c.Set))
 	for k, v := range c.Set {
 		set[prefix+k] = v
@@ -94,8 +115,5 @@ func (o *Overrides) Save(ctx context.Context, c Change) error {
 	for _, k := range c.Reset {
 		del = append(del, prefix+k)
 	}
-	if err := o.st.SaveSettings(ctx, set, del); err != nil {
-		return fmt.Errorf("settings: %w", err)
-	}
-	return nil
+	return set, del
 }

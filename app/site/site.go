@@ -10,6 +10,7 @@ package site
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -239,7 +240,7 @@ func (s *Service) save(ctx context.Context, ch settings.Change) (bool, error) {
 			return false, fieldErr(formField[KeyGeoIP], "Parley cannot read %s as a GeoIP database: %s", next.GeoIP.Database, err.Error())
 		}
 	}
-	if err := s.over.Save(ctx, ch); err != nil {
+	if err := s.store(ctx, ch, before.SiteName, next.SiteName); err != nil {
 		if next.GeoIP.Database != before.GeoIP.Database {
 			_ = s.o.Geo.Reopen(before.GeoIP.Database)
 		}
@@ -252,6 +253,29 @@ func (s *Service) save(ctx context.Context, ch settings.Change) (bool, error) {
 	s.log.Info("site settings saved", "site_name", next.SiteName, "base_url", next.BaseURL, "geoip", next.GeoIP.Database,
 		"default_language", next.DefaultLanguage, "retention_days", next.Retention.Days, "retention_mode", next.Retention.Mode)
 	return s.RestartNeeded(), nil
+}
+
+// store saves ch; when the site name changes, the channels still named
+// after the site (the first one, unless an admin renamed it) take the new
+// name in the same transaction, so the widget's header follows the site.
+func (s *Service) store(ctx context.Context, ch settings.Change, oldName, newName string) error {
+	if oldName == newName {
+		return s.over.Save(ctx, ch)
+	}
+	ids, err := s.over.SaveRenamingChannels(ctx, ch, oldName, newName)
+	if errors.Is(err, store.ErrConflict) {
+		return fieldErr(formField[KeySiteName], "Another channel is already named %q: rename that channel first, or choose another site name.", newName)
+	}
+	if err != nil {
+		return err
+	}
+	if s.lc != nil {
+		s.lc.ChannelsRenamed(ids)
+	}
+	if len(ids) > 0 {
+		s.log.Info("channels renamed with the site", "from", oldName, "to", newName, "channels", ids)
+	}
+	return nil
 }
 
 // fieldErr refuses a form field's value with a message shown next to it.

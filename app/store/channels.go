@@ -14,17 +14,17 @@ import (
 
 const channelCols = `id, name, button_text, default_message, input_placeholder, header_background_color,
 	title_color, button_background_color, button_text_color, published, website_description,
-	allowed_domains, identity_secret, identity_enforce, default_language, texts, notify_email, created_at, updated_at, image_hash, prechat`
+	allowed_domains, identity_secret, identity_enforce, default_language, texts, notify_email, created_at, updated_at, image_hash, prechat, prefer_language`
 
 func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Channel, error) {
 	var c model.Channel
-	var pub, enforce int
+	var pub, enforce, prefer int
 	var domains, texts, prechat string
 	var created, updated int64
 	o := &c.Options
 	dest := []any{&c.ID, &c.Name, &o.ButtonText, &o.DefaultMessage, &o.InputPlaceholder, &o.HeaderBackgroundColor,
 		&o.TitleColor, &o.ButtonBackgroundColor, &o.ButtonTextColor, &pub, &c.WebsiteDescription,
-		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &c.NotifyEmail, &created, &updated, &c.ImageHash, &prechat}
+		&domains, &c.IdentitySecret, &enforce, &c.DefaultLanguage, &texts, &c.NotifyEmail, &created, &updated, &c.ImageHash, &prechat, &prefer}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func scanChannel(row interface{ Scan(...any) error }, extra ...any) (*model.Chan
 			return nil, fmt.Errorf("store: channel %d pre-chat form: %w", c.ID, err)
 		}
 	}
-	c.Published, c.IdentityEnforce = pub != 0, enforce != 0
+	c.Published, c.IdentityEnforce, c.PreferLanguage = pub != 0, enforce != 0, prefer != 0
 	c.AllowedDomains = splitLines(domains)
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 	return &c, nil
@@ -53,11 +53,11 @@ func (s *Store) CreateChannel(ctx context.Context, c *model.Channel, operatorIDs
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO channels (name, button_text, default_message, input_placeholder, header_background_color,
 			  title_color, button_background_color, button_text_color, published, website_description,
-			  allowed_domains, identity_enforce, default_language, texts, notify_email, prechat, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			  allowed_domains, identity_enforce, default_language, texts, notify_email, prechat, prefer_language, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 			o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, prechatJSON(c.Prechat), ms(now), ms(now))
+			strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, prechatJSON(c.Prechat), b2i(c.PreferLanguage), ms(now), ms(now))
 		if isUnique(err) {
 			return fmt.Errorf("store: create channel %q: %w", c.Name, ErrConflict)
 		}
@@ -83,11 +83,11 @@ func (s *Store) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	res, err := s.w.ExecContext(ctx,
 		`UPDATE channels SET name = ?, button_text = ?, default_message = ?, input_placeholder = ?, header_background_color = ?,
 		  title_color = ?, button_background_color = ?, button_text_color = ?, published = ?, website_description = ?,
-		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, notify_email = ?, prechat = ?, updated_at = ?
+		  allowed_domains = ?, identity_enforce = ?, default_language = ?, texts = ?, notify_email = ?, prechat = ?, prefer_language = ?, updated_at = ?
 		 WHERE id = ?`,
 		strings.TrimSpace(c.Name), o.ButtonText, o.DefaultMessage, o.InputPlaceholder, o.HeaderBackgroundColor,
 		o.TitleColor, o.ButtonBackgroundColor, o.ButtonTextColor, b2i(c.Published), c.WebsiteDescription,
-		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, prechatJSON(c.Prechat), ms(c.UpdatedAt), c.ID)
+		strings.Join(c.AllowedDomains, "\n"), b2i(c.IdentityEnforce), c.DefaultLanguage, textsJSON(c.Texts), c.NotifyEmail, prechatJSON(c.Prechat), b2i(c.PreferLanguage), ms(c.UpdatedAt), c.ID)
 	if isUnique(err) {
 		return fmt.Errorf("store: update channel %q: %w", c.Name, ErrConflict)
 	}

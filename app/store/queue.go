@@ -42,6 +42,37 @@ func (s *Store) WaitingSessions(ctx context.Context, channelID int64) ([]*model.
 		ORDER BY s.queued_at, s.id`, channelID)
 }
 
+// WaitingForOperator lists the sessions waiting in the queues of the
+// channels userID is an operator of, oldest first, at most limit.
+func (s *Store) WaitingForOperator(ctx context.Context, userID int64, limit int) ([]*model.Session, error) {
+	return s.sessions(ctx, `WHERE s.status = 'open' AND s.queued_at IS NOT NULL AND s.assigned_at IS NULL
+		AND s.channel_id IN (SELECT channel_id FROM channel_operators WHERE user_id = ?)
+		ORDER BY s.queued_at, s.id LIMIT ?`, userID, limit)
+}
+
+// CountWaitingForOperator counts the sessions WaitingForOperator lists,
+// without the bound.
+func (s *Store) CountWaitingForOperator(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions WHERE `+waitingWhere+`
+		AND channel_id IN (SELECT channel_id FROM channel_operators WHERE user_id = ?)`, userID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: waiting for operator %d: %w", userID, err)
+	}
+	return n, nil
+}
+
+// NextWaiting returns the session first in a channel's queue, nil when
+// nobody waits.
+func (s *Store) NextWaiting(ctx context.Context, channelID int64) (*model.Session, error) {
+	list, err := s.sessions(ctx, `WHERE s.channel_id = ? AND s.status = 'open' AND s.queued_at IS NOT NULL AND s.assigned_at IS NULL
+		ORDER BY s.queued_at, s.id LIMIT 1`, channelID)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
+}
+
 // CountWaiting says how many sessions wait in a channel's queue.
 func (s *Store) CountWaiting(ctx context.Context, channelID int64) (int, error) {
 	var n int

@@ -43,8 +43,12 @@ func (s *Store) SaveChannelRouting(ctx context.Context, r *model.ChannelRouting)
 }
 
 // ChatCap is an operator's own maximum of concurrent chats (0: the
-// channel's) and how many open conversations they have now.
-type ChatCap struct{ Max, Open int }
+// channel's), how many open conversations they have now, and the language
+// they read the admin in (My Profile's, else their browser's).
+type ChatCap struct {
+	Max, Open int
+	Language  string
+}
 
 // OperatorChatCaps returns the ChatCap of each user in ids.
 func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]ChatCap, error) {
@@ -57,7 +61,8 @@ func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]Ch
 		args[i] = id
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.max_chats,
-		  (SELECT count(*) FROM chat_sessions x WHERE x.operator_id = u.id AND x.status = 'open')
+		  (SELECT count(*) FROM chat_sessions x WHERE x.operator_id = u.id AND x.status = 'open'),
+		  CASE WHEN u.language != '' THEN u.language ELSE u.browser_language END
 		FROM users u WHERE u.id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: operator chat caps: %w", err)
@@ -66,7 +71,7 @@ func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]Ch
 	for rows.Next() {
 		var id int64
 		var c ChatCap
-		if err := rows.Scan(&id, &c.Max, &c.Open); err != nil {
+		if err := rows.Scan(&id, &c.Max, &c.Open, &c.Language); err != nil {
 			return nil, fmt.Errorf("store: operator chat caps: %w", err)
 		}
 		out[id] = c

@@ -64,6 +64,19 @@ func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
 // (ErrOperatorFull otherwise): two chats starting at once can never both
 // take an operator's last free place.
 func (s *Store) CreateSessionUnderMax(ctx context.Context, x *model.Session, maxOpen int) error {
+	_, err := s.createSession(ctx, x, maxOpen, false)
+	return err
+}
+
+// CreateSessionJoining stores a new open session like CreateSession and,
+// in the same write transaction, makes its operator an operator of its
+// channel when they were not one: the chat and the membership it implies
+// exist together or not at all. It reports whether the operator joined.
+func (s *Store) CreateSessionJoining(ctx context.Context, x *model.Session) (bool, error) {
+	return s.createSession(ctx, x, 0, true)
+}
+
+func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int, join bool) (bool, error) {
 	x.CreatedAt = time.Now().UTC()
 	x.Status = model.SessionOpen
 	var op any
@@ -84,9 +97,19 @@ func (s *Store) CreateSessionUnderMax(ctx context.Context, x *model.Session, max
 	}
 	answers, err := json.Marshal(orEmpty(x.Chatbot.Answers))
 	if err != nil {
-		return fmt.Errorf("store: create session: %w", err)
+		return false, fmt.Errorf("store: create session: %w", err)
 	}
-	return s.Tx(ctx, func(tx *sql.Tx) error {
+	joined := false
+	err = s.Tx(ctx, func(tx *sql.Tx) error {
+		if join && x.OperatorID != 0 && x.ChannelID != 0 {
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO channel_operators (channel_id, user_id, added_at) VALUES (?, ?, ?)`,
+				x.ChannelID, x.OperatorID, ms(x.CreatedAt))
+			if err != nil {
+				return fmt.Errorf("store: create session: join channel %d: %w", x.ChannelID, err)
+			}
+			n, _ := res.RowsAffected()
+			joined = n == 1
+		}
 		if x.OperatorID != 0 && maxOpen > 0 {
 			n, err := openCount(ctx, tx, x.OperatorID)
 			if err != nil {
@@ -111,6 +134,10 @@ func (s *Store) CreateSessionUnderMax(ctx context.Context, x *model.Session, max
 		x.ID, _ = res.LastInsertId()
 		return nil
 	})
+	if err != nil {
+		return false, err
+	}
+	return joined, nil
 }
 
 func openCount(ctx context.Context, tx *sql.Tx, operatorID int64) (int, error) {

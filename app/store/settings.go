@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Setting returns a stored setting; ErrNotFound when unset.
@@ -54,17 +55,60 @@ func (s *Store) SettingsWithPrefix(ctx context.Context, prefix string) (map[stri
 // SaveSettings stores set and deletes del in one transaction, so a form's
 // settings change together or not at all.
 func (s *Store) SaveSettings(ctx context.Context, set map[string]string, del []string) error {
-	return s.Tx(ctx, func(tx *sql.Tx) error {
-		for k, v := range set {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
-				return fmt.Errorf("store: set setting %s: %w", k, err)
-			}
+	return s.Tx(ctx, func(tx *sql.Tx) error { return saveSettings(ctx, tx, set, del) })
+}
+
+// SaveSettingsRenamingChannels is SaveSettings that also renames, in the
+// same transaction, the channels named exactly from (letter case included)
+// to to, and returns their ids. ErrConflict: another channel is named to
+// already, and nothing changed.
+func (s *Store) SaveSettingsRenamingChannels(ctx context.Context, set map[string]string, del []string, from, to string) ([]int64, error) {
+	var ids []int64
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		if err := saveSettings(ctx, tx, set, del); err != nil {
+			return err
 		}
-		for _, k := range del {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, k); err != nil {
-				return fmt.Errorf("store: delete setting %s: %w", k, err)
+		// The name column compares without case: BINARY makes "exactly".
+		rows, err := tx.QueryContext(ctx, `UPDATE channels SET name = ?, updated_at = ? WHERE name = ? COLLATE BINARY RETURNING id`,
+			to, ms(time.Now().UTC()), from)
+		if err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("store: rename channels %q to %q: %w", from, to, ErrConflict)
 			}
+			return fmt.Errorf("store: rename channels %q to %q: %w", from, to, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return fmt.Errorf("store: rename channels %q: %w", from, err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("store: rename channels %q to %q: %w", from, to, ErrConflict)
+			}
+			return fmt.Errorf("store: rename channels %q to %q: %w", from, to, err)
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+func saveSettings(ctx context.Context, tx *sql.Tx, set map[string]string, del []string) error {
+	for k, v := range set {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+			return fmt.Errorf("store: set setting %s: %w", k, err)
+		}
+	}
+	for _, k := range del {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, k); err != nil {
+			return fmt.Errorf("store: delete setting %s: %w", k, err)
+		}
+	}
+	return nil
 }

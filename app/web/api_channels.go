@@ -34,9 +34,12 @@ type apiChannel struct {
 	// language tag; an empty text falls back to the main one.
 	Texts map[string]model.ChannelTexts `json:"texts"`
 	// Prechat is the form asked before a visitor's first message.
-	Prechat   model.PrechatForm `json:"prechat"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	Prechat model.PrechatForm `json:"prechat"`
+	// PreferLanguage gives a chat to an available operator who speaks the
+	// visitor's language first.
+	PreferLanguage bool      `json:"prefer_language"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	model.ChannelOptions
 }
 
@@ -58,7 +61,7 @@ func (s *Server) toAPIChannel(c echo.Context, ch *model.Channel) (apiChannel, er
 	}
 	return apiChannel{ID: ch.ID, Name: ch.Name, Published: ch.Published, WebsiteDescription: ch.WebsiteDescription,
 		OperatorIDs: ids, AllowedDomains: domains, IdentityEnforce: ch.IdentityEnforce, HasIdentitySecret: ch.IdentitySecret != "",
-		DefaultLanguage: ch.DefaultLanguage, NotifyEmail: ch.NotifyEmail, Texts: texts, Prechat: ch.Prechat, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
+		DefaultLanguage: ch.DefaultLanguage, NotifyEmail: ch.NotifyEmail, Texts: texts, Prechat: ch.Prechat, PreferLanguage: ch.PreferLanguage, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt, ChannelOptions: ch.Options}, nil
 }
 
 func (s *Server) apiChannels(c echo.Context) error {
@@ -121,7 +124,8 @@ type channelPatch struct {
 	// with three empty texts (or null) is removed.
 	Texts map[string]*model.ChannelTexts `json:"texts"`
 	// Prechat replaces the whole pre-chat form.
-	Prechat *model.PrechatForm `json:"prechat"`
+	Prechat        *model.PrechatForm `json:"prechat"`
+	PreferLanguage *bool              `json:"prefer_language"`
 }
 
 func (s *Server) apiPatchChannel(c echo.Context) error {
@@ -154,6 +158,9 @@ func (s *Server) apiPatchChannel(c echo.Context) error {
 	}
 	if p.Prechat != nil {
 		ch.Prechat = *p.Prechat
+	}
+	if p.PreferLanguage != nil {
+		ch.PreferLanguage = *p.PreferLanguage
 	}
 	if p.AllowedDomains != nil {
 		ch.AllowedDomains = *p.AllowedDomains

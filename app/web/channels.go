@@ -327,6 +327,7 @@ func (s *Server) saveChannel(c echo.Context) error {
 	form.NotifyEmail = c.FormValue("notify_email")
 	form.Prechat = model.PrechatForm{Name: model.FieldMode(c.FormValue("prechat_name")), Email: model.FieldMode(c.FormValue("prechat_email")),
 		Phone: model.FieldMode(c.FormValue("prechat_phone")), Consent: c.FormValue("prechat_consent") != "", PrivacyURL: c.FormValue("prechat_privacy_url")}
+	form.PreferLanguage = c.FormValue("prefer_language") != ""
 	if c.FormValue("embed") != "" { // the Widget tab's fields were part of the form
 		form.AllowedDomains = strings.Split(strings.ReplaceAll(c.FormValue("allowed_domains"), "\r\n", "\n"), "\n")
 		form.IdentityEnforce = c.FormValue("identity_enforce") != ""

@@ -35,11 +35,17 @@ func TestChatbotBrowserWelcomeBot(t *testing.T) {
 	if state := widgetEval[string](t, browser, `pl('.composer textarea').disabled + ' ' + pl('.composer textarea').placeholder`); state != "true Select an option above" {
 		t.Errorf(`the composer must wait for an answer to be chosen: %q`, state)
 	}
+	if !widgetEval[bool](t, browser, `pl('.composer .clip').disabled`) {
+		t.Errorf(`the paperclip must wait for an answer to be chosen`)
+	}
 	widgetShot(t, browser, "question")
 
 	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`Array.prototype.find.call(pl('.answers').querySelectorAll('.ans'), function (b) { return b.textContent === 'I have a pricing question'; }).click()`))
 	widgetPoll(t, browser, "the email step", `plText('.log').includes('Would you mind leaving your email address so that we can reach you back?')`)
 	widgetPoll(t, browser, "the composer for the email", `!pl('.composer textarea').disabled && pl('.answers').hidden`)
+	if !widgetEval[bool](t, browser, `pl('.composer .clip').disabled`) {
+		t.Errorf(`the paperclip must wait for the email address`)
+	}
 	if log := widgetEval[string](t, browser, `plText('.log')`); !containsInOrder(log, "I have a pricing question", "Hmmm, let me check", "Hu-ho, it looks like none of our operators are available") {
 		t.Errorf(`the pricing branch without an operator: %q`, log)
 	}

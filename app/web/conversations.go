@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"parley/app/livechat"
@@ -21,6 +23,7 @@ type conversationsData struct {
 	Open     []livechat.OperatorSessionView
 	Closed   []livechat.OperatorSessionView
 	Selected *livechat.OperatorSessionView
+	Waiting  []livechat.WaitingView
 }
 
 // conversations serves /admin/conversations[?session=<public id>].
@@ -32,6 +35,9 @@ func (s *Server) conversations(c echo.Context) error {
 		return err
 	}
 	d := conversationsData{Open: conv.Open, Closed: conv.Closed}
+	if d.Waiting, err = s.d.Livechat.WaitingFor(ctx, u.ID, l); err != nil {
+		return err
+	}
 	if id := c.QueryParam("session"); id != "" {
 		x, err := s.d.Livechat.SessionFor(ctx, u, id)
 		if err != nil {
@@ -56,4 +62,14 @@ func (s *Server) conversations(c echo.Context) error {
 	p.BodyClass = "conversations-page"
 	p.Data = d
 	return s.render(c, "conversations", p)
+}
+
+// waitingList is the Conversations page's list of waiting visitors alone,
+// which the page reloads when the socket says a line changed.
+func (s *Server) waitingList(c echo.Context) error {
+	list, err := s.d.Livechat.WaitingFor(c.Request().Context(), userFrom(c).ID, s.localizer(c))
+	if err != nil {
+		return err
+	}
+	return s.fragment(c, http.StatusOK, "_waiting", list)
 }

@@ -15,6 +15,7 @@ type dashboardData struct {
 	AllOpen         int
 	OperatorsOnline int
 	Offline         int
+	Waiting         int // visitors waiting in the queues of the user's channels
 	MyStatus        string
 	Joined          int
 	Checklist       *site.Checklist // nil when not shown
@@ -59,6 +60,9 @@ func (s *Server) dashboardData(c echo.Context) (dashboardData, error) {
 		return d, err
 	}
 	if _, d.Offline, err = s.d.Livechat.CountOfflineMessages(ctx); err != nil {
+		return d, err
+	}
+	if d.Waiting, err = s.d.Livechat.CountWaitingFor(ctx, u.ID); err != nil {
 		return d, err
 	}
 	online := map[int64]bool{}

@@ -286,6 +286,15 @@ func (s *Server) opInbox(c echo.Context) error {
 	return c.JSON(http.StatusOK, in)
 }
 
+// opWaiting lists the visitors waiting in the queues of the user's channels.
+func (s *Server) opWaiting(c echo.Context) error {
+	list, err := s.d.Livechat.WaitingFor(c.Request().Context(), userFrom(c).ID, s.localizer(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"waiting": list})
+}
+
 // opInboxRead marks every notification read.
 func (s *Server) opInboxRead(c echo.Context) error {
 	if err := s.d.Livechat.MarkInboxRead(c.Request().Context(), userFrom(c)); err != nil {

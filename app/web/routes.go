@@ -31,6 +31,7 @@ func (s *Server) operatorRoutes(g *echo.Group) {
 	g.GET("/mentionable", s.opMentionable)
 	g.GET("/channel-links", s.opChannelLinks)
 	g.GET("/inbox", s.opInbox)
+	g.GET("/waiting", s.opWaiting)
 	g.POST("/inbox/read", s.opInboxRead)
 }
 
@@ -85,6 +86,7 @@ func (s *Server) routes() {
 
 	// Live conversations: operators see their own sessions, admins everyone's.
 	admin.GET("/conversations", s.conversations)
+	admin.GET("/conversations/waiting", s.waitingList)
 	admin.GET("/sessions", s.sessionsList)
 	admin.GET("/sessions/:id", s.sessionTranscript)
 	admin.GET("/visitors", s.visitors)

@@ -410,3 +410,82 @@ func TestSettingsSurviveARestart(t *testing.T) {
 		t.Fatalf(`after the restart a German reader gets %q, want es`, l)
 	}
 }
+
+// TestSiteNameRenamesChannelsNamedAfterIt: a new site name in Settings
+// renames the channels still named after the old one, so the widget's
+// header follows; a channel an admin renamed keeps its name, and a name
+// another channel holds is refused under the field with nothing changed.
+func TestSiteNameRenamesChannelsNamedAfterIt(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, _ := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ctx := context.Background()
+	first := defaultChannel(t, srv)
+	if first.Name != "YourWebsite.com" {
+		t.Fatalf(`the first channel is named %q, want the site name`, first.Name)
+	}
+	hand := &model.Channel{Name: "Support desk", Options: model.DefaultChannelOptions()}
+	if err := srv.Livechat.CreateChannel(ctx, hand); err != nil {
+		t.Fatal(err)
+	}
+	// The widget has read the first channel once: its cached name must go.
+	widgetName := func(id int64) string {
+		t.Helper()
+		res, err := http.Get(srv.URL + "/im_livechat/init?channel_id=" + itoa(id) + "&url=https://shop.example/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out struct {
+			Channel struct{ Name string } `json:"channel"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Channel.Name
+	}
+	if got := widgetName(first.ID); got != "YourWebsite.com" {
+		t.Fatalf(`widget header before = %q`, got)
+	}
+
+	_, body := admin.Get("/admin/config/settings")
+	wantBody(t, "settings page", body, "Channels still named after the site are renamed too.")
+	res, body := saveSettings(t, admin, map[string]string{"site_name": "Acme Bikes"})
+	wantStatus(t, "save the site name", res, body, http.StatusSeeOther)
+	names := func() map[int64]string {
+		t.Helper()
+		list, err := srv.Store.Channels(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]string{}
+		for _, c := range list {
+			out[c.ID] = c.Name
+		}
+		return out
+	}
+	if got := names(); got[first.ID] != "Acme Bikes" || got[hand.ID] != "Support desk" {
+		t.Fatalf(`channels after the new site name = %v`, got)
+	}
+	if got := widgetName(first.ID); got != "Acme Bikes" {
+		t.Fatalf(`widget header after = %q, want the new site name`, got)
+	}
+
+	// A site name another channel has is refused; neither the setting nor
+	// any channel changes.
+	res, body = saveSettings(t, admin, map[string]string{"site_name": "support DESK"})
+	wantStatus(t, "a site name another channel has", res, body, http.StatusUnprocessableEntity)
+	wantBody(t, "a site name another channel has", body, "Another channel is already named")
+	if got := names(); got[first.ID] != "Acme Bikes" || got[hand.ID] != "Support desk" {
+		t.Fatalf(`channels after a refused site name = %v`, got)
+	}
+	if got := srv.App.Site.SiteName(); got != "Acme Bikes" {
+		t.Fatalf(`site name after a refusal = %q`, got)
+	}
+
+	// Back to the default: the channel follows again.
+	res, body = saveSettings(t, admin, map[string]string{"reset": "site_name"})
+	wantStatus(t, "reset the site name", res, body, http.StatusSeeOther)
+	if got := names(); got[first.ID] != "YourWebsite.com" || got[hand.ID] != "Support desk" {
+		t.Fatalf(`channels after the site name's reset = %v`, got)
+	}
+}

@@ -786,12 +786,16 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		Sessions: fx.sessionRows(fx.open, fx.closed)}
 	invitable := named
 	invitable.Online, invitable.Sessions = true, nil
+	joining := invitable
+	joining.JoinChannel = "Sales Team"
 	anon := visitorData{Visitor: fx.anonymous, Name: livechat.VisitorLabel(l, "", fx.anonymous.ID)}
 	add(pageCase{page: "visitor", name: "named, on the site, with sessions", p: fx.page(admin, named.Name, "visitors", named),
 		want: []string{"<h1>Grace Hopper <span class=\"muted\">(Belgium)</span>", "On the website now", "mailto:grace@example.org",
 			"/admin/sessions/s-open-100", "6 messages", "1 message ·", "Bob Marley"}},
 		pageCase{page: "visitor", name: "online, not chatting: start a chat", p: fx.page(op, invitable.Name, "visitors", invitable),
-			want: []string{`action="/admin/visitors/42/chat"`, "Your first message", "data-start-chat", tplCSRF}},
+			want: []string{`action="/admin/visitors/42/chat"`, "Your first message", "data-start-chat", tplCSRF}, not: []string{"data-join-channel"}},
+		pageCase{page: "visitor", name: "start a chat on a channel not joined", p: fx.page(op, invitable.Name, "visitors", joining),
+			want: []string{"data-start-chat", "You are not an operator of Sales Team: starting this chat adds you to its operators."}},
 		pageCase{page: "visitor", name: "anonymous, nothing recorded", p: fx.page(op, anon.Name, "visitors", anon),
 			want: []string{"<h1>Website Visitor #43</h1>", "Last seen", "No page view recorded.", "No conversation yet."}})
 
@@ -1107,7 +1111,14 @@ func (fx *tplFixtures) fragmentCases() []fragmentCase {
 		{tpl: "_dashboard_figures", name: "admin", user: admin, data: dashboardData{MyOpen: 2, AllOpen: 7, OperatorsOnline: 1, Offline: 3},
 			want: []string{`<strong data-stat="online">1</strong><span>operator online</span>`, "Open conversations", `<strong>3</strong>`}},
 		{tpl: "_dashboard_figures", name: "operator", user: op, data: dashboardData{MyOpen: 1, OperatorsOnline: 4},
-			want: []string{"operators online"}, not: []string{"Open conversations"}},
+			want: []string{"operators online"}, not: []string{"Open conversations", `data-stat="waiting"`}},
+		{tpl: "_dashboard_figures", name: "visitors waiting", user: op, data: dashboardData{Waiting: 1},
+			want: []string{`data-stat="waiting"><strong>1</strong><span>visitor waiting</span>`}},
+		{tpl: "_waiting", name: "two in line", user: op, data: []livechat.WaitingView{
+			{SessionID: "s-w-1", ChannelName: "Support Desk", VisitorID: 43, VisitorName: "Website Visitor #43", Country: "BE", WaitingFrom: time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC), Position: 1},
+			{SessionID: "s-w-2", ChannelName: "Sales Team", VisitorID: 44, VisitorName: "Cy <b>", Position: 2}},
+			want: []string{`data-waiting-count>2<`, `data-waiting="s-w-1"`, "Website Visitor #43", "#1 in line", "Support Desk · waiting since",
+				`datetime="2025-03-01T09:30:00Z"`, "Cy &lt;b&gt;", "#2 in line"}},
 		{tpl: "_error", name: "message", data: "This message does not exist.",
 			want: []string{`<div class="flash flash-error" role="alert" data-error-message>This message does not exist.</div>`}},
 	}

@@ -223,7 +223,8 @@ func (s *Server) startSession(c echo.Context) error {
 	}
 	res, err := s.d.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: in.ChannelID, VisitorToken: token, Country: s.country(c),
 		URL: in.URL, Title: in.Title, VisitorName: in.VisitorName, VisitorEmail: in.VisitorEmail, VisitorPhone: in.VisitorPhone, Consent: in.Consent, Language: l.Lang(),
-		ExternalID: in.ExternalID, Signature: in.Signature})
+		BrowserLanguage: firstLanguage(c.Request().Header.Get("Accept-Language")),
+		ExternalID:      in.ExternalID, Signature: in.Signature})
 	if errors.Is(err, livechat.ErrNoOperator) {
 		return userErr(http.StatusConflict, "no_operator_available", "No operator is available right now. Leave us a message and we will answer by email.")
 	}
@@ -538,4 +539,16 @@ func (s *Server) operatorAvatar(c echo.Context) error {
 	svg := avatarSVG(id*47, u.DisplayChatName())
 	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
 	return c.Blob(http.StatusOK, "image/svg+xml", []byte(svg))
+}
+
+// firstLanguage is the first tag of an Accept-Language header ("es-AR"),
+// "" for none or "*".
+func firstLanguage(header string) string {
+	tag, _, _ := strings.Cut(header, ",")
+	tag, _, _ = strings.Cut(tag, ";")
+	tag = strings.TrimSpace(tag)
+	if tag == "*" || len(tag) > 35 {
+		return ""
+	}
+	return tag
 }

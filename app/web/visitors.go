@@ -112,10 +112,11 @@ type visitorData struct {
 	// Online: their widget holds a socket open, so the page (which follows
 	// the socket's frames) says they are on the site and an operator may
 	// start a chat.
-	Online    bool
-	Chatting  bool // they have an open conversation
-	PageViews []model.PageView
-	Sessions  []sessionRow
+	Online      bool
+	Chatting    bool   // they have an open conversation
+	JoinChannel string // the channel starting a chat makes the viewer an operator of
+	PageViews   []model.PageView
+	Sessions    []sessionRow
 }
 
 // visitor shows one visitor: where they went and their conversations
@@ -152,6 +153,11 @@ func (s *Server) visitor(c echo.Context) error {
 		return err
 	}
 	d.Chatting = row.OpenSession != ""
+	if d.Online && !d.Chatting {
+		if d.JoinChannel, err = s.d.Livechat.RequestJoins(ctx, userFrom(c), v.ID); err != nil {
+			return err
+		}
+	}
 	d.Name = livechat.VisitorLabel(l, v.Name, v.ID)
 	p := s.newPage(c, d.Name, "visitors")
 	p.Data = d

@@ -239,6 +239,18 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	return a, nil
 }
 
+// Effective is cfg (the file's and environment's values) with what admins
+// saved in Configuration ▸ Settings applied, as Build applies it: the
+// commands that print links without building the application use the
+// public URL serve uses.
+func Effective(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (config.Config, error) {
+	texts, err := i18n.Load()
+	if err != nil {
+		return cfg, fmt.Errorf("translations: %w", err)
+	}
+	return site.Effective(ctx, st, cfg, texts, log)
+}
+
 // FirstRun creates the first-run data on a database that has none, for
 // the commands that write to it without building the application (user
 // create): every way in makes the same first-run data.

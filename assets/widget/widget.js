@@ -562,6 +562,9 @@
     S.botComposer = lead;
     UI.form.hidden = lead && over;
     UI.ta.disabled = lead && (!!q || over);
+    // A file answers only free input: while a choice, an email or a phone
+    // number is asked the server refuses one, so the paperclip waits too.
+    UI.clip.disabled = lead && (over || !!(m && /^question_(selection|email|phone)$/.test(m.step.type)));
     UI.ta.placeholder = lead && q ? t('Select an option above') : lead && m && m.step.type === 'question_email' ? t('Email') :
       (S.opts.input_placeholder || t('Say something...'));
   }
@@ -810,7 +813,7 @@
     if (!UI.win) return;
     UI.end.hidden = UI.botEnd.hidden = UI.confirm.hidden = UI.typing.hidden = UI.offline.hidden = UI.thanks.hidden = true;
     UI.form.hidden = UI.log.hidden = false;
-    UI.ta.disabled = UI.send.disabled = false;
+    UI.ta.disabled = UI.send.disabled = UI.clip.disabled = false;
     if (S.botComposer) UI.ta.placeholder = S.opts.input_placeholder || t('Say something...');
     S.botComposer = false;
     error('');

@@ -7,8 +7,10 @@
  *   of open chats tells which others got news meanwhile, announced as live messages are. Nothing is
  *   lost or shown twice (messages are kept deduplicated by id and sorted by id).
  * - Chat windows docked bottom right on every page. A window opens for a chat newly assigned to the
- *   operator and for a new message in a chat whose window is not open. Open windows, their minimised
- *   state, scroll position and drafts live in sessionStorage, so they survive navigation in this tab.
+ *   operator (told by its session frame or by a notice that came first, as a transfer's does,
+ *   whichever the tab hears of first) and for a new message in a chat whose window is not open.
+ *   Open windows, their minimised state, scroll position and drafts live in sessionStorage, so they
+ *   survive navigation in this tab.
  * - The Conversations page (#conversations) shows the same conversation view full size, with the list
  *   of chats on the left kept live; the dock is hidden there.
  * - Notifications that are hard to miss: "(3) …" in the tab title, a badge in the menu, a short sound
@@ -198,6 +200,7 @@
     this.loading = null;
     this.cur = 0;
     this.live = null;
+    this.told = false;      // a live message came before this tab knew of the chat
     this.top = 0;           // the last message id this tab knows of, from any source
     this.counted = 0;       // the last message id that unread accounts for
     this.typingName = '';
@@ -260,8 +263,19 @@
     var first = this.s ? Promise.resolve(null) : api(sessPath(this.sid));
     this.loading = first.then(function (r) {
       if (r && r.session) {
+        // A live message told of a chat this tab did not know, and its
+        // session frame has not come yet: a transfer or a chatbot's hand-over
+        // sends the notice first. The frame would now find the chat known
+        // and open nothing, so this answer is the news.
+        var s = r.session, news = self.told && !known[self.sid] && s.status === 'open' && !!s.operator && s.operator.id === ME;
+        self.told = false;
         known[self.sid] = true;
-        self.setSession(r.session, true);
+        if (news) self.bump = true;
+        self.setSession(s, true);
+        if (news) {
+          if (!page.showing(self.sid)) dock.open(self.sid);
+          announce(self, null);
+        }
       }
       return self.pull(sock.open());
     }).then(function () {
@@ -1562,6 +1576,9 @@
         if (d.id) document.body.dispatchEvent(new CustomEvent('parley:visitor-' + d.id, { detail: d }));
         break;
       case 'notification': inbox.add(d); break;
+      // A queue of one of our channels changed: the Conversations page's
+      // waiting list and the dashboard's figures reload on it.
+      case 'waiting': document.body.dispatchEvent(new CustomEvent('parley:waiting', { detail: d })); live(); break;
       case 'pong': sock.lastPong = Date.now(); break;
     }
   }
@@ -1576,7 +1593,10 @@
     var kind = m.author && m.author.kind;
     if (c.live && c.live === sock.ws) c.cur = Math.max(c.cur, m.id);
     if (!c.add([m]).length) return;
-    if (!c.s) c.load().catch(function () { /* shown when it loads */ });
+    if (!c.s) {
+      c.told = !known[c.sid];
+      c.load().catch(function () { /* shown when it loads */ });
+    }
     if (kind === 'visitor') c.setTyping('', false);
     if (kind !== 'visitor') return;
     c.bump = true;
@@ -1596,6 +1616,7 @@
   function onSession(s) {
     if (!s.id) return;
     var c = conv(s.id), isNew = !known[s.id];
+    c.told = false; // the frame tells the news itself
     if (s.status === 'open' && s.operator && s.operator.id !== ME) {
       // Our socket carries only our own chats, so this one was handed
       // over: it leaves our windows and list, and if it ever comes back it
