@@ -7,8 +7,6 @@ package face
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -61,8 +59,7 @@ func Make(raw []byte, maxBytes int64, field string) (*Image, error) {
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: 88}); err != nil {
 		return nil, fmt.Errorf("face: encode: %w", err)
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return &Image{Data: buf.Bytes(), Hash: hex.EncodeToString(sum[:8])}, nil
+	return &Image{Data: buf.Bytes(), Hash: HashOf(buf.Bytes())}, nil
 }
 
 // squareDown crops the centre square of src and scales it to side×side by

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"parley/app/attach"
+	"parley/app/face"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ type Service struct {
 	intn      func(n int) int
 	baseURL   string
 	files     *attach.Files
+	faces     *face.Files
 	pub       Publisher   // typing and page-view frames, which are not stored
 	bus       *events.Bus // committed changes, for realtime, mail, bots…
 	ownBus    bool
@@ -95,6 +97,9 @@ type Options struct {
 	OnCommit func(messages int, took time.Duration)
 	// Files keeps the files sent in conversations; nil refuses uploads.
 	Files *attach.Files
+	// Faces keeps operators' photos and channels' images; nil refuses
+	// them.
+	Faces *face.Files
 }
 
 // english renders source text as it is.
@@ -125,7 +130,7 @@ func New(st *store.Store, o Options) *Service {
 		o.AbandonAfter = DefaultAbandonAfter
 	}
 	s := &Service{st: st, log: o.Logger.With("component", "livechat"), now: o.Now, intn: o.Intn, baseURL: o.BaseURL,
-		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bot: o.Bot, abandon: o.AbandonAfter, languages: o.Languages, files: o.Files,
+		pub: nopPublisher{}, bus: o.Events, text: o.Text, localize: o.Localize, bot: o.Bot, abandon: o.AbandonAfter, languages: o.Languages, files: o.Files, faces: o.Faces,
 		Presence: NewPresence(o.Now), Live: NewLiveVisitors(), cache: map[int64]*ChannelInfo{}}
 	if s.bus == nil {
 		s.bus, s.ownBus = events.New(o.Logger), true

@@ -21,7 +21,9 @@ const VisitorsTopic = "visitors"
 
 // Frames of the live visitors and chat requests.
 const (
-	// EventVisitor goes to operators: {"id","online","url","title"}.
+	// EventVisitor goes to operators when a visitor arrives, leaves, opens
+	// a page (then with its url and title) or starts or ends a
+	// conversation: {"id","online","url","title"}.
 	EventVisitor = "visitor"
 	// EventChatRequest goes to the visitor whom an operator invited:
 	// {"session":{session},"messages":[message…]}.

@@ -86,8 +86,10 @@ func (s *Service) push(e events.Event) {
 		s.pushMessage(e.Session, e.Message)
 	case events.SessionStarted:
 		s.pushSession(e.Session, 0)
+		s.pushVisitor(e.Session.VisitorID)
 	case events.SessionClosed:
 		s.pushSession(e.Session, 0)
+		s.pushVisitor(e.Session.VisitorID)
 	case events.OperatorLeft:
 		s.pushSession(e.Session, e.OperatorID)
 	case events.SessionTransferred:
@@ -99,6 +101,13 @@ func (s *Service) push(e events.Event) {
 	case events.SessionAssigned:
 		s.pushSession(e.Session, 0)
 	}
+}
+
+// pushVisitor tells operators a visitor's conversations changed, for the
+// Visitors list and the visitor's page.
+func (s *Service) pushVisitor(id int64) {
+	_, online := s.Live.Online(id)
+	s.pub.Publish(VisitorsTopic, EventVisitor, VisitorFrame{ID: id, Online: online})
 }
 
 func (s *Service) pushMessage(x *model.Session, m *model.Message) {

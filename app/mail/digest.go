@@ -49,6 +49,7 @@ func (s *Service) Digest(ctx context.Context, since time.Time) (*DigestFigures, 
 	if d.Missed, err = s.st.Unanswered(ctx, d.Since, d.Until); err != nil {
 		return nil, err
 	}
+	f.Only = model.FigSessions
 	hours, err := s.st.GroupSessions(ctx, f, "hour")
 	if err != nil {
 		return nil, err

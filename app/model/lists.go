@@ -23,7 +23,25 @@ type ReportFilter struct {
 	OperatorID   int64
 	Country      string // ISO code; "" for any
 	Language     string // the visitor's language tag; "" for any
+	// Only names the figures to compute (Sessions always is); zero for all.
+	// A pivot shows one measure, and each figure costs a pass of arithmetic
+	// over every session of the period.
+	Only Figures
 }
+
+// Figures is a set of SessionFigures, for ReportFilter.Only.
+type Figures uint8
+
+const (
+	FigSessions Figures = 1 << iota // always computed; alone, nothing else
+	FigUnanswered
+	FigDuration
+	FigTimeToReply
+	FigMessages
+	FigRating
+	FigWait
+	AllFigures Figures = 1<<iota - 1
+)
 
 // SessionFigures are the Session Statistics measures over a set of sessions.
 type SessionFigures struct {

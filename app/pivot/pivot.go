@@ -20,6 +20,9 @@ type Key struct {
 type Cell struct {
 	Row, Col Key
 	Value    float64
+	// Weight is, in a table of means (BuildMean), how many things Value is
+	// the mean of.
+	Weight float64
 }
 
 // Order sorts the values of a grouping; ByLabel is the default.
@@ -36,6 +39,13 @@ type Table struct {
 	RowTotals []float64
 	ColTotals []float64
 	Total     float64
+	// Mean tables hold means: totals are the means of everything they
+	// cover, and the weights say over how many things each is taken (none:
+	// no figure at all, not a mean of 0).
+	Mean                   bool
+	Weights                [][]float64
+	RowWeights, ColWeights []float64
+	TotalWeight            float64
 }
 
 // Build lays cells out; rows and cols order each axis (nil: ByLabel).
@@ -62,6 +72,66 @@ func Build(cells []Cell, rows, cols Order) *Table {
 		t.Total += c.Value
 	}
 	return t
+}
+
+// BuildMean lays out means: each cell's Value is a mean over its Weight
+// things; cells with the same row and column, and the totals, are the
+// means of all they cover.
+func BuildMean(cells []Cell, rows, cols Order) *Table {
+	sums := make([]Cell, len(cells))
+	for i, c := range cells {
+		sums[i] = Cell{Row: c.Row, Col: c.Col, Value: c.Value * c.Weight}
+	}
+	t := Build(sums, rows, cols)
+	t.Mean = true
+	ri, ci := index(t.Rows), index(t.Cols)
+	t.Weights = make([][]float64, len(t.Rows))
+	for i := range t.Weights {
+		t.Weights[i] = make([]float64, len(t.Cols))
+	}
+	t.RowWeights, t.ColWeights = make([]float64, len(t.Rows)), make([]float64, len(t.Cols))
+	for _, c := range cells {
+		r, k := ri[c.Row.ID], ci[c.Col.ID]
+		t.Weights[r][k] += c.Weight
+		t.RowWeights[r] += c.Weight
+		t.ColWeights[k] += c.Weight
+		t.TotalWeight += c.Weight
+	}
+	div := func(v, w float64) float64 {
+		if w == 0 {
+			return 0
+		}
+		return v / w
+	}
+	for r := range t.Values {
+		for k := range t.Values[r] {
+			t.Values[r][k] = div(t.Values[r][k], t.Weights[r][k])
+		}
+		t.RowTotals[r] = div(t.RowTotals[r], t.RowWeights[r])
+	}
+	for k := range t.ColTotals {
+		t.ColTotals[k] = div(t.ColTotals[k], t.ColWeights[k])
+	}
+	t.Total = div(t.Total, t.TotalWeight)
+	return t
+}
+
+// Has says whether the cell at row r and column c (-1 for the totals)
+// holds a figure: always in a table of sums, where there is something to
+// take the mean of in one of means.
+func (t *Table) Has(r, c int) bool {
+	if !t.Mean {
+		return true
+	}
+	switch {
+	case r < 0 && c < 0:
+		return t.TotalWeight > 0
+	case r < 0:
+		return t.ColWeights[c] > 0
+	case c < 0:
+		return t.RowWeights[r] > 0
+	}
+	return t.Weights[r][c] > 0
 }
 
 func keys(cells []Cell, pick func(Cell) Key, order Order) []Key {

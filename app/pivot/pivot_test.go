@@ -48,3 +48,32 @@ func TestEmptyTable(t *testing.T) {
 		t.Errorf("%+v", tab)
 	}
 }
+
+// Means are weighted: a row's total is the mean of all its things, not the
+// mean of its cells, and a cell over nothing holds no figure.
+func TestBuildMean(t *testing.T) {
+	a, b := pivot.Key{ID: "a", Label: "A"}, pivot.Key{ID: "b", Label: "B"}
+	x, y := pivot.Key{ID: "x", Label: "X"}, pivot.Key{ID: "y", Label: "Y"}
+	tb := pivot.BuildMean([]pivot.Cell{
+		{Row: a, Col: x, Value: 10, Weight: 1},
+		{Row: a, Col: y, Value: 40, Weight: 3},
+		{Row: b, Col: x, Value: 20, Weight: 1},
+		{Row: b, Col: x, Value: 50, Weight: 2}, // same cell: (20 + 100) / 3
+		{Row: b, Col: y, Value: 0, Weight: 0},
+	}, nil, nil)
+	if got := tb.Values[0]; got[0] != 10 || got[1] != 40 {
+		t.Errorf("row a = %v", got)
+	}
+	if tb.Values[1][0] != 40 || tb.Has(1, 1) || !tb.Has(1, 0) {
+		t.Errorf("row b = %v, has %v %v", tb.Values[1], tb.Has(1, 0), tb.Has(1, 1))
+	}
+	if tb.RowTotals[0] != 32.5 || tb.RowTotals[1] != 40 || tb.ColTotals[0] != 32.5 || tb.ColTotals[1] != 40 {
+		t.Errorf("totals %v %v", tb.RowTotals, tb.ColTotals)
+	}
+	if want := (10 + 120 + 120.0) / 7; tb.Total != want || !tb.Has(-1, -1) {
+		t.Errorf("total %v, want %v", tb.Total, want)
+	}
+	if sums := pivot.Build([]pivot.Cell{{Row: a, Col: x, Value: 1}}, nil, nil); !sums.Has(0, 0) || sums.Mean {
+		t.Errorf("a table of sums always has its figures")
+	}
+}

@@ -13,25 +13,59 @@ import (
 )
 
 // Reports read the chat figures kept on each session (migration 00026)
-// through the chat_sessions_report_day index alone (migration 00029):
-// answered sessions, that is with an operator and at least one chat message
-// (Odoo's report.channel view). SQLite sums the sessions into groups of
-// day, channel and operator (then country and language) in the index's own
-// order, so it never sorts the period's sessions; weeks, months, totals and
-// names are put together from those few groups afterwards. Only a grouping
-// by hour of the day, which that order cannot give, makes SQLite sort.
-const reportFrom = ` FROM chat_sessions cs INDEXED BY chat_sessions_report_day
+// through one of two indexes alone: answered sessions, that is with an
+// operator and at least one chat message (Odoo's report.channel view).
+// SQLite sums the sessions into groups of day (chat_sessions_report_day,
+// migration 00029) or, when the hour of the day is asked for, of hour
+// (chat_sessions_report_hour, migration 00032), then channel and operator,
+// then country and language, in the index's own order, so it never sorts
+// the period's sessions; weeks, months, hours of the day, totals and names
+// are put together from those groups afterwards.
+func reportFrom(hourly bool) string {
+	index, unit := "chat_sessions_report_day", "86400000"
+	if hourly {
+		index, unit = "chat_sessions_report_hour", "3600000"
+	}
+	return ` FROM chat_sessions cs INDEXED BY ` + index + `
 	WHERE cs.chat_messages > 0 AND cs.operator_id IS NOT NULL
-	AND cs.created_at / 86400000 >= ?1 / 86400000 AND cs.created_at / 86400000 <= ?2 / 86400000
+	AND cs.created_at / ` + unit + ` >= ?1 / ` + unit + ` AND cs.created_at / ` + unit + ` <= ?2 / ` + unit + `
 	AND cs.created_at >= ?1 AND cs.created_at < ?2
 	AND (?3 = 0 OR cs.channel_id = ?3) AND (?4 = 0 OR cs.operator_id = ?4) AND (?5 = '' OR cs.country = ?5) AND (?6 = '' OR cs.visitor_language = ?6)`
+}
 
 // reportSums are added up over groups; the figures are worked out from
 // them at the end. A session without a reply has no time to reply, so the
-// replied sessions are the others.
-const reportSums = `count(*), count(cs.first_reply_at), total(cs.chat_last_at - cs.chat_first_at),
-	total(cs.first_reply_at - cs.chat_first_at), total(cs.chat_messages), count(cs.rating), total(cs.rating),
-	count(cs.queued_at), total(cs.assigned_at - cs.queued_at)`
+// replied sessions are the others. Each is computed only for the figures
+// that need it (0 otherwise): every one is arithmetic over every session
+// of the period.
+var reportSums = []struct {
+	expr string
+	figs model.Figures
+}{
+	{"count(*)", model.AllFigures},
+	{"count(cs.first_reply_at)", model.FigUnanswered | model.FigTimeToReply},
+	{"total(cs.chat_last_at - cs.chat_first_at)", model.FigDuration},
+	{"total(cs.first_reply_at - cs.chat_first_at)", model.FigTimeToReply},
+	{"total(cs.chat_messages)", model.FigMessages},
+	{"count(cs.rating)", model.FigRating},
+	{"total(cs.rating)", model.FigRating},
+	{"count(cs.queued_at)", model.FigWait},
+	{"total(cs.assigned_at - cs.queued_at)", model.FigWait},
+}
+
+func reportSumsFor(only model.Figures) string {
+	if only == 0 {
+		only = model.AllFigures
+	}
+	exprs := make([]string, len(reportSums))
+	for i, m := range reportSums {
+		exprs[i] = "0"
+		if i == 0 || m.figs&only != 0 {
+			exprs[i] = m.expr
+		}
+	}
+	return strings.Join(exprs, ", ")
+}
 
 type reportSum struct {
 	n, replied, rated, queued      int
@@ -44,8 +78,13 @@ func (a *reportSum) add(b reportSum) {
 	a.queued, a.wait = a.queued+b.queued, a.wait+b.wait
 }
 
-func (a reportSum) figures() model.SessionFigures {
+// figures are the figures of the sums; only those asked for (zero for
+// all), the others were not summed.
+func (a reportSum) figures(only model.Figures) model.SessionFigures {
 	f := model.SessionFigures{Sessions: a.n, Unanswered: a.n - a.replied, Rated: a.rated, Queued: a.queued}
+	if only != 0 && only&(model.FigUnanswered|model.FigTimeToReply) == 0 {
+		f.Unanswered = 0
+	}
 	if a.queued > 0 {
 		f.AvgWait = time.Duration(a.wait / float64(a.queued) * float64(time.Millisecond))
 	}
@@ -62,43 +101,52 @@ func (a reportSum) figures() model.SessionFigures {
 	return f
 }
 
-// reportKeys are what SQLite groups on, by name: the first five in the
-// index's order, the hour apart.
+// reportKeys are what SQLite groups on, by name, in the indexes' order
+// after their first: the day, or the hour counted from the epoch.
 var reportKeys = map[string]string{
 	"day":      "cs.created_at / 86400000",
+	"hours":    "cs.created_at / 3600000",
 	"channel":  "cs.channel_id",
 	"operator": "cs.operator_id",
 	"country":  "cs.country",
 	"language": "cs.visitor_language",
-	"hour":     "cs.created_at / 3600000 % 24",
 }
 
-var reportIndexOrder = []string{"day", "channel", "operator", "country", "language"}
+var reportIndexOrder = []string{"channel", "operator", "country", "language"}
 
-// reportKeyOf is the SQL grouping a dimension is computed from.
-func reportKeyOf(dim string) (string, error) {
+// reportKeyOf is the SQL grouping a dimension is computed from; hourly
+// when the hour of the day is among the dimensions, so times come from
+// the hour index.
+func reportKeyOf(dim string, hourly bool) (string, error) {
 	switch dim {
-	case "day", "week", "month":
+	case "day", "week", "month", "hour":
+		if hourly {
+			return "hours", nil
+		}
+		if dim == "hour" {
+			return "", fmt.Errorf("store: group sessions: the hour needs the hour index")
+		}
 		return "day", nil
-	case "channel", "operator", "country", "language", "hour":
+	case "channel", "operator", "country", "language":
 		return dim, nil
 	}
 	return "", fmt.Errorf("store: group sessions: unknown dimension %q", dim)
 }
 
 // sumSessions sums the answered sessions matching f by the SQL groupings
-// keys (names of reportKeys); each row's keys come back as int64, string or
-// nil.
-func (s *Store) sumSessions(ctx context.Context, f model.ReportFilter, keys []string) ([][]any, []reportSum, error) {
-	rows, err := s.r.QueryContext(ctx, reportQuery(keys), reportArgs(f)...)
+// keys (names of reportKeys) walking the index, then by those needed; each
+// row's needed keys come back as int64, string or nil.
+func (s *Store) sumSessions(ctx context.Context, f model.ReportFilter, keys []string, need map[string]bool) ([][]any, []reportSum, error) {
+	rows, err := s.r.QueryContext(ctx, reportQuery(keys, need, f.Only), reportArgs(f)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: group sessions: %w", err)
 	}
 	defer rows.Close()
 	var outKeys [][]any
 	var sums []reportSum
+	n := len(reportOut(keys, need))
 	for rows.Next() {
-		k := make([]any, len(keys))
+		k := make([]any, n)
 		var m reportSum
 		dest := make([]any, 0, len(keys)+9)
 		for i := range k {
@@ -120,39 +168,107 @@ func (s *Store) sumSessions(ctx context.Context, f model.ReportFilter, keys []st
 }
 
 // reportGrouping is what SQLite groups on for the SQL groupings needed:
-// without the hour, the shortest start of the index's order that holds
-// them all, so SQLite does not sort.
+// the shortest start of the index's order that holds them all, so SQLite
+// does not sort.
 func reportGrouping(need map[string]bool) []string {
-	var keys []string
-	if !need["hour"] && len(need) > 0 {
-		last := 0
-		for i, k := range reportIndexOrder {
-			if need[k] {
-				last = i
-			}
-		}
-		keys = reportIndexOrder[:last+1]
-	} else {
-		for _, k := range slices.Concat(reportIndexOrder, []string{"hour"}) {
-			if need[k] {
-				keys = append(keys, k)
-			}
+	if len(need) == 0 {
+		return nil
+	}
+	order := slices.Concat([]string{"day"}, reportIndexOrder)
+	if need["hours"] {
+		order[0] = "hours"
+	}
+	last := 0
+	for i, k := range order {
+		if need[k] {
+			last = i
 		}
 	}
-	return keys
+	return order[:last+1]
 }
 
-// reportQuery sums the sessions by the SQL groupings keys.
-func reportQuery(keys []string) string {
+// reportQuery sums the sessions by the SQL groupings keys (from
+// reportGrouping), computing the figures only; its rows hold the keys
+// needed, in the order of keys, then the sums. When keys hold more than
+// is needed (a grouping by country walks the days, channels and operators
+// first), SQLite adds those groups up itself: a few thousand groups
+// summed inside SQLite cost less than handing each one over.
+func reportQuery(keys []string, need map[string]bool, only model.Figures) string {
 	exprs := make([]string, len(keys))
 	for i, k := range keys {
 		exprs[i] = reportKeys[k]
 	}
-	q := `SELECT ` + strings.Join(append(slices.Clone(exprs), reportSums), ", ") + reportFrom
+	q := `SELECT ` + strings.Join(append(slices.Clone(exprs), reportSumsFor(only)), ", ") + reportFrom(slices.Contains(keys, "hours"))
 	if len(keys) > 0 {
 		q += ` GROUP BY ` + strings.Join(exprs, ", ")
 	}
-	return q
+	out := reportOut(keys, need)
+	if len(out) == len(keys) && !need[foldHours] {
+		return q
+	}
+	// The inner query's columns are k0… for its keys and s0… for its sums.
+	inner := make([]string, len(keys))
+	for i := range keys {
+		inner[i] = fmt.Sprintf("%s AS k%d", exprs[i], i)
+	}
+	sums := strings.Split(reportSumsFor(only), ", ")
+	innerSums, outer := make([]string, len(sums)), []string{}
+	for i, k := range keys {
+		switch {
+		case k == "hours" && need[foldHours]:
+			outer = append(outer, fmt.Sprintf("k%d %% 24", i))
+		case need[k]:
+			outer = append(outer, fmt.Sprintf("k%d", i))
+		}
+	}
+	groupBy := strings.Join(outer, ", ")
+	for i, sum := range sums {
+		innerSums[i] = fmt.Sprintf("%s AS s%d", sum, i)
+		switch {
+		case sum == "0":
+			outer = append(outer, "0")
+		case strings.HasPrefix(sum, "count("):
+			outer = append(outer, fmt.Sprintf("sum(s%d)", i))
+		default:
+			outer = append(outer, fmt.Sprintf("total(s%d)", i))
+		}
+	}
+	return `SELECT ` + strings.Join(outer, ", ") + ` FROM (SELECT ` + strings.Join(append(inner, innerSums...), ", ") +
+		reportFrom(slices.Contains(keys, "hours")) + ` GROUP BY ` + strings.Join(exprs, ", ") + `) GROUP BY ` + groupBy
+}
+
+// foldHours, among the SQL groupings needed, asks for the hours counted
+// from the epoch to be added up into hours of the day inside SQLite: a
+// year has 8,760 of them, a day 24.
+const foldHours = "hours of the day"
+
+// reportNeed are the SQL groupings dims need, and whether they read the
+// hour index.
+func reportNeed(dims []string) (map[string]bool, bool, error) {
+	hourly := slices.Contains(dims, "hour")
+	need := map[string]bool{}
+	for _, d := range dims {
+		k, err := reportKeyOf(d, hourly)
+		if err != nil {
+			return nil, false, err
+		}
+		need[k] = true
+	}
+	if hourly && !slices.ContainsFunc(dims, func(d string) bool { return d == "day" || d == "week" || d == "month" }) {
+		need[foldHours] = true
+	}
+	return need, hourly, nil
+}
+
+// reportOut are the keys of a grouping that are needed, in its order.
+func reportOut(keys []string, need map[string]bool) []string {
+	var out []string
+	for _, k := range keys {
+		if need[k] {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // reportNames are the channels' and users' names, for the groups' labels;
@@ -194,11 +310,14 @@ func (s *Store) reportNames(ctx context.Context, dims []string) (reportNames, er
 }
 
 // keyLabel names a group's value of dim from its SQL key v. Times are UTC;
-// days count from the epoch, weeks start on Monday and read as that
-// Monday's date.
-func (n reportNames) keyLabel(dim string, v any) (string, string) {
+// days (or with hours, hours) count from the epoch, weeks start on Monday
+// and read as that Monday's date.
+func (n reportNames) keyLabel(dim string, v any, hours bool) (string, string) {
 	i, _ := v.(int64)
 	str, _ := v.(string)
+	if hours && dim != "hour" {
+		i /= 24
+	}
 	day := func(d int64) string { return time.Unix(d*86400, 0).UTC().Format("2006-01-02") }
 	switch dim {
 	case "channel":
@@ -215,7 +334,7 @@ func (n reportNames) keyLabel(dim string, v any) (string, string) {
 		m := time.Unix(i*86400, 0).UTC().Format("2006-01")
 		return m, m
 	case "hour":
-		h := fmt.Sprintf("%02d", i)
+		h := fmt.Sprintf("%02d", i%24)
 		return h, h
 	}
 	return str, str
@@ -234,7 +353,7 @@ func (s *Store) GroupSessions(ctx context.Context, f model.ReportFilter, dims ..
 		return nil, err
 	}
 	for j := range cells {
-		cells[j].Figures = sums[j].figures()
+		cells[j].Figures = sums[j].figures(f.Only)
 	}
 	return cells, nil
 }
@@ -242,16 +361,12 @@ func (s *Store) GroupSessions(ctx context.Context, f model.ReportFilter, dims ..
 // groupSums is GroupSessions before the sums become figures, in the order
 // of the groups' keys.
 func (s *Store) groupSums(ctx context.Context, f model.ReportFilter, dims []string) ([]model.ReportCell, []reportSum, error) {
-	need := map[string]bool{}
-	for _, d := range dims {
-		k, err := reportKeyOf(d)
-		if err != nil {
-			return nil, nil, err
-		}
-		need[k] = true
+	need, hourly, err := reportNeed(dims)
+	if err != nil {
+		return nil, nil, err
 	}
-	keys := reportGrouping(need)
-	rowKeys, sums, err := s.sumSessions(ctx, f, keys)
+	walk := reportGrouping(need)
+	rowKeys, sums, err := s.sumSessions(ctx, f, walk, need)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -260,8 +375,9 @@ func (s *Store) groupSums(ctx context.Context, f model.ReportFilter, dims []stri
 		return nil, nil, err
 	}
 	col := make([]int, len(dims))
+	keys := reportOut(walk, need)
 	for i, d := range dims {
-		k, _ := reportKeyOf(d)
+		k, _ := reportKeyOf(d, hourly)
 		col[i] = slices.Index(keys, k)
 	}
 	at := map[string]int{}
@@ -270,7 +386,7 @@ func (s *Store) groupSums(ctx context.Context, f model.ReportFilter, dims []stri
 	for r, rk := range rowKeys {
 		c := model.ReportCell{Keys: make([]string, len(dims)), Labels: make([]string, len(dims))}
 		for i, d := range dims {
-			c.Keys[i], c.Labels[i] = names.keyLabel(d, rk[col[i]])
+			c.Keys[i], c.Labels[i] = names.keyLabel(d, rk[col[i]], hourly)
 		}
 		id := strings.Join(c.Keys, "\x00")
 		j, ok := at[id]
@@ -340,11 +456,11 @@ func (s *Store) SessionReport(ctx context.Context, f model.ReportFilter) (*model
 			outSums[j].add(sums[c])
 		}
 		for j := range out {
-			out[j].Figures = outSums[j].figures()
+			out[j].Figures = outSums[j].figures(f.Only)
 		}
 		return out
 	}
-	r := &model.Report{Total: total.figures(), ByChannel: rowsOf(0), ByOperator: rowsOf(1), ByDay: rowsOf(2)}
+	r := &model.Report{Total: total.figures(f.Only), ByChannel: rowsOf(0), ByOperator: rowsOf(1), ByDay: rowsOf(2)}
 	// Days in time order: the cells are ordered by channel first.
 	slices.SortFunc(r.ByDay, func(a, b model.ReportRow) int { return strings.Compare(a.Key, b.Key) })
 	sortRows(r.ByChannel)

@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"parley/app/apptest"
 	"parley/app/model"
@@ -138,5 +143,105 @@ func TestFacesUpload(t *testing.T) {
 	res, _ = uploadPicture(t, bob, fmt.Sprintf("/admin/channels/%d/image", id), "image", "logo.png", pngOf(t, 10, 10))
 	if res.StatusCode != http.StatusForbidden {
 		t.Fatalf(`operator sets the channel image: %d`, res.StatusCode)
+	}
+}
+
+// TestFacesFiles: faces are files under the data directory named by their
+// hash, the database holding only the hash; they are served after a
+// restart, a replaced one's file goes, and faces an older version kept in
+// the database move to files at start without losing a byte.
+func TestFacesFiles(t *testing.T) {
+	srv := apptest.NewServer(t)
+	c, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ctx := context.Background()
+	dir := filepath.Join(srv.Config.DataDir, "faces")
+	db := srv.Store.Writer()
+
+	if res, _ := uploadPicture(t, c, "/admin/profile/photo", "photo", "me.png", pngOf(t, 300, 300)); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`photo upload: %d`, res.StatusCode)
+	}
+	var blob []byte
+	var first string
+	if err := db.QueryRow(`SELECT photo, photo_hash FROM users WHERE id = ?`, ada.ID).Scan(&blob, &first); err != nil || blob != nil || len(first) != 16 {
+		t.Fatalf(`users row: %d bytes, hash %q, %v; want only the hash`, len(blob), first, err)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(dir, first+".jpg"))
+	if err != nil {
+		t.Fatalf(`the photo's file: %v`, err)
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(onDisk)); err != nil {
+		t.Fatalf(`the photo's file is no JPEG: %v`, err)
+	}
+
+	srv.Restart(t)
+	photoURL := fmt.Sprintf("/im_livechat/operator/%d/avatar/%s", ada.ID, first)
+	if res, body := c.Get(photoURL); res.StatusCode != 200 || body != string(onDisk) {
+		t.Fatalf(`photo after a restart: %d, %d bytes (want the file's %d)`, res.StatusCode, len(body), len(onDisk))
+	}
+
+	// A new photo: the old file goes once it is older than an upload in
+	// flight may be.
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, first+".jpg"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := uploadPicture(t, c, "/admin/profile/photo", "photo", "me.png", pngOf(t, 64, 90)); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`second upload: %d`, res.StatusCode)
+	}
+	_, second, err := srv.Livechat.OperatorPhoto(ctx, ada.ID)
+	if err != nil || second == first {
+		t.Fatalf(`second photo: %q %v`, second, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, first+".jpg")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf(`the replaced photo's file is still there: %v`, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, second+".jpg")); err != nil {
+		t.Errorf(`the new photo's file: %v`, err)
+	}
+
+	// A database from before: a channel image and a photo as BLOBs (the
+	// photo with a hash of another picture), the files unknown.
+	var legacy bytes.Buffer
+	if err := jpeg.Encode(&legacy, image.NewGray(image.Rect(0, 0, 256, 256)), nil); err != nil {
+		t.Fatal(err)
+	}
+	bob := srv.CreateUser(t, "bob@example.com", "Bob", model.RoleOperator)
+	ch := defaultChannelID(t, srv)
+	if _, err := db.Exec(`UPDATE channels SET image = ?, image_hash = 'aaaaaaaaaaaaaaaa' WHERE id = ?`, legacy.Bytes(), ch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE users SET photo = ?, photo_hash = 'bbbbbbbbbbbbbbbb' WHERE id = ?`, onDisk, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	srv.Restart(t)
+	var left int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM users WHERE photo IS NOT NULL) + (SELECT count(*) FROM channels WHERE image IS NOT NULL)`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf(`%d faces left in the database: %v`, left, err)
+	}
+	for _, f := range []struct {
+		what, url string
+		want      []byte
+	}{
+		{"the channel image", fmt.Sprintf("/im_livechat/channel/%d/image/", ch), legacy.Bytes()},
+		{"Bob's photo", fmt.Sprintf("/im_livechat/operator/%d/avatar/", bob.ID), onDisk},
+	} {
+		var got string
+		q := `SELECT image_hash FROM channels WHERE id = ?`
+		id := ch
+		if strings.Contains(f.url, "operator") {
+			q, id = `SELECT photo_hash FROM users WHERE id = ?`, bob.ID
+		}
+		if err := db.QueryRow(q, id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, got+".jpg")); err != nil {
+			t.Errorf(`%s's file: %v`, f.what, err)
+		}
+		if res, body := c.Get(f.url + got); res.StatusCode != 200 || body != string(f.want) {
+			t.Errorf(`%s after the move: %d, %d bytes, want %d`, f.what, res.StatusCode, len(body), len(f.want))
+		}
+	}
+	if _, hash, err := srv.Livechat.OperatorPhoto(ctx, bob.ID); err != nil || hash != first {
+		t.Errorf(`Bob's photo has hash %q (%v), want %q: the hash of its bytes, which are Ada's first photo`, hash, err, first)
 	}
 }

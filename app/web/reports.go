@@ -51,12 +51,19 @@ type reportData struct {
 // reportPeriods are the periods the report offers, in days.
 var reportPeriods = []int{7, 30, 90, 365}
 
-// reportMeasures are what the pivot counts; all of them add up, so its
-// totals mean something.
-var reportMeasures = []string{"sessions", "unanswered", "messages", "rated"}
+// reportMeasures are what the pivot shows: counts that add up, and the
+// queue's average wait in seconds, whose totals are the means of all they
+// cover.
+var reportMeasures = []string{"sessions", "unanswered", "messages", "rated", "wait"}
+
+// reportMeasureFigures are the figures each measure is computed from.
+var reportMeasureFigures = map[string]model.Figures{"sessions": model.FigSessions, "unanswered": model.FigUnanswered,
+	"messages": model.FigMessages, "rated": model.FigRating, "wait": model.FigWait}
 
 func measureOf(f model.SessionFigures, m string) float64 {
 	switch m {
+	case "wait":
+		return f.AvgWait.Seconds()
 	case "unanswered":
 		return float64(f.Unanswered)
 	case "messages":
@@ -75,6 +82,8 @@ func measureLabel(l *i18n.Localizer, m string) string {
 		return l.T("Messages")
 	case "rated":
 		return l.T("Rated sessions")
+	case "wait":
+		return l.T("Average wait in the queue (seconds)")
 	}
 	return l.T("Sessions")
 }
@@ -167,25 +176,31 @@ func (s *Server) reports(c echo.Context) error {
 			return userErr(http.StatusBadRequest, "invalid_cols", "Choose different groupings for the rows and the columns.")
 		}
 		if !containsStr(reportMeasures, d.Measure) {
-			return userErr(http.StatusBadRequest, "invalid_measure", "The measure must be sessions, unanswered, messages or rated.")
+			return userErr(http.StatusBadRequest, "invalid_measure", "The measure must be sessions, unanswered, messages, rated or wait.")
 		}
 		dims := []string{d.Rows}
 		if d.Cols != "none" {
 			dims = append(dims, d.Cols)
 		}
+		f.Only = reportMeasureFigures[d.Measure]
 		cells, err := s.d.Livechat.GroupSessions(ctx, f, dims...)
 		if err != nil {
 			return err
 		}
 		pc := make([]pivot.Cell, 0, len(cells))
 		for _, x := range cells {
-			cell := pivot.Cell{Row: reportKey(l, d.Rows, x.Keys[0], x.Labels[0]), Col: pivot.Key{ID: "all", Label: measureLabel(l, d.Measure)}, Value: measureOf(x.Figures, d.Measure)}
+			cell := pivot.Cell{Row: reportKey(l, d.Rows, x.Keys[0], x.Labels[0]), Col: pivot.Key{ID: "all", Label: measureLabel(l, d.Measure)},
+				Value: measureOf(x.Figures, d.Measure), Weight: float64(x.Figures.Queued)}
 			if len(x.Keys) > 1 {
 				cell.Col = reportKey(l, d.Cols, x.Keys[1], x.Labels[1])
 			}
 			pc = append(pc, cell)
 		}
-		d.Pivot = pivot.Build(pc, reportOrder(d.Rows), reportOrder(d.Cols))
+		if d.Measure == "wait" {
+			d.Pivot = pivot.BuildMean(pc, reportOrder(d.Rows), reportOrder(d.Cols))
+		} else {
+			d.Pivot = pivot.Build(pc, reportOrder(d.Rows), reportOrder(d.Cols))
+		}
 		if csv {
 			return s.pivotCSV(c, "sessions-pivot", dimLabel(l, d.Rows), l, d.Pivot)
 		}
@@ -193,6 +208,7 @@ func (s *Server) reports(c echo.Context) error {
 		if d.By, d.Kind, err = graphParams(c); err != nil {
 			return err
 		}
+		f.Only = model.FigUnanswered
 		cells, err := s.d.Livechat.GroupSessions(ctx, f, d.By)
 		if err != nil {
 			return err
@@ -386,15 +402,19 @@ func (s *Server) reportSummaryCSV(c echo.Context, l *i18n.Localizer, d reportDat
 		return userErr(http.StatusBadRequest, "invalid_table", "The table must be operators, channels or days.")
 	}
 	rows := [][]string{{first, l.T("Sessions"), l.T("Average duration (seconds)"), l.T("Average time to answer (seconds)"),
-		l.T("Messages per session"), l.T("Without answer"), l.T("Rated sessions"), l.T("Average rating")}}
+		l.T("Messages per session"), l.T("Without answer"), l.T("Rated sessions"), l.T("Average rating"),
+		l.T("Average wait in the queue (seconds)")}}
 	for _, r := range list {
 		f := r.Figures
-		rating := ""
+		rating, wait := "", ""
 		if f.Rated > 0 {
 			rating = strconv.FormatFloat(f.AvgRating, 'f', 2, 64)
 		}
+		if f.Queued > 0 {
+			wait = seconds(f.AvgWait)
+		}
 		rows = append(rows, []string{r.Key, strconv.Itoa(f.Sessions), seconds(f.AvgDuration), seconds(f.AvgTimeToReply),
-			strconv.FormatFloat(f.AvgMessages, 'f', 2, 64), strconv.Itoa(f.Unanswered), strconv.Itoa(f.Rated), rating})
+			strconv.FormatFloat(f.AvgMessages, 'f', 2, 64), strconv.Itoa(f.Unanswered), strconv.Itoa(f.Rated), rating, wait})
 	}
 	return s.csv(c, "sessions-"+table, rows)
 }
@@ -410,18 +430,25 @@ func (s *Server) pivotCSV(c echo.Context, name, rowsLabel string, l *i18n.Locali
 		head = append(head, k.Label)
 	}
 	rows := [][]string{append(head, l.T("Total"))}
+	// A mean over nothing is no figure: an empty cell.
+	cell := func(r, c int, v float64) string {
+		if !t.Has(r, c) {
+			return ""
+		}
+		return num(v)
+	}
 	for i, k := range t.Rows {
 		row := []string{k.Label}
-		for _, v := range t.Values[i] {
-			row = append(row, num(v))
+		for j, v := range t.Values[i] {
+			row = append(row, cell(i, j, v))
 		}
-		rows = append(rows, append(row, num(t.RowTotals[i])))
+		rows = append(rows, append(row, cell(i, -1, t.RowTotals[i])))
 	}
 	total := []string{l.T("Total")}
-	for _, v := range t.ColTotals {
-		total = append(total, num(v))
+	for j, v := range t.ColTotals {
+		total = append(total, cell(-1, j, v))
 	}
-	rows = append(rows, append(total, num(t.Total)))
+	rows = append(rows, append(total, cell(-1, -1, t.Total)))
 	return s.csv(c, name, rows)
 }
 

@@ -71,6 +71,7 @@ func BenchmarkReportPages(b *testing.B) {
 		{"graph-day", "?view=graph&days=365&by=day"},
 		{"csv-operators", "?days=365&format=csv&table=operators"},
 		{"csv-pivot-day-hour", "?view=pivot&days=365&rows=day&cols=hour&format=csv"},
+		{"pivot-operator-hour-wait", "?view=pivot&days=365&rows=operator&cols=hour&measure=wait"},
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			for b.Loop() {

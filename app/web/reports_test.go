@@ -199,3 +199,88 @@ func TestRatingsCSV(t *testing.T) {
 		t.Fatalf("graph csv: %d", res.StatusCode)
 	}
 }
+
+// TestReportsWaitingTime: the queue's average wait is a pivot measure whose
+// totals are the means of all they cover (sessions that never waited count
+// for nothing), and a column of the Session Statistics exports.
+func TestReportsWaitingTime(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ctx := context.Background()
+	srv.Livechat.Presence.Connect(ada.ID)
+	ch := defaultChannel(t, srv)
+	for i, v := range []struct {
+		country, lang string
+		waited        int // seconds in the queue; 0 for none
+	}{{"ES", "es", 30}, {"ES", "es", 0}, {"FR", "fr", 90}, {"FR", "es", 0}} {
+		r, err := srv.Livechat.StartSession(ctx, livechat.StartInput{ChannelID: ch.ID, Country: v.country, Language: v.lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Livechat.PostVisitorMessage(ctx, r.Session, fmt.Sprintf("question %d", i), ""); err != nil {
+			t.Fatal(err)
+		}
+		if v.waited > 0 {
+			if _, err := srv.Store.Writer().Exec(`UPDATE chat_sessions SET queued_at = created_at, assigned_at = created_at + ? WHERE id = ?`,
+				v.waited*1000, r.Session.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	get := func(q string) [][]string {
+		t.Helper()
+		res, body := admin.Get("/admin/reports" + q)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, res.StatusCode, body)
+		}
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	if rows := get("?view=pivot&rows=country&measure=wait&format=csv"); fmt.Sprint(rows) != fmt.Sprint([][]string{
+		{"Country", "Average wait in the queue (seconds)", "Total"}, {"France", "90", "90"}, {"Spain", "30", "30"}, {"Total", "60", "60"}}) {
+		t.Errorf("wait by country: %q", rows)
+	}
+	// Spanish speakers in France never waited: no figure, not a wait of 0.
+	if rows := get("?view=pivot&rows=country&cols=language&measure=wait&format=csv"); fmt.Sprint(rows) != fmt.Sprint([][]string{
+		{"Country", "Español", "Français", "Total"}, {"France", "", "90", "90"}, {"Spain", "30", "", "30"}, {"Total", "30", "90", "60"}}) {
+		t.Errorf("wait by country and language: %q", rows)
+	}
+	res, html := admin.Get("/admin/reports?view=pivot&rows=country&cols=language&measure=wait")
+	for _, want := range []string{`<option value="wait" selected>Average wait in the queue (seconds)</option>`,
+		`<th scope="row">France</th><td class="num">—</td><td class="num">90</td>`, `<td class="num"><strong>60</strong></td></tr></tfoot>`} {
+		if res.StatusCode != http.StatusOK || !strings.Contains(html, want) {
+			t.Errorf("pivot page lacks %q", want)
+		}
+	}
+	for _, table := range []string{"operators", "channels"} {
+		rows := get("?format=csv&table=" + table)
+		if len(rows) != 2 || rows[0][8] != "Average wait in the queue (seconds)" || rows[1][1] != "4" || rows[1][8] != "60" {
+			t.Errorf("%s csv: %q", table, rows)
+		}
+	}
+	// By hour of the day: every session moved to yesterday 13:15 UTC but
+	// one, an hour later.
+	y := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1).Add(13*time.Hour + 15*time.Minute)
+	if _, err := srv.Store.Writer().Exec(`UPDATE chat_sessions SET created_at = CASE country WHEN 'FR' THEN ?2 ELSE ?1 END`,
+		y.UnixMilli(), y.Add(time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if rows := get("?view=pivot&rows=hour&cols=country&measure=wait&format=csv"); fmt.Sprint(rows) != fmt.Sprint([][]string{
+		{"Hour (UTC)", "France", "Spain", "Total"}, {"13:00", "", "30", "30"}, {"14:00", "90", "", "90"}, {"Total", "90", "30", "60"}}) {
+		t.Errorf("wait by hour and country: %q", rows)
+	}
+	if rows := get("?view=pivot&rows=day&cols=hour&format=csv"); fmt.Sprint(rows) != fmt.Sprint([][]string{
+		{"Day", "13:00", "14:00", "Total"}, {y.Format("2006-01-02"), "2", "2", "4"}, {"Total", "2", "2", "4"}}) {
+		t.Errorf("sessions by day and hour: %q", rows)
+	}
+	// A day nobody waited has no wait, not a wait of 0.
+	if _, err := srv.Store.Writer().Exec(`UPDATE chat_sessions SET queued_at = NULL, assigned_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if rows := get("?format=csv&table=days"); len(rows) != 2 || rows[1][8] != "" {
+		t.Errorf("days csv without a wait: %q", rows)
+	}
+}

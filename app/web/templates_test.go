@@ -782,7 +782,7 @@ func (fx *tplFixtures) pageCases() []pageCase {
 		pageCase{page: "visitors", name: "none yet",
 			p:    fx.page(op, l.T("Visitors"), "visitors", map[string]any{"Rows": []visitorRow{}, "Pager": fx.pager("/admin/visitors", 1, visitorsPerPage, 0)}),
 			want: []string{"No visitor yet"}})
-	named := visitorData{Visitor: fx.named, Name: "Grace Hopper", CountryName: "Belgium", Connected: true, PageViews: fx.pageViews,
+	named := visitorData{Visitor: fx.named, Name: "Grace Hopper", CountryName: "Belgium", Online: true, PageViews: fx.pageViews,
 		Sessions: fx.sessionRows(fx.open, fx.closed)}
 	invitable := named
 	invitable.Online, invitable.Sessions = true, nil

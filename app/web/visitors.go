@@ -109,8 +109,10 @@ type visitorData struct {
 	Visitor     *model.Visitor
 	Name        string // the label in the viewer's language when the name is unknown
 	CountryName string
-	Connected   bool
-	Online      bool   // their widget holds a socket open: an operator may start a chat
+	// Online: their widget holds a socket open, so the page (which follows
+	// the socket's frames) says they are on the site and an operator may
+	// start a chat.
+	Online      bool
 	Chatting    bool   // they have an open conversation
 	JoinChannel string // the channel starting a chat makes the viewer an operator of
 	PageViews   []model.PageView
@@ -132,7 +134,7 @@ func (s *Server) visitor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := visitorData{Visitor: v, Connected: time.Since(v.LastSeenAt) < connectedWithin}
+	d := visitorData{Visitor: v}
 	d.CountryName = livechat.CountryName(s.localizer(c), v.Country)
 	if d.PageViews, err = s.d.Livechat.PageViews(ctx, v.ID, 100); err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"parley/app/apptest"
@@ -71,5 +73,70 @@ func TestVisitorsBrowserChatRequest(t *testing.T) {
 	widgetSend(t, visitor, "Great, I'll take one!")
 	widgetPoll(t, visitor, "the answer sent", `plText('.log').indexOf("Great, I'll take one!") >= 0 && !pl('.m.me.failed')`)
 	lcWait(t, op, "the visitor's answer", `document.body.innerText.indexOf("Great, I'll take one!") >= 0`, `document.body`)
+	apptest.AssertNoConsoleErrors(t, op)
+}
+
+// TestVisitorsBrowserVisitorPageLive: a visitor's page follows them over the
+// operator's socket without a reload: the page they open appears in its
+// history (the first message being written to them kept), the conversation
+// they start is listed (and the invitation goes), and their leaving shows.
+func TestVisitorsBrowserVisitorPageLive(t *testing.T) {
+	srv := apptest.NewServer(t)
+	admin := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	site := thirdPartySite(t, srv, defaultChannelID(t, srv))
+
+	op := apptest.NewBrowser(t)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
+	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`#visitors-online`)))
+	lcWait(t, op, "the operator's socket", `Parley.chat && Parley.chat.connected()`, `document.body`)
+	waitOnline(t, srv, admin.ID)
+
+	visitor := apptest.NewTab(t, op)
+	if !waitWidget(t, visitor, site.URL+"/tents") {
+		t.Fatalf(`widget not available with an operator online`)
+	}
+	lcWait(t, op, "the visitor in the live list", `!!document.querySelector('[data-live-visitor] a.btn')`, `document.querySelector('#visitors-online')`)
+	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`[data-live-visitor] a.btn`)), chromedp.WaitVisible(chromedp.CSS(`#start-chat textarea`)))
+	lcWait(t, op, "the operator's socket on the visitor page", `Parley.chat && Parley.chat.connected()`, `document.body`)
+	const draft = "Good evening! The Ridge UL 1 is in stock."
+	apptest.Do(t, op, chromedp.SetValue(chromedp.CSS(`#start-chat textarea`), draft),
+		chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	pages := `document.querySelector('.pageviews').innerText`
+	if got := lcEval[string](t, op, pages); strings.Contains(got, "/ridge-ul-1") || !strings.Contains(got, "/tents") {
+		t.Fatalf(`page views before = %q`, got)
+	}
+
+	// The visitor opens another page of the site.
+	if !waitWidget(t, visitor, site.URL+"/tents/ridge-ul-1") {
+		t.Fatalf(`widget not available on the second page`)
+	}
+	lcWait(t, op, "the new page in the history", `!!document.querySelector('.pageviews') && `+pages+`.indexOf('/tents/ridge-ul-1') >= 0`, `document.querySelector('#visitor-live')`)
+	if !lcEval[bool](t, op, `window.notReloaded === true`) {
+		t.Errorf(`the visitor page was reloaded`)
+	}
+	if got := lcEval[string](t, op, `document.querySelector('#start-chat textarea').value`); got != draft {
+		t.Errorf(`the first message being written = %q, want it kept: %q`, got, draft)
+	}
+
+	if n := lcEval[int](t, op, `document.querySelectorAll('.mini-sessions li').length`); n != 0 {
+		t.Fatalf(`%d conversations before the visitor wrote`, n)
+	}
+	widgetChat(t, srv, visitor, site.URL+"/tents", "Do you ship to Portugal?")
+	lcWait(t, op, "the conversation listed", `document.querySelectorAll('.mini-sessions li').length === 1`, `document.querySelector('#visitor-live')`)
+	if got := lcEval[string](t, op, `document.querySelector('.mini-sessions li').innerText`); !strings.Contains(got, "Ada") || !strings.Contains(got, "Open") {
+		t.Errorf(`conversation = %q, want Ada's open one`, got)
+	}
+	if !lcEval[bool](t, op, `window.notReloaded === true && !document.querySelector('#start-chat') && !!document.querySelector('[data-online]')`) {
+		t.Errorf(`the page was reloaded, or offers to start a chat with a visitor who is chatting`)
+	}
+
+	// The visitor closes their tab.
+	if _, err := chromedp.Call(visitor, page.Close, cdp.Empty{}); err != nil {
+		t.Fatalf(`close the visitor's tab: %v`, err)
+	}
+	lcWait(t, op, "the visitor gone", `!document.querySelector('[data-online]') && document.querySelector('#visitor-live').innerText.indexOf('Last seen') >= 0`, `document.querySelector('#visitor-live')`)
+	if !lcEval[bool](t, op, `window.notReloaded === true`) {
+		t.Errorf(`the visitor page was reloaded`)
+	}
 	apptest.AssertNoConsoleErrors(t, op)
 }

@@ -65,6 +65,10 @@ func TestVisitorsLiveAndChatRequest(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/admin/conversations?session=") {
 		t.Fatalf(`chat request: %d → %q`, res.StatusCode, res.Header.Get("Location"))
 	}
+	// The conversation started: the list and the visitor's page hear it.
+	if f := ops.next("visitor"); f["online"] != true || int64(f["id"].(float64)) != v.ID {
+		t.Fatalf(`visitor frame on the new conversation: %v`, f)
+	}
 	req := vis.next("chat_request")
 	sess, _ := req["session"].(map[string]any)
 	op, _ := sess["operator"].(map[string]any)

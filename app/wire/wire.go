@@ -24,6 +24,7 @@ import (
 	"parley/app/commands"
 	"parley/app/config"
 	"parley/app/events"
+	"parley/app/face"
 	"parley/app/geo"
 	"parley/app/helpdesk"
 	"parley/app/i18n"
@@ -156,7 +157,15 @@ func Build(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		return nil, &config.Error{Key: "attachments.types", Msg: err.Error()}
 	}
 	lo.Files = attach.New(filepath.Join(cfg.DataDir, "attachments"), cfg.Attachments.MaxBytes, cfg.Attachments.Types)
+	lo.Faces = face.NewFiles(filepath.Join(cfg.DataDir, "faces"))
 	a.Livechat = livechat.New(d.Store, lo)
+	// Faces an older version kept in the database go to files first.
+	if n, err := a.Livechat.MoveFacesOut(ctx); err != nil {
+		a.Geo.Close()
+		return nil, fmt.Errorf("move faces to %s: %w", filepath.Join(cfg.DataDir, "faces"), err)
+	} else if n > 0 {
+		d.Logger.Info("moved photos and channel images out of the database", "count", n, "dir", filepath.Join(cfg.DataDir, "faces"))
+	}
 	a.Chatbots.Connect(a.Livechat)
 	if err := firstRun(ctx, cfg, d.Store, a.Livechat, a.Chatbots); err != nil {
 		a.Geo.Close()

@@ -1569,8 +1569,12 @@
         break;
       case 'session': onSession(d); live(); break;
       case 'presence': setPresence(d.user_id, d.status); live(); break;
-      // Live Chat ▸ Visitors reloads its live list on it.
-      case 'visitor': document.body.dispatchEvent(new CustomEvent('parley:visitors', { detail: d })); break;
+      // Live Chat ▸ Visitors reloads its live list on it, a visitor's page
+      // on the frames about that visitor.
+      case 'visitor':
+        document.body.dispatchEvent(new CustomEvent('parley:visitors', { detail: d }));
+        if (d.id) document.body.dispatchEvent(new CustomEvent('parley:visitor-' + d.id, { detail: d }));
+        break;
       case 'notification': inbox.add(d); break;
       // A queue of one of our channels changed: the Conversations page's
       // waiting list and the dashboard's figures reload on it.
