@@ -84,12 +84,12 @@ type fixture struct {
 	path string
 }
 
-func newFixture(t *testing.T, nOps int, intn func(int) int) *fixture {
+func newFixture(t testing.TB, nOps int, intn func(int) int) *fixture {
 	t.Helper()
 	return newFixtureOpts(t, nOps, livechat.Options{Intn: intn})
 }
 
-func newFixtureOpts(t *testing.T, nOps int, o livechat.Options) *fixture {
+func newFixtureOpts(t testing.TB, nOps int, o livechat.Options) *fixture {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "parley.db")
 	st, err := store.Open(context.Background(), path)

@@ -123,3 +123,52 @@ func TestCommitterCancelAndClose(t *testing.T) {
 		t.Fatalf(`after Close: %v`, err)
 	}
 }
+
+// A constant statement of a write transaction runs parsed the first time
+// and prepared after: the committer prepares it between transactions, and
+// the prepared statement writes the same rows, inside savepoints too (a
+// job that fails still rolls back alone).
+func TestWriteStatementsArePreparedBetweenTransactions(t *testing.T) {
+	st := openScratch(t)
+	ctx := context.Background()
+	const ins = `INSERT INTO t (k, v) VALUES (?, ?)`
+	prepared := func() bool { _, ok := st.wstmts.Load(ins); return ok }
+	if _, err := st.exec(ctx, ins, "a", 1); err != nil {
+		t.Fatal(err)
+	}
+	// The committer prepares after answering; the next transaction it
+	// runs comes after that, so one more write settles it.
+	if _, err := st.exec(ctx, `SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if !prepared() {
+		t.Fatal("the insert is not prepared after its first transaction")
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := fmt.Sprintf("k%d", i%20) // every key twice: one of each pair fails
+			_, errs[i] = st.exec(ctx, ins, k, i)
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			if !strings.Contains(err.Error(), "UNIQUE") {
+				t.Fatalf("want a unique-key failure, got %v", err)
+			}
+			failed++
+		}
+	}
+	var n int
+	if err := st.r.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if failed != 20 || n != 22 { // with openScratch's "taken" and "a"
+		t.Fatalf("%d writes failed and %d rows are stored, want 20 and 22", failed, n)
+	}
+}

@@ -76,7 +76,7 @@ func (s *Store) NextWaiting(ctx context.Context, channelID int64) (*model.Sessio
 // CountWaiting says how many sessions wait in a channel's queue.
 func (s *Store) CountWaiting(ctx context.Context, channelID int64) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions WHERE channel_id = ? AND `+waitingWhere, channelID).Scan(&n)
+	err := s.queryRowCached(ctx, `SELECT count(*) FROM chat_sessions WHERE channel_id = ? AND `+waitingWhere, channelID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: channel %d waiting: %w", channelID, err)
 	}
@@ -93,7 +93,7 @@ func (s *Store) AssignWaiting(ctx context.Context, channelID, operatorID int64, 
 	var id int64
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		if maxOpen > 0 {
-			n, err := openCount(ctx, tx, operatorID)
+			n, err := s.openCount(ctx, tx, operatorID)
 			if err != nil {
 				return fmt.Errorf("store: assign waiting: %w", err)
 			}

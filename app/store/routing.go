@@ -56,13 +56,11 @@ func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]Ch
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.max_chats, COALESCE(o.open, 0),
+	// The ids go as one JSON array, so the statement's text is the same
+	// for any number of operators and stays prepared.
+	rows, err := s.queryCached(ctx, `SELECT u.id, u.max_chats, COALESCE(o.open, 0),
 		  CASE WHEN u.language != '' THEN u.language ELSE u.browser_language END
-		FROM users u LEFT JOIN operator_open_chats o ON o.user_id = u.id WHERE u.id IN (`+placeholders(len(ids))+`)`, args...)
+		FROM users u LEFT JOIN operator_open_chats o ON o.user_id = u.id WHERE u.id IN (SELECT value FROM json_each(?))`, jsonIDs(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: operator chat caps: %w", err)
 	}
@@ -81,7 +79,7 @@ func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]Ch
 // UserMaxChats returns a user's own maximum of concurrent chats (0: none).
 func (s *Store) UserMaxChats(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT max_chats FROM users WHERE id = ?`, userID).Scan(&n)
+	err := s.queryRowCached(ctx, `SELECT max_chats FROM users WHERE id = ?`, userID).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: user %d max chats: %w", userID, ErrNotFound)
 	}

@@ -102,7 +102,7 @@ func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int
 	joined := false
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
 		if join && x.OperatorID != 0 && x.ChannelID != 0 {
-			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO channel_operators (channel_id, user_id, added_at) VALUES (?, ?, ?)`,
+			res, err := s.txExec(ctx, tx, `INSERT OR IGNORE INTO channel_operators (channel_id, user_id, added_at) VALUES (?, ?, ?)`,
 				x.ChannelID, x.OperatorID, ms(x.CreatedAt))
 			if err != nil {
 				return fmt.Errorf("store: create session: join channel %d: %w", x.ChannelID, err)
@@ -111,7 +111,7 @@ func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int
 			joined = n == 1
 		}
 		if x.OperatorID != 0 && maxOpen > 0 {
-			n, err := openCount(ctx, tx, x.OperatorID)
+			n, err := s.openCount(ctx, tx, x.OperatorID)
 			if err != nil {
 				return fmt.Errorf("store: create session: %w", err)
 			}
@@ -119,7 +119,7 @@ func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int
 				return fmt.Errorf("store: create session: operator %d has %d open sessions: %w", x.OperatorID, n, ErrOperatorFull)
 			}
 		}
-		res, err := tx.ExecContext(ctx,
+		res, err := s.txExec(ctx, tx,
 			`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language,
 			   chatbot_id, chatbot_name, chatbot_state, chatbot_answers, created_at, queued_at)
 			 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -140,9 +140,9 @@ func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int
 	return joined, nil
 }
 
-func openCount(ctx context.Context, tx *sql.Tx, operatorID int64) (int, error) {
+func (s *Store) openCount(ctx context.Context, tx *sql.Tx, operatorID int64) (int, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT open FROM operator_open_chats WHERE user_id = ?), 0)`, operatorID).Scan(&n)
+	err := s.txQueryRow(ctx, tx, `SELECT COALESCE((SELECT open FROM operator_open_chats WHERE user_id = ?), 0)`, operatorID).Scan(&n)
 	return n, err
 }
 
@@ -160,7 +160,7 @@ func (s *Store) SessionByPublicID(ctx context.Context, publicID string) (*model.
 
 // Session returns the session with that id.
 func (s *Store) Session(ctx context.Context, id int64) (*model.Session, error) {
-	x, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.id = ?`, id))
+	x, err := scanSession(s.queryRowCached(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: session %d: %w", id, ErrNotFound)
 	}
@@ -238,19 +238,16 @@ func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, activeSin
 	if len(operatorIDs) == 0 {
 		return load, nil
 	}
-	ph := placeholders(len(operatorIDs))
-	args := []any{ms(activeSince)}
 	for _, id := range operatorIDs {
-		args = append(args, id)
 		load[id] = 0
 	}
 	// Open conversations from the counter; closed ones from the index of
 	// closings, those closed and written in since activeSince (a closing
 	// comes after the last message, so closed_at bounds the search).
-	rows, err := s.r.QueryContext(ctx, `SELECT u.id, COALESCE(o.open, 0) + (SELECT count(*) FROM chat_sessions x
+	rows, err := s.queryCached(ctx, `SELECT u.id, COALESCE(o.open, 0) + (SELECT count(*) FROM chat_sessions x
 		    WHERE x.operator_id = u.id AND x.status = 'closed' AND x.closed_at > ?1 AND x.last_message_at > ?1)
 		FROM users u LEFT JOIN operator_open_chats o ON o.user_id = u.id
-		WHERE u.id IN (`+ph+`)`, args...)
+		WHERE u.id IN (SELECT value FROM json_each(?2))`, ms(activeSince), jsonIDs(operatorIDs))
 	if err != nil {
 		return nil, fmt.Errorf("store: operator load: %w", err)
 	}

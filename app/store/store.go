@@ -41,6 +41,11 @@ type Store struct {
 	path   string
 	stmts  sync.Map // query text → *sql.Stmt on the reader pool
 	wstmts sync.Map // query text → *sql.Stmt on the writer connection
+	// unprepared holds the constant statements write transactions ran
+	// parsed because they were not prepared yet (a transaction holds the
+	// writer's one connection, so it cannot prepare on it); the committer
+	// prepares them between transactions.
+	unprepared sync.Map
 
 	// writeErr is the storage failure (disk full, read-only, I/O error) of
 	// the last write, nil once a write succeeds again; checkErr is what
@@ -80,6 +85,39 @@ func (s *Store) writerStmt(ctx context.Context, query string) (*sql.Stmt, error)
 		st = prev.(*sql.Stmt)
 	}
 	return st, nil
+}
+
+// txExec runs a constant statement (never SQL built from input) in a write
+// transaction through a statement prepared once on the writer connection:
+// parsing an INSERT into a table with triggers and indexes costs more
+// than running it, and it was close to half of a conversation's start.
+// The first run parses; the committer prepares it for the next.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st, ok := s.wstmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	s.unprepared.Store(query, struct{}{})
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// txQueryRow is txExec for a read inside a write transaction.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st, ok := s.wstmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	}
+	s.unprepared.Store(query, struct{}{})
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+// prepareQueued prepares, between transactions, the statements txExec
+// ran parsed. A statement that fails to prepare is not retried: the
+// transaction that ran it got the same error.
+func (s *Store) prepareQueued() {
+	s.unprepared.Range(func(q, _ any) bool {
+		s.unprepared.Delete(q)
+		_, _ = s.writerStmt(context.Background(), q.(string))
+		return true
+	})
 }
 
 // queryRowCached runs a read through a statement prepared on first use and
@@ -242,7 +280,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // committer like every write.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
-		res, err = tx.ExecContext(ctx, query, args...)
+		res, err = s.txExec(ctx, tx, query, args...)
 		return err
 	})
 	return res, err
@@ -313,6 +351,7 @@ func (s *Store) commitLoop() {
 			}
 		}
 		s.runBatch(batch)
+		s.prepareQueued()
 	}
 }
 
@@ -367,18 +406,19 @@ func (s *Store) runTogether(jobs []*txJob) bool {
 	if err != nil {
 		return false
 	}
+	ctx := context.Background()
 	for _, j := range jobs {
-		if _, err := tx.Exec("SAVEPOINT job"); err != nil {
+		if _, err := s.txExec(ctx, tx, "SAVEPOINT job"); err != nil {
 			_ = tx.Rollback()
 			return false
 		}
 		if j.err = run(j.fn, tx); j.err != nil {
-			if _, err := tx.Exec("ROLLBACK TO job"); err != nil {
+			if _, err := s.txExec(ctx, tx, "ROLLBACK TO job"); err != nil {
 				_ = tx.Rollback()
 				return false
 			}
 		}
-		if _, err := tx.Exec("RELEASE job"); err != nil {
+		if _, err := s.txExec(ctx, tx, "RELEASE job"); err != nil {
 			_ = tx.Rollback()
 			return false
 		}

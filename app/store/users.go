@@ -57,7 +57,7 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 
 // User returns the user with id.
 func (s *Store) User(ctx context.Context, id int64) (*model.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(s.queryRowCached(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: user %d: %w", id, ErrNotFound)
 	}

@@ -59,7 +59,7 @@ func (s *Store) VisitorByToken(ctx context.Context, tokenHash string) (*model.Vi
 
 // Visitor returns one visitor.
 func (s *Store) Visitor(ctx context.Context, id int64) (*model.Visitor, error) {
-	v, err := scanVisitor(s.r.QueryRowContext(ctx, `SELECT `+visitorCols+` FROM visitors WHERE id = ?`, id))
+	v, err := scanVisitor(s.queryRowCached(ctx, `SELECT `+visitorCols+` FROM visitors WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: visitor %d: %w", id, ErrNotFound)
 	}
