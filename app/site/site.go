@@ -86,8 +86,14 @@ func Effective(ctx context.Context, st *store.Store, def config.Config, texts *i
 
 // apply sets each override of snap on def, one at a time so that a bad one
 // is skipped alone.
+//
+// An override beats what the file, the environment or a flag set: that
+// is logged, so a --base-url given at start and not used is explained
+// rather than silently ignored.
 func apply(def config.Config, snap settings.Snapshot, texts *i18n.Bundle, log *slog.Logger) config.Config {
 	c := def
+	builtin := config.Default()
+	configured, fallback := values(&def), values(&builtin)
 	for _, k := range keys {
 		v, ok := snap[k]
 		if !ok {
@@ -108,6 +114,10 @@ func apply(def config.Config, snap settings.Snapshot, texts *i18n.Bundle, log *s
 			continue
 		}
 		c = next
+		if log != nil && configured[k] != fallback[k] && configured[k] != v {
+			log.Info("a value saved in Configuration ▸ Settings is used instead of the configured one; reset it there to use the configuration's",
+				"key", k, "saved", v, "configured", configured[k])
+		}
 	}
 	return c
 }
