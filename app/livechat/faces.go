@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"time"
 
 	"parley/app/face"
+	"parley/app/model"
 )
 
 // Faces: an operator's photo (My Profile) and a channel's image (Options
@@ -94,6 +96,14 @@ func (s *Service) readFace(hash string) ([]byte, string, error) {
 		return nil, "", errNoFaces
 	}
 	b, err := s.faces.Read(hash)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The database names a picture whose file is gone (restored
+		// without data_dir/faces): the owner shows as having none — the
+		// generated avatar stands in — rather than every page asking for
+		// it getting an error.
+		s.log.Warn("a picture's file is missing; it is left out until uploaded again", "hash", hash)
+		return nil, "", fmt.Errorf("livechat: picture %s: %w", hash, model.ErrNotFound)
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -245,3 +245,43 @@ func TestFacesFiles(t *testing.T) {
 		t.Errorf(`Bob's photo has hash %q (%v), want %q: the hash of its bytes, which are Ada's first photo`, hash, err, first)
 	}
 }
+
+// A database restored without data_dir/faces names pictures whose files
+// are gone: the operator shows with the generated avatar and the channel
+// with no image, instead of errors on every page that shows them.
+func TestFacesMissingFiles(t *testing.T) {
+	srv := apptest.NewServer(t)
+	c, ada := srv.LoggedIn(t, "ada@example.com", model.RoleAdmin)
+	ch := defaultChannelID(t, srv)
+	if res, _ := uploadPicture(t, c, "/admin/profile/photo", "photo", "me.png", pngOf(t, 120, 120)); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`photo upload: %d`, res.StatusCode)
+	}
+	if res, _ := uploadPicture(t, c, fmt.Sprintf("/admin/channels/%d/image", ch), "image", "logo.png", pngOf(t, 120, 120)); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf(`image upload: %d`, res.StatusCode)
+	}
+	var photo, image string
+	if err := srv.Store.Writer().QueryRow(`SELECT (SELECT photo_hash FROM users WHERE id = ?), (SELECT image_hash FROM channels WHERE id = ?)`, ada.ID, ch).Scan(&photo, &image); err != nil || photo == "" || image == "" {
+		t.Fatalf(`hashes %q %q: %v`, photo, image, err)
+	}
+	if err := os.RemoveAll(filepath.Join(srv.Config.DataDir, "faces")); err != nil {
+		t.Fatal(err)
+	}
+	stable := fmt.Sprintf("/im_livechat/operator/%d/avatar", ada.ID)
+	res, body := c.Get(stable)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(body, "<svg") {
+		t.Errorf(`avatar without its file: %d %s, want the generated SVG`, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	noRedirect := *c.Client
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r, err := noRedirect.Get(srv.URL + stable + "/" + photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusFound || !strings.HasSuffix(r.Header.Get("Location"), stable) {
+		t.Errorf(`the photo's hashed address without its file: %d to %q, want a redirect to %s`, r.StatusCode, r.Header.Get("Location"), stable)
+	}
+	if res, _ := c.Get(fmt.Sprintf("/im_livechat/channel/%d/image/%s", ch, image)); res.StatusCode != http.StatusNotFound {
+		t.Errorf(`channel image without its file: %d, want 404`, res.StatusCode)
+	}
+}
