@@ -101,7 +101,7 @@ func (s *Store) AssignWaiting(ctx context.Context, channelID, operatorID int64, 
 				return fmt.Errorf("store: assign waiting: operator %d has %d open sessions: %w", operatorID, n, ErrOperatorFull)
 			}
 		}
-		err := tx.QueryRowContext(ctx, `SELECT id FROM chat_sessions WHERE channel_id = ? AND `+waitingWhere+`
+		err := s.txQueryRow(ctx, tx, `SELECT id FROM chat_sessions WHERE channel_id = ? AND `+waitingWhere+`
 			ORDER BY queued_at, id LIMIT 1`, channelID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -109,11 +109,11 @@ func (s *Store) AssignWaiting(ctx context.Context, channelID, operatorID int64, 
 		if err != nil {
 			return fmt.Errorf("store: assign waiting: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE chat_sessions SET operator_id = ?, operator_name = ?, assigned_at = ? WHERE id = ?`,
+		if _, err := s.txExec(ctx, tx, `UPDATE chat_sessions SET operator_id = ?, operator_name = ?, assigned_at = ? WHERE id = ?`,
 			operatorID, operatorName, ms(time.Now()), id); err != nil {
 			return fmt.Errorf("store: assign waiting session %d: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET last_operator_id = ? WHERE id = (SELECT visitor_id FROM chat_sessions WHERE id = ?)`,
+		if _, err := s.txExec(ctx, tx, `UPDATE visitors SET last_operator_id = ? WHERE id = (SELECT visitor_id FROM chat_sessions WHERE id = ?)`,
 			operatorID, id); err != nil {
 			return fmt.Errorf("store: assign waiting session %d: %w", id, err)
 		}

@@ -98,14 +98,14 @@ const NewVisitAfter = 8 * time.Hour
 func (s *Store) AddPageView(ctx context.Context, pv *model.PageView, language string) error {
 	pv.CreatedAt = time.Now().UTC()
 	return s.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO page_views (visitor_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
+		res, err := s.txExec(ctx, tx, `INSERT INTO page_views (visitor_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
 			pv.VisitorID, pv.URL, pv.Title, ms(pv.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("store: page view: %w", err)
 		}
 		pv.ID, _ = res.LastInsertId()
 		at := ms(pv.CreatedAt)
-		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET current_url = ?, current_title = ?, last_seen_at = ?,
+		if _, err := s.txExec(ctx, tx, `UPDATE visitors SET current_url = ?, current_title = ?, last_seen_at = ?,
 			  visits = visits + (page_since != 0 AND page_since < ?), page_since = ?,
 			  language = CASE WHEN ? = '' THEN language ELSE ? END WHERE id = ?`,
 			pv.URL, pv.Title, at, at-NewVisitAfter.Milliseconds(), at, language, language, pv.VisitorID); err != nil {
