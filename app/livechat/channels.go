@@ -23,27 +23,30 @@ import (
 
 // Service owns channels, their rules and operators, and operator presence.
 type Service struct {
-	st        *store.Store
-	log       *slog.Logger
-	now       func() time.Time
-	intn      func(n int) int
-	baseURL   string
-	files     *attach.Files
-	faces     *face.Files
-	pub       Publisher   // typing and page-view frames, which are not stored
-	bus       *events.Bus // committed changes, for realtime, mail, bots…
-	ownBus    bool
-	text      Translator // renders notices and labels in pushed frames
-	localize  func(lang string) Translator
-	langs     langCache
-	writer    *writer
-	commands  *Commands
-	bot       Bot
-	offline   OfflineNotifier
-	abandon   time.Duration
-	languages []string // catalogue languages a channel may speak
-	Presence  *Presence
-	Live      *LiveVisitors // visitors on the site now
+	st      *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	intn    func(n int) int
+	baseURL string
+	files   *attach.Files
+	faces   *face.Files
+	// missingFaces are the picture hashes whose file was found gone,
+	// logged once each rather than at every request for them.
+	missingFaces sync.Map
+	pub          Publisher   // typing and page-view frames, which are not stored
+	bus          *events.Bus // committed changes, for realtime, mail, bots…
+	ownBus       bool
+	text         Translator // renders notices and labels in pushed frames
+	localize     func(lang string) Translator
+	langs        langCache
+	writer       *writer
+	commands     *Commands
+	bot          Bot
+	offline      OfflineNotifier
+	abandon      time.Duration
+	languages    []string // catalogue languages a channel may speak
+	Presence     *Presence
+	Live         *LiveVisitors // visitors on the site now
 
 	mentionMailer MentionMailer // nil: mentions are not mailed
 	queue         *queue

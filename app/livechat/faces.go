@@ -101,7 +101,9 @@ func (s *Service) readFace(hash string) ([]byte, string, error) {
 		// without data_dir/faces): the owner shows as having none — the
 		// generated avatar stands in — rather than every page asking for
 		// it getting an error.
-		s.log.Warn("a picture's file is missing; it is left out until uploaded again", "hash", hash)
+		if _, seen := s.missingFaces.LoadOrStore(hash, true); !seen {
+			s.log.Warn("a picture's file is missing; it is left out until uploaded again", "hash", hash)
+		}
 		return nil, "", fmt.Errorf("livechat: picture %s: %w", hash, model.ErrNotFound)
 	}
 	if err != nil {

@@ -73,14 +73,20 @@ type Store struct {
 // triggers) again for every group commit. It must be called outside a
 // write transaction: the writer pool's one connection would be held.
 func (s *Store) writerStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.wstmts.Load(query); ok {
+	return prepareOnce(ctx, &s.wstmts, s.w, query)
+}
+
+// prepareOnce returns query's statement from cache, preparing it on db and
+// keeping it there the first time.
+func prepareOnce(ctx context.Context, cache *sync.Map, db *sql.DB, query string) (*sql.Stmt, error) {
+	if st, ok := cache.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := s.w.PrepareContext(ctx, query)
+	st, err := db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := s.wstmts.LoadOrStore(query, st); loaded {
+	if prev, loaded := cache.LoadOrStore(query, st); loaded {
 		st.Close()
 		st = prev.(*sql.Stmt)
 	}
@@ -93,25 +99,33 @@ func (s *Store) writerStmt(ctx context.Context, query string) (*sql.Stmt, error)
 // than running it, and it was close to half of a conversation's start.
 // The first run parses; the committer prepares it for the next.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if st, ok := s.wstmts.Load(query); ok {
-		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
-	s.unprepared.Store(query, struct{}{})
 	return tx.ExecContext(ctx, query, args...)
 }
 
 // txQueryRow is txExec for a read inside a write transaction.
 func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if st, ok := s.wstmts.Load(query); ok {
-		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
-	s.unprepared.Store(query, struct{}{})
 	return tx.QueryRowContext(ctx, query, args...)
 }
 
+// txStmt is query's prepared statement bound to tx, or nil when it is not
+// prepared yet: then it is queued for the committer to prepare.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	if st, ok := s.wstmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt))
+	}
+	s.unprepared.Store(query, struct{}{})
+	return nil
+}
+
 // prepareQueued prepares, between transactions, the statements txExec
-// ran parsed. A statement that fails to prepare is not retried: the
-// transaction that ran it got the same error.
+// ran parsed. One that fails to prepare stays unprepared (its transaction
+// failed on the same error) and is tried again only when it runs again.
 func (s *Store) prepareQueued() {
 	s.unprepared.Range(func(q, _ any) bool {
 		s.unprepared.Delete(q)
@@ -141,18 +155,7 @@ func (s *Store) queryCached(ctx context.Context, query string, args ...any) (*sq
 }
 
 func (s *Store) readerStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := s.r.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		st = prev.(*sql.Stmt)
-	}
-	return st, nil
+	return prepareOnce(ctx, &s.stmts, s.r, query)
 }
 
 // busy_timeout must come first: the connection has to wait on a busy
