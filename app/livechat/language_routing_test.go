@@ -2,6 +2,7 @@ package livechat_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 
 	"parley/app/livechat"
@@ -107,11 +108,15 @@ func TestQueuePrefersASpeaker(t *testing.T) {
 	if !w.Waiting() {
 		t.Fatalf("with everyone at their maximum the chat = %+v, want it waiting", w)
 	}
-	// Both free up at once: the Spanish speaker has two chats, the other one.
-	for _, id := range []int64{en.ID, es.ID} {
-		if err := f.st.SetUserMaxChats(ctx, id, 5); err != nil {
-			t.Fatal(err)
-		}
+	// Both free up at once (one transaction: the waiting chat's start
+	// kicked a queue pass of its own, which must not find one of them
+	// free before the other): the Spanish speaker has two chats, the
+	// other one.
+	if err := f.st.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE users SET max_chats = 5 WHERE id IN (?, ?)`, en.ID, es.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if err := f.lc.ServeQueue(ctx); err != nil {
 		t.Fatal(err)
