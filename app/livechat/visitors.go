@@ -3,7 +3,9 @@ package livechat
 import (
 	"context"
 	"errors"
+	"strings"
 
+	"parley/app/auth"
 	"parley/app/model"
 )
 
@@ -30,14 +32,38 @@ func (s *Service) PageViews(ctx context.Context, visitorID int64, limit int) ([]
 	return s.st.PageViews(ctx, visitorID, limit)
 }
 
-// VisitorSession returns the session publicID if it is v's; anyone else's
-// is "not found".
-func (s *Service) VisitorSession(ctx context.Context, v *model.Visitor, publicID string) (*model.Session, error) {
-	x, err := s.st.SessionByPublicID(ctx, publicID)
-	if errors.Is(err, model.ErrNotFound) || (err == nil && x.VisitorID != v.ID) {
-		return nil, errNoSuchSession
+// VisitorSession returns the session publicID if it belongs to the
+// visitor holding token. An unknown token is model.ErrNotFound (the
+// visitor starts afresh); anyone else's session, or none, is "this
+// conversation does not exist", never a hint that it exists.
+func (s *Service) VisitorSession(ctx context.Context, token, publicID string) (*model.Session, error) {
+	return s.visitorSession(ctx, token, publicID, s.st.SessionOfVisitor)
+}
+
+// LiveVisitorSession is VisitorSession for the visitor's messages, typing
+// and catch-up reads, mostly answered from memory; the session's
+// LastMessageAt and MessageCount may lag behind (store.LiveSessionOfVisitor).
+func (s *Service) LiveVisitorSession(ctx context.Context, token, publicID string) (*model.Session, error) {
+	return s.visitorSession(ctx, token, publicID, s.st.LiveSessionOfVisitor)
+}
+
+// SessionCacheStats says how often LiveVisitorSession answered from memory.
+func (s *Service) SessionCacheStats() (hits, misses int64) { return s.st.SessionCacheStats() }
+
+func (s *Service) visitorSession(ctx context.Context, token, publicID string, lookup func(ctx context.Context, tokenHash, publicID string) (*model.Session, error)) (*model.Session, error) {
+	if !strings.HasPrefix(token, VisitorTokenPrefix) {
+		return nil, model.ErrNotFound
 	}
-	return x, err
+	hash := auth.HashToken(token)
+	x, err := lookup(ctx, hash, publicID)
+	if !errors.Is(err, model.ErrNotFound) {
+		return x, err
+	}
+	// Rare: tell an unknown token from a session that is not theirs.
+	if _, err := s.st.VisitorByToken(ctx, hash); err != nil {
+		return nil, err
+	}
+	return nil, errNoSuchSession
 }
 
 // VisitorOrNew returns the visitor behind token, or a new one (with its

@@ -54,6 +54,9 @@ func New(src Sources) *Metrics {
 	for _, kind := range []string{"visitor", "operator"} {
 		s.NewGauge(`parley_sockets{kind="`+kind+`"}`, func() float64 { return float64(src.Hub.Connections()[kind]) })
 	}
+	// How often a visitor's request found its session in memory.
+	s.NewGauge(`parley_session_cache_hits_total`, func() float64 { h, _ := src.Livechat.SessionCacheStats(); return float64(h) })
+	s.NewGauge(`parley_session_cache_misses_total`, func() float64 { _, m := src.Livechat.SessionCacheStats(); return float64(m) })
 	s.NewGauge(`parley_sockets_dropped_total`, func() float64 { return float64(src.Hub.Dropped()) })
 	s.NewGauge(`parley_open_conversations`, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"modernc.org/sqlite"
+
+	"parley/app/model"
 )
 
 func openScratch(t *testing.T) *Store {
@@ -170,5 +174,32 @@ func TestWriteStatementsArePreparedBetweenTransactions(t *testing.T) {
 	}
 	if failed != 20 || n != 22 { // with openScratch's "taken" and "a"
 		t.Fatalf("%d writes failed and %d rows are stored, want 20 and 22", failed, n)
+	}
+}
+
+// A lookup that read SQLite before a commit changed the session must not
+// store what it read once the commit's flush has run.
+func TestSessionCacheRefusesAReadOlderThanAFlush(t *testing.T) {
+	c := newSessionCache()
+	x := &model.Session{ID: 7, PublicID: "p", Status: model.SessionOpen}
+	_, gen := c.get("h", "p")
+	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", OldRowID: 7})
+	c.flush()
+	c.put(gen, "h", x)
+	if got, _ := c.get("h", "p"); got != nil {
+		t.Fatal("a read older than the flush was kept")
+	}
+	_, gen = c.get("h", "p")
+	c.put(gen, "h", x)
+	if got, _ := c.get("h", "p"); got == nil || got.ID != 7 {
+		t.Fatalf("a fresh read was not kept: %+v", got)
+	}
+	// The message path's own bookkeeping does not evict it.
+	c.touching.Store(true)
+	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", OldRowID: 7})
+	c.touching.Store(false)
+	c.flush()
+	if got, _ := c.get("h", "p"); got == nil {
+		t.Fatal("a message's touch evicted the session")
 	}
 }

@@ -26,6 +26,9 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 		}
 	}
 	err = s.Tx(ctx, func(tx *sql.Tx) error {
+		// A message's bookkeeping on its session keeps it cached.
+		s.live.touching.Store(true)
+		defer s.live.touching.Store(false)
 		ins := tx.StmtContext(ctx, prepared[0])
 		upd := tx.StmtContext(ctx, prepared[1])
 		var read, dup *sql.Stmt // taken on first use only

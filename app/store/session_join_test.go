@@ -47,3 +47,32 @@ func TestCreateSessionJoining(t *testing.T) {
 		t.Fatalf("Otto's session: joined %v, %v, operators %v", joined, err, members())
 	}
 }
+
+// A visitor's request finds its session by public id and token hash in
+// one read; a session that is not theirs, or a token nobody holds, finds
+// nothing.
+func TestSessionOfVisitor(t *testing.T) {
+	st := apptest.NewStore(t)
+	ctx := context.Background()
+	ada := newUser(t, st, "ada@example.com", model.RoleAdmin)
+	ch := newChannel(t, st, "Web", ada.ID)
+	v, w := &model.Visitor{}, &model.Visitor{}
+	if err := st.CreateVisitor(ctx, v, "hv"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateVisitor(ctx, w, "hw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, &model.Session{PublicID: "pv", ChannelID: ch.ID, VisitorID: v.ID, OperatorID: ada.ID, VisitorLanguage: "es"}); err != nil {
+		t.Fatal(err)
+	}
+	x, err := st.SessionOfVisitor(ctx, "hv", "pv")
+	if err != nil || x.VisitorID != v.ID || x.ChannelName != "Web" || x.OperatorID != ada.ID || x.VisitorLanguage != "es" {
+		t.Fatalf("own session: %+v, %v", x, err)
+	}
+	for _, c := range []struct{ hash, public string }{{"hw", "pv"}, {"nobody", "pv"}, {"hv", "nothing"}} {
+		if x, err := st.SessionOfVisitor(ctx, c.hash, c.public); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("token %q, session %q: %+v, %v; want ErrNotFound", c.hash, c.public, x, err)
+		}
+	}
+}

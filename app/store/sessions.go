@@ -158,6 +158,24 @@ func (s *Store) SessionByPublicID(ctx context.Context, publicID string) (*model.
 	return x, nil
 }
 
+// SessionOfVisitor returns the session with that public id when it
+// belongs to the visitor whose token hashes to tokenHash. It is one read
+// where a visitor and then their session were two: every post, typing
+// signal and upload of a visitor asks it. ErrNotFound covers an unknown
+// token and another visitor's session alike; VisitorByToken tells them
+// apart when it matters.
+func (s *Store) SessionOfVisitor(ctx context.Context, tokenHash, publicID string) (*model.Session, error) {
+	x, err := scanSession(s.queryRowCached(ctx, `SELECT `+sessionCols+sessionFrom+
+		`WHERE s.public_id = ? AND s.visitor_id = (SELECT id FROM visitors WHERE token_hash = ?)`, publicID, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: session: %w", err)
+	}
+	return x, nil
+}
+
 // Session returns the session with that id.
 func (s *Store) Session(ctx context.Context, id int64) (*model.Session, error) {
 	x, err := scanSession(s.queryRowCached(ctx, `SELECT `+sessionCols+sessionFrom+`WHERE s.id = ?`, id))

@@ -56,6 +56,9 @@ type Store struct {
 	// outboxAdded is set by EnqueueTx during the (single) write
 	// transaction and read after it ends: outboxHook runs after a commit
 	// that added outbox rows.
+	// live keeps the sessions visitors talk in (session_cache.go).
+	live *sessionCache
+
 	outboxAdded atomic.Bool
 	outboxHook  atomic.Pointer[func()]
 
@@ -171,10 +174,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// a data_dir like "a#b" or "50%" opens the file it names.
 	u := url.URL{Scheme: "file", Opaque: strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)}
 	dsn := u.String() + "?" + pragmas
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	sessions := newSessionCache()
+	base, err := sqlite.NewConnector(dsn + "&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	w := sql.OpenDB(hookedConnector{Connector: base, hook: sessions.changed})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
@@ -197,7 +202,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{w: w, r: r, path: path, txq: make(chan *txJob, 4*maxTxBatch), closing: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{w: w, r: r, path: path, live: sessions, txq: make(chan *txJob, 4*maxTxBatch), closing: make(chan struct{}), stopped: make(chan struct{})}
 	go s.commitLoop()
 	return s, nil
 }
@@ -377,6 +382,8 @@ func (s *Store) runBatch(batch []*txJob) {
 			j.err = s.runAlone(j.fn)
 		}
 	}
+	// Forget the sessions the batch changed before anyone hears it committed.
+	s.live.flush()
 	for _, j := range live {
 		j.done <- j.err
 	}

@@ -56,7 +56,7 @@ func (s *Server) visitorUpload(c echo.Context) error {
 	if err := check(c, s.limits.messagesPerIP, ipKey(c), s.limits.messagesPerToken, bearer(c)); err != nil {
 		return err
 	}
-	_, x, err := s.visitorSession(c)
+	x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Server) visitorUpload(c echo.Context) error {
 
 // visitorAttachment serves a file of the visitor's conversation.
 func (s *Server) visitorAttachment(c echo.Context) error {
-	_, x, err := s.visitorSession(c)
+	x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}

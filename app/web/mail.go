@@ -19,7 +19,7 @@ type transcriptRequest struct {
 // visitorTranscript queues a copy of the visitor's own conversation for
 // mail (202): another visitor's session is a 404, as everywhere.
 func (s *Server) visitorTranscript(c echo.Context) error {
-	v, x, err := s.visitorSession(c)
+	x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (s *Server) visitorTranscript(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := check(c, s.limits.transcripts, "v"+strconv.FormatInt(v.ID, 10)); err != nil {
+	if err := check(c, s.limits.transcripts, "v"+strconv.FormatInt(x.VisitorID, 10)); err != nil {
 		return err
 	}
 	if err := s.d.Mail.Transcript(c.Request().Context(), x, in.Email); err != nil {

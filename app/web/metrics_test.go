@@ -43,8 +43,10 @@ func TestMetrics(t *testing.T) {
 	dial(t, srv, "/api/v1/ws", http.Header{"Authorization": {"Bearer " + tok}})
 	waitOnline(t, srv, admin.ID)
 	chat := cvStart(t, srv, defaultChannel(t, srv).ID, "https://shop.example/", "Shop")
-	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, `{"body":"hello"}`); code != http.StatusCreated {
-		t.Fatalf("post: %d %v", code, body)
+	for _, say := range []string{"hello", "anyone?"} {
+		if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+chat.ID+"/messages", chat.Token, `{"body":"`+say+`"}`); code != http.StatusCreated {
+			t.Fatalf("post: %d %v", code, body)
+		}
 	}
 	for _, bad := range []string{"", "wrong-token-wrong-token"} {
 		if code, _ := scrape(t, srv.URL+"/metrics", bad); code != http.StatusUnauthorized {
@@ -56,8 +58,11 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("/metrics: %d", code)
 	}
 	for _, want := range []string{
-		`parley_http_requests_total{route="/im_livechat/sessions/:id/messages",method="POST",status="201"} 1`,
-		`parley_messages_committed_total 1`,
+		`parley_http_requests_total{route="/im_livechat/sessions/:id/messages",method="POST",status="201"} 2`,
+		`parley_messages_committed_total 2`,
+		// The second post found its session in memory.
+		`parley_session_cache_misses_total 1`,
+		`parley_session_cache_hits_total 1`,
 		`parley_commit_duration_seconds_bucket`,
 		`parley_sockets{kind="operator"} 1`,
 		`parley_open_conversations 1`,

@@ -19,7 +19,7 @@ type feedbackRequest struct {
 
 // visitorFeedback is the closing screen's rating of the conversation.
 func (s *Server) visitorFeedback(c echo.Context) error {
-	_, x, err := s.visitorSession(c)
+	x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html"
@@ -142,15 +143,22 @@ func bearer(c echo.Context) string {
 	return strings.TrimSpace(t)
 }
 
+// The visitor API's answers to a missing or unknown token: the widget
+// starts afresh on invalid_token.
+var (
+	errNoVisitorToken      = userErr(http.StatusUnauthorized, "unauthorized", "Send the visitor token as Authorization: Bearer <token>.")
+	errUnknownVisitorToken = userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown; start a new conversation.")
+)
+
 // visitorFrom authenticates the visitor by its bearer token.
 func (s *Server) visitorFrom(c echo.Context) (*model.Visitor, string, error) {
 	token := bearer(c)
 	if token == "" {
-		return nil, "", userErr(http.StatusUnauthorized, "unauthorized", "Send the visitor token as Authorization: Bearer <token>.")
+		return nil, "", errNoVisitorToken
 	}
 	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), token)
 	if errors.Is(err, model.ErrNotFound) {
-		return nil, "", userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown; start a new conversation.")
+		return nil, "", errUnknownVisitorToken
 	}
 	return v, token, err
 }
@@ -158,18 +166,31 @@ func (s *Server) visitorFrom(c echo.Context) (*model.Visitor, string, error) {
 // visitorSession loads the session in the path and checks it belongs to
 // the visitor (another visitor's session is a plain 404, never a hint) and
 // that the page may use its channel.
-func (s *Server) visitorSession(c echo.Context) (*model.Visitor, *model.Session, error) {
-	v, _, err := s.visitorFrom(c)
-	if err != nil {
-		return nil, nil, err
+func (s *Server) visitorSession(c echo.Context) (*model.Session, error) {
+	return s.visitorSessionBy(c, s.d.Livechat.VisitorSession)
+}
+
+// liveVisitorSession is visitorSession for messages, typing and catch-up
+// reads: mostly from memory, the session's counters may lag behind.
+func (s *Server) liveVisitorSession(c echo.Context) (*model.Session, error) {
+	return s.visitorSessionBy(c, s.d.Livechat.LiveVisitorSession)
+}
+
+func (s *Server) visitorSessionBy(c echo.Context, lookup func(ctx context.Context, token, publicID string) (*model.Session, error)) (*model.Session, error) {
+	token := bearer(c)
+	if token == "" {
+		return nil, errNoVisitorToken
 	}
-	x, err := s.d.Livechat.VisitorSession(c.Request().Context(), v, c.Param("id"))
+	x, err := lookup(c.Request().Context(), token, c.Param("id"))
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, errUnknownVisitorToken
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if x.ChannelID != 0 { // 0: the channel was deleted, its limits with it
 		if err := s.checkOrigin(c, x.ChannelID); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	// The conversation goes on in the language it started in: the
@@ -177,7 +198,7 @@ func (s *Server) visitorSession(c echo.Context) (*model.Visitor, *model.Session,
 	if l := s.d.I18n.Get(x.VisitorLanguage); l != nil {
 		c.Set(ctxL, l)
 	}
-	return v, x, nil
+	return x, nil
 }
 
 type startRequest struct {
@@ -242,7 +263,7 @@ func (s *Server) startSession(c echo.Context) error {
 }
 
 func (s *Server) visitorGetSession(c echo.Context) error {
-	_, x, err := s.visitorSession(c)
+	x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}
@@ -266,7 +287,7 @@ func (s *Server) visitorMessages(c echo.Context) error {
 	if err := check(c, s.limits.readsPerIP, ipKey(c)); err != nil {
 		return err
 	}
-	_, x, err := s.visitorSession(c)
+	x, err := s.liveVisitorSession(c)
 	if err != nil {
 		return err
 	}
@@ -293,7 +314,7 @@ func (s *Server) visitorPost(c echo.Context) error {
 	if err := check(c, s.limits.messagesPerIP, ipKey(c), s.limits.messagesPerToken, bearer(c)); err != nil {
 		return err
 	}
-	_, x, err := s.visitorSession(c)
+	x, err := s.liveVisitorSession(c)
 	if err != nil {
 		return err
 	}
@@ -344,7 +365,7 @@ func (s *Server) visitorTyping(c echo.Context) error {
 	if err := check(c, s.limits.typingPerIP, ipKey(c), s.limits.typingPerToken, bearer(c)); err != nil {
 		return err
 	}
-	_, x, err := s.visitorSession(c)
+	x, err := s.liveVisitorSession(c)
 	if err != nil {
 		return err
 	}
@@ -357,7 +378,7 @@ func (s *Server) visitorTyping(c echo.Context) error {
 }
 
 func (s *Server) visitorClose(c echo.Context) error {
-	_, x, err := s.visitorSession(c)
+	x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}
@@ -481,7 +502,7 @@ func (s *Server) visitorSocket(c echo.Context) error {
 // visitorRestartBot is POST /im_livechat/sessions/{id}/chatbot/restart:
 // the chatbot's script again from its first step.
 func (s *Server) visitorRestartBot(c echo.Context) error {
-	_, x, err := s.visitorSession(c)
+	x, err := s.visitorSession(c)
 	if err != nil {
 		return err
 	}

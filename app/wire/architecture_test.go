@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	"geo":      {},
 	"events":   {"model"},
 	"realtime": {"model"},
-	"store":    {"model", "db"},
+	"store":    {"model", "db", "lru"},
 	"auth":     {"model", "store", "events", "lru"},
 	"attach":   {"model"},
 	"livechat": {"model", "store", "events", "auth", "geo", "schedule", "face", "attach"},

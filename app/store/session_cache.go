@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"parley/app/lru"
+	"parley/app/model"
+)
+
+// A visitor's every message, typing signal and catch-up read names its
+// session by public id and proves itself with its token. Reading that from
+// SQLite was a fifth of the server's CPU under load: each commit changes
+// the WAL, which empties every reader's page cache, so the lookup went back
+// to the disk page by page. The sessions being talked in are kept here
+// instead, and SQLite itself says when one changes: a pre-update hook on
+// the writer connection (every write of this process goes through it)
+// notes each changed session, and the committer forgets them after the
+// commit and before anyone hears it succeeded, so nobody who changed a
+// session reads the old one back.
+//
+// A message's own bookkeeping on its session (last_message_at and the
+// counters) does not evict it, or every message would: a cached session's
+// LastMessageAt and MessageCount may lag behind. Sessions waiting in the
+// queue are not kept (their place in the line changes with others' rows),
+// and a change to channels (a session carries its channel's name) or the
+// deletion of visitors forgets everything. A write by another process
+// (the CLI's `visitor erase` while the server runs) is not seen; the
+// message path checks the session is still open in the same statement
+// that records the message, so such a session takes no message.
+const sessionCacheSize = 20000
+
+type cachedSession struct {
+	tokenHash string
+	x         model.Session
+}
+
+type sessionCache struct {
+	mu      sync.Mutex
+	entries *lru.Map[string, *cachedSession] // by public id
+	ids     map[int64]string                 // session id → public id
+	// gen counts the flushes that forgot something: a lookup that read
+	// SQLite before such a flush must not store what it read.
+	gen      uint64
+	dirty    []int64
+	dirtyAll bool
+	// touching is set while the message path records messages on their
+	// sessions (committer goroutine only).
+	touching atomic.Bool
+	hits     atomic.Int64
+	misses   atomic.Int64
+}
+
+func newSessionCache() *sessionCache {
+	return &sessionCache{entries: lru.New[string, *cachedSession](sessionCacheSize), ids: make(map[int64]string)}
+}
+
+// get returns a copy of the session publicID when it is cached as the
+// visitor's with that token hash, and the generation a miss must pass to put.
+func (c *sessionCache) get(tokenHash, publicID string) (*model.Session, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries.Get(publicID); ok && e.tokenHash == tokenHash {
+		c.hits.Add(1)
+		return cloneSession(&e.x), c.gen
+	}
+	c.misses.Add(1)
+	return nil, c.gen
+}
+
+// put keeps x unless a flush happened since the lookup that read it began.
+func (c *sessionCache) put(gen uint64, tokenHash string, x *model.Session) {
+	if x.Waiting() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if _, ok := c.entries.Peek(x.PublicID); !ok && c.entries.Len() >= sessionCacheSize {
+		if _, old, ok := c.entries.Oldest(); ok {
+			delete(c.ids, old.x.ID)
+		}
+		c.entries.RemoveOldest()
+	}
+	c.entries.Put(x.PublicID, &cachedSession{tokenHash: tokenHash, x: *cloneSession(x)})
+	c.ids[x.ID] = x.PublicID
+}
+
+// changed is the writer connection's pre-update hook.
+func (c *sessionCache) changed(d sqlite.SQLitePreUpdateData) {
+	switch d.TableName {
+	case "chat_sessions":
+		if c.touching.Load() {
+			return
+		}
+		c.mu.Lock()
+		c.dirty = append(c.dirty, d.OldRowID)
+		c.mu.Unlock()
+	case "channels", "visitors":
+		if d.TableName == "visitors" && d.Op != sqlite3.SQLITE_DELETE {
+			return // a visitor's name or page changes no session row
+		}
+		c.mu.Lock()
+		c.dirtyAll = true
+		c.mu.Unlock()
+	}
+}
+
+// flush forgets the sessions changed since the last flush; the committer
+// calls it after each batch, before answering the batch's callers.
+func (c *sessionCache) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.dirtyAll && len(c.dirty) == 0 {
+		return
+	}
+	if c.dirtyAll {
+		c.entries = lru.New[string, *cachedSession](sessionCacheSize)
+		clear(c.ids)
+	}
+	for _, id := range c.dirty {
+		if pub, ok := c.ids[id]; ok {
+			c.entries.Remove(pub)
+			delete(c.ids, id)
+		}
+	}
+	c.dirty, c.dirtyAll = c.dirty[:0], false
+	c.gen++
+}
+
+func cloneSession(x *model.Session) *model.Session {
+	y := *x
+	y.Chatbot.Answers = slices.Clone(x.Chatbot.Answers)
+	return &y
+}
+
+// hookedConnector opens the writer's connections with the session cache's
+// pre-update hook, so a connection database/sql replaces has it too.
+type hookedConnector struct {
+	driver.Connector
+	hook func(sqlite.SQLitePreUpdateData)
+}
+
+func (h hookedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := h.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := conn.(sqlite.HookRegisterer)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("store: the SQLite driver's connection takes no hooks")
+	}
+	r.RegisterPreUpdateHook(h.hook)
+	return conn, nil
+}
+
+// LiveSessionOfVisitor is SessionOfVisitor for the visitor's hot paths
+// (messages, typing, catch-up reads), answered from memory for sessions
+// asked before. Its LastMessageAt and MessageCount may lag behind: ask
+// SessionOfVisitor for a session to show.
+func (s *Store) LiveSessionOfVisitor(ctx context.Context, tokenHash, publicID string) (*model.Session, error) {
+	x, gen := s.live.get(tokenHash, publicID)
+	if x != nil {
+		return x, nil
+	}
+	x, err := s.SessionOfVisitor(ctx, tokenHash, publicID)
+	if err != nil {
+		return nil, err
+	}
+	s.live.put(gen, tokenHash, x)
+	return x, nil
+}
+
+// SessionCacheStats says how often LiveSessionOfVisitor answered from
+// memory, for /metrics.
+func (s *Store) SessionCacheStats() (hits, misses int64) {
+	return s.live.hits.Load(), s.live.misses.Load()
+}
