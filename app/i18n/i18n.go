@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/text/feature/plural"
@@ -73,6 +74,9 @@ type Bundle struct {
 	// fallback answers when nothing the reader says decides (no browser
 	// language Parley speaks): English unless an admin chose another.
 	fallback atomic.Pointer[Localizer]
+	// matched remembers Match's answers by header (at most maxMatched).
+	matched  sync.Map
+	nMatched atomic.Int64
 }
 
 // Load reads every catalogue built into the binary.
@@ -215,6 +219,9 @@ func (b *Bundle) Get(lang string) *Localizer {
 	if lang == "" {
 		return nil
 	}
+	if l, ok := b.locs[lang]; ok {
+		return l // already canonical, as stored with a conversation: no parse
+	}
 	t, err := language.Parse(lang)
 	if err != nil {
 		return nil
@@ -239,12 +246,29 @@ func (b *Bundle) Fallback() *Localizer { return b.fallback.Load() }
 // Match picks the best localizer for an Accept-Language header value; with
 // nothing suitable it is the fallback (English unless an admin chose).
 func (b *Bundle) Match(acceptLanguage string) *Localizer {
+	// Every request asks, and browsers send a handful of distinct
+	// headers: remember what they matched instead of parsing each time.
+	// What fell back is not remembered, for an admin may change the
+	// fallback; nor are more than maxMatched headers, whoever sends them.
+	if l, ok := b.matched.Load(acceptLanguage); ok {
+		return l.(*Localizer)
+	}
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
 		return b.Fallback()
 	}
-	return b.MatchTags(tags...)
+	_, i, conf := b.matcher.Match(tags...)
+	if conf == language.No {
+		return b.Fallback()
+	}
+	l := b.locs[b.tags[i].String()]
+	if b.nMatched.Add(1) <= maxMatched {
+		b.matched.Store(acceptLanguage, l)
+	}
+	return l
 }
+
+const maxMatched = 1000
 
 // MatchTags picks the best localizer for languages in order of preference
 // (a browser's navigator.languages).

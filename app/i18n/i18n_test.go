@@ -146,4 +146,14 @@ func TestFallback(t *testing.T) {
 	if b.English().Lang() != "en" || b.Fallback().Lang() != "es" {
 		t.Errorf(`English() = %s, Fallback() = %s`, b.English().Lang(), b.Fallback().Lang())
 	}
+	// Match remembers headers, but not what fell back: a new default
+	// language answers at once for a header asked before.
+	if err := b.SetFallback("en"); err != nil {
+		t.Fatal(err)
+	}
+	for accept, want := range map[string]string{"de-DE,de;q=0.9": "en", "es": "es", "en-US,en;q=0.8": "en"} {
+		if got := b.Match(accept).Lang(); got != want {
+			t.Errorf(`after the fallback became en: Match(%q) = %s, want %s`, accept, got, want)
+		}
+	}
 }
