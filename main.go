@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -948,6 +949,8 @@ func (c *cli) loadtest(args []string) int {
 	f.fs.DurationVar(&o.Grace, "grace", 5*time.Second, "how long to wait for deliveries after the last send")
 	var timeout time.Duration
 	f.fs.DurationVar(&timeout, "timeout", 10*time.Minute, "stop the whole run after this long")
+	var cpuProfile string
+	f.fs.StringVar(&cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file (what the loader costs beside the server)")
 	if code, ok := c.parse(f, args); !ok {
 		return code
 	}
@@ -996,6 +999,17 @@ func (c *cli) loadtest(args []string) int {
 	defer cancel()
 	o.Progress = c.stderr
 	o.Lang = c.l
+	if cpuProfile != "" {
+		pf, err := os.Create(cpuProfile)
+		if err != nil {
+			return c.fail("loadtest: --cpuprofile: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return c.fail("loadtest: --cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := loadtest.Run(ctx, o)
 	var oe *loadtest.OptionError
 	if errors.As(err, &oe) {
