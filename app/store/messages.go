@@ -31,36 +31,9 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 		defer s.live.touching.Store(false)
 		ins := tx.StmtContext(ctx, prepared[0])
 		upd := tx.StmtContext(ctx, prepared[1])
-		var read, dup *sql.Stmt // taken on first use only
+		var read *sql.Stmt // taken on first use only
 		for i, m := range msgs {
-			if m.ClientID != "" {
-				// A retry of a post whose answer was lost: answer with the
-				// message stored the first time.
-				if dup == nil {
-					dup = tx.StmtContext(ctx, prepared[2])
-				}
-				prev, err := scanMessage(dup.QueryRowContext(ctx, m.SessionID, string(m.AuthorKind), m.ClientID))
-				if err == nil {
-					if prev.Attachments, err = txAttachments(ctx, tx, prev.ID); err != nil {
-						return err
-					}
-					*m = *prev
-					m.Replayed = true
-					continue
-				}
-				if !errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("store: insert messages: %w", err)
-				}
-			}
 			m.CreatedAt = time.Now().UTC()
-			res, err := upd.ExecContext(ctx, ms(m.CreatedAt), m.SessionID, m.AuthorKind == model.AuthorSystem)
-			if err != nil {
-				return fmt.Errorf("store: insert messages: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				errs[i] = fmt.Errorf("store: session %d is closed: %w", m.SessionID, ErrConflict)
-				continue
-			}
 			var author any
 			if m.AuthorID != 0 {
 				author = m.AuthorID
@@ -84,8 +57,24 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 			if m.AnswerID != 0 {
 				answer = m.AnswerID
 			}
-			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, clientID, step, answer, ms(m.CreatedAt), b2i(m.Internal))
+			system := m.AuthorKind == model.AuthorSystem
+			r, err := ins.ExecContext(ctx, m.SessionID, string(m.AuthorKind), author, m.AuthorName, m.Body, notice, clientID, step, answer, ms(m.CreatedAt), b2i(m.Internal), system)
 			if err != nil {
+				return fmt.Errorf("store: insert messages: %w", err)
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				// Rare: a retry of a post whose answer was lost (answer
+				// with the message stored the first time), or a closed
+				// session.
+				if err := s.replay(ctx, tx, prepared[2], m); err == nil {
+					continue
+				} else if !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("store: insert messages: %w", err)
+				}
+				errs[i] = fmt.Errorf("store: session %d is closed: %w", m.SessionID, ErrConflict)
+				continue
+			}
+			if _, err := upd.ExecContext(ctx, ms(m.CreatedAt), m.SessionID); err != nil {
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
 			m.ID, _ = r.LastInsertId()
@@ -110,10 +99,14 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 
 // The chat path's statements, prepared once (writerStmt).
 const (
-	insertMessageSQL = `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, step, answer_id, created_at, internal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	// System notices (such as the leave notice) may land on a session that
-	// has just been closed; chat messages may not.
-	touchSessionSQL = `UPDATE chat_sessions SET last_message_at = ?, message_count = message_count + 1 WHERE id = ? AND (status = 'open' OR ?)`
+	// A message is stored only while its session is open (system notices,
+	// such as the leave notice, may land on one that has just closed) and
+	// once per client id: nothing stored means a retry or a closed session.
+	insertMessageSQL = `INSERT INTO messages (session_id, author_kind, author_id, author_name, body, notice, client_id, step, answer_id, created_at, internal)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+		WHERE EXISTS (SELECT 1 FROM chat_sessions WHERE id = ?1 AND (status = 'open' OR ?12))
+		ON CONFLICT DO NOTHING`
+	touchSessionSQL = `UPDATE chat_sessions SET last_message_at = ?, message_count = message_count + 1 WHERE id = ?`
 	clientIDSQL     = `SELECT ` + messageCols + ` FROM messages WHERE session_id = ? AND author_kind = ? AND client_id = ?`
 )
 
@@ -293,4 +286,22 @@ func (s *Store) AllMessages(ctx context.Context, sessionID int64) ([]*model.Mess
 		}
 		after = page[len(page)-1].ID
 	}
+}
+
+// replay fills m with the message stored before under its client id, or
+// answers sql.ErrNoRows.
+func (s *Store) replay(ctx context.Context, tx *sql.Tx, byClientID *sql.Stmt, m *model.Message) error {
+	if m.ClientID == "" {
+		return sql.ErrNoRows
+	}
+	prev, err := scanMessage(tx.StmtContext(ctx, byClientID).QueryRowContext(ctx, m.SessionID, string(m.AuthorKind), m.ClientID))
+	if err != nil {
+		return err
+	}
+	if prev.Attachments, err = txAttachments(ctx, tx, prev.ID); err != nil {
+		return err
+	}
+	*m = *prev
+	m.Replayed = true
+	return nil
 }
