@@ -67,22 +67,19 @@ func strictDecode(data []byte, v any) error {
 		}
 		return userErr(http.StatusBadRequest, "invalid_json", "The body must hold one JSON value.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := checkNames(dec, reflect.TypeOf(v), ""); err != nil {
+	// checkNames refuses every name v does not have, exactly as spelled,
+	// so what decodes next needs no decoder of its own refusing unknown
+	// fields; json.Valid made sure the body is one value.
+	if err := checkNames(json.NewDecoder(bytes.NewReader(data)), reflect.TypeOf(v), ""); err != nil {
 		return err
 	}
-	dec = json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := json.Unmarshal(data, v); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
 			return &apiError{Status: http.StatusBadRequest, Code: "invalid_json", Field: ute.Field,
 				Msg: "Field %q has the wrong type: want %s.", Args: []any{ute.Field, ute.Type.String()}}
 		}
 		return userErr(http.StatusBadRequest, "invalid_json", "The body is not valid: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return userErr(http.StatusBadRequest, "invalid_json", "The body must hold one JSON value.")
 	}
 	return nil
 }
