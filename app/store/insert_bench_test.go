@@ -13,7 +13,7 @@ import (
 
 // BenchmarkInsertMessagesBatch measures the group commit of visitor
 // messages by how many one commit carries, each to another of 5,000 open
-// conversations: what a message costs when commits are small (a quiet
+// conversations and with a client id as the widget sends it: what a message costs when commits are small (a quiet
 // server, or a fast disk) against large (a busy one). The commit's fixed
 // cost — begin, WAL header, fsync — is what batching shares.
 //
@@ -48,7 +48,7 @@ func BenchmarkInsertMessagesBatch(b *testing.B) {
 				msgs := make([]*model.Message, size)
 				for i := range msgs {
 					n++
-					msgs[i] = &model.Message{SessionID: int64(1 + (n*7919)%sessions), AuthorKind: model.AuthorVisitor, AuthorName: "v", Body: "hello there, a message of some length"}
+					msgs[i] = &model.Message{SessionID: int64(1 + (n*7919)%sessions), AuthorKind: model.AuthorVisitor, AuthorName: "v", Body: "hello there, a message of some length", ClientID: fmt.Sprint("c", n)}
 				}
 				if _, err := st.InsertMessages(ctx, msgs); err != nil {
 					b.Fatal(err)
