@@ -249,7 +249,8 @@ func (b *Bundle) Match(acceptLanguage string) *Localizer {
 	// Every request asks, and browsers send a handful of distinct
 	// headers: remember what they matched instead of parsing each time.
 	// What fell back is not remembered, for an admin may change the
-	// fallback; nor are more than maxMatched headers, whoever sends them.
+	// fallback; nor are more than maxMatched headers, or long ones,
+	// whoever sends them.
 	if l, ok := b.matched.Load(acceptLanguage); ok {
 		return l.(*Localizer)
 	}
@@ -262,7 +263,7 @@ func (b *Bundle) Match(acceptLanguage string) *Localizer {
 		return b.Fallback()
 	}
 	l := b.locs[b.tags[i].String()]
-	if b.nMatched.Add(1) <= maxMatched {
+	if len(acceptLanguage) <= 128 && b.nMatched.Add(1) <= maxMatched {
 		b.matched.Store(acceptLanguage, l)
 	}
 	return l

@@ -136,10 +136,13 @@ type Report struct {
 	// Memory: the server's resident memory before and after the idle
 	// visitors connected (0 without a PID).
 	RSSBefore, RSSAfterIdle, RSSEnd int64
-	Scheduled, Sent, Acked          int64
-	Delivered, Late                 int64 // Late: delivered after Grace ended
-	AckedNotDelivered               int64
-	Ack, Delivery                   Summary
+	// ConnectCPU and SendCPU: where the processor time went while the
+	// idle visitors connected and while the messages were sent.
+	ConnectCPU, SendCPU    CPU
+	Scheduled, Sent, Acked int64
+	Delivered, Late        int64 // Late: delivered after Grace ended
+	AckedNotDelivered      int64
+	Ack, Delivery          Summary
 	// SendLag: how far behind its schedule the loader itself sent (a
 	// loader that cannot keep up makes the server look better than it is).
 	SendLag  Summary
@@ -176,9 +179,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.RSSBefore = rss(o.PID)
 	if o.Idle > 0 {
 		r.progress("connecting %d idle visitors", o.Idle)
-		t0 := time.Now()
+		t0, c0 := time.Now(), sampleCPU(o.PID)
 		n := r.connectVisitors(ctx, 0, o.Idle, false)
 		rep.IdleConnectRate = float64(n) / time.Since(t0).Seconds()
+		rep.ConnectCPU = sampleCPU(o.PID).since(c0)
 		// Let the server settle (buffers returned to pools, the GC run)
 		// before reading its memory.
 		time.Sleep(2 * time.Second)
@@ -558,6 +562,7 @@ func (r *run) send(ctx context.Context, rep *Report) {
 	tl.track = make([]atomic.Uint32, tl.n*tl.perVis)
 	tl.sched0 = time.Now().Add(200 * time.Millisecond)
 	r.tl.Store(tl)
+	c0 := sampleCPU(r.o.PID)
 
 	jobs := make(chan job, len(vs)*4)
 	var sent atomic.Int64
@@ -610,6 +615,7 @@ func (r *run) send(ctx context.Context, rep *Report) {
 	close(jobs)
 	wg.Wait()
 	sendEnd := time.Now()
+	rep.SendCPU = sampleCPU(r.o.PID).since(c0)
 	// Wait for deliveries still on their way.
 	deadline := time.Now().Add(r.o.Grace)
 	for time.Now().Before(deadline) && r.delivered.Load() < int64(r.ackLat.count()) {
@@ -652,6 +658,90 @@ func (r *run) body(buf []byte, vi, seq int, pad string) []byte {
 	buf = strconv.AppendInt(buf, int64(seq), 10)
 	buf = append(buf, `"}`...)
 	return buf
+}
+
+// CPU is where the processor time of a phase went, in cores (seconds of
+// CPU a second): the server's (with its PID), the load tool's own, and the
+// whole machine's. A machine near 100 % busy measures itself, not Parley.
+type CPU struct {
+	Server, Loader float64
+	MachineBusy    float64 // share of all cores, 0–1
+	Cores          int
+}
+
+type cpuSample struct {
+	at           time.Time
+	server, self int64 // clock ticks
+	busy, total  int64 // ticks of all cores
+	cores        int
+}
+
+// userHZ is the unit of /proc's CPU times on Linux.
+const userHZ = 100
+
+// sampleCPU reads /proc (Linux; zeros elsewhere or without a PID).
+func sampleCPU(pid int) cpuSample {
+	c := cpuSample{at: time.Now(), self: procTicks("self")}
+	if pid > 0 {
+		c.server = procTicks(strconv.Itoa(pid))
+	}
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return c
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 5 && f[0] == "cpu":
+			for i, v := range f[1:] {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				if i < 8 { // user nice system idle iowait irq softirq steal
+					c.total += n
+					if i != 3 && i != 4 {
+						c.busy += n
+					}
+				}
+			}
+		case len(f) > 0 && strings.HasPrefix(f[0], "cpu"):
+			c.cores++
+		}
+	}
+	return c
+}
+
+// procTicks is a process's user and system time from /proc/<pid>/stat.
+func procTicks(pid string) int64 {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces: fields count from its closing ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + s
+}
+
+func (c cpuSample) since(c0 cpuSample) CPU {
+	secs := c.at.Sub(c0.at).Seconds()
+	if secs <= 0 {
+		return CPU{}
+	}
+	out := CPU{Loader: float64(c.self-c0.self) / userHZ / secs, Cores: c.cores}
+	if c.server > 0 {
+		out.Server = float64(c.server-c0.server) / userHZ / secs
+	}
+	if t := c.total - c0.total; t > 0 {
+		out.MachineBusy = float64(c.busy-c0.busy) / float64(t)
+	}
+	return out
 }
 
 // rss reads a process's resident memory in bytes (Linux; 0 elsewhere or

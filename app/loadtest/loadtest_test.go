@@ -3,6 +3,7 @@ package loadtest_test
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,8 @@ func TestRunAgainstARealServer(t *testing.T) {
 		tokens = append(tokens, tok)
 	}
 	rep, err := loadtest.Run(t.Context(), loadtest.Options{URL: srv.URL, ChannelID: ch, Idle: 30, Chatting: 12, Rate: 5, Size: 200,
-		Duration: 2 * time.Second, OperatorTokens: tokens, Forwarded: true, Concurrency: 8})
+		Duration: 2 * time.Second, OperatorTokens: tokens, Forwarded: true, Concurrency: 8,
+		PID: os.Getpid()}) // the server runs in this process
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +57,14 @@ func TestRunAgainstARealServer(t *testing.T) {
 	if rep.IdleConnectRate <= 0 || rep.ChattingConnectRate <= 0 {
 		t.Fatalf(`connect rates %v %v`, rep.IdleConnectRate, rep.ChattingConnectRate)
 	}
+	// Where the CPU went while sending, read from /proc (the server is
+	// this process); the 30 visitors connect too fast to count on.
+	if c := rep.SendCPU; c.Cores < 1 || c.Server <= 0 || c.Loader <= 0 || c.MachineBusy <= 0 || c.MachineBusy > 1 {
+		t.Fatalf(`CPU while sending: %+v`, c)
+	}
+	if c := rep.ConnectCPU; c.Cores < 1 || c.MachineBusy < 0 || c.MachineBusy > 1 {
+		t.Fatalf(`CPU while connecting: %+v`, c)
+	}
 	// The server saw them as the widget's visitors: each conversation has
 	// an operator and the loader's messages.
 	open, err := srv.Store.CountSessions(t.Context(), model.SessionFilter{ChannelID: ch, Status: model.SessionOpen})
@@ -63,7 +73,7 @@ func TestRunAgainstARealServer(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Write(&out, loadtest.English{})
-	for _, want := range []string{"30 idle, 12 chatting; operators: 2", "120 delivered live to operators (100.00 %)", "errors: none"} {
+	for _, want := range []string{"30 idle, 12 chatting; operators: 2", "120 delivered live to operators (100.00 %)", "errors: none", "CPU while sending: server "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf(`report lacks %q:\n%s`, want, out.String())
 		}

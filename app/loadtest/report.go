@@ -75,6 +75,7 @@ func (r *Report) Write(w io.Writer, l Translator) {
 	say(l.T("visitors: %d idle, %d chatting; operators: %d; the run took %s", r.Idle, r.Chatting, r.Operators, r.Elapsed.Round(time.Millisecond)))
 	if r.Idle > 0 {
 		say(l.T("idle visitors connected: %.0f per second (page view and socket)", r.IdleConnectRate))
+		r.ConnectCPU.write(say, l, l.T("CPU while they connected"))
 	}
 	if r.Chatting > 0 {
 		say(l.T("conversations started: %.0f per second (session start and socket)", r.ChattingConnectRate))
@@ -98,6 +99,7 @@ func (r *Report) Write(w io.Writer, l Translator) {
 		say(l.T("acknowledgement (post to 201), from the schedule: %s", r.Ack))
 		say(l.T("delivery (post to operator socket), from the schedule: %s", r.Delivery))
 		say(l.T("the loader's own lag behind the schedule: %s", r.SendLag))
+		r.SendCPU.write(say, l, l.T("CPU while sending"))
 	}
 	if len(r.Errors) == 0 {
 		say(l.T("errors: none"))
@@ -112,4 +114,16 @@ func (r *Report) Write(w io.Writer, l Translator) {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  %6d  %s\n", r.Errors[k], k)
 	}
+}
+
+// write says where a phase's CPU went; nothing where /proc is missing.
+func (c CPU) write(say func(string), l Translator, phase string) {
+	if c.Cores == 0 {
+		return
+	}
+	if c.Server > 0 {
+		say(l.T("%s: server %.2f cores, load tool %.2f, the machine %.0f %% busy (%d cores)", phase, c.Server, c.Loader, 100*c.MachineBusy, c.Cores))
+		return
+	}
+	say(l.T("%s: load tool %.2f cores, the machine %.0f %% busy (%d cores)", phase, c.Loader, 100*c.MachineBusy, c.Cores))
 }
