@@ -664,11 +664,10 @@ func (s *Service) closeSession(ctx context.Context, x *model.Session, n *model.N
 // Visitors menu) and tells operators where they are now; language is the
 // one their browser asks for, when the widget says.
 func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, title, language string) error {
-	url, title = clip(CleanText(url), MaxPageURL), clip(CleanText(title), 300)
-	if url == "" {
-		return &model.FieldError{Field: "url", Message: "The page URL is required."}
+	url, title, language, err := cleanPageView(url, title, language)
+	if err != nil {
+		return err
 	}
-	language = clip(CleanText(language), 35) // BCP 47 tags in use are far shorter
 	if err := s.st.AddPageView(ctx, &model.PageView{VisitorID: v.ID, URL: url, Title: title}, language); err != nil {
 		return err
 	}
@@ -685,6 +684,42 @@ func (s *Service) RecordPageView(ctx context.Context, v *model.Visitor, url, tit
 		}
 	}
 	return nil
+}
+
+func cleanPageView(url, title, language string) (string, string, string, error) {
+	url, title = clip(CleanText(url), MaxPageURL), clip(CleanText(title), 300)
+	if url == "" {
+		return "", "", "", &model.FieldError{Field: "url", Message: "The page URL is required."}
+	}
+	return url, title, clip(CleanText(language), 35), nil // BCP 47 tags in use are far shorter
+}
+
+// PageView records a page a visitor opened: the visitor holding token, or
+// a new one when the token is empty or unknown (after a restored backup,
+// say), returned with its new token. A new visitor and their first page
+// are one write, and nobody is told of conversations they cannot have.
+func (s *Service) PageView(ctx context.Context, token, country, url, title, language string) (v *model.Visitor, newToken string, err error) {
+	if token != "" {
+		v, err = s.VisitorByToken(ctx, token)
+		if err == nil {
+			return v, "", s.RecordPageView(ctx, v, url, title, language)
+		}
+		if !errors.Is(err, model.ErrNotFound) {
+			return nil, "", err
+		}
+	}
+	url, title, language, err = cleanPageView(url, title, language)
+	if err != nil {
+		return nil, "", err
+	}
+	newToken = VisitorTokenPrefix + auth.RandomToken()
+	v = &model.Visitor{Country: country}
+	if err := s.st.CreateVisitorWithPageView(ctx, v, auth.HashToken(newToken), &model.PageView{URL: url, Title: title}, language); err != nil {
+		return nil, "", err
+	}
+	_, online := s.Live.Online(v.ID)
+	s.pub.Publish(VisitorsTopic, EventVisitor, VisitorFrame{ID: v.ID, Online: online, URL: url, Title: title})
+	return v, newToken, nil
 }
 
 // OfflineNotifier composes what tells people about an offline message (the

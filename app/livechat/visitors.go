@@ -66,22 +66,6 @@ func (s *Service) visitorSession(ctx context.Context, token, publicID string, lo
 	return nil, errNoSuchSession
 }
 
-// VisitorOrNew returns the visitor behind token, or a new one (with its
-// token) when the token is empty or unknown, such as after a restored
-// backup: the widget then starts afresh instead of failing.
-func (s *Service) VisitorOrNew(ctx context.Context, token, country string) (v *model.Visitor, newToken string, err error) {
-	if token != "" {
-		v, err = s.VisitorByToken(ctx, token)
-		if err == nil {
-			return v, "", nil
-		}
-		if !errors.Is(err, model.ErrNotFound) {
-			return nil, "", err
-		}
-	}
-	return s.NewVisitor(ctx, country)
-}
-
 // OfflineMessages lists messages left while nobody was available, with the
 // total and unhandled counts.
 func (s *Service) OfflineMessages(ctx context.Context, limit, offset int) (list []model.OfflineMessage, total, unhandled int, err error) {

@@ -97,22 +97,50 @@ const NewVisitAfter = 8 * time.Hour
 // language, when known, is the one their browser asks for.
 func (s *Store) AddPageView(ctx context.Context, pv *model.PageView, language string) error {
 	pv.CreatedAt = time.Now().UTC()
-	return s.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, `INSERT INTO page_views (visitor_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
-			pv.VisitorID, pv.URL, pv.Title, ms(pv.CreatedAt))
+	return s.Tx(ctx, func(tx *sql.Tx) error { return s.txAddPageView(ctx, tx, pv, language) })
+}
+
+// CreateVisitorWithPageView creates a visitor arriving on a page, with
+// that page view, in one transaction: a first visit is one write.
+func (s *Store) CreateVisitorWithPageView(ctx context.Context, v *model.Visitor, tokenHash string, pv *model.PageView, language string) error {
+	now := time.Now().UTC()
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx,
+			`INSERT INTO visitors (token_hash, name, email, country, current_url, current_title, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			tokenHash, v.Name, v.Email, v.Country, v.CurrentURL, v.CurrentTitle, ms(now), ms(now))
 		if err != nil {
-			return fmt.Errorf("store: page view: %w", err)
+			return fmt.Errorf("store: create visitor: %w", err)
 		}
-		pv.ID, _ = res.LastInsertId()
-		at := ms(pv.CreatedAt)
-		if _, err := s.txExec(ctx, tx, `UPDATE visitors SET current_url = ?, current_title = ?, last_seen_at = ?,
-			  visits = visits + (page_since != 0 AND page_since < ?), page_since = ?,
-			  language = CASE WHEN ? = '' THEN language ELSE ? END WHERE id = ?`,
-			pv.URL, pv.Title, at, at-NewVisitAfter.Milliseconds(), at, language, language, pv.VisitorID); err != nil {
-			return fmt.Errorf("store: page view: %w", err)
-		}
-		return nil
+		v.ID, _ = res.LastInsertId()
+		pv.VisitorID, pv.CreatedAt = v.ID, now
+		return s.txAddPageView(ctx, tx, pv, language)
 	})
+	if err != nil {
+		return err
+	}
+	v.CreatedAt, v.LastSeenAt, v.PageSince, v.Visits = now, now, now, 1
+	v.CurrentURL, v.CurrentTitle = pv.URL, pv.Title
+	if language != "" {
+		v.Language = language
+	}
+	return nil
+}
+
+func (s *Store) txAddPageView(ctx context.Context, tx *sql.Tx, pv *model.PageView, language string) error {
+	res, err := s.txExec(ctx, tx, `INSERT INTO page_views (visitor_id, url, title, created_at) VALUES (?, ?, ?, ?)`,
+		pv.VisitorID, pv.URL, pv.Title, ms(pv.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: page view: %w", err)
+	}
+	pv.ID, _ = res.LastInsertId()
+	at := ms(pv.CreatedAt)
+	if _, err := s.txExec(ctx, tx, `UPDATE visitors SET current_url = ?, current_title = ?, last_seen_at = ?,
+		  visits = visits + (page_since != 0 AND page_since < ?), page_since = ?,
+		  language = CASE WHEN ? = '' THEN language ELSE ? END WHERE id = ?`,
+		pv.URL, pv.Title, at, at-NewVisitAfter.Milliseconds(), at, language, language, pv.VisitorID); err != nil {
+		return fmt.Errorf("store: page view: %w", err)
+	}
+	return nil
 }
 
 // PageViews returns a visitor's latest page views, newest first.

@@ -415,11 +415,8 @@ func (s *Server) pageView(c echo.Context) error {
 		}
 	}
 	ctx := c.Request().Context()
-	v, newToken, err := s.d.Livechat.VisitorOrNew(ctx, bearer(c), s.country(c))
+	_, newToken, err := s.d.Livechat.PageView(ctx, bearer(c), s.country(c), in.URL, in.Title, in.Language)
 	if err != nil {
-		return err
-	}
-	if err := s.d.Livechat.RecordPageView(ctx, v, in.URL, in.Title, in.Language); err != nil {
 		return err
 	}
 	if newToken != "" {
