@@ -157,15 +157,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	r := &run{o: o, errs: map[string]int64{}, wsBase: "ws" + strings.TrimPrefix(o.URL, "http")}
-	r.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		Proxy:               nil,
-		MaxIdleConns:        o.Concurrency * 2,
-		MaxIdleConnsPerHost: o.Concurrency * 2,
-		IdleConnTimeout:     time.Minute,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-	}}
 	r.dialer = &websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 512, WriteBufferSize: 512}
-	defer r.client.CloseIdleConnections()
 	start := time.Now()
 	rep := &Report{Idle: o.Idle, Chatting: o.Chatting, Operators: len(o.OperatorTokens)}
 
@@ -214,7 +206,6 @@ type visitor struct {
 
 type run struct {
 	o      Options
-	client *http.Client
 	dialer *websocket.Dialer
 	wsBase string
 
@@ -394,6 +385,8 @@ func (r *run) connectVisitors(ctx context.Context, first, n int, chatting bool) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			p := &poster{r: r}
+			defer p.close()
 			for i := range work {
 				v := &visitor{idx: i}
 				if r.o.Forwarded {
@@ -401,9 +394,9 @@ func (r *run) connectVisitors(ctx context.Context, first, n int, chatting bool) 
 				}
 				var err error
 				if chatting {
-					err = r.startSession(ctx, v)
+					err = r.startSession(ctx, p, v)
 				} else {
-					err = r.pageView(ctx, v)
+					err = r.pageView(ctx, p, v)
 				}
 				if err != nil {
 					continue
@@ -443,46 +436,19 @@ func (r *run) request(ctx context.Context, v *visitor, method, path string, body
 	return req, nil
 }
 
-// call does one visitor request and decodes its JSON answer into out.
-func (r *run) call(ctx context.Context, step string, v *visitor, method, path string, body []byte, want int, out any) error {
-	req, err := r.request(ctx, v, method, path, body)
-	if err != nil {
-		return err
-	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		r.fail(errKind(step, err))
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != want {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&e)
-		r.fail(fmt.Sprintf("%s: %d %s", step, resp.StatusCode, e.Error))
-		return fmt.Errorf("%s: %s", step, resp.Status)
-	}
-	if out == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
-}
-
-func (r *run) pageView(ctx context.Context, v *visitor) error {
+func (r *run) pageView(ctx context.Context, p *poster, v *visitor) error {
 	body := fmt.Appendf(nil, `{"channel_id":%d,"url":"https://loadtest.invalid/page/%d","title":"Load test","language":"en"}`, r.o.ChannelID, v.idx)
 	var out struct {
 		Token string `json:"visitor_token"`
 	}
-	if err := r.call(ctx, "page view", v, http.MethodPost, "/im_livechat/pageviews", body, http.StatusCreated, &out); err != nil {
+	if err := p.do(ctx, "page view", v, "/im_livechat/pageviews", body, http.StatusCreated, &out); err != nil {
 		return err
 	}
 	v.token = out.Token
 	return nil
 }
 
-func (r *run) startSession(ctx context.Context, v *visitor) error {
+func (r *run) startSession(ctx context.Context, p *poster, v *visitor) error {
 	body := fmt.Appendf(nil, `{"channel_id":%d,"url":"https://loadtest.invalid/chat/%d","title":"Load test"}`, r.o.ChannelID, v.idx)
 	var out struct {
 		Token   string `json:"visitor_token"`
@@ -490,7 +456,7 @@ func (r *run) startSession(ctx context.Context, v *visitor) error {
 			ID string `json:"id"`
 		} `json:"session"`
 	}
-	if err := r.call(ctx, "session start", v, http.MethodPost, "/im_livechat/sessions", body, http.StatusCreated, &out); err != nil {
+	if err := p.do(ctx, "session start", v, "/im_livechat/sessions", body, http.StatusCreated, &out); err != nil {
 		return err
 	}
 	v.token, v.session = out.Token, out.Session.ID
@@ -765,10 +731,11 @@ func rss(pid int) int64 {
 	return 0
 }
 
-// poster sends one visitor's post at a time over a keep-alive connection
-// of its own, without http.Transport's reader and writer goroutines: at
-// thousands of posts a second those hand-offs were a third of the
-// loader's CPU, taken from the server beside it.
+// poster sends visitors' posts (page views, conversation starts,
+// messages) one at a time over a keep-alive connection of its own, without
+// http.Transport's reader and writer goroutines: at thousands of posts a
+// second those hand-offs were a third of the loader's CPU, taken from the
+// server beside it.
 type poster struct {
 	r    *run
 	conn net.Conn
@@ -776,9 +743,14 @@ type poster struct {
 	bw   *bufio.Writer
 }
 
-// post sends body and counts anything but a 201 as an error, as call does.
+// post sends a visitor's message.
 func (p *poster) post(ctx context.Context, v *visitor, path string, body []byte) error {
-	const step = "post"
+	return p.do(ctx, "post", v, path, body, http.StatusCreated, nil)
+}
+
+// do posts body as visitor v, counts any answer but want as an error of
+// step, and decodes the JSON answer into out (when not nil).
+func (p *poster) do(ctx context.Context, step string, v *visitor, path string, body []byte, want int, out any) error {
 	req, err := p.r.request(ctx, v, http.MethodPost, path, body)
 	if err != nil {
 		return err
@@ -806,7 +778,11 @@ func (p *poster) post(ctx context.Context, v *visitor, path string, body []byte)
 	if err != nil || resp.Close {
 		p.close()
 	}
-	if resp.StatusCode != http.StatusCreated {
+	if err != nil {
+		p.r.fail(errKind(step, err))
+		return err
+	}
+	if resp.StatusCode != want {
 		var e struct {
 			Error string `json:"error"`
 		}
@@ -814,10 +790,10 @@ func (p *poster) post(ctx context.Context, v *visitor, path string, body []byte)
 		p.r.fail(fmt.Sprintf("%s: %d %s", step, resp.StatusCode, e.Error))
 		return fmt.Errorf("%s: %s", step, resp.Status)
 	}
-	if err != nil {
-		p.r.fail(errKind(step, err))
+	if out != nil {
+		return json.Unmarshal(b, out)
 	}
-	return err
+	return nil
 }
 
 func (p *poster) dial(ctx context.Context, u *url.URL) error {
