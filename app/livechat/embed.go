@@ -170,7 +170,7 @@ func (s *Service) CheckOrigin(ctx context.Context, channelID int64, origin strin
 // channelID when the widget named it, else against the channels of the
 // visitor's open conversations (widgets older than the channel_id
 // parameter), whose frames the socket would carry.
-func (s *Service) CheckSocketOrigin(ctx context.Context, v *model.Visitor, channelID int64, origin string) error {
+func (s *Service) CheckSocketOrigin(ctx context.Context, visitorID, channelID int64, origin string) error {
 	if origin == "" {
 		return nil
 	}
@@ -178,7 +178,7 @@ func (s *Service) CheckSocketOrigin(ctx context.Context, v *model.Visitor, chann
 		_, err := s.CheckOrigin(ctx, channelID, origin)
 		return err
 	}
-	open, err := s.st.OpenSessionsOfVisitor(ctx, v.ID)
+	open, err := s.st.OpenSessionsOfVisitor(ctx, visitorID)
 	if err != nil {
 		return err
 	}

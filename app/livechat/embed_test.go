@@ -126,13 +126,13 @@ func TestCheckOrigin(t *testing.T) {
 	// visitor's open conversations.
 	f.lc.Presence.Connect(f.ops[0].ID)
 	res := f.start(t, nil)
-	if err := f.lc.CheckSocketOrigin(ctx, res.Visitor, 0, "https://evil.test"); err == nil {
+	if err := f.lc.CheckSocketOrigin(ctx, res.Visitor.ID, 0, "https://evil.test"); err == nil {
 		t.Errorf(`socket of a refused site with an open conversation on the channel: allowed`)
 	}
-	if err := f.lc.CheckSocketOrigin(ctx, res.Visitor, 0, "https://a.example.net"); err != nil {
+	if err := f.lc.CheckSocketOrigin(ctx, res.Visitor.ID, 0, "https://a.example.net"); err != nil {
 		t.Errorf(`socket of an allowed site: %v`, err)
 	}
-	if err := f.lc.CheckSocketOrigin(ctx, res.Visitor, f.ch.ID, ""); err != nil {
+	if err := f.lc.CheckSocketOrigin(ctx, res.Visitor.ID, f.ch.ID, ""); err != nil {
 		t.Errorf(`socket without Origin (not a browser): %v`, err)
 	}
 }

@@ -177,6 +177,14 @@ func (s *Service) VisitorByToken(ctx context.Context, token string) (*model.Visi
 	return s.st.VisitorByToken(ctx, auth.HashToken(token))
 }
 
+// VisitorIDByToken is VisitorByToken for who needs only the visitor's id.
+func (s *Service) VisitorIDByToken(ctx context.Context, token string) (int64, error) {
+	if !strings.HasPrefix(token, VisitorTokenPrefix) {
+		return 0, model.ErrNotFound
+	}
+	return s.st.VisitorIDByToken(ctx, auth.HashToken(token))
+}
+
 // CleanText trims a visitor- or operator-typed text and drops control
 // characters other than newlines and tabs; it stays plain text.
 func CleanText(s string) string {

@@ -57,6 +57,20 @@ func (s *Store) VisitorByToken(ctx context.Context, tokenHash string) (*model.Vi
 	return v, nil
 }
 
+// VisitorIDByToken is VisitorByToken for who needs only the id (a socket
+// opening): the token's index holds it, so the row is not read.
+func (s *Store) VisitorIDByToken(ctx context.Context, tokenHash string) (int64, error) {
+	var id int64
+	err := s.queryRowCached(ctx, `SELECT id FROM visitors WHERE token_hash = ?`, tokenHash).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: visitor: %w", ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: visitor: %w", err)
+	}
+	return id, nil
+}
+
 // Visitor returns one visitor.
 func (s *Store) Visitor(ctx context.Context, id int64) (*model.Visitor, error) {
 	v, err := scanVisitor(s.queryRowCached(ctx, `SELECT `+visitorCols+` FROM visitors WHERE id = ?`, id))

@@ -476,22 +476,22 @@ func (s *Server) visitorSocket(c echo.Context) error {
 		channelID = id
 	}
 	req := c.Request()
-	v, err := s.d.Livechat.VisitorByToken(req.Context(), c.QueryParam("token"))
+	visitorID, err := s.d.Livechat.VisitorIDByToken(req.Context(), c.QueryParam("token"))
 	if errors.Is(err, model.ErrNotFound) {
 		return userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown.")
 	}
 	if err != nil {
 		return err
 	}
-	if err := s.d.Livechat.CheckSocketOrigin(req.Context(), v, channelID, req.Header.Get(echo.HeaderOrigin)); err != nil {
+	if err := s.d.Livechat.CheckSocketOrigin(req.Context(), visitorID, channelID, req.Header.Get(echo.HeaderOrigin)); err != nil {
 		return err
 	}
-	slot := "visitor:" + strconv.FormatInt(v.ID, 10)
+	slot := "visitor:" + strconv.FormatInt(visitorID, 10)
 	if !s.limits.sockets.take(slot, s.limits.socketsPerVisitor) {
 		c.Response().Header().Set("Retry-After", "30")
 		return userErr(http.StatusTooManyRequests, "too_many_sockets", "Too many open chat windows; close some tabs and try again.")
 	}
-	id := realtime.Identity{Kind: "visitor", ID: v.ID, Channel: channelID, Topics: []string{livechat.VisitorTopic(v.ID)}}
+	id := realtime.Identity{Kind: "visitor", ID: visitorID, Channel: channelID, Topics: []string{livechat.VisitorTopic(visitorID)}}
 	if err := s.hub.Serve(c.Response(), c.Request(), id, func() { s.limits.sockets.give(slot) }); err != nil {
 		s.log.Debug("visitor socket", "error", err)
 	}
