@@ -1075,7 +1075,7 @@ func loadtestOperators(ctx context.Context, st *store.Store, channelID int64, n 
 // while the committer's thread sits in fsync, every request and socket
 // waits behind it until the scheduler takes the P back. A second P keeps
 // serving meanwhile (one pinned core at 800 messages a second: p99 from
-// 110–180 ms to about 40 ms). GOMAXPROCS in the environment still decides.
+// 100–185 ms to 38–58 ms). GOMAXPROCS in the environment still decides.
 func minProcs(environ []string) {
 	for _, kv := range environ {
 		if strings.HasPrefix(kv, "GOMAXPROCS=") {
