@@ -1070,19 +1070,23 @@ func loadtestOperators(ctx context.Context, st *store.Store, channelID int64, n 
 	return toks, cleanup, nil
 }
 
-// minProcs gives the server at least two Ps. Every commit waits for the
-// disk (fsync), and on a one-core machine Go runs the process on one P:
+// minProcs gives a server on a one-CPU machine two Ps. Every commit waits
+// for the disk (fsync), and with one CPU Go runs the process on one P:
 // while the committer's thread sits in fsync, every request and socket
 // waits behind it until the scheduler takes the P back. A second P keeps
 // serving meanwhile (one pinned core at 800 messages a second: p99 from
-// 100–185 ms to 38–58 ms). GOMAXPROCS in the environment still decides.
+// 100–185 ms to 38–58 ms). Where Go chose one P for a CPU quota on a
+// bigger machine (a container's --cpus=1) it is left alone: a second P
+// there would spend the quota early and be throttled, and setting it
+// would stop Go following the quota. GOMAXPROCS in the environment still
+// decides.
 func minProcs(environ []string) {
 	for _, kv := range environ {
 		if strings.HasPrefix(kv, "GOMAXPROCS=") {
 			return
 		}
 	}
-	if runtime.GOMAXPROCS(0) < 2 {
+	if runtime.NumCPU() < 2 && runtime.GOMAXPROCS(0) < 2 {
 		runtime.GOMAXPROCS(2)
 	}
 }

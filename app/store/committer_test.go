@@ -9,8 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"parley/app/model"
 )
@@ -201,5 +203,29 @@ func TestSessionCacheRefusesAReadOlderThanAFlush(t *testing.T) {
 	c.flush()
 	if got, _ := c.get("h", "p"); got == nil {
 		t.Fatal("a message's touch evicted the session")
+	}
+}
+
+// An entry lives a minute at most: a session erased by another process
+// (the CLI while the server runs), which the hook cannot see, is read
+// again, and found gone, by then.
+func TestSessionCacheEntriesExpire(t *testing.T) {
+	c := newSessionCache()
+	c.ttl = 20 * time.Millisecond
+	_, gen := c.get("h", "p")
+	c.put(gen, "h", &model.Session{ID: 7, PublicID: "p", Status: model.SessionOpen})
+	if got, _ := c.get("h", "p"); got == nil {
+		t.Fatal("a fresh entry was not kept")
+	}
+	time.Sleep(30 * time.Millisecond)
+	if got, _ := c.get("h", "p"); got != nil || c.entries.Len() != 0 || len(c.ids) != 0 {
+		t.Fatalf("an entry older than its time: %+v, %d entries, %d ids", got, c.entries.Len(), len(c.ids))
+	}
+	// A new session's row changes nothing cached, and costs no flush.
+	_, gen = c.get("h", "p")
+	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", Op: sqlite3.SQLITE_INSERT, OldRowID: 8, NewRowID: 8})
+	c.flush()
+	if _, gen2 := c.get("h", "p"); gen2 != gen {
+		t.Fatal("a new session made a flush")
 	}
 }

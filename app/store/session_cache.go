@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -32,14 +33,19 @@ import (
 // queue are not kept (their place in the line changes with others' rows),
 // and a change to channels (a session carries its channel's name) or the
 // deletion of visitors forgets everything. A write by another process
-// (the CLI's `visitor erase` while the server runs) is not seen; the
-// message path checks the session is still open in the same statement
-// that records the message, so such a session takes no message.
-const sessionCacheSize = 20000
+// (the CLI's `visitor erase` while the server runs) is not seen by the
+// hook, so an entry is kept for sessionCacheTTL at most: meanwhile the
+// message path still checks the session is open in the same statement
+// that records the message, so an erased session takes no message.
+const (
+	sessionCacheSize = 20000
+	sessionCacheTTL  = time.Minute
+)
 
 type cachedSession struct {
 	tokenHash string
 	x         model.Session
+	at        time.Time // when it was read
 }
 
 type sessionCache struct {
@@ -56,10 +62,11 @@ type sessionCache struct {
 	touching atomic.Bool
 	hits     atomic.Int64
 	misses   atomic.Int64
+	ttl      time.Duration
 }
 
 func newSessionCache() *sessionCache {
-	return &sessionCache{entries: lru.New[string, *cachedSession](sessionCacheSize), ids: make(map[int64]string)}
+	return &sessionCache{entries: lru.New[string, *cachedSession](sessionCacheSize), ids: make(map[int64]string), ttl: sessionCacheTTL}
 }
 
 // get returns a copy of the session publicID when it is cached as the
@@ -67,9 +74,14 @@ func newSessionCache() *sessionCache {
 func (c *sessionCache) get(tokenHash, publicID string) (*model.Session, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries.Get(publicID); ok && e.tokenHash == tokenHash {
-		c.hits.Add(1)
-		return cloneSession(&e.x), c.gen
+	if e, ok := c.entries.Get(publicID); ok {
+		if time.Since(e.at) > c.ttl {
+			c.entries.Remove(publicID)
+			delete(c.ids, e.x.ID)
+		} else if e.tokenHash == tokenHash {
+			c.hits.Add(1)
+			return cloneSession(&e.x), c.gen
+		}
 	}
 	c.misses.Add(1)
 	return nil, c.gen
@@ -91,7 +103,7 @@ func (c *sessionCache) put(gen uint64, tokenHash string, x *model.Session) {
 		}
 		c.entries.RemoveOldest()
 	}
-	c.entries.Put(x.PublicID, &cachedSession{tokenHash: tokenHash, x: *cloneSession(x)})
+	c.entries.Put(x.PublicID, &cachedSession{tokenHash: tokenHash, x: *cloneSession(x), at: time.Now()})
 	c.ids[x.ID] = x.PublicID
 }
 
@@ -99,8 +111,8 @@ func (c *sessionCache) put(gen uint64, tokenHash string, x *model.Session) {
 func (c *sessionCache) changed(d sqlite.SQLitePreUpdateData) {
 	switch d.TableName {
 	case "chat_sessions":
-		if c.touching.Load() {
-			return
+		if c.touching.Load() || d.Op == sqlite3.SQLITE_INSERT {
+			return // a new session is in nobody's cache
 		}
 		c.mu.Lock()
 		c.dirty = append(c.dirty, d.OldRowID)
@@ -134,6 +146,9 @@ func (c *sessionCache) flush() {
 		}
 	}
 	c.dirty, c.dirtyAll = c.dirty[:0], false
+	if cap(c.dirty) > 1024 {
+		c.dirty = nil // a purge of many sessions does not keep its list
+	}
 	c.gen++
 }
 
