@@ -75,6 +75,15 @@ type conn struct {
 	queued   atomic.Int64 // bytes waiting to be written
 	dropping atomic.Bool
 	ready    chan struct{} // closed once the socket is registered
+	// A conn is subscribed before its upgrade is answered, so that nothing
+	// published between the client seeing the socket open (and catching
+	// up) and the server registering it is lost; what comes before the
+	// socket exists waits in pending (up to limit) and is written first.
+	mu             sync.Mutex
+	live           atomic.Bool
+	pending        [][]byte
+	pendingBytes   int64
+	closeOnConnect bool // CloseTopic came while it was upgrading
 	// Last accepted inbound frame of each throttled kind (UnixNano); only
 	// the socket's read loop touches them.
 	lastTyping, lastPing, lastActivity int64
@@ -175,6 +184,22 @@ func (h *Hub) drop(c *conn) {
 
 // send queues b on c, or drops c when its queue is over its limit.
 func (h *Hub) send(c *conn, b []byte) {
+	if !c.live.Load() {
+		c.mu.Lock()
+		if !c.live.Load() { // not upgraded yet: connect writes it first
+			if c.pendingBytes+int64(len(b)) <= c.limit {
+				c.pending = append(c.pending, b)
+				c.pendingBytes += int64(len(b))
+			}
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+	}
+	h.write(c, b)
+}
+
+func (h *Hub) write(c *conn, b []byte) {
 	if c.queued.Add(int64(len(b))) > c.limit {
 		c.queued.Add(-int64(len(b)))
 		h.drop(c)
@@ -197,9 +222,13 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, id Identity, onClose
 	if id.Kind != "visitor" {
 		c.limit, m = operatorQueueBytes, h.operators
 	}
+	h.subscribe(c)
 	done := make(chan error, 1)
 	go func() {
 		err := m.HandleRequestWithKeys(w, r, map[string]any{connKey: c})
+		if !c.live.Load() {
+			h.unsubscribe(c) // the upgrade failed: connect never ran
+		}
 		if onClose != nil {
 			onClose()
 		}
@@ -226,16 +255,21 @@ func (h *Hub) connect(s *melody.Session) {
 	// for the socket's life.
 	s.Request = nil
 	defer close(c.ready)
+	// Write what was published since the subscription, then go live;
+	// publishers wait on c.mu meanwhile, so the order holds.
+	c.mu.Lock()
+	for _, b := range c.pending {
+		h.write(c, b)
+	}
+	c.pending, c.pendingBytes = nil, 0
+	c.live.Store(true)
+	closeNow := c.closeOnConnect
+	c.mu.Unlock()
+	if closeNow {
+		_ = s.WebsocketConnection().Close()
+	}
 	id := c.id
 	h.mu.Lock()
-	for _, t := range id.Topics {
-		set := h.topics[t]
-		if set == nil {
-			set = map[*conn]struct{}{}
-			h.topics[t] = set
-		}
-		set[c] = struct{}{}
-	}
 	h.kinds[id.Kind]++
 	h.mu.Unlock()
 	if h.onConnect != nil {
@@ -243,11 +277,22 @@ func (h *Hub) connect(s *melody.Session) {
 	}
 }
 
-func (h *Hub) disconnect(s *melody.Session) {
-	c := connOf(s)
-	id := c.id
+func (h *Hub) subscribe(c *conn) {
 	h.mu.Lock()
-	for _, t := range id.Topics {
+	for _, t := range c.id.Topics {
+		set := h.topics[t]
+		if set == nil {
+			set = map[*conn]struct{}{}
+			h.topics[t] = set
+		}
+		set[c] = struct{}{}
+	}
+	h.mu.Unlock()
+}
+
+func (h *Hub) unsubscribe(c *conn) {
+	h.mu.Lock()
+	for _, t := range c.id.Topics {
 		if set := h.topics[t]; set != nil {
 			delete(set, c)
 			if len(set) == 0 {
@@ -255,6 +300,14 @@ func (h *Hub) disconnect(s *melody.Session) {
 			}
 		}
 	}
+	h.mu.Unlock()
+}
+
+func (h *Hub) disconnect(s *melody.Session) {
+	c := connOf(s)
+	id := c.id
+	h.unsubscribe(c)
+	h.mu.Lock()
 	h.kinds[id.Kind]--
 	h.mu.Unlock()
 	if h.onDisconnect != nil {
@@ -347,6 +400,13 @@ func (h *Hub) CloseTopic(topic string) {
 	}
 	h.mu.RUnlock()
 	for _, c := range conns {
+		c.mu.Lock()
+		if !c.live.Load() {
+			c.closeOnConnect = true // still upgrading: connect closes it
+			c.mu.Unlock()
+			continue
+		}
+		c.mu.Unlock()
 		_ = c.s.WebsocketConnection().Close()
 	}
 }

@@ -285,3 +285,56 @@ func TestServeReturnsAndReportsTheEnd(t *testing.T) {
 		t.Fatal(`onClose did not run after a refused upgrade`)
 	}
 }
+
+// What is published while a socket is being upgraded (the server took the
+// request, the socket is not registered yet) reaches it, before anything
+// later: a client that catches up as soon as it sees the socket open
+// misses nothing. A refused upgrade leaves no subscriber behind, and a
+// topic closed meanwhile closes the socket once it opens.
+func TestNothingPublishedDuringTheUpgradeIsLost(t *testing.T) {
+	var h *Hub
+	h = New(Options{CheckOrigin: func(r *http.Request) bool {
+		// The upgrade runs this before answering and before registering.
+		h.Publish("v", "message", "during the upgrade")
+		if r.Header.Get("Origin") == "https://closing.example" {
+			h.CloseTopic("c")
+		}
+		return r.Header.Get("Origin") != "https://evil.example"
+	}})
+	defer h.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = h.Serve(w, r, Identity{Kind: "visitor", ID: 7, Topics: []string{r.URL.Query().Get("topic")}}, nil)
+	}))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	c, _, err := websocket.DefaultDialer.Dial(url+"?topic=v", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h.Publish("v", "message", "after")
+	for _, want := range []string{"during the upgrade", "after"} {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, b, err := c.ReadMessage(); err != nil || !strings.Contains(string(b), want) {
+			t.Fatalf(`want %q next: %s %v`, want, b, err)
+		}
+	}
+
+	if _, _, err := websocket.DefaultDialer.Dial(url+"?topic=v", http.Header{"Origin": {"https://evil.example"}}); err == nil {
+		t.Fatal(`a refused origin connected`)
+	}
+	waitSubscribers(t, h, "v", 1)
+
+	d, _, err := websocket.DefaultDialer.Dial(url+"?topic=c", http.Header{"Origin": {"https://closing.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, b, err := d.ReadMessage(); err == nil {
+		t.Fatalf(`a socket whose topic was closed during its upgrade got %s`, b)
+	} else if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+		t.Fatal(`a socket whose topic was closed during its upgrade stayed open`)
+	}
+	waitSubscribers(t, h, "c", 0)
+}
