@@ -159,9 +159,21 @@ func cryptoIntn(n int) int {
 // VisitorTokenPrefix marks visitor tokens, distinct from API tokens.
 const VisitorTokenPrefix = "pv_"
 
+// newVisitorToken is a new visitor's bearer token, shown once.
+func newVisitorToken() string { return VisitorTokenPrefix + auth.RandomToken() }
+
+// visitorTokenHash is what the store knows a visitor token by; false for
+// what is no visitor token at all (an API token, say).
+func visitorTokenHash(token string) (string, bool) {
+	if !strings.HasPrefix(token, VisitorTokenPrefix) {
+		return "", false
+	}
+	return auth.HashToken(token), true
+}
+
 // NewVisitor creates a visitor and returns its bearer token, shown once.
 func (s *Service) NewVisitor(ctx context.Context, country string) (*model.Visitor, string, error) {
-	token := VisitorTokenPrefix + auth.RandomToken()
+	token := newVisitorToken()
 	v := &model.Visitor{Country: country}
 	if err := s.st.CreateVisitor(ctx, v, auth.HashToken(token)); err != nil {
 		return nil, "", err
@@ -171,18 +183,20 @@ func (s *Service) NewVisitor(ctx context.Context, country string) (*model.Visito
 
 // VisitorByToken returns the visitor behind a bearer token.
 func (s *Service) VisitorByToken(ctx context.Context, token string) (*model.Visitor, error) {
-	if !strings.HasPrefix(token, VisitorTokenPrefix) {
+	hash, ok := visitorTokenHash(token)
+	if !ok {
 		return nil, model.ErrNotFound
 	}
-	return s.st.VisitorByToken(ctx, auth.HashToken(token))
+	return s.st.VisitorByToken(ctx, hash)
 }
 
 // VisitorIDByToken is VisitorByToken for who needs only the visitor's id.
 func (s *Service) VisitorIDByToken(ctx context.Context, token string) (int64, error) {
-	if !strings.HasPrefix(token, VisitorTokenPrefix) {
+	hash, ok := visitorTokenHash(token)
+	if !ok {
 		return 0, model.ErrNotFound
 	}
-	return s.st.VisitorIDByToken(ctx, auth.HashToken(token))
+	return s.st.VisitorIDByToken(ctx, hash)
 }
 
 // CleanText trims a visitor- or operator-typed text and drops control
@@ -720,7 +734,7 @@ func (s *Service) PageView(ctx context.Context, token, country, url, title, lang
 	if err != nil {
 		return nil, "", err
 	}
-	newToken = VisitorTokenPrefix + auth.RandomToken()
+	newToken = newVisitorToken()
 	v = &model.Visitor{Country: country}
 	if err := s.st.CreateVisitorWithPageView(ctx, v, auth.HashToken(newToken), &model.PageView{URL: url, Title: title}, language); err != nil {
 		return nil, "", err

@@ -3,9 +3,7 @@ package livechat
 import (
 	"context"
 	"errors"
-	"strings"
 
-	"parley/app/auth"
 	"parley/app/model"
 )
 
@@ -51,10 +49,10 @@ func (s *Service) LiveVisitorSession(ctx context.Context, token, publicID string
 func (s *Service) SessionCacheStats() (hits, misses int64) { return s.st.SessionCacheStats() }
 
 func (s *Service) visitorSession(ctx context.Context, token, publicID string, lookup func(ctx context.Context, tokenHash, publicID string) (*model.Session, error)) (*model.Session, error) {
-	if !strings.HasPrefix(token, VisitorTokenPrefix) {
+	hash, ok := visitorTokenHash(token)
+	if !ok {
 		return nil, model.ErrNotFound
 	}
-	hash := auth.HashToken(token)
 	x, err := lookup(ctx, hash, publicID)
 	if !errors.Is(err, model.ErrNotFound) {
 		return x, err

@@ -34,8 +34,15 @@ func scanVisitor(row interface{ Scan(...any) error }, extra ...any) (*model.Visi
 // CreateVisitor stores a new visitor identified by the hash of its token.
 func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor, tokenHash string) error {
 	now := time.Now().UTC()
+	if err := s.Tx(ctx, func(tx *sql.Tx) error { return s.txCreateVisitor(ctx, tx, v, tokenHash, now) }); err != nil {
+		return err
+	}
 	v.CreatedAt, v.LastSeenAt = now, now
-	res, err := s.exec(ctx,
+	return nil
+}
+
+func (s *Store) txCreateVisitor(ctx context.Context, tx *sql.Tx, v *model.Visitor, tokenHash string, now time.Time) error {
+	res, err := s.txExec(ctx, tx,
 		`INSERT INTO visitors (token_hash, name, email, country, current_url, current_title, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		tokenHash, v.Name, v.Email, v.Country, v.CurrentURL, v.CurrentTitle, ms(now), ms(now))
 	if err != nil {
@@ -119,13 +126,9 @@ func (s *Store) AddPageView(ctx context.Context, pv *model.PageView, language st
 func (s *Store) CreateVisitorWithPageView(ctx context.Context, v *model.Visitor, tokenHash string, pv *model.PageView, language string) error {
 	now := time.Now().UTC()
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx,
-			`INSERT INTO visitors (token_hash, name, email, country, current_url, current_title, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			tokenHash, v.Name, v.Email, v.Country, v.CurrentURL, v.CurrentTitle, ms(now), ms(now))
-		if err != nil {
-			return fmt.Errorf("store: create visitor: %w", err)
+		if err := s.txCreateVisitor(ctx, tx, v, tokenHash, now); err != nil {
+			return err
 		}
-		v.ID, _ = res.LastInsertId()
 		pv.VisitorID, pv.CreatedAt = v.ID, now
 		return s.txAddPageView(ctx, tx, pv, language)
 	})

@@ -152,19 +152,6 @@ var (
 	errUnknownVisitorToken = userErr(http.StatusUnauthorized, "invalid_token", "This visitor token is unknown; start a new conversation.")
 )
 
-// visitorFrom authenticates the visitor by its bearer token.
-func (s *Server) visitorFrom(c echo.Context) (*model.Visitor, string, error) {
-	token := bearer(c)
-	if token == "" {
-		return nil, "", errNoVisitorToken
-	}
-	v, err := s.d.Livechat.VisitorByToken(c.Request().Context(), token)
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, "", errUnknownVisitorToken
-	}
-	return v, token, err
-}
-
 // visitorSession loads the session in the path and checks it belongs to
 // the visitor (another visitor's session is a plain 404, never a hint) and
 // that the page may use its channel.
