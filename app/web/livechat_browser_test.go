@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"parley/app/apptest"
@@ -240,6 +242,42 @@ func TestChatWindowsAcrossPages(t *testing.T) {
 	lcWait(t, op, "handled", `document.querySelector('.offline-row.handled')`, `document.querySelector('.offline-table')`)
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/sessions"), chromedp.WaitVisible(chromedp.CSS(`.sessions-table`)))
 	apptest.Screenshot(t, op, "sessions")
+	apptest.AssertNoConsoleErrors(t, op)
+}
+
+// TestWindowsKeptWhenAPageIsLeftEarly leaves admin pages before their list
+// of open chats has come (the browser holds that request): the windows must
+// still be there on the next page. The tab used to save its windows as it
+// left a page, before the page had put the saved ones back, and so saved none.
+func TestWindowsKeptWhenAPageIsLeftEarly(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	ch := defaultChannel(t, srv)
+	op := apptest.NewBrowser(t)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
+	waitOnline(t, srv, ada.ID)
+
+	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
+	call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, `{"body":"Do you ship to Belgium?"}`)
+	win := `document.querySelector('.chat-window[data-session="` + a.ID + `"]')`
+	lcWait(t, op, "window", win+` && `+win+`.querySelector('.msg[data-id]')`, `document.querySelector('.chat-dock')`)
+
+	held := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/admin/api/sessions?status=open"}}})
+		return chromedp.Void{}, err
+	}
+	released := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
+		return chromedp.Void{}, err
+	}
+	apptest.Do(t, op, held,
+		chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)),
+		chromedp.Navigate(srv.URL+"/admin/channels"), chromedp.WaitReady(chromedp.CSS(`.chat-dock`)))
+	if n := lcEval[int](t, op, `document.querySelectorAll('.chat-dock .chat-window').length`); n != 0 {
+		t.Fatalf(`%d windows while the list is held, want none yet (the test holds the wrong request)`, n)
+	}
+	apptest.Do(t, op, released, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
+	lcWait(t, op, "window back", win+` && `+win+`.querySelector('.msg[data-id]')`, `document.querySelector('.chat-dock')`)
 	apptest.AssertNoConsoleErrors(t, op)
 }
 

@@ -1096,8 +1096,11 @@
       while (this.order.length > max) this.close(this.order[0]);
     },
 
+    // save writes the windows for the next page of this tab. Not before the
+    // saved ones are back: an operator who leaves a page before its list of
+    // chats came would otherwise save no windows and lose them all.
     save: function () {
-      if (!this.enabled || this.restoring) return;
+      if (!this.enabled || this.restoring || !this.restored) return;
       var self = this;
       writeJSON(sessionStorage, KEY_WINDOWS, this.order.map(function (sid) {
         var w = self.wins[sid];
@@ -1109,12 +1112,14 @@
       if (!this.enabled) return;
       var self = this;
       var saved = readJSON(sessionStorage, KEY_WINDOWS, []);
-      if (!Array.isArray(saved)) return;
+      if (!Array.isArray(saved)) saved = [];
       this.restoring = true;
       saved.forEach(function (st) {
         if (st && typeof st.sid === 'string') self.open(st.sid, { min: !!st.min, scroll: { top: st.top || 0, bottom: st.bottom !== false } });
       });
       this.restoring = false;
+      this.restored = true;
+      this.save(); // a window opened before the restore is saved with the others
     },
 
     refreshTools: function () {
