@@ -70,7 +70,7 @@ func strictDecode(data []byte, v any) error {
 	// checkNames refuses every name v does not have, exactly as spelled,
 	// so what decodes next needs no decoder of its own refusing unknown
 	// fields; json.Valid made sure the body is one value.
-	if err := checkNames(json.NewDecoder(bytes.NewReader(data)), reflect.TypeOf(v), ""); err != nil {
+	if err := checkNames(data, reflect.TypeOf(v)); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
@@ -89,71 +89,182 @@ var (
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
-// checkNames walks the next JSON value of dec along type t and refuses an
-// object key that is not exactly a field name of the struct it fills.
-// Type mismatches are left to the decoder, which words them better.
-func checkNames(dec *json.Decoder, t reflect.Type, path string) error {
+// checkNames walks the JSON value in data (valid: json.Valid said so)
+// along type t and refuses an object key that is not exactly a field name
+// of the struct it fills. Type mismatches are left to the decoder, which
+// words them better. It reads the bytes itself rather than through
+// json.Decoder's tokens, which allocated more than the message they
+// checked; a name is built only for an error or a nested value.
+func checkNames(data []byte, t reflect.Type) error {
+	w := nameWalker{data: data}
+	return w.value(t, "")
+}
+
+type nameWalker struct {
+	data []byte
+	i    int
+}
+
+func (w *nameWalker) space() {
+	for w.i < len(w.data) {
+		switch w.data[w.i] {
+		case ' ', '\t', '\n', '\r':
+			w.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek is the next byte after white space, or 0 at the end.
+func (w *nameWalker) peek() byte {
+	w.space()
+	if w.i < len(w.data) {
+		return w.data[w.i]
+	}
+	return 0
+}
+
+// str reads a string (w.i at its opening quote) and returns its raw
+// bytes, escapes undone only if it has any.
+func (w *nameWalker) str() (raw []byte, escaped bool) {
+	w.i++
+	start := w.i
+	for w.i < len(w.data) {
+		switch w.data[w.i] {
+		case '\\':
+			escaped = true
+			w.i += 2
+			continue
+		case '"':
+			raw = w.data[start:w.i]
+			w.i++
+			return raw, escaped
+		}
+		w.i++
+	}
+	return w.data[start:], escaped
+}
+
+func (w *nameWalker) value(t reflect.Type, path string) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t != nil && (reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler)) {
 		t = nil // decodes itself: any names are its business
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil // a scalar
-	}
 	kind := reflect.Invalid
 	if t != nil {
 		kind = t.Kind()
 	}
-	switch d {
+	switch w.peek() {
 	case '{':
+		w.i++
 		var fields map[string]reflect.Type
 		if kind == reflect.Struct {
 			fields = structFields(t)
 		}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key := kt.(string)
-			name := key
-			if path != "" {
-				name = path + "." + key
-			}
+		for w.peek() == '"' {
+			raw, escaped := w.str()
 			var ft reflect.Type
+			var key string
 			switch kind {
 			case reflect.Struct:
 				var ok bool
-				if ft, ok = fields[key]; !ok {
-					return unknownField(name, key, fields)
+				if escaped {
+					key = unescapeKey(raw)
+					ft, ok = fields[key]
+				} else {
+					ft, ok = fields[string(raw)] // no copy for a look-up
+				}
+				if !ok {
+					if key == "" {
+						key = string(raw)
+					}
+					return unknownField(joinPath(path, key), key, fields)
 				}
 			case reflect.Map:
 				ft = t.Elem()
 			}
-			if err := checkNames(dec, ft, name); err != nil {
+			if w.peek() == ':' {
+				w.i++
+			}
+			var sub string
+			if c := w.peek(); c == '{' || c == '[' {
+				if key == "" {
+					key = unescapeKey(raw)
+				}
+				sub = joinPath(path, key)
+			}
+			if err := w.value(ft, sub); err != nil {
 				return err
 			}
+			if w.peek() == ',' {
+				w.i++
+			}
+		}
+		if w.peek() == '}' {
+			w.i++
 		}
 	case '[':
+		w.i++
 		var et reflect.Type
 		if kind == reflect.Slice || kind == reflect.Array {
 			et = t.Elem()
 		}
-		for i := 0; dec.More(); i++ {
-			if err := checkNames(dec, et, path+"["+strconv.Itoa(i)+"]"); err != nil {
+		for n := 0; ; n++ {
+			c := w.peek()
+			if c == ']' || c == 0 {
+				break
+			}
+			var sub string
+			if c == '{' || c == '[' {
+				sub = path + "[" + strconv.Itoa(n) + "]"
+			}
+			if err := w.value(et, sub); err != nil {
 				return err
 			}
+			if w.peek() == ',' {
+				w.i++
+			}
+		}
+		if w.peek() == ']' {
+			w.i++
+		}
+	case '"':
+		w.str()
+	default: // a number, true, false or null
+		for w.i < len(w.data) {
+			switch w.data[w.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return nil
+			}
+			w.i++
 		}
 	}
-	_, err = dec.Token() // the closing delimiter
-	return err
+	return nil
+}
+
+// unescapeKey is a key's text with its escapes undone (the body is valid
+// JSON, so the quoted key is too).
+func unescapeKey(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw)
+	}
+	var s string
+	q := make([]byte, 0, len(raw)+2)
+	q = append(append(append(q, '"'), raw...), '"')
+	if err := json.Unmarshal(q, &s); err != nil {
+		return string(raw)
+	}
+	return s
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 func unknownField(name, key string, fields map[string]reflect.Type) error {

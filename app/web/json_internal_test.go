@@ -1,0 +1,79 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+)
+
+type namesInner struct {
+	RegexURL string `json:"regex_url"`
+	Action   string `json:"action"`
+}
+
+type namesBody struct {
+	Body   string                `json:"body"`
+	Rules  []namesInner          `json:"rules"`
+	Grid   [][]namesInner        `json:"grid"`
+	Tags   map[string]namesInner `json:"tags"`
+	Raw    json.RawMessage       `json:"raw"`
+	Inner  *namesInner           `json:"inner"`
+	Number int                   `json:"number"`
+}
+
+// TestCheckNames walks bodies the way clients write them: white space
+// anywhere, escapes in keys and values, brackets and quotes inside
+// strings, nesting through lists, lists of lists and maps.
+func TestCheckNames(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		bad  string // the field named in the error; "" when accepted
+	}{
+		{`{"body":"hi"}`, ""},
+		{` { "body" : "hi" , "number" : -1.5e3 } `, ""},
+		{`{"body":"a \"quoted\" {brace} [bracket], \\ \u0022"}`, ""},
+		{`{"bo\u0064y":"escaped key"}`, ""},
+		{`{"B\u006fdy":"escaped, mis-cased"}`, "Body"},
+		{`{"Body":"hi"}`, "Body"},
+		{`{"text":"hi"}`, "text"},
+		{`{"body":"hi","rules":[{"action":"x"},{"Regex_URL":"/x"}]}`, "rules[1].Regex_URL"},
+		{`{"rules":[],"grid":[[],[{"action":"x"},{"actions":"y"}]]}`, "grid[1][1].actions"},
+		{`{"tags":{"any key":{"action":"x"},"other":{"regex":"y"}}}`, "tags.other.regex"},
+		{`{"raw":{"Anything":[1,{"Goes":true}]},"inner":null}`, ""},
+		{`{"inner":{"regex_url":"/a","ACTION":"b"}}`, "inner.ACTION"},
+		{`{"number":null,"body":"","rules":null,"tags":{}}`, ""},
+	} {
+		err := checkNames([]byte(tc.body), reflect.TypeFor[*namesBody]())
+		if tc.bad == "" {
+			if err != nil {
+				t.Errorf(`%s: refused: %v`, tc.body, err)
+			}
+			continue
+		}
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Field != tc.bad {
+			t.Errorf(`%s: error %v, want one naming %q`, tc.body, err, tc.bad)
+		}
+	}
+	// A bare list of structs, as the rules endpoint takes.
+	err := checkNames([]byte(`[{"action":"a"},{"ACTION":"b"}]`), reflect.TypeFor[*[]namesInner]())
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Field != "[1].ACTION" {
+		t.Errorf(`bare list: error %v, want one naming "[1].ACTION"`, err)
+	}
+}
+
+func BenchmarkStrictDecode(b *testing.B) {
+	body := []byte(`{"body":"Hello, do you ship to Belgium? We need forty machines for the shop.","client_id":"c-7f3a9e"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		var in struct {
+			bodyRequest
+			AnswerID int64 `json:"answer_id"`
+		}
+		if err := strictDecode(body, &in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
