@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func startAndStop(b *testing.B, dir string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	procs := runtime.GOMAXPROCS(0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -77,6 +79,9 @@ func startAndStop(b *testing.B, dir string) {
 	if code := <-done; code != exitOK {
 		b.Fatalf(`serve exited %d`, code)
 	}
+	// serve takes a spare P (spareProc); the next start begins where a
+	// fresh process would.
+	runtime.GOMAXPROCS(procs)
 	b.StartTimer()
 }
 
