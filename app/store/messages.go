@@ -74,7 +74,8 @@ func (s *Store) InsertMessages(ctx context.Context, msgs []*model.Message) (errs
 				errs[i] = fmt.Errorf("store: session %d is closed: %w", m.SessionID, ErrConflict)
 				continue
 			}
-			if _, err := upd.ExecContext(ctx, ms(m.CreatedAt), m.SessionID); err != nil {
+			counted := !system && !m.Internal
+			if _, err := upd.ExecContext(ctx, ms(m.CreatedAt), m.SessionID, b2i(counted), b2i(counted && m.AuthorKind == model.AuthorOperator)); err != nil {
 				return fmt.Errorf("store: insert messages: %w", err)
 			}
 			m.ID, _ = r.LastInsertId()
@@ -106,8 +107,17 @@ const (
 		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
 		WHERE EXISTS (SELECT 1 FROM chat_sessions WHERE id = ?1 AND (status = 'open' OR ?12))
 		ON CONFLICT DO NOTHING`
-	touchSessionSQL = `UPDATE chat_sessions SET last_message_at = ?, message_count = message_count + 1 WHERE id = ?`
-	clientIDSQL     = `SELECT ` + messageCols + ` FROM messages WHERE session_id = ? AND author_kind = ? AND client_id = ?`
+	// touchSessionSQL keeps a session's figures as a message arrives: ?1
+	// its time, ?2 the session, ?3 whether reports count it (part of the
+	// chat: not a system line, not an internal note), ?4 whether it is an
+	// operator's reply.
+	touchSessionSQL = `UPDATE chat_sessions SET last_message_at = ?1, message_count = message_count + 1,
+		chat_messages  = chat_messages + ?3,
+		chat_first_at  = CASE WHEN ?3 THEN min(COALESCE(chat_first_at, ?1), ?1) ELSE chat_first_at END,
+		chat_last_at   = CASE WHEN ?3 THEN max(COALESCE(chat_last_at, ?1), ?1) ELSE chat_last_at END,
+		first_reply_at = CASE WHEN ?3 AND ?4 THEN min(COALESCE(first_reply_at, ?1), ?1) ELSE first_reply_at END
+		WHERE id = ?2`
+	clientIDSQL = `SELECT ` + messageCols + ` FROM messages WHERE session_id = ? AND author_kind = ? AND client_id = ?`
 )
 
 const messageCols = `id, session_id, author_kind, COALESCE(author_id, 0), author_name, body, notice, COALESCE(client_id, ''), step, COALESCE(answer_id, 0), created_at, internal`

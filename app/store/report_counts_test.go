@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"parley/app/apptest"
+	"parley/app/model"
+)
+
+// TestReportCountsFollowEveryMessage: the figures reports read from a
+// session (the chat's messages, when it began and ended, the first
+// reply) count visitors' and operators' messages only, not system lines
+// nor internal notes, while every message moves last_message_at and the
+// message count; a message refused by a closed session changes nothing.
+func TestReportCountsFollowEveryMessage(t *testing.T) {
+	st := apptest.NewStore(t)
+	ctx := context.Background()
+	ch := newChannel(t, st, "Web")
+	op := newUser(t, st, "op@example.com", model.RoleOperator)
+	v := &model.Visitor{}
+	if err := st.CreateVisitor(ctx, v, "h"); err != nil {
+		t.Fatal(err)
+	}
+	x := &model.Session{PublicID: "p", ChannelID: ch.ID, VisitorID: v.ID, OperatorID: op.ID}
+	if err := st.CreateSession(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	type figures struct {
+		count, chat                 int
+		first, last, reply, lastMsg sql.NullInt64
+	}
+	read := func() figures {
+		t.Helper()
+		var f figures
+		if err := st.Writer().QueryRowContext(ctx, `SELECT message_count, chat_messages, chat_first_at, chat_last_at, first_reply_at, last_message_at
+			FROM chat_sessions WHERE id = ?`, x.ID).Scan(&f.count, &f.chat, &f.first, &f.last, &f.reply, &f.lastMsg); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	insert := func(m *model.Message) int64 {
+		t.Helper()
+		m.SessionID = x.ID
+		errs, err := st.InsertMessages(ctx, []*model.Message{m})
+		if err != nil || errs[0] != nil {
+			t.Fatalf(`insert %+v: %v %v`, m, err, errs)
+		}
+		return m.CreatedAt.UnixMilli()
+	}
+
+	sys := insert(&model.Message{AuthorKind: model.AuthorSystem, Notice: &model.Notice{Code: "joined"}})
+	if f := read(); f.count != 1 || f.chat != 0 || f.first.Valid || f.last.Valid || f.reply.Valid || f.lastMsg.Int64 != sys {
+		t.Errorf(`after a system line: %+v`, f)
+	}
+	hello := insert(&model.Message{AuthorKind: model.AuthorVisitor, Body: "hello?"})
+	insert(&model.Message{AuthorKind: model.AuthorOperator, AuthorID: op.ID, AuthorName: "Op", Body: "who is this?", Internal: true})
+	if f := read(); f.count != 3 || f.chat != 1 || f.first.Int64 != hello || f.last.Int64 != hello || f.reply.Valid {
+		t.Errorf(`after a visitor's message and a note: %+v (hello at %d)`, f, hello)
+	}
+	reply := insert(&model.Message{AuthorKind: model.AuthorOperator, AuthorID: op.ID, AuthorName: "Op", Body: "Hi!"})
+	again := insert(&model.Message{AuthorKind: model.AuthorOperator, AuthorID: op.ID, AuthorName: "Op", Body: "Still there?"})
+	bye := insert(&model.Message{AuthorKind: model.AuthorVisitor, Body: "bye"})
+	f := read()
+	if f.count != 6 || f.chat != 4 || f.first.Int64 != hello || f.last.Int64 != bye || f.reply.Int64 != reply || f.lastMsg.Int64 != bye {
+		t.Errorf(`after the reply: %+v (hello %d, reply %d, again %d, bye %d)`, f, hello, reply, again, bye)
+	}
+
+	if _, err := st.Writer().ExecContext(ctx, `UPDATE chat_sessions SET status = 'closed' WHERE id = ?`, x.ID); err != nil {
+		t.Fatal(err)
+	}
+	errs, err := st.InsertMessages(ctx, []*model.Message{{SessionID: x.ID, AuthorKind: model.AuthorVisitor, Body: "too late"}})
+	if err != nil || errs[0] == nil {
+		t.Fatalf(`a message to a closed session: %v %v, want it refused`, err, errs)
+	}
+	if g := read(); g != f {
+		t.Errorf(`a refused message changed the figures: %+v, was %+v`, g, f)
+	}
+}
