@@ -192,7 +192,11 @@ func TestChatWindowsAcrossPages(t *testing.T) {
 	lcWait(t, op, "two windows", winA+` && `+winB+` && `+winB+`.textContent.includes('discount code')`, `document.querySelector('.chat-dock')`)
 
 	// Minimise A, move to another page: both come back, A still minimised.
+	// The click gives the tab focus, which reads both chats; the page is
+	// left once the server has the reads (TestReadKeptWhenThePageIsLeft
+	// leaves before).
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] [data-act="min"]`)))
+	waitRead(t, srv, ada.ID, a.ID, b.ID)
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
 	lcWait(t, op, "windows restored", winA+` && `+winA+`.classList.contains('min') && `+winB+` && !`+winB+`.classList.contains('min') && `+winB+`.querySelectorAll('.msg[data-id]').length === 1`, `document.querySelector('.chat-dock')`)
 	lcWait(t, op, "socket back", `Parley.chat && Parley.chat.connected()`, `document.body`)
@@ -279,6 +283,83 @@ func TestWindowsKeptWhenAPageIsLeftEarly(t *testing.T) {
 	apptest.Do(t, op, released, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
 	lcWait(t, op, "window back", win+` && `+win+`.querySelector('.msg[data-id]')`, `document.querySelector('.chat-dock')`)
 	apptest.AssertNoConsoleErrors(t, op)
+}
+
+// TestReadKeptWhenThePageIsLeft holds the operator's read marker in the
+// browser until they have moved to another page: it must still reach the
+// server, or the chat counts as unread again on the next page (a window
+// minimised meanwhile is not shown there, so nothing reads it again).
+func TestReadKeptWhenThePageIsLeft(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	ch := defaultChannel(t, srv)
+	op := apptest.NewBrowser(t)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
+	waitOnline(t, srv, ada.ID)
+
+	hold := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/read"}}})
+		return chromedp.Void{}, err
+	}
+	apptest.Do(t, op, hold)
+
+	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
+	call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, `{"body":"Do you ship to Belgium?"}`)
+	win := `document.querySelector('.chat-window[data-session="` + a.ID + `"]')`
+	lcWait(t, op, "window", win+` && `+win+`.querySelector('.msg[data-id]')`, `document.querySelector('.chat-dock')`)
+	// A click in the window reads it (a headless tab has no focus before).
+	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] .msg[data-id]`)))
+	lcWait(t, op, "read in the tab", `Parley.chat.unread() === 0`, `document.querySelector('.chat-dock')`)
+	x, err := srv.Store.SessionByPublicID(t.Context(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := srv.Store.Unread(t.Context(), ada.ID, []int64{x.ID}); err != nil || n[x.ID] != 1 {
+		t.Fatalf(`the server counts %v unread (%v) while the browser holds the read, want 1: the test holds the wrong request`, n, err)
+	}
+
+	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] [data-act="min"]`)),
+		chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
+	// Disabling interception lets the held requests go on; one the page
+	// took with it when it was left is gone: that is the test's finding.
+	release := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
+		return chromedp.Void{}, err
+	}
+	apptest.Do(t, op, release)
+
+	waitRead(t, srv, ada.ID, a.ID)
+	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/channels"))
+	lcWait(t, op, "window back, minimised", win+` && `+win+`.classList.contains('min')`, `document.querySelector('.chat-dock')`)
+	if n := lcEval[int](t, op, `Parley.chat.unread()`); n != 0 {
+		t.Errorf(`the page shows %d unread after the operator read the chat and left`, n)
+	}
+	apptest.AssertNoConsoleErrors(t, op)
+}
+
+// waitRead waits until the server counts nothing unread for user in the
+// sessions (public ids).
+func waitRead(t *testing.T, srv *apptest.Server, userID int64, sessions ...string) {
+	t.Helper()
+	ids := make([]int64, len(sessions))
+	for i, pub := range sessions {
+		x, err := srv.Store.SessionByPublicID(t.Context(), pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = x.ID
+	}
+	var unread map[int64]int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var err error
+		if unread, err = srv.Store.Unread(t.Context(), userID, ids); err != nil {
+			t.Fatal(err)
+		}
+		if len(unread) == 0 {
+			return
+		}
+	}
+	t.Fatalf(`the server still counts unread messages %v (session id: count): the operator's read never arrived`, unread)
 }
 
 // TestNotifiedOnceAcrossTabs opens the admin in two tabs of one browser: a

@@ -86,8 +86,10 @@
       throw err;
     });
   }
-  function post(path, body) {
-    return api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  // post sends a JSON body; keepalive lets it finish after the page is left
+  // (a read marker sent as the operator clicks to another page).
+  function post(path, body, keepalive) {
+    return api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), keepalive: !!keepalive });
   }
   function sessPath(sid) { return '/sessions/' + encodeURIComponent(sid); }
 
@@ -319,7 +321,7 @@
     list.upsert(this);
     this.views.forEach(function (v) { v.renderUnread(); });
     if (!id) return;
-    post(sessPath(this.sid) + '/read', { message_id: id }).catch(function () { /* next read will catch up */ });
+    post(sessPath(this.sid) + '/read', { message_id: id }, true).catch(function () { /* next read will catch up */ });
     bus.post({ t: 'read', sid: this.sid });
   };
 
