@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
@@ -40,6 +41,20 @@ type Metrics struct {
 	commits  *vm.Histogram
 	batch    *vm.Histogram
 	messages *vm.Counter
+	// requests keeps each route's counter and histogram once made, so a
+	// request does not build its metrics' names again (three strings on
+	// every request of the chat path).
+	requests sync.Map // requestKey → *requestMetrics
+}
+
+type requestKey struct {
+	route, method string
+	status        int
+}
+
+type requestMetrics struct {
+	count *vm.Counter
+	took  *vm.Histogram
 }
 
 // New registers every metric; the gauges read src when scraped.
@@ -106,9 +121,18 @@ func (m *Metrics) ObserveRequest(route, method string, status int, took time.Dur
 	if route == "" {
 		route = "unmatched"
 	}
-	labels := `{route="` + route + `",method="` + method + `",status="` + strconv.Itoa(status) + `"}`
-	m.set.GetOrCreateCounter(`parley_http_requests_total` + labels).Inc()
-	m.set.GetOrCreateHistogram(`parley_http_request_duration_seconds{route="` + route + `"}`).Update(took.Seconds())
+	k := requestKey{route, method, status}
+	r, ok := m.requests.Load(k)
+	if !ok {
+		labels := `{route="` + route + `",method="` + method + `",status="` + strconv.Itoa(status) + `"}`
+		r, _ = m.requests.LoadOrStore(k, &requestMetrics{
+			count: m.set.GetOrCreateCounter(`parley_http_requests_total` + labels),
+			took:  m.set.GetOrCreateHistogram(`parley_http_request_duration_seconds{route="` + route + `"}`),
+		})
+	}
+	rm := r.(*requestMetrics)
+	rm.count.Inc()
+	rm.took.Update(took.Seconds())
 }
 
 // Write writes every metric in the Prometheus text format.
