@@ -288,6 +288,57 @@ func TestWindowsKeptWhenAPageIsLeftEarly(t *testing.T) {
 	apptest.AssertNoConsoleErrors(t, op)
 }
 
+// TestScrollKeptWhenAPageIsLeftBeforeItsMessages: an operator scrolled up
+// in a window and moved on; the next page is left before the window's
+// messages came. The page after must still open the window where it was,
+// not at the bottom.
+func TestScrollKeptWhenAPageIsLeftBeforeItsMessages(t *testing.T) {
+	srv := apptest.NewServer(t)
+	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
+	ch := defaultChannel(t, srv)
+	op := apptest.NewBrowser(t)
+	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
+	waitOnline(t, srv, ada.ID)
+
+	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
+	for i := range 8 { // within the visitor's burst of messages
+		long := strings.Repeat("The Duo heats both boilers at once, ", 8)
+		if code, _, _ := call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, fmt.Sprintf(`{"body":"Question %d: %s"}`, i, long)); code != http.StatusCreated {
+			t.Fatalf(`message %d: status %d`, i, code)
+		}
+	}
+	win := `document.querySelector('.chat-window[data-session="` + a.ID + `"]')`
+	body := win + `.querySelector('.chat-body')`
+	saved := `JSON.parse(sessionStorage.getItem('parley.chat.windows') || '[]')`
+	lcWait(t, op, "window with every message", win+` && `+win+`.querySelectorAll('.msg[data-id]').length === 8`, `document.querySelector('.chat-dock')`)
+	// The window settles at the bottom first; then the operator scrolls up.
+	apptest.Do(t, op, chromedp.Sleep(800*time.Millisecond))
+	lcEval[any](t, op, body+`.scrollTop = 0`)
+	lcWait(t, op, "scrolled up and saved", body+`.scrollHeight > `+body+`.clientHeight && `+saved+`.length === 1 && `+saved+`[0].top === 0 && !`+saved+`[0].bottom`, `document.querySelector('.chat-dock')`)
+
+	held := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/messages?*"}}})
+		return chromedp.Void{}, err
+	}
+	released := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
+		return chromedp.Void{}, err
+	}
+	apptest.Do(t, op, held, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
+	lcWait(t, op, "window back, its messages held", win+` && `+win+`.querySelectorAll('.msg[data-id]').length === 0 && `+saved+`.length === 1`, `document.querySelector('.chat-dock')`)
+	// Left while the messages are still held: the place is kept for the next page.
+	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/channels"), chromedp.WaitReady(chromedp.CSS(`.chat-dock`)))
+	if st := lcEval[string](t, op, `JSON.stringify(`+saved+`)`); !strings.Contains(st, `"top":0,"bottom":false`) {
+		t.Errorf(`saved windows %s after leaving a page before the window's messages came, want it scrolled up (top 0, not at the bottom)`, st)
+	}
+	apptest.Do(t, op, released, chromedp.Navigate(srv.URL+"/admin/visitors"))
+	lcWait(t, op, "window loaded", win+` && `+win+`.querySelectorAll('.msg[data-id]').length === 8`, `document.querySelector('.chat-dock')`)
+	apptest.Do(t, op, chromedp.Sleep(300*time.Millisecond))
+	if top, bottom := lcEval[float64](t, op, body+`.scrollTop`), lcEval[bool](t, op, body+`.scrollTop + `+body+`.clientHeight >= `+body+`.scrollHeight - 2`); top != 0 || bottom {
+		t.Errorf(`the window opened at scrollTop %v (at the bottom: %v), want where the operator left it (0)`, top, bottom)
+	}
+}
+
 // TestReadKeptWhenThePageIsLeft holds the operator's read marker in the
 // browser until they have moved to another page: it must still reach the
 // server, or the chat counts as unread again on the next page (a window

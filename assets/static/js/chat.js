@@ -1105,8 +1105,8 @@
       if (!this.enabled || this.restoring || !this.restored) return;
       var self = this;
       writeJSON(sessionStorage, KEY_WINDOWS, this.order.map(function (sid) {
-        var w = self.wins[sid];
-        return { sid: sid, min: w.min, top: w.body.scrollTop, bottom: w.atBottom() };
+        var w = self.wins[sid], sc = w.pendingScroll; // a restored window not loaded yet keeps its place
+        return { sid: sid, min: w.min, top: sc ? sc.top : w.body.scrollTop, bottom: sc ? sc.bottom : w.atBottom() };
       }));
     },
 
