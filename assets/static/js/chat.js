@@ -57,6 +57,7 @@
   var PING_EVERY = 25000;       // detect dead sockets the browser did not notice
   var WINDOW_W = 336;           // a docked window and its gap, for how many fit
   var KEY_WINDOWS = 'parley.chat.windows';
+  var CLAIM_HOLD = 30000; // how long a tab keeps a news item's lock (claim)
   var KEY_DRAFTS = 'parley.chat.drafts';
   var KEY_MUTED = 'parley.chat.muted';
   var KEY_CLAIM = 'parley.chat.notified.';
@@ -1401,8 +1402,13 @@
   };
   window.addEventListener('storage', function (e) { if (e.key === KEY_MUTED) tools.refresh(); });
 
-  // claim runs fn in exactly one tab for a key: inside a Web Lock when the
-  // browser has them (atomic across tabs), else a check-and-set in localStorage.
+  // claim runs fn in exactly one tab for a key. With Web Locks the first tab
+  // to ask takes the key's lock and keeps it a while, and a tab that finds it
+  // taken stays quiet: a lock is atomic across tabs, but localStorage is not
+  // (a write reaches a tab in another process a moment later, so two tabs
+  // could both find the key free). The mark in localStorage keeps a later
+  // ask (a tab catching up after a reconnect) from telling it again. Without
+  // Web Locks, a check-and-set in localStorage is the best there is.
   function claim(key, fn) {
     var k = KEY_CLAIM + key;
     function cas() {
@@ -1413,7 +1419,11 @@
       } catch (e) { return true; }
     }
     if (navigator.locks && navigator.locks.request) {
-      navigator.locks.request(k, function () { if (cas()) fn(); }).catch(function () { /* ignore */ });
+      navigator.locks.request(k, { ifAvailable: true }, function (lock) {
+        if (!lock) return null; // another tab has it and tells
+        if (cas()) fn();
+        return new Promise(function (done) { setTimeout(done, CLAIM_HOLD); });
+      }).catch(function () { /* ignore */ });
     } else {
       setTimeout(function () { if (cas()) fn(); }, Math.random() * 80);
     }
