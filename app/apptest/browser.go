@@ -27,6 +27,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
@@ -298,6 +300,25 @@ func PressEnter() chromedp.Action[chromedp.Void] {
 		}
 		p.Type, p.Text, p.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
 		_, err := chromedp.Call(ctx, input.DispatchKeyEvent, p)
+		return err
+	})
+}
+
+// HoldRequests makes the tab's browser hold every request whose URL
+// matches pattern (CDP Fetch wildcards: * any run, ? one character) until
+// ReleaseRequests: a slow server, or a page left before its answer came.
+func HoldRequests(pattern string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}})
+		return err
+	})
+}
+
+// ReleaseRequests lets the held requests go on; one whose page was left
+// meanwhile is gone, unless the page sent it to outlive it (keepalive).
+func ReleaseRequests() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{})
 		return err
 	})
 }

@@ -18,14 +18,7 @@ func TestInternalNotesAndPages(t *testing.T) {
 	ctx := context.Background()
 	ch := newChannel(t, st, "Web")
 	op := newUser(t, st, "op@example.com", model.RoleOperator)
-	v := &model.Visitor{}
-	if err := st.CreateVisitor(ctx, v, "h"); err != nil {
-		t.Fatal(err)
-	}
-	x := &model.Session{PublicID: "p", ChannelID: ch.ID, VisitorID: v.ID, OperatorID: op.ID}
-	if err := st.CreateSession(ctx, x); err != nil {
-		t.Fatal(err)
-	}
+	v, x := newOpenSession(t, st, ch.ID, op.ID, "h", "p")
 	if _, err := st.InsertMessages(ctx, []*model.Message{
 		{SessionID: x.ID, AuthorKind: model.AuthorVisitor, Body: "hello?"},
 		{SessionID: x.ID, AuthorKind: model.AuthorOperator, AuthorID: op.ID, AuthorName: "Op", Body: "@Ada who is this?", Internal: true},

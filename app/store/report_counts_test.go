@@ -19,14 +19,7 @@ func TestReportCountsFollowEveryMessage(t *testing.T) {
 	ctx := context.Background()
 	ch := newChannel(t, st, "Web")
 	op := newUser(t, st, "op@example.com", model.RoleOperator)
-	v := &model.Visitor{}
-	if err := st.CreateVisitor(ctx, v, "h"); err != nil {
-		t.Fatal(err)
-	}
-	x := &model.Session{PublicID: "p", ChannelID: ch.ID, VisitorID: v.ID, OperatorID: op.ID}
-	if err := st.CreateSession(ctx, x); err != nil {
-		t.Fatal(err)
-	}
+	_, x := newOpenSession(t, st, ch.ID, op.ID, "h", "p")
 	type figures struct {
 		count, chat                 int
 		first, last, reply, lastMsg sql.NullInt64

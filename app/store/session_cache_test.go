@@ -20,14 +20,7 @@ func TestLiveSessionOfVisitorSeesEveryChange(t *testing.T) {
 	ada := newUser(t, st, "ada@example.com", model.RoleAdmin)
 	otto := newUser(t, st, "otto@example.com", model.RoleOperator)
 	ch := newChannel(t, st, "Web", ada.ID)
-	v := &model.Visitor{}
-	if err := st.CreateVisitor(ctx, v, "hv"); err != nil {
-		t.Fatal(err)
-	}
-	x := &model.Session{PublicID: "pv", ChannelID: ch.ID, VisitorID: v.ID, OperatorID: ada.ID}
-	if err := st.CreateSession(ctx, x); err != nil {
-		t.Fatal(err)
-	}
+	v, x := newOpenSession(t, st, ch.ID, ada.ID, "hv", "pv")
 	lookup := func() *model.Session {
 		t.Helper()
 		got, err := st.LiveSessionOfVisitor(ctx, "hv", "pv")

@@ -337,6 +337,21 @@ func newChannel(t *testing.T, st *store.Store, name string, ops ...int64) *model
 	return c
 }
 
+// newOpenSession makes a visitor, known by tokenHash, and their open
+// conversation publicID in channelID with operatorID.
+func newOpenSession(t *testing.T, st *store.Store, channelID, operatorID int64, tokenHash, publicID string) (*model.Visitor, *model.Session) {
+	t.Helper()
+	v := &model.Visitor{}
+	if err := st.CreateVisitor(ctx, v, tokenHash); err != nil {
+		t.Fatal(err)
+	}
+	x := &model.Session{PublicID: publicID, ChannelID: channelID, VisitorID: v.ID, OperatorID: operatorID}
+	if err := st.CreateSession(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	return v, x
+}
+
 func TestChannels(t *testing.T) {
 	st := apptest.NewStore(t)
 	u1 := newUser(t, st, "u1@example.com", model.RoleOperator)

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"parley/app/apptest"
@@ -269,21 +267,13 @@ func TestWindowsKeptWhenAPageIsLeftEarly(t *testing.T) {
 	win := `document.querySelector('.chat-window[data-session="` + a.ID + `"]')`
 	lcWait(t, op, "window", win+` && `+win+`.querySelector('.msg[data-id]')`, `document.querySelector('.chat-dock')`)
 
-	held := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/admin/api/sessions?status=open"}}})
-		return chromedp.Void{}, err
-	}
-	released := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return chromedp.Void{}, err
-	}
-	apptest.Do(t, op, held,
+	apptest.Do(t, op, apptest.HoldRequests("*/admin/api/sessions?status=open"),
 		chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)),
 		chromedp.Navigate(srv.URL+"/admin/channels"), chromedp.WaitReady(chromedp.CSS(`.chat-dock`)))
 	if n := lcEval[int](t, op, `document.querySelectorAll('.chat-dock .chat-window').length`); n != 0 {
 		t.Fatalf(`%d windows while the list is held, want none yet (the test holds the wrong request)`, n)
 	}
-	apptest.Do(t, op, released, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
+	apptest.Do(t, op, apptest.ReleaseRequests(), chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
 	lcWait(t, op, "window back", win+` && `+win+`.querySelector('.msg[data-id]')`, `document.querySelector('.chat-dock')`)
 	apptest.AssertNoConsoleErrors(t, op)
 }
@@ -316,22 +306,14 @@ func TestScrollKeptWhenAPageIsLeftBeforeItsMessages(t *testing.T) {
 	lcEval[any](t, op, body+`.scrollTop = 0`)
 	lcWait(t, op, "scrolled up and saved", body+`.scrollHeight > `+body+`.clientHeight && `+saved+`.length === 1 && `+saved+`[0].top === 0 && !`+saved+`[0].bottom`, `document.querySelector('.chat-dock')`)
 
-	held := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/messages?*"}}})
-		return chromedp.Void{}, err
-	}
-	released := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return chromedp.Void{}, err
-	}
-	apptest.Do(t, op, held, chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
+	apptest.Do(t, op, apptest.HoldRequests("*/messages?*"), chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
 	lcWait(t, op, "window back, its messages held", win+` && `+win+`.querySelectorAll('.msg[data-id]').length === 0 && `+saved+`.length === 1`, `document.querySelector('.chat-dock')`)
 	// Left while the messages are still held: the place is kept for the next page.
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/channels"), chromedp.WaitReady(chromedp.CSS(`.chat-dock`)))
 	if st := lcEval[string](t, op, `JSON.stringify(`+saved+`)`); !strings.Contains(st, `"top":0,"bottom":false`) {
 		t.Errorf(`saved windows %s after leaving a page before the window's messages came, want it scrolled up (top 0, not at the bottom)`, st)
 	}
-	apptest.Do(t, op, released, chromedp.Navigate(srv.URL+"/admin/visitors"))
+	apptest.Do(t, op, apptest.ReleaseRequests(), chromedp.Navigate(srv.URL+"/admin/visitors"))
 	lcWait(t, op, "window loaded", win+` && `+win+`.querySelectorAll('.msg[data-id]').length === 8`, `document.querySelector('.chat-dock')`)
 	apptest.Do(t, op, chromedp.Sleep(300*time.Millisecond))
 	if top, bottom := lcEval[float64](t, op, body+`.scrollTop`), lcEval[bool](t, op, body+`.scrollTop + `+body+`.clientHeight >= `+body+`.scrollHeight - 2`); top != 0 || bottom {
@@ -351,11 +333,7 @@ func TestReadKeptWhenThePageIsLeft(t *testing.T) {
 	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
 	waitOnline(t, srv, ada.ID)
 
-	hold := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/read"}}})
-		return chromedp.Void{}, err
-	}
-	apptest.Do(t, op, hold)
+	apptest.Do(t, op, apptest.HoldRequests("*/read"))
 
 	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
 	call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, `{"body":"Do you ship to Belgium?"}`)
@@ -374,13 +352,7 @@ func TestReadKeptWhenThePageIsLeft(t *testing.T) {
 
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] [data-act="min"]`)),
 		chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
-	// Disabling interception lets the held requests go on; one the page
-	// took with it when it was left is gone: that is the test's finding.
-	release := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, fetch.Disable, cdp.Empty{})
-		return chromedp.Void{}, err
-	}
-	apptest.Do(t, op, release)
+	apptest.Do(t, op, apptest.ReleaseRequests()) // the read goes on only if it outlived its page
 
 	waitRead(t, srv, ada.ID, a.ID)
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/channels"))
