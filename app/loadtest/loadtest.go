@@ -134,8 +134,11 @@ type Report struct {
 	// start, then the socket), over the connect phases.
 	IdleConnectRate, ChattingConnectRate float64
 	// Memory: the server's resident memory before and after the idle
-	// visitors connected (0 without a PID).
-	RSSBefore, RSSAfterIdle, RSSEnd int64
+	// visitors connected (0 without a PID). RSSFileBefore is the part of
+	// RSSBefore mapped from files, mostly the executable's own code and
+	// tables: pages shared with the page cache, which the kernel can drop
+	// and read again, unlike the rest.
+	RSSBefore, RSSFileBefore, RSSAfterIdle, RSSEnd int64
 	// ConnectCPU and SendCPU: where the processor time went while the
 	// idle visitors connected and while the messages were sent.
 	ConnectCPU, SendCPU    CPU
@@ -168,7 +171,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := r.connectOperators(ctx); err != nil {
 		return nil, err
 	}
-	rep.RSSBefore = rss(o.PID)
+	rep.RSSBefore, rep.RSSFileBefore = memory(o.PID)
 	if o.Idle > 0 {
 		r.progress("connecting %d idle visitors", o.Idle)
 		t0, c0 := time.Now(), sampleCPU(o.PID)
@@ -178,7 +181,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		// Let the server settle (buffers returned to pools, the GC run)
 		// before reading its memory.
 		time.Sleep(2 * time.Second)
-		rep.RSSAfterIdle = rss(o.PID)
+		rep.RSSAfterIdle, _ = memory(o.PID)
 	}
 	if o.Chatting > 0 {
 		r.progress("starting %d conversations", o.Chatting)
@@ -190,7 +193,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			r.send(ctx, rep)
 		}
 	}
-	rep.RSSEnd = rss(o.PID)
+	rep.RSSEnd, _ = memory(o.PID)
 	rep.Errors = r.errorCounts()
 	rep.Elapsed = time.Since(start)
 	return rep, ctx.Err()
@@ -710,25 +713,30 @@ func (c cpuSample) since(c0 cpuSample) CPU {
 	return out
 }
 
-// rss reads a process's resident memory in bytes (Linux; 0 elsewhere or
-// without a PID).
-func rss(pid int) int64 {
+// memory reads a process's resident memory and the part of it mapped
+// from files, in bytes (Linux; 0 elsewhere or without a PID).
+func memory(pid int) (rss, file int64) {
 	if pid <= 0 {
-		return 0
+		return 0, 0
 	}
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	defer f.Close()
+	kb := func(v string) int64 {
+		n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		return n << 10
+	}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
+			rss = kb(v)
+		} else if v, ok := strings.CutPrefix(sc.Text(), "RssFile:"); ok {
+			file = kb(v)
 		}
 	}
-	return 0
+	return rss, file
 }
 
 // poster sends visitors' posts (page views, conversation starts,

@@ -82,6 +82,9 @@ func (r *Report) Write(w io.Writer, l Translator) {
 	}
 	if r.RSSBefore > 0 {
 		say(l.T("server memory: %s before, %s at the end", mib(r.RSSBefore), mib(r.RSSEnd)))
+		if r.RSSFileBefore > 0 {
+			say(l.T("of the memory before, %s is the executable's code and tables, mapped from its file: pages shared with the page cache, which the kernel can drop and read back", mib(r.RSSFileBefore)))
+		}
 		if r.Idle > 0 && r.RSSAfterIdle > 0 {
 			say(l.T("server memory with the idle visitors: %s, %.1f KiB per idle visitor", mib(r.RSSAfterIdle), float64(r.RSSAfterIdle-r.RSSBefore)/float64(r.Idle)/1024))
 		}
