@@ -51,6 +51,7 @@ func TestChatbotRefusesAFileWhileWaitingForAnAnswer(t *testing.T) {
 		t.Fatalf("answer: %d %v", code, out)
 	}
 	waitBodies(t, srv, sid, vtok, "Would you mind leaving your email address so that we can reach you back?")
+	waitBotStep(t, srv, sc, sid, model.StepEmail)
 	code, body = upload(t, srv, path, vtok, "photo.png", pngBytes(t, 40, 30))
 	if code != http.StatusConflict || body["code"] != "answer_expected" || body["error"] != "Type your email address before sending a file." {
 		t.Fatalf("a file while the chatbot waits for an email: %d %v", code, body)
@@ -80,9 +81,8 @@ func TestChatbotTakesAFileAsFreeInput(t *testing.T) {
 	if len(bodies) != 3 || bodies[0] != "Show us the problem." {
 		t.Fatalf("conversation after the file: %q", bodies)
 	}
-	if st := sessionState(t, srv, sid, vtok)["chatbot"].(map[string]any)["state"]; st != "ended" {
-		t.Fatalf("chatbot state after the last step: %v", st)
-	}
+	// Its state follows its last message a moment later.
+	waitBotState(t, srv, sid, vtok, "ended")
 	// The script is over: a file is refused as typed text is.
 	code, body = upload(t, srv, "/im_livechat/sessions/"+sid+"/attachments", vtok, "again.png", pngBytes(t, 40, 30))
 	if code != http.StatusConflict || body["code"] != "chatbot_ended" {

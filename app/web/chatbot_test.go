@@ -83,6 +83,47 @@ func sessionState(t *testing.T, srv *apptest.Server, sid, vtoken string) map[str
 	return body["session"].(map[string]any)
 }
 
+// waitBotState polls the session until its chatbot is in state want. The
+// script's position is saved after the messages of the steps it played,
+// so its last message can be read a moment before its state says so.
+func waitBotState(t *testing.T, srv *apptest.Server, sid, vtoken, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := sessionState(t, srv, sid, vtoken)["chatbot"].(map[string]any)["state"]
+		if st == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf(`the chatbot's state stayed %v, want %s`, st, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitBotStep polls the stored session until its chatbot waits at a step
+// of type want, for the same reason as waitBotState: what the visitor may
+// send next is checked against the stored step.
+func waitBotStep(t *testing.T, srv *apptest.Server, sc *model.Chatbot, sid string, want model.StepType) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		x, err := srv.Store.SessionByPublicID(t.Context(), sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range sc.Steps {
+			if st.ID == x.Chatbot.StepID && st.Type == want {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf(`the chatbot waits at step %d, want a step of type %s`, x.Chatbot.StepID, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestWelcomeBotPricingWithoutOperator(t *testing.T) {
 	srv := apptest.NewServer(t)
 	ch := defaultChannel(t, srv)
@@ -143,6 +184,7 @@ func TestWelcomeBotPricingWithoutOperator(t *testing.T) {
 	}
 
 	// An earlier question's answer, and an oversized input, are refused.
+	waitBotStep(t, srv, sc, sid, model.StepEmail)
 	if code, out := postVisitor(t, srv, sid, vtoken, fmt.Sprintf(`{"answer_id":%d}`, answers["I am just looking around"])); code != http.StatusConflict || out["code"] != "answer_not_current" {
 		t.Fatalf(`answer to a past question: %d %v`, code, out)
 	}
@@ -161,13 +203,7 @@ func TestWelcomeBotPricingWithoutOperator(t *testing.T) {
 	if code, _ := postVisitor(t, srv, sid, vtoken, `{"body":"bob@example.com"}`); code != http.StatusCreated {
 		t.Fatalf(`valid email post: %d`, code)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for sessionState(t, srv, sid, vtoken)["chatbot"].(map[string]any)["state"] != "ended" {
-		if time.Now().After(deadline) {
-			t.Fatalf(`the script never ended: %v`, sessionState(t, srv, sid, vtoken))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitBotState(t, srv, sid, vtoken, "ended")
 	// Ended: typing more is refused until the visitor restarts.
 	if code, out := postVisitor(t, srv, sid, vtoken, `{"body":"hello?"}`); code != http.StatusConflict || out["code"] != "chatbot_ended" {
 		t.Fatalf(`text after the end: %d %v`, code, out)
@@ -299,13 +335,7 @@ func TestChatbotResumesAfterRestart(t *testing.T) {
 	}
 	waitBodies(t, srv, sid, vtoken, "'hi' does not look like a valid email. Can you please try again?")
 	postVisitor(t, srv, sid, vtoken, `{"body":"ana@example.com"}`)
-	deadline := time.Now().Add(5 * time.Second)
-	for sessionState(t, srv, sid, vtoken)["chatbot"].(map[string]any)["state"] != "ended" {
-		if time.Now().After(deadline) {
-			t.Fatal(`the resumed script never ended`)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitBotState(t, srv, sid, vtoken, "ended")
 }
 
 func TestLeadGenerationBotCreatesALead(t *testing.T) {
