@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -172,6 +173,28 @@ func (s *Server) CreateUser(t testing.TB, email, name string, role model.Role) *
 		t.Fatalf(`create user %s: %v`, email, err)
 	}
 	return u
+}
+
+// WaitSession polls the stored session with that public id until ok
+// holds, for what the server does after answering (the event bus, the
+// queue, a chatbot saving its place); what says what was awaited when it
+// never comes. The timeout is a hang guard.
+func (s *Server) WaitSession(t testing.TB, publicID, what string, ok func(*model.Session) bool) *model.Session {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		x, err := s.Store.SessionByPublicID(context.Background(), publicID)
+		if err != nil {
+			t.Fatalf(`session %s: %v`, publicID, err)
+		}
+		if ok(x) {
+			return x
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf(`session %s: %s never came`, publicID, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Client is a browser-like HTTP client with cookies and the page's CSRF token.

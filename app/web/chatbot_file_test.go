@@ -82,7 +82,7 @@ func TestChatbotTakesAFileAsFreeInput(t *testing.T) {
 		t.Fatalf("conversation after the file: %q", bodies)
 	}
 	// Its state follows its last message a moment later.
-	waitBotState(t, srv, sid, vtok, "ended")
+	waitBotState(t, srv, sid, model.BotEnded)
 	// The script is over: a file is refused as typed text is.
 	code, body = upload(t, srv, "/im_livechat/sessions/"+sid+"/attachments", vtok, "again.png", pngBytes(t, 40, 30))
 	if code != http.StatusConflict || body["code"] != "chatbot_ended" {

@@ -83,45 +83,26 @@ func sessionState(t *testing.T, srv *apptest.Server, sid, vtoken string) map[str
 	return body["session"].(map[string]any)
 }
 
-// waitBotState polls the session until its chatbot is in state want. The
-// script's position is saved after the messages of the steps it played,
-// so its last message can be read a moment before its state says so.
-func waitBotState(t *testing.T, srv *apptest.Server, sid, vtoken, want string) {
+// waitBotState waits until the chatbot is in state want. The script's
+// position is saved after the messages of the steps it played, so its last
+// message can be read a moment before its state says so, and what the
+// visitor sends next is checked against the stored step.
+func waitBotState(t *testing.T, srv *apptest.Server, sid string, want model.ChatbotState) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		st := sessionState(t, srv, sid, vtoken)["chatbot"].(map[string]any)["state"]
-		if st == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf(`the chatbot's state stayed %v, want %s`, st, want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	srv.WaitSession(t, sid, "chatbot state "+string(want), func(x *model.Session) bool { return x.Chatbot.State == want })
 }
 
-// waitBotStep polls the stored session until its chatbot waits at a step
-// of type want, for the same reason as waitBotState: what the visitor may
-// send next is checked against the stored step.
+// waitBotStep waits until the chatbot waits at a step of type want.
 func waitBotStep(t *testing.T, srv *apptest.Server, sc *model.Chatbot, sid string, want model.StepType) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		x, err := srv.Store.SessionByPublicID(t.Context(), sid)
-		if err != nil {
-			t.Fatal(err)
-		}
+	srv.WaitSession(t, sid, "a chatbot step of type "+string(want), func(x *model.Session) bool {
 		for _, st := range sc.Steps {
-			if st.ID == x.Chatbot.StepID && st.Type == want {
-				return
+			if st.ID == x.Chatbot.StepID {
+				return st.Type == want
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf(`the chatbot waits at step %d, want a step of type %s`, x.Chatbot.StepID, want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 func TestWelcomeBotPricingWithoutOperator(t *testing.T) {
@@ -203,7 +184,7 @@ func TestWelcomeBotPricingWithoutOperator(t *testing.T) {
 	if code, _ := postVisitor(t, srv, sid, vtoken, `{"body":"bob@example.com"}`); code != http.StatusCreated {
 		t.Fatalf(`valid email post: %d`, code)
 	}
-	waitBotState(t, srv, sid, vtoken, "ended")
+	waitBotState(t, srv, sid, model.BotEnded)
 	// Ended: typing more is refused until the visitor restarts.
 	if code, out := postVisitor(t, srv, sid, vtoken, `{"body":"hello?"}`); code != http.StatusConflict || out["code"] != "chatbot_ended" {
 		t.Fatalf(`text after the end: %d %v`, code, out)
@@ -335,7 +316,7 @@ func TestChatbotResumesAfterRestart(t *testing.T) {
 	}
 	waitBodies(t, srv, sid, vtoken, "'hi' does not look like a valid email. Can you please try again?")
 	postVisitor(t, srv, sid, vtoken, `{"body":"ana@example.com"}`)
-	waitBotState(t, srv, sid, vtoken, "ended")
+	waitBotState(t, srv, sid, model.BotEnded)
 }
 
 func TestLeadGenerationBotCreatesALead(t *testing.T) {

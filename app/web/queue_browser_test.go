@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -64,7 +63,8 @@ func TestWidgetBrowserQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	widgetPoll(t, browser, "moving up", `plText('.queue').indexOf('next in line') >= 0`)
-	if x := waitAssigned(t, srv, before.Session.ID); x.OperatorID != admin.ID {
+	x := srv.WaitSession(t, before.Session.PublicID, "an operator", func(x *model.Session) bool { return x.OperatorID != 0 })
+	if x.OperatorID != admin.ID {
 		t.Fatalf("the first waiting visitor went to %d", x.OperatorID)
 	}
 
@@ -84,22 +84,4 @@ func TestWidgetBrowserQueue(t *testing.T) {
 	}
 	widgetShot(t, browser, "queue-served")
 	apptest.AssertNoConsoleErrors(t, browser)
-}
-
-func waitAssigned(t *testing.T, srv *apptest.Server, id int64) *model.Session {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		x, err := srv.Store.Session(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if x.OperatorID != 0 {
-			return x
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("session %d was never assigned", id)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
