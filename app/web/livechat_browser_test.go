@@ -170,16 +170,25 @@ func TestLiveChatEndToEnd(t *testing.T) {
 	apptest.AssertNoConsoleErrors(t, vis)
 }
 
-// TestChatWindowsAcrossPages checks what the operator's tab keeps while they
-// move around the admin: minimised windows, unread counts in the title and
-// the menu, and the Conversations list kept live.
-func TestChatWindowsAcrossPages(t *testing.T) {
+// dockOperator starts a server whose admin, Ada, is signed in in a browser
+// and so available: the set-up of the chat dock's tests. It returns the
+// server, Ada, the default channel and her tab.
+func dockOperator(t *testing.T) (*apptest.Server, *model.User, *model.Channel, context.Context) {
+	t.Helper()
 	srv := apptest.NewServer(t)
 	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
 	ch := defaultChannel(t, srv)
 	op := apptest.NewBrowser(t)
 	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
 	waitOnline(t, srv, ada.ID)
+	return srv, ada, ch, op
+}
+
+// TestChatWindowsAcrossPages checks what the operator's tab keeps while they
+// move around the admin: minimised windows, unread counts in the title and
+// the menu, and the Conversations list kept live.
+func TestChatWindowsAcrossPages(t *testing.T) {
+	srv, ada, ch, op := dockOperator(t)
 
 	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
 	call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, `{"body":"Do you ship to Belgium?"}`)
@@ -255,12 +264,7 @@ func TestChatWindowsAcrossPages(t *testing.T) {
 // still be there on the next page. The tab used to save its windows as it
 // left a page, before the page had put the saved ones back, and so saved none.
 func TestWindowsKeptWhenAPageIsLeftEarly(t *testing.T) {
-	srv := apptest.NewServer(t)
-	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	ch := defaultChannel(t, srv)
-	op := apptest.NewBrowser(t)
-	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
-	waitOnline(t, srv, ada.ID)
+	srv, _, ch, op := dockOperator(t)
 
 	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
 	call(t, srv, "POST", "/im_livechat/sessions/"+a.ID+"/messages", a.Token, `{"body":"Do you ship to Belgium?"}`)
@@ -283,12 +287,7 @@ func TestWindowsKeptWhenAPageIsLeftEarly(t *testing.T) {
 // messages came. The page after must still open the window where it was,
 // not at the bottom.
 func TestScrollKeptWhenAPageIsLeftBeforeItsMessages(t *testing.T) {
-	srv := apptest.NewServer(t)
-	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	ch := defaultChannel(t, srv)
-	op := apptest.NewBrowser(t)
-	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
-	waitOnline(t, srv, ada.ID)
+	srv, _, ch, op := dockOperator(t)
 
 	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
 	for i := range 8 { // within the visitor's burst of messages
@@ -326,12 +325,7 @@ func TestScrollKeptWhenAPageIsLeftBeforeItsMessages(t *testing.T) {
 // server, or the chat counts as unread again on the next page (a window
 // minimised meanwhile is not shown there, so nothing reads it again).
 func TestReadKeptWhenThePageIsLeft(t *testing.T) {
-	srv := apptest.NewServer(t)
-	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	ch := defaultChannel(t, srv)
-	op := apptest.NewBrowser(t)
-	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
-	waitOnline(t, srv, ada.ID)
+	srv, ada, ch, op := dockOperator(t)
 
 	apptest.Do(t, op, apptest.HoldRequests("*/read"))
 
@@ -446,12 +440,7 @@ func TestNotifiedOnceAcrossTabs(t *testing.T) {
 // still between press and release; the click then lands on the header. It
 // must close the window, not minimise it.
 func TestChatWindowCloseWhileMoving(t *testing.T) {
-	srv := apptest.NewServer(t)
-	ada := srv.CreateUser(t, "ada@example.com", "Ada Lovelace", model.RoleAdmin)
-	ch := defaultChannel(t, srv)
-	op := apptest.NewBrowser(t)
-	apptest.BrowserLogin(t, op, srv.URL, "ada@example.com")
-	waitOnline(t, srv, ada.ID)
+	srv, _, ch, op := dockOperator(t)
 	a := cvStart(t, srv, ch.ID, "https://shop.example/", "Home")
 	win := `document.querySelector('.chat-window[data-session="` + a.ID + `"]')`
 	lcWait(t, op, "the window, still", win+` && `+win+`.getAnimations().length === 0`, `document.querySelector('.chat-dock')`)
