@@ -28,6 +28,7 @@ import (
 
 	"parley/app/auth"
 	"parley/app/config"
+	"parley/app/heap"
 	"parley/app/i18n"
 	"parley/app/livechat"
 	"parley/app/loadtest"
@@ -419,6 +420,11 @@ func (c *cli) serve(args []string) int {
 	}()
 	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	pace := heap.Default(heap.Total())
+	if h := cfg.Memory.HeadroomMiB; h != config.AutoHeadroom {
+		pace.Headroom = uint64(h) << 20
+	}
+	go heap.Run(ctx, pace, !inEnv(c.environ, "GOGC"), log)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -1081,12 +1087,20 @@ func loadtestOperators(ctx context.Context, st *store.Store, channelID int64, n 
 // quota early and be throttled. GOMAXPROCS in the environment still
 // decides.
 func spareProc(environ []string) {
-	for _, kv := range environ {
-		if strings.HasPrefix(kv, "GOMAXPROCS=") {
-			return
-		}
+	if inEnv(environ, "GOMAXPROCS") {
+		return
 	}
 	if n := runtime.NumCPU(); runtime.GOMAXPROCS(0) == n {
 		runtime.GOMAXPROCS(n + 1)
 	}
+}
+
+// inEnv says whether the environment sets name.
+func inEnv(environ []string, name string) bool {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, name+"=") {
+			return true
+		}
+	}
+	return false
 }

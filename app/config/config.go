@@ -49,7 +49,21 @@ type Config struct {
 	Attachments     Attachments `yaml:"attachments"`
 	HTTP            HTTP        `yaml:"http"`
 	Limits          Limits      `yaml:"limits"`
+	Memory          Memory      `yaml:"memory"`
 }
+
+// Memory paces the Go collector. Under load the heap may grow by
+// HeadroomMiB past what the last collection kept before the next one, so
+// collections are rarer and the delivery tail shorter; once the server is
+// quiet its garbage is collected and the memory returned to the system.
+// AutoHeadroom: an eighth of the memory the server may use, at most 512
+// MiB; 0: Go's own pace (the GOGC of the environment).
+type Memory struct {
+	HeadroomMiB int64 `yaml:"headroom_mib"`
+}
+
+// AutoHeadroom is the HeadroomMiB that sizes the headroom to the machine.
+const AutoHeadroom = -1
 
 // HTTP bounds what one HTTP connection or request may hold of the server.
 type HTTP struct {
@@ -215,6 +229,7 @@ func Default() Config {
 		Mail:            Mail{MissedAfter: 10 * time.Minute},
 		Livechat:        Livechat{AbandonAfter: 30 * time.Minute, PublicIndex: true},
 		Backup:          Backup{Keep: 7},
+		Memory:          Memory{HeadroomMiB: AutoHeadroom},
 		Retention:       Retention{Mode: "anonymise"},
 		Attachments: Attachments{MaxBytes: 10 << 20, Types: []string{
 			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
@@ -408,6 +423,25 @@ func fields() []field {
 		f("replica.access_key_id", false, func(c *Config) *string { return &c.Replica.AccessKeyID }),
 		f("replica.secret_access_key", true, func(c *Config) *string { return &c.Replica.SecretAccessKey }),
 		integer("attachments.max_bytes", func(c *Config) *int64 { return &c.Attachments.MaxBytes }),
+		{key: "memory.headroom_mib",
+			get: func(c *Config) string {
+				if c.Memory.HeadroomMiB == AutoHeadroom {
+					return "auto"
+				}
+				return strconv.FormatInt(c.Memory.HeadroomMiB, 10)
+			},
+			set: func(c *Config, v string) error {
+				if v = strings.TrimSpace(v); v == "auto" {
+					c.Memory.HeadroomMiB = AutoHeadroom
+					return nil
+				}
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return fmt.Errorf("%q is not auto or a whole number of MiB", v)
+				}
+				c.Memory.HeadroomMiB = n
+				return nil
+			}},
 		{key: "attachments.types",
 			get: func(c *Config) string { return strings.Join(c.Attachments.Types, ",") },
 			set: func(c *Config, v string) error {
@@ -837,6 +871,9 @@ func (c *Config) Validate() error {
 	}
 	if err := between("attachments.max_bytes", c.Attachments.MaxBytes, 1<<10, 1<<30, showInt); err != nil {
 		return err
+	}
+	if h := c.Memory.HeadroomMiB; h != AutoHeadroom && (h < 0 || h > 1<<20) {
+		return bad("memory.headroom_mib", "%d must be auto, 0 (Go's own pace) or a number of MiB up to %d", h, 1<<20)
 	}
 	if err := c.validateHTTP(); err != nil {
 		return err

@@ -98,6 +98,8 @@ func TestValidate(t *testing.T) {
 		// The site name becomes the first channel's name, so it has that limit.
 		{"site name long", func(c *Config) { c.SiteName = strings.Repeat("é", 101) }, "site_name"},
 		{"site name at the limit", func(c *Config) { c.SiteName = " " + strings.Repeat("é", 100) + " " }, ""},
+		{"memory headroom negative", func(c *Config) { c.Memory.HeadroomMiB = -5 }, "memory.headroom_mib"},
+		{"memory headroom off", func(c *Config) { c.Memory.HeadroomMiB = 0 }, ""},
 		{"data dir", func(c *Config) { c.DataDir = "" }, "data_dir"},
 		{"read timeout zero", func(c *Config) { c.HTTP.ReadTimeout = 0 }, "http.read_timeout"},
 		{"write timeout huge", func(c *Config) { c.HTTP.WriteTimeout = 2 * time.Hour }, "http.write_timeout"},
@@ -354,6 +356,34 @@ func TestReplicaSettings(t *testing.T) {
 		err := cfg.Validate()
 		if (c.bad == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.bad)) {
 			t.Errorf("%+v: %v, want an error on %q", c.r, err, c.bad)
+		}
+	}
+}
+
+func TestMemoryHeadroom(t *testing.T) {
+	for _, c := range []struct {
+		env     string
+		want    int64
+		wantErr string
+	}{
+		{"auto", AutoHeadroom, ""},
+		{"0", 0, ""},
+		{" 256 ", 256, ""},
+		{"lots", 0, `memory.headroom_mib (from env PARLEY_MEMORY_HEADROOM_MIB): "lots" is not auto or a whole number of MiB`},
+		{"-2", 0, "memory.headroom_mib: -2 must be auto, 0"},
+	} {
+		cfg, err := Load("", []string{"PARLEY_MEMORY_HEADROOM_MIB=" + c.env})
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%q: error %v, want one containing %q", c.env, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.Memory.HeadroomMiB != c.want {
+			t.Errorf("%q: headroom %d, error %v; want %d", c.env, cfg.Memory.HeadroomMiB, err, c.want)
 		}
 	}
 }

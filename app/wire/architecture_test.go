@@ -48,6 +48,8 @@ var allowed = map[string][]string{
 	"replica":  {"config"},
 	// The load tool speaks to a server only through its public contract.
 	"loadtest": {},
+	// The collector's pace reads only the runtime.
+	"heap":     {},
 	"site":     {"model", "store", "settings", "config", "geo", "i18n", "livechat"},
 	"mail":     {"model", "store", "outbox", "settings", "i18n", "config", "auth", "livechat"},
 	"leads":    {"model", "store"},
