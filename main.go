@@ -420,11 +420,18 @@ func (c *cli) serve(args []string) int {
 	}()
 	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	pace := heap.Default(heap.Total())
+	total := heap.Total()
+	pace := heap.Default(total)
 	if h := cfg.Memory.HeadroomMiB; h != config.AutoHeadroom {
 		pace.Headroom = uint64(h) << 20
 	}
-	go heap.Run(ctx, pace, !inEnv(c.environ, "GOGC"), log)
+	tune := !inEnv(c.environ, "GOGC")
+	if tune && pace.Headroom > 0 {
+		log.Info("heap pace", "headroom_mib", pace.Headroom>>20, "memory_mib", total>>20)
+	} else {
+		log.Info("heap pace: Go's own (GOGC)")
+	}
+	go heap.Run(ctx, pace, tune, log)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

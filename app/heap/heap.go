@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -197,33 +199,69 @@ func Run(ctx context.Context, p Policy, tune bool, log *slog.Logger) {
 }
 
 // Total is the memory this process may use: the smallest of its memory
-// limit (GOMEMLIMIT), its control group's limit and the machine's memory;
-// 0 when none of them can be read.
+// limit (GOMEMLIMIT), its control group's limits (a container's, or a
+// systemd unit's MemoryMax) and the machine's memory; 0 when none of them
+// can be read.
 func Total() uint64 {
-	total := uint64(0)
-	take := func(v uint64) {
-		if v > 0 && (total == 0 || v < total) {
-			total = v
-		}
-	}
+	limit := uint64(0)
 	if l := debug.SetMemoryLimit(-1); l > 0 && l < math.MaxInt64 {
-		take(uint64(l))
+		limit = uint64(l)
 	}
-	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
-		if b, err := os.ReadFile(f); err == nil {
-			if v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && v < 1<<60 {
-				take(v)
-			}
+	return total("/", limit)
+}
+
+// total reads the limits under root (a directory standing for /).
+func total(root string, limit uint64) uint64 {
+	least := limit
+	take := func(file string) {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			return
+		}
+		v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || v == 0 || v >= 1<<60 { // "max", or v1's "no limit"
+			return
+		}
+		if least == 0 || v < least {
+			least = v
 		}
 	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+	// The process's group and every group above it: cgroup v2 ("0::/path",
+	// memory.max) or v1's memory controller ("N:memory:/path").
+	if b, err := os.ReadFile(filepath.Join(root, "proc/self/cgroup")); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-				if kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64); err == nil {
-					take(kb << 10)
+			base, file := "", ""
+			if dir, ok := strings.CutPrefix(line, "0::"); ok {
+				base, file = dir, "sys/fs/cgroup"
+			} else if _, rest, ok := strings.Cut(line, ":"); ok {
+				if dir, ok := strings.CutPrefix(rest, "memory:"); ok {
+					base, file = dir, "sys/fs/cgroup/memory"
+				}
+			}
+			if file == "" {
+				continue
+			}
+			name := "memory.max"
+			if file != "sys/fs/cgroup" {
+				name = "memory.limit_in_bytes"
+			}
+			for dir := path.Clean("/" + base); ; dir = path.Dir(dir) {
+				take(path.Join(file, dir, name))
+				if dir == "/" {
+					break
 				}
 			}
 		}
 	}
-	return total
+	if b, err := os.ReadFile(filepath.Join(root, "proc/meminfo")); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+				if err == nil && kb > 0 && (least == 0 || kb<<10 < least) {
+					least = kb << 10
+				}
+			}
+		}
+	}
+	return least
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
@@ -227,5 +229,69 @@ func TestTotal(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(64 * mib))
 	if got := Total(); got != min(total, 64*mib) {
 		t.Errorf("with GOMEMLIMIT at 64 MiB: Total() = %d MiB, want %d", got/mib, min(total, 64*mib)/mib)
+	}
+}
+
+func TestTotalReadsTheLimits(t *testing.T) {
+	write := func(root, name, text string) {
+		t.Helper()
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	machine := func() string {
+		root := t.TempDir()
+		write(root, "proc/meminfo", "MemTotal:        2048000 kB\nMemFree:          100000 kB\n")
+		return root
+	}
+
+	root := machine()
+	if got := total(root, 0); got != 2048000<<10 {
+		t.Errorf("machine only: %d, want MemTotal", got)
+	}
+	if got := total(root, 256*mib); got != 256*mib {
+		t.Errorf("GOMEMLIMIT 256 MiB: %d MiB, want 256", got/mib)
+	}
+
+	// A systemd unit with MemoryMax=512M in a slice without a limit.
+	root = machine()
+	write(root, "proc/self/cgroup", "0::/system.slice/parley.service\n")
+	write(root, "sys/fs/cgroup/system.slice/memory.max", "max\n")
+	write(root, "sys/fs/cgroup/system.slice/parley.service/memory.max", "536870912\n")
+	if got := total(root, 0); got != 512*mib {
+		t.Errorf("unit's MemoryMax: %d MiB, want 512", got/mib)
+	}
+	// A limit on the slice above binds too.
+	write(root, "sys/fs/cgroup/system.slice/memory.max", "268435456\n")
+	if got := total(root, 0); got != 256*mib {
+		t.Errorf("slice's limit: %d MiB, want 256", got/mib)
+	}
+
+	// A container (its own cgroup namespace: the group is /).
+	root = machine()
+	write(root, "proc/self/cgroup", "0::/\n")
+	write(root, "sys/fs/cgroup/memory.max", "1073741824\n")
+	if got := total(root, 0); got != 1024*mib {
+		t.Errorf("container's limit: %d MiB, want 1024", got/mib)
+	}
+
+	// cgroup v1 without a limit says a huge number.
+	root = machine()
+	write(root, "proc/self/cgroup", "5:devices:/\n4:memory:/docker/abc\n0::/\n")
+	write(root, "sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes", "9223372036854771712\n")
+	if got := total(root, 0); got != 2048000<<10 {
+		t.Errorf("v1 without a limit: %d, want MemTotal", got)
+	}
+	write(root, "sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes", "134217728\n")
+	if got := total(root, 0); got != 128*mib {
+		t.Errorf("v1 container's limit: %d MiB, want 128", got/mib)
+	}
+
+	if got := total(t.TempDir(), 0); got != 0 {
+		t.Errorf("nothing to read: %d, want 0", got)
 	}
 }
