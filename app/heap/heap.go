@@ -181,14 +181,16 @@ func Run(ctx context.Context, p Policy, tune bool, log *slog.Logger) {
 	t := time.NewTicker(p.Every)
 	defer t.Stop()
 	for {
-		percent, release := pc.Step(time.Now(), Read(buf))
+		s := Read(buf)
+		percent, release := pc.Step(time.Now(), s)
 		if percent > 0 {
 			debug.SetGCPercent(percent)
 		}
 		if release {
 			start := time.Now()
 			debug.FreeOSMemory()
-			log.Debug("quiet: heap collected and returned", "took", time.Since(start))
+			log.Debug("quiet: heap collected and returned", "took", time.Since(start),
+				"live_mib", s.Live>>20, "garbage_mib", (s.Objects-min(s.Live, s.Objects))>>20, "free_mib", s.Free>>20)
 		}
 		select {
 		case <-ctx.Done():
