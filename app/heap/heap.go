@@ -180,11 +180,22 @@ func Run(ctx context.Context, p Policy, tune bool, log *slog.Logger) {
 	pc, buf := NewPacer(p, tune), NewBuf()
 	t := time.NewTicker(p.Every)
 	defer t.Stop()
+	// The pace is the process's: give back the one found when Run ends
+	// (a server started and stopped inside a longer-lived process).
+	restore := false
+	was := 0
+	defer func() {
+		if restore {
+			debug.SetGCPercent(was)
+		}
+	}()
 	for {
 		s := Read(buf)
 		percent, release := pc.Step(time.Now(), s)
 		if percent > 0 {
-			debug.SetGCPercent(percent)
+			if prev := debug.SetGCPercent(percent); !restore {
+				restore, was = true, prev
+			}
 		}
 		if release {
 			start := time.Now()

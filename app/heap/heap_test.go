@@ -210,14 +210,22 @@ func TestRunSetsThePace(t *testing.T) {
 		t.Fatalf("untuned: GOGC %d, want 100 untouched", got)
 	}
 
+	debug.SetGCPercent(150)
 	stop = run(t, p, true)
-	defer stop()
 	deadline := time.Now().Add(10 * time.Second)
-	for readUint("/gc/gogc:percent") <= 100 {
+	for readUint("/gc/gogc:percent") == 150 {
 		if time.Now().After(deadline) {
-			t.Fatal("GOGC still 100 after 10 s with a 256 MiB headroom")
+			stop()
+			t.Fatal("GOGC still 150 after 10 s with a 256 MiB headroom")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	if got := readUint("/gc/gogc:percent"); got <= 150 {
+		t.Errorf("paced GOGC %d, want above 150 for a 256 MiB headroom", got)
+	}
+	stop()
+	if got := readUint("/gc/gogc:percent"); got != 150 {
+		t.Errorf("GOGC after Run ended: %d, want the 150 it found", got)
 	}
 }
 
