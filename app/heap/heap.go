@@ -130,6 +130,9 @@ func (pc *Pacer) Step(now time.Time, s Sample) (percent int, release bool) {
 	if now.Sub(pc.quietAt) < pc.p.QuietFor || now.Sub(pc.released) < releaseGap {
 		return percent, false
 	}
+	// What could go back: the free heap, and at most what the heap grew
+	// since the last collection (some of it may be new live data, which
+	// only the release's own collection can tell).
 	garbage := s.Free
 	if s.Objects > s.Live {
 		garbage += s.Objects - s.Live
@@ -201,7 +204,7 @@ func Run(ctx context.Context, p Policy, tune bool, log *slog.Logger) {
 			start := time.Now()
 			debug.FreeOSMemory()
 			log.Debug("quiet: heap collected and returned", "took", time.Since(start),
-				"live_mib", s.Live>>20, "garbage_mib", (s.Objects-min(s.Live, s.Objects))>>20, "free_mib", s.Free>>20)
+				"live_before_mib", s.Live>>20, "grown_mib", (s.Objects-min(s.Live, s.Objects))>>20, "free_mib", s.Free>>20)
 		}
 		select {
 		case <-ctx.Done():
