@@ -426,10 +426,15 @@ func (c *cli) serve(args []string) int {
 		pace.Headroom = uint64(h) << 20
 	}
 	tune := !inEnv(c.environ, "GOGC")
-	if tune && pace.Headroom > 0 {
+	switch {
+	case !tune:
+		log.Info("heap pace: Go's own, GOGC is set")
+	case pace.Headroom == 0 && cfg.Memory.HeadroomMiB == 0:
+		log.Info("heap pace: Go's own, memory.headroom_mib is 0")
+	case pace.Headroom == 0:
+		log.Info("heap pace: Go's own, this system does not say how much memory it has")
+	default:
 		log.Info("heap pace", "headroom_mib", pace.Headroom>>20, "memory_mib", total>>20)
-	} else {
-		log.Info("heap pace: Go's own (GOGC)")
 	}
 	go heap.Run(ctx, pace, tune, log)
 

@@ -423,6 +423,21 @@ func fields() []field {
 		f("replica.access_key_id", false, func(c *Config) *string { return &c.Replica.AccessKeyID }),
 		f("replica.secret_access_key", true, func(c *Config) *string { return &c.Replica.SecretAccessKey }),
 		integer("attachments.max_bytes", func(c *Config) *int64 { return &c.Attachments.MaxBytes }),
+		{key: "attachments.types",
+			get: func(c *Config) string { return strings.Join(c.Attachments.Types, ",") },
+			set: func(c *Config, v string) error {
+				c.Attachments.Types = nil
+				for _, t := range strings.Split(v, ",") {
+					if t = strings.TrimSpace(t); t != "" {
+						c.Attachments.Types = append(c.Attachments.Types, t)
+					}
+				}
+				return nil
+			},
+			setList: func(c *Config, v []string) error {
+				c.Attachments.Types = v
+				return nil
+			}},
 		{key: "memory.headroom_mib",
 			get: func(c *Config) string {
 				if c.Memory.HeadroomMiB == AutoHeadroom {
@@ -440,21 +455,6 @@ func fields() []field {
 					return fmt.Errorf("%q is not auto or a whole number of MiB", v)
 				}
 				c.Memory.HeadroomMiB = n
-				return nil
-			}},
-		{key: "attachments.types",
-			get: func(c *Config) string { return strings.Join(c.Attachments.Types, ",") },
-			set: func(c *Config, v string) error {
-				c.Attachments.Types = nil
-				for _, t := range strings.Split(v, ",") {
-					if t = strings.TrimSpace(t); t != "" {
-						c.Attachments.Types = append(c.Attachments.Types, t)
-					}
-				}
-				return nil
-			},
-			setList: func(c *Config, v []string) error {
-				c.Attachments.Types = v
 				return nil
 			}},
 		f("metrics.token", true, func(c *Config) *string { return &c.Metrics.Token }),
