@@ -74,7 +74,8 @@ type conn struct {
 	limit    int64        // bytes that may wait to be written
 	queued   atomic.Int64 // bytes waiting to be written
 	dropping atomic.Bool
-	ready    chan struct{} // closed once the socket is registered
+	ready    chan struct{}  // closed once the socket is registered
+	out      *coalescedConn // operators' sockets: the connection under gorilla
 	// A conn is subscribed before its upgrade is answered, so that nothing
 	// published between the client seeing the socket open (and catching
 	// up) and the server registering it is lost; what comes before the
@@ -220,7 +221,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, id Identity, onClose
 	c := &conn{id: id, limit: visitorQueueBytes, ready: make(chan struct{})}
 	m := h.visitors
 	if id.Kind != "visitor" {
+		// A visitor's socket carries one conversation, whose frames
+		// rarely come together: only operators' sockets coalesce.
 		c.limit, m = operatorQueueBytes, h.operators
+		w = &coalescing{ResponseWriter: w, c: c}
 	}
 	h.subscribe(c)
 	done := make(chan error, 1)
@@ -251,6 +255,9 @@ func connOf(s *melody.Session) *conn {
 func (h *Hub) connect(s *melody.Session) {
 	c := connOf(s)
 	c.s = s
+	if c.out != nil {
+		c.out.armed.Store(true) // the upgrade's answer is written: frames from here on
+	}
 	// Nothing reads the upgrade request again; do not keep its headers
 	// for the socket's life.
 	s.Request = nil
