@@ -417,18 +417,8 @@ CREATE TABLE channel_routing (
 
 CREATE INDEX chat_sessions_open_operator ON chat_sessions(operator_id) WHERE status = 'open';
 
-CREATE INDEX chat_sessions_unanswered ON chat_sessions(created_at) WHERE chat_messages > 0 AND first_reply_at IS NULL;
-
 CREATE INDEX chat_sessions_waiting ON chat_sessions(channel_id, queued_at, id)
     WHERE status = 'open' AND queued_at IS NOT NULL AND assigned_at IS NULL;
-
-CREATE INDEX chat_sessions_report_day ON chat_sessions(created_at / 86400000, channel_id, operator_id, country, visitor_language,
-    created_at, chat_messages, chat_first_at, chat_last_at, first_reply_at, rating, queued_at, assigned_at)
-    WHERE chat_messages > 0 AND operator_id IS NOT NULL;
-
-CREATE INDEX chat_sessions_report_hour ON chat_sessions(created_at / 3600000, channel_id, operator_id, country, visitor_language,
-    created_at, chat_messages, chat_first_at, chat_last_at, first_reply_at, rating, queued_at, assigned_at)
-    WHERE chat_messages > 0 AND operator_id IS NOT NULL;
 
 CREATE TABLE operator_open_chats (
     user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
@@ -459,6 +449,14 @@ BEGIN
 END;
 
 CREATE INDEX chat_sessions_closed_operator ON chat_sessions(operator_id, closed_at) WHERE status = 'closed';
+
+CREATE INDEX chat_sessions_report_day ON chat_sessions(created_at / 86400000, channel_id, operator_id, country, visitor_language,
+    created_at, chat_messages, chat_first_at, chat_last_at, first_reply_at, rating, queued_at, assigned_at, status)
+    WHERE status = 'closed' AND chat_messages > 0 AND operator_id IS NOT NULL;
+
+CREATE INDEX chat_sessions_report_hour ON chat_sessions(created_at / 3600000, channel_id, operator_id, country, visitor_language,
+    created_at, chat_messages, chat_first_at, chat_last_at, first_reply_at, rating, queued_at, assigned_at, status)
+    WHERE status = 'closed' AND chat_messages > 0 AND operator_id IS NOT NULL;
 
 INSERT INTO goose_db_version (version_id, is_applied) VALUES
   (0, 1),
@@ -494,4 +492,5 @@ INSERT INTO goose_db_version (version_id, is_applied) VALUES
   (31, 1),
   (32, 1),
   (33, 1),
-  (34, 1);
+  (34, 1),
+  (35, 1);

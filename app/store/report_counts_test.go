@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+	"time"
 
 	"parley/app/apptest"
 	"parley/app/model"
@@ -70,4 +71,71 @@ func TestReportCountsFollowEveryMessage(t *testing.T) {
 	if g := read(); g != f {
 		t.Errorf(`a refused message changed the figures: %+v, was %+v`, g, f)
 	}
+}
+
+// TestReportsCountOpenAndClosedSessions: the report indexes hold closed
+// sessions only (a message does not rewrite them), so reports add the
+// open ones in the same statement: a session counts while it is open and
+// once more never, after it closes; the digest's unanswered count sees
+// both too.
+func TestReportsCountOpenAndClosedSessions(t *testing.T) {
+	st := apptest.NewStore(t)
+	ctx := context.Background()
+	ch := newChannel(t, st, "Web")
+	op := newUser(t, st, "op@example.com", model.RoleOperator)
+	_, a := newOpenSession(t, st, ch.ID, op.ID, "ha", "pa")
+	_, b := newOpenSession(t, st, ch.ID, op.ID, "hb", "pb")
+	_, quiet := newOpenSession(t, st, ch.ID, op.ID, "hq", "pq") // no chat: not answered
+	_, missed := newOpenSession(t, st, ch.ID, op.ID, "hm", "pm")
+	post := func(x *model.Session, kind model.AuthorKind, body string) {
+		t.Helper()
+		m := &model.Message{SessionID: x.ID, AuthorKind: kind, Body: body}
+		if kind == model.AuthorOperator {
+			m.AuthorID, m.AuthorName = op.ID, "Op"
+		}
+		if errs, err := st.InsertMessages(ctx, []*model.Message{m}); err != nil || errs[0] != nil {
+			t.Fatalf(`post: %v %v`, err, errs)
+		}
+	}
+	post(a, model.AuthorVisitor, "hello")
+	post(a, model.AuthorOperator, "hi")
+	post(b, model.AuthorVisitor, "one")
+	post(b, model.AuthorVisitor, "two")
+	post(b, model.AuthorOperator, "yes?")
+	post(missed, model.AuthorVisitor, "anyone?")
+	f := model.ReportFilter{Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Hour)}
+	check := func(when string) {
+		t.Helper()
+		r, err := st.SessionReport(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// a (2 messages), b (3) and missed (1), each once.
+		if r.Total.Sessions != 3 || r.Total.AvgMessages != 2 || r.Total.Unanswered != 1 {
+			t.Errorf(`%s: %+v, want 3 sessions of 2 messages on average, 1 unanswered`, when, r.Total)
+		}
+		for _, dims := range [][]string{{"day"}, {"hour"}, {"operator", "language"}} {
+			cells, err := st.GroupSessions(ctx, f, dims...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cells) != 1 || cells[0].Figures.Sessions != 3 {
+				t.Errorf(`%s: by %v: %+v, want one group of 3 sessions`, when, dims, cells)
+			}
+		}
+		if n, err := st.Unanswered(ctx, f.Since, f.Until); err != nil || n != 1 {
+			t.Errorf(`%s: %d unanswered (%v), want 1`, when, n, err)
+		}
+	}
+	check("all open")
+	if _, err := st.CloseSession(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	check("one closed")
+	for _, x := range []*model.Session{b, quiet, missed} {
+		if _, err := st.CloseSession(ctx, x.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("all closed")
 }

@@ -13,25 +13,34 @@ import (
 )
 
 // Reports read the chat figures kept on each session (migration 00026)
-// through one of two indexes alone: answered sessions, that is with an
-// operator and at least one chat message (Odoo's report.channel view).
-// SQLite sums the sessions into groups of day (chat_sessions_report_day,
-// migration 00029) or, when the hour of the day is asked for, of hour
-// (chat_sessions_report_hour, migration 00032), then channel and operator,
+// of answered sessions, that is with an operator and at least one chat
+// message (Odoo's report.channel view). Closed sessions are read through
+// one of two indexes alone (migration 00035): SQLite sums them into groups
+// of day (chat_sessions_report_day) or, when the hour of the day is asked
+// for, of hour (chat_sessions_report_hour), then channel and operator,
 // then country and language, in the index's own order, so it never sorts
-// the period's sessions; weeks, months, hours of the day, totals and names
-// are put together from those groups afterwards.
+// the period's sessions. Open sessions, whose figures change with every
+// message and so are in neither index, are few: the same statement sums
+// them from chat_sessions_open_operator (UNION ALL, one snapshot). Weeks,
+// months, hours of the day, totals and names are put together from those
+// groups afterwards.
 func reportFrom(hourly bool) string {
 	index, unit := "chat_sessions_report_day", "86400000"
 	if hourly {
 		index, unit = "chat_sessions_report_hour", "3600000"
 	}
 	return ` FROM chat_sessions cs INDEXED BY ` + index + `
-	WHERE cs.chat_messages > 0 AND cs.operator_id IS NOT NULL
-	AND cs.created_at / ` + unit + ` >= ?1 / ` + unit + ` AND cs.created_at / ` + unit + ` <= ?2 / ` + unit + `
+	WHERE cs.status = 'closed' AND cs.chat_messages > 0 AND cs.operator_id IS NOT NULL
+	AND cs.created_at / ` + unit + ` >= ?1 / ` + unit + ` AND cs.created_at / ` + unit + ` <= ?2 / ` + unit + reportFilters
+}
+
+// reportFromOpen reads the open sessions among the answered ones.
+const reportFromOpen = ` FROM chat_sessions cs INDEXED BY chat_sessions_open_operator
+	WHERE cs.status = 'open' AND cs.chat_messages > 0 AND cs.operator_id IS NOT NULL` + reportFilters
+
+const reportFilters = `
 	AND cs.created_at >= ?1 AND cs.created_at < ?2
 	AND (?3 = 0 OR cs.channel_id = ?3) AND (?4 = 0 OR cs.operator_id = ?4) AND (?5 = '' OR cs.country = ?5) AND (?6 = '' OR cs.visitor_language = ?6)`
-}
 
 // reportSums are added up over groups; the figures are worked out from
 // them at the end. A session without a reply has no time to reply, so the
@@ -189,16 +198,23 @@ func reportGrouping(need map[string]bool) []string {
 
 // reportQuery sums the sessions by the SQL groupings keys (from
 // reportGrouping), computing the figures only; its rows hold the keys
-// needed, in the order of keys, then the sums. When keys hold more than
-// is needed (a grouping by country walks the days, channels and operators
-// first), SQLite adds those groups up itself: a few thousand groups
-// summed inside SQLite cost less than handing each one over.
+// needed, in the order of keys, then the sums: the closed sessions' groups,
+// then the open sessions' (a key may come twice; the caller adds them up).
 func reportQuery(keys []string, need map[string]bool, only model.Figures) string {
+	return reportSelect(keys, need, only, reportFrom(slices.Contains(keys, "hours"))) +
+		"\nUNION ALL\n" + reportSelect(keys, need, only, reportFromOpen)
+}
+
+// reportSelect is reportQuery over the sessions of from. When keys hold
+// more than is needed (a grouping by country walks the days, channels and
+// operators first), SQLite adds those groups up itself: a few thousand
+// groups summed inside SQLite cost less than handing each one over.
+func reportSelect(keys []string, need map[string]bool, only model.Figures, from string) string {
 	exprs := make([]string, len(keys))
 	for i, k := range keys {
 		exprs[i] = reportKeys[k]
 	}
-	q := `SELECT ` + strings.Join(append(slices.Clone(exprs), reportSumsFor(only)), ", ") + reportFrom(slices.Contains(keys, "hours"))
+	q := `SELECT ` + strings.Join(append(slices.Clone(exprs), reportSumsFor(only)), ", ") + from
 	if len(keys) > 0 {
 		q += ` GROUP BY ` + strings.Join(exprs, ", ")
 	}
@@ -234,7 +250,7 @@ func reportQuery(keys []string, need map[string]bool, only model.Figures) string
 		}
 	}
 	return `SELECT ` + strings.Join(outer, ", ") + ` FROM (SELECT ` + strings.Join(append(inner, innerSums...), ", ") +
-		reportFrom(slices.Contains(keys, "hours")) + ` GROUP BY ` + strings.Join(exprs, ", ") + `) GROUP BY ` + groupBy
+		from + ` GROUP BY ` + strings.Join(exprs, ", ") + `) GROUP BY ` + groupBy
 }
 
 // foldHours, among the SQL groupings needed, asks for the hours counted
@@ -483,8 +499,11 @@ func sortRows(rows []model.ReportRow) {
 // digest's missed conversations.
 func (s *Store) Unanswered(ctx context.Context, since, until time.Time) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions INDEXED BY chat_sessions_unanswered
-		WHERE chat_messages > 0 AND first_reply_at IS NULL AND created_at >= ? AND created_at < ?`, ms(since), ms(until)).Scan(&n)
+	// A period's sessions by creation time: the digest counts them once a
+	// day, and an index of unanswered sessions was rewritten with every
+	// message (migration 00035).
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM chat_sessions INDEXED BY chat_sessions_created
+		WHERE created_at >= ? AND created_at < ? AND chat_messages > 0 AND first_reply_at IS NULL`, ms(since), ms(until)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: unanswered sessions: %w", err)
 	}

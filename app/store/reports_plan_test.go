@@ -9,10 +9,11 @@ import (
 	"parley/db"
 )
 
-// TestReportQueryPlans: every report grouping reads a report index alone,
-// the hour index when it asks for the hour of the day, the day index
-// otherwise, and aggregates in the index's order instead of sorting the
-// period's sessions first.
+// TestReportQueryPlans: every report grouping reads the closed sessions
+// from a report index alone, the hour index when it asks for the hour of
+// the day, the day index otherwise, and aggregates in the index's order
+// instead of sorting the period's sessions first; the open sessions, in
+// the same statement, are read through the index of open sessions.
 func TestReportQueryPlans(t *testing.T) {
 	ctx := context.Background()
 	st, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
@@ -43,8 +44,12 @@ func TestReportQueryPlans(t *testing.T) {
 			plan = append(plan, detail)
 		}
 		rows.Close()
-		got := strings.Join(plan, "; ")
-		t.Logf("%v: %s", dims, got)
+		all := strings.Join(plan, "; ")
+		t.Logf("%v: %s", dims, all)
+		got, open, ok := strings.Cut(all, "; UNION ALL; ")
+		if !ok || !strings.Contains(open, "USING INDEX chat_sessions_open_operator") || strings.Contains(open, "chat_sessions_report") {
+			t.Errorf("%v does not add the open sessions from their index: %s", dims, all)
+		}
 		index := "chat_sessions_report_day"
 		if hourly {
 			index = "chat_sessions_report_hour"
