@@ -72,7 +72,7 @@ func (w *coalescedConn) Write(p []byte) (int, error) {
 		w.held = heldBufs.Get().(*[]byte)
 	}
 	*w.held = append(*w.held, p...)
-	if hold && len(*w.held) < maxHeld && !w.lost {
+	if hold && len(*w.held) < maxHeld {
 		return len(p), nil
 	}
 	if err := w.flush(); err != nil {
@@ -153,8 +153,7 @@ func (w *coalescedConn) flush() error {
 // connection.
 type coalescing struct {
 	http.ResponseWriter
-	conn *coalescedConn
-	c    *conn
+	c *conn
 }
 
 func (h *coalescing) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -162,9 +161,8 @@ func (h *coalescing) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.conn = &coalescedConn{Conn: nc, waiting: &h.c.queued}
-	h.c.out = h.conn
-	return h.conn, rw, nil
+	h.c.out = &coalescedConn{Conn: nc, waiting: &h.c.queued}
+	return h.c.out, rw, nil
 }
 
 func (h *coalescing) Unwrap() http.ResponseWriter { return h.ResponseWriter }
