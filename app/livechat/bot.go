@@ -42,7 +42,8 @@ type Bot interface {
 type VisitorInput struct {
 	Body     string
 	ClientID string
-	AnswerID int64 // an answer of the chatbot's question, clicked
+	AnswerID int64  // an answer of the chatbot's question, clicked
+	Tab      string // the browser tab posting it (CheckTab), '' for none
 }
 
 // botTimeout bounds one bot's answer, so a stuck script cannot hold the
@@ -177,7 +178,7 @@ func (s *Service) PostVisitorInput(ctx context.Context, x *model.Session, in Vis
 	} else if in.AnswerID != 0 {
 		return nil, model.Refuse(model.Conflict, "no_question", "This conversation has no question to answer.")
 	}
-	return s.post(ctx, x, &model.Message{AuthorKind: model.AuthorVisitor, AuthorName: x.VisitorName, Body: body, ClientID: in.ClientID, AnswerID: in.AnswerID})
+	return s.post(ctx, x, &model.Message{AuthorKind: model.AuthorVisitor, AuthorName: x.VisitorName, Body: body, ClientID: in.ClientID, AnswerID: in.AnswerID, Tab: in.Tab})
 }
 
 // StartTestSession opens a conversation outside any channel in which an

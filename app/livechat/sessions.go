@@ -21,6 +21,8 @@ import (
 // Publisher pushes frames to connected clients (realtime.Hub satisfies it).
 type Publisher interface {
 	Publish(topic, typ string, data any)
+	// PublishExcept skips the sockets the browser tab named except opened.
+	PublishExcept(topic, except, typ string, data any)
 }
 
 // Event types pushed to clients.
@@ -46,7 +48,8 @@ var ErrNoOperator = errors.New("livechat: no operator available")
 
 type nopPublisher struct{}
 
-func (nopPublisher) Publish(string, string, any) {}
+func (nopPublisher) Publish(string, string, any)               {}
+func (nopPublisher) PublishExcept(string, string, string, any) {}
 
 // Start runs the message writer; Stop commits what is queued and stops it.
 func (s *Service) Start() {
@@ -112,7 +115,8 @@ func (s *Service) pushVisitor(id int64) {
 
 func (s *Service) pushMessage(x *model.Session, m *model.Message) {
 	if VisibleToVisitor(m) {
-		s.pub.Publish(VisitorTopic(x.VisitorID), EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
+		// The tab that posted it has it from the post's answer.
+		s.pub.PublishExcept(VisitorTopic(x.VisitorID), m.Tab, EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
 	}
 	if x.OperatorID != 0 {
 		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, NewMessageView(s.operatorText(x.OperatorID), x, m).At(AdminAPI))
@@ -579,6 +583,23 @@ func (s *Service) PostMessage(ctx context.Context, x *model.Session, kind model.
 // MaxClientIDLen bounds the id a client gives its message.
 const MaxClientIDLen = 64
 
+// MaxTabLen bounds the name a browser tab gives its socket.
+const MaxTabLen = 64
+
+// CheckTab refuses a tab name longer than MaxTabLen or with anything but
+// letters, digits, '-' and '_'; an empty name means no tab.
+func CheckTab(tab string) error {
+	ok := len(tab) <= MaxTabLen
+	for i := 0; ok && i < len(tab); i++ {
+		c := tab[i]
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+	}
+	if !ok {
+		return &model.FieldError{Field: "tab", Message: "tab must be at most %d letters, digits, '-' or '_'.", Args: []any{MaxTabLen}}
+	}
+	return nil
+}
+
 func (s *Service) post(ctx context.Context, x *model.Session, m *model.Message) (*model.Message, error) {
 	body, err := validateBody(m.Body)
 	if err != nil && !(len(m.Attachments) > 0 && CleanText(m.Body) == "") {
@@ -586,6 +607,9 @@ func (s *Service) post(ctx context.Context, x *model.Session, m *model.Message) 
 	}
 	if n := utf8.RuneCountInString(m.ClientID); n > MaxClientIDLen || strings.TrimSpace(m.ClientID) != m.ClientID || strings.IndexFunc(m.ClientID, unicode.IsControl) >= 0 {
 		return nil, &model.FieldError{Field: "client_id", Message: "client_id must be at most %d characters, without spaces around it or control characters.", Args: []any{MaxClientIDLen}}
+	}
+	if err := CheckTab(m.Tab); err != nil {
+		return nil, err
 	}
 	if x.Status != model.SessionOpen {
 		return nil, ErrSessionClosed

@@ -32,13 +32,15 @@ func (r *recorder) Subscribers(topic string) int {
 }
 
 type frame struct {
-	topic, typ string
-	data       any
+	topic, except, typ string
+	data               any
 }
 
-func (r *recorder) Publish(topic, typ string, data any) {
+func (r *recorder) Publish(topic, typ string, data any) { r.PublishExcept(topic, "", typ, data) }
+
+func (r *recorder) PublishExcept(topic, except, typ string, data any) {
 	r.mu.Lock()
-	r.frames = append(r.frames, frame{topic, typ, data})
+	r.frames = append(r.frames, frame{topic, except, typ, data})
 	r.mu.Unlock()
 }
 

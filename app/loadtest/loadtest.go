@@ -471,7 +471,9 @@ func (r *run) openSocket(ctx context.Context, v *visitor) error {
 	if v.addr != "" {
 		h.Set("X-Forwarded-For", v.addr)
 	}
-	c, _, err := r.dialer.DialContext(ctx, fmt.Sprintf("%s/im_livechat/ws?token=%s&channel_id=%d", r.wsBase, url.QueryEscape(v.token), r.o.ChannelID), h)
+	// The socket is named like a widget's tab, so the visitor's own posts
+	// come back in their answers only, as they do for the widget.
+	c, _, err := r.dialer.DialContext(ctx, fmt.Sprintf("%s/im_livechat/ws?token=%s&channel_id=%d&tab=lt-%d", r.wsBase, url.QueryEscape(v.token), r.o.ChannelID, v.idx), h)
 	if err != nil {
 		r.fail(errKind("visitor socket", err))
 		return err
@@ -547,7 +549,7 @@ func (r *run) send(ctx context.Context, rep *Report) {
 			for j := range jobs {
 				due := tl.scheduled(j.vi, j.seq)
 				r.lagLat.add(time.Since(due))
-				buf = r.body(buf[:0], j.vi, j.seq, pad)
+				buf = r.body(buf[:0], j.vi, j.seq, j.v.idx, pad)
 				sent.Add(1)
 				if err := p.post(ctx, j.v, "/im_livechat/sessions/"+j.v.session+"/messages", buf); err != nil {
 					continue
@@ -610,8 +612,9 @@ func (r *run) send(ctx context.Context, rep *Report) {
 	}
 }
 
-// body is the message JSON: the marker, then padding up to Size bytes.
-func (r *run) body(buf []byte, vi, seq int, pad string) []byte {
+// body is the message JSON: the marker, then padding up to Size bytes,
+// and the posting visitor's tab (openSocket).
+func (r *run) body(buf []byte, vi, seq, tab int, pad string) []byte {
 	buf = append(buf, `{"body":"lt `...)
 	buf = strconv.AppendInt(buf, int64(vi), 10)
 	buf = append(buf, ' ')
@@ -625,6 +628,8 @@ func (r *run) body(buf []byte, vi, seq int, pad string) []byte {
 	buf = strconv.AppendInt(buf, int64(vi), 10)
 	buf = append(buf, '-')
 	buf = strconv.AppendInt(buf, int64(seq), 10)
+	buf = append(buf, `","tab":"lt-`...)
+	buf = strconv.AppendInt(buf, int64(tab), 10)
 	buf = append(buf, `"}`...)
 	return buf
 }

@@ -177,6 +177,10 @@ type Message struct {
 	// Replayed is set (never stored) when a post repeated a ClientID and
 	// the message already stored is returned instead of a second one.
 	Replayed bool
+	// Tab names the visitor's browser tab that posted it (never stored):
+	// that tab has the message from its post's answer, so the push to the
+	// visitor's sockets skips it.
+	Tab string
 }
 
 // Attachment is a file sent in a conversation. Its bytes live on disk

@@ -37,6 +37,10 @@ type Identity struct {
 	// Channel is the channel whose widget opened a visitor's socket (0 when
 	// it named none).
 	Channel int64
+	// Tab is the name a visitor's browser tab gave its socket ('' when it
+	// gave none): the messages that tab posts come back to it in the post's
+	// answer, and PublishExcept skips its socket.
+	Tab string
 }
 
 // Frame is one frame a client sent.
@@ -376,7 +380,13 @@ func (c *conn) allow(kind string, now time.Time) bool {
 }
 
 // Publish sends one event to every connection subscribed to topic.
-func (h *Hub) Publish(topic, typ string, data any) {
+func (h *Hub) Publish(topic, typ string, data any) { h.PublishExcept(topic, "", typ, data) }
+
+// PublishExcept is Publish to every connection of topic but those opened by
+// the tab named except: a visitor's own message reaches that tab in the
+// answer to its post, and writing it to the tab's socket as well would cost
+// a frame per message on both ends.
+func (h *Hub) PublishExcept(topic, except, typ string, data any) {
 	b, err := json.Marshal(Event{Type: typ, Data: data})
 	if err != nil {
 		h.log.Error("marshal event", "type", typ, "error", err)
@@ -388,7 +398,9 @@ func (h *Hub) Publish(topic, typ string, data any) {
 	h.mu.RLock()
 	conns := small[:0]
 	for c := range h.topics[topic] {
-		conns = append(conns, c)
+		if except == "" || c.id.Tab != except {
+			conns = append(conns, c)
+		}
 	}
 	h.mu.RUnlock()
 	for _, c := range conns {

@@ -25,7 +25,8 @@ func newTestHub(t *testing.T, onFrame func(Identity, Frame)) (*Hub, string) {
 		if k := r.URL.Query().Get("kind"); k != "" {
 			kind = k
 		}
-		_ = h.Serve(w, r, Identity{Kind: kind, ID: 1, Topics: []string{r.URL.Query().Get("topic")}}, nil)
+		q := r.URL.Query()
+		_ = h.Serve(w, r, Identity{Kind: kind, ID: 1, Topics: []string{q.Get("topic")}, Tab: q.Get("tab")}, nil)
 	}))
 	t.Cleanup(func() { h.Close(); srv.Close() })
 	return h, "ws" + strings.TrimPrefix(srv.URL, "http")
@@ -72,6 +73,42 @@ func TestPublishReachesOnlyTheTopic(t *testing.T) {
 	}
 	a.Close()
 	waitSubscribers(t, h, "a", 0)
+}
+
+// A message a tab posted reaches the visitor's other tabs (and a socket that
+// named no tab), but not the tab that posted it.
+func TestPublishExceptSkipsOnlyThePostingTab(t *testing.T) {
+	h, url := newTestHub(t, nil)
+	dial := func(q string) *websocket.Conn {
+		c, _, err := websocket.DefaultDialer.Dial(url+"?topic=v"+q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	poster, other, plain := dial("&tab=t1"), dial("&tab=t2"), dial("")
+	waitSubscribers(t, h, "v", 3)
+	h.PublishExcept("v", "t1", "message", map[string]string{"body": "posted by t1"})
+	h.Publish("v", "message", map[string]string{"body": "for every tab"})
+	read := func(c *websocket.Conn) string {
+		var ev struct {
+			Data map[string]string `json:"data"`
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if err := c.ReadJSON(&ev); err != nil {
+			t.Fatal(err)
+		}
+		return ev.Data["body"]
+	}
+	for name, c := range map[string]*websocket.Conn{"other tab": other, "socket without a tab": plain} {
+		if a, b := read(c), read(c); a != "posted by t1" || b != "for every tab" {
+			t.Errorf("%s got %q, %q", name, a, b)
+		}
+	}
+	if got := read(poster); got != "for every tab" {
+		t.Errorf("the posting tab's first frame is %q, want the next event only", got)
+	}
 }
 
 // A client that never reads must not hold up the publisher: its buffer

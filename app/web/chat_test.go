@@ -150,6 +150,27 @@ func TestChatEndToEnd(t *testing.T) {
 		t.Fatalf(`visitor's other tabs get their own message too: %v`, f)
 	}
 
+	// A tab that names itself gets its own posts in the answer only; the
+	// visitor's other sockets and the operator still get them.
+	tab := dial(t, srv, "/im_livechat/ws?tab=Tab_1-x&token="+vtoken, nil)
+	code, _, body = call(t, srv, "POST", "/im_livechat/sessions/"+sid+"/messages", vtoken, `{"body":"From a named tab","tab":"Tab_1-x"}`)
+	if code != http.StatusCreated {
+		t.Fatalf(`post from a named tab: %d %v`, code, body)
+	}
+	fromTab := body["message"].(map[string]any)["id"]
+	if f := op.next("message"); f["id"] != fromTab {
+		t.Fatalf(`operator frame: %v, want id %v`, f, fromTab)
+	}
+	if f := vis.next("message"); f["id"] != fromTab {
+		t.Fatalf(`the visitor's other socket: %v, want id %v`, f, fromTab)
+	}
+	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+sid+"/messages", vtoken, `{"body":"hi","tab":"two words"}`); code != http.StatusUnprocessableEntity || body["code"] != "invalid_tab" {
+		t.Fatalf(`a bad tab name: %d %v`, code, body)
+	}
+	if code := dialStatus(t, srv, "/im_livechat/ws?tab=two+words&token="+vtoken, ""); code != http.StatusBadRequest {
+		t.Fatalf(`a socket with a bad tab name: %d`, code)
+	}
+
 	// Typing both ways, over HTTP and over the socket.
 	call(t, srv, "POST", "/im_livechat/sessions/"+sid+"/typing", vtoken, `{"typing":true}`)
 	if f := op.next("typing"); f["typing"] != true || f["author"].(map[string]any)["kind"] != "visitor" {
@@ -169,23 +190,26 @@ func TestChatEndToEnd(t *testing.T) {
 	if f := vis.next("message"); f["id"] != m2["id"] || f["author"].(map[string]any)["name"] != "Ada" {
 		t.Fatalf(`visitor frame: %v`, f)
 	}
+	if f := tab.next("message"); f["id"] != m2["id"] {
+		t.Fatalf(`the named tab's first message frame is %v, want the operator's reply %v (not its own post)`, f["id"], m2["id"])
+	}
 	if m2["id"].(float64) <= m1["id"].(float64) {
 		t.Fatalf(`ids must increase: %v then %v`, m1["id"], m2["id"])
 	}
 
 	// History and resume by id: nothing lost, nothing duplicated.
 	_, _, body = call(t, srv, "GET", "/im_livechat/sessions/"+sid+"/messages", vtoken, "")
-	if n := len(body["messages"].([]any)); n != 2 {
+	if n := len(body["messages"].([]any)); n != 3 {
 		t.Fatalf(`history: %d messages`, n)
 	}
-	_, _, body = call(t, srv, "GET", fmt.Sprintf("/im_livechat/sessions/%s/messages?after=%v", sid, m1["id"]), vtoken, "")
+	_, _, body = call(t, srv, "GET", fmt.Sprintf("/im_livechat/sessions/%s/messages?after=%v", sid, fromTab), vtoken, "")
 	if ms := body["messages"].([]any); len(ms) != 1 || ms[0].(map[string]any)["id"] != m2["id"] {
 		t.Fatalf(`after=: %v`, ms)
 	}
 
 	// Starting again with the token continues the same session (reload, other tab).
 	code, _, body = call(t, srv, "POST", "/im_livechat/sessions", vtoken, start)
-	if code != http.StatusCreated || body["session"].(map[string]any)["id"] != sid || len(body["messages"].([]any)) != 2 {
+	if code != http.StatusCreated || body["session"].(map[string]any)["id"] != sid || len(body["messages"].([]any)) != 3 {
 		t.Fatalf(`continue: %d %v`, code, body)
 	}
 

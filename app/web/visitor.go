@@ -309,7 +309,8 @@ func (s *Server) visitorPost(c echo.Context) error {
 	}
 	var in struct {
 		bodyRequest
-		AnswerID int64 `json:"answer_id"`
+		AnswerID int64  `json:"answer_id"`
+		Tab      string `json:"tab"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -317,7 +318,7 @@ func (s *Server) visitorPost(c echo.Context) error {
 	if in.AnswerID < 0 {
 		return userErr(http.StatusUnprocessableEntity, "invalid_answer_id", "This answer does not exist.")
 	}
-	m, err := s.d.Livechat.PostVisitorInput(c.Request().Context(), x, livechat.VisitorInput{Body: in.Body, ClientID: in.ClientID, AnswerID: in.AnswerID})
+	m, err := s.d.Livechat.PostVisitorInput(c.Request().Context(), x, livechat.VisitorInput{Body: in.Body, ClientID: in.ClientID, AnswerID: in.AnswerID, Tab: in.Tab})
 	if err != nil {
 		return s.postError(c, err)
 	}
@@ -462,6 +463,10 @@ func (s *Server) visitorSocket(c echo.Context) error {
 		}
 		channelID = id
 	}
+	tab := c.QueryParam("tab")
+	if err := livechat.CheckTab(tab); err != nil {
+		return userErr(http.StatusBadRequest, "invalid_tab", "tab must be at most %d letters, digits, '-' or '_'.", livechat.MaxTabLen)
+	}
 	req := c.Request()
 	visitorID, err := s.d.Livechat.VisitorIDByToken(req.Context(), c.QueryParam("token"))
 	if errors.Is(err, model.ErrNotFound) {
@@ -478,7 +483,7 @@ func (s *Server) visitorSocket(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", "30")
 		return userErr(http.StatusTooManyRequests, "too_many_sockets", "Too many open chat windows; close some tabs and try again.")
 	}
-	id := realtime.Identity{Kind: "visitor", ID: visitorID, Channel: channelID, Topics: []string{livechat.VisitorTopic(visitorID)}}
+	id := realtime.Identity{Kind: "visitor", ID: visitorID, Channel: channelID, Tab: tab, Topics: []string{livechat.VisitorTopic(visitorID)}}
 	if err := s.hub.Serve(c.Response(), c.Request(), id, func() { s.limits.sockets.give(slot) }); err != nil {
 		s.log.Debug("visitor socket", "error", err)
 	}

@@ -56,6 +56,18 @@
     try { return JSON.parse(load('visitor')) || {}; } catch (e) { return {}; }
   }
 
+  // hex names count random bytes as hex, for the server's ids of a message
+  // and of this tab.
+  function hex(count) {
+    var b = new Uint8Array(count);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  }
+  // TAB names this page's socket. Posting with it tells the server that
+  // this tab has its message from the answer, so the socket does not bring
+  // it back; the visitor's other tabs still get it.
+  var TAB = hex(8);
+
   // cur, the catch-up cursor, follows the messages the server listed and the
   // frames of the socket that caught up (live), never the answers to posts:
   // a reply sent while the socket was down is older than the visitor's next.
@@ -573,7 +585,7 @@
   function choose(q, a) {
     Array.prototype.forEach.call(UI.answers.children, function (b) { b.disabled = true; });
     error('');
-    api('POST', '/sessions/' + enc(S.sid) + '/messages', { answer_id: a.id }).then(function (r) {
+    api('POST', '/sessions/' + enc(S.sid) + '/messages', { answer_id: a.id, tab: TAB }).then(function (r) {
       merge([r.message], SENT);
       if (!a.redirect_link) return;
       var to = new URL(a.redirect_link, location.href);
@@ -1017,9 +1029,7 @@
     error('');
     // cid names the message for the server: a retry sends the same one, so
     // a post whose answer was lost is never stored twice.
-    var b = new Uint8Array(12);
-    crypto.getRandomValues(b);
-    var p = { tmp: ++S.tmp, body: body, cid: Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('') };
+    var p = { tmp: ++S.tmp, body: body, cid: hex(12) };
     S.pending.push(p);
     send(p);
   }
@@ -1083,7 +1093,7 @@
     S.queue = S.queue.then(function () {
       return ensureSession(p.body).then(function (ok) {
         if (!ok) { settle(p); render(); return; }
-        return api('POST', '/sessions/' + enc(S.sid) + '/messages', { body: p.body, client_id: p.cid }).then(function (r) {
+        return api('POST', '/sessions/' + enc(S.sid) + '/messages', { body: p.body, client_id: p.cid, tab: TAB }).then(function (r) {
           settle(p, r.message);
           merge([r.message], SENT);
           render();
@@ -1279,7 +1289,7 @@
     if (S.ws || !S.token || S.ended) return;
     var ws;
     try {
-      ws = new WebSocket(SERVER.replace(/^http/, 'ws') + '/im_livechat/ws?token=' + enc(S.token) + '&channel_id=' + CHAN);
+      ws = new WebSocket(SERVER.replace(/^http/, 'ws') + '/im_livechat/ws?token=' + enc(S.token) + '&channel_id=' + CHAN + '&tab=' + TAB);
     } catch (e) { return retry(); }
     S.ws = ws;
     ws.onopen = function () {
