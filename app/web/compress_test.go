@@ -77,6 +77,25 @@ func TestResponsesAreCompressed(t *testing.T) {
 	if res, _ := getGzip(t, srv, "/healthz", true); res.Header.Get("Content-Encoding") != "" {
 		t.Errorf("/healthz compressed: %q", res.Header.Get("Content-Encoding"))
 	}
+
+	// A visitor's message goes by without the compressor, even a long one
+	// (its answer repeats it): these are the requests of every chat.
+	admin := srv.CreateUser(t, "ada@example.com", "Ada", model.RoleAdmin)
+	vtok, sid := startChat(t, srv, admin, "en")
+	long := strings.Repeat("a long message ", 200)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/im_livechat/sessions/"+sid+"/messages", strings.NewReader(`{"body":"`+long+`"}`))
+	req.Header.Set("Authorization", "Bearer "+vtok)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || res.Header.Get("Content-Encoding") != "" || !strings.Contains(string(b), strings.TrimSpace(long)) {
+		t.Errorf("a visitor's message: %d, encoding %q, %d bytes", res.StatusCode, res.Header.Get("Content-Encoding"), len(b))
+	}
 }
 
 // TestBrotliForStaticFiles asks as browsers do ("gzip, deflate, br"): the

@@ -43,10 +43,15 @@ func (s *Server) routes() {
 	e.Use(middleware.Recover())
 	// Pages and JSON go out gzipped; static files, the widget bundle and the
 	// public rating pages are compressed once and served as they are;
-	// sockets are not touched.
+	// sockets are not touched, and neither are a visitor's messages, typing
+	// and page views, the requests of every chat: their answers (a message,
+	// or nothing) are too small to gain from it.
 	e.Use(gzipResponses(func(c echo.Context) bool {
-		p := c.Request().URL.Path
-		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/im_livechat/widget.") || strings.HasPrefix(p, "/livechat") || strings.HasSuffix(p, "/ws")
+		r := c.Request()
+		p := r.URL.Path
+		return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/im_livechat/widget.") || strings.HasPrefix(p, "/livechat") || strings.HasSuffix(p, "/ws") ||
+			r.Method == http.MethodPost && strings.HasPrefix(p, "/im_livechat/") &&
+				(strings.HasSuffix(p, "/messages") || strings.HasSuffix(p, "/typing") || p == "/im_livechat/pageviews")
 	}))
 	e.Use(s.limitBody)
 	e.Use(s.withLocale)
