@@ -37,6 +37,7 @@ import (
 const netHooks = `(function () {
   var WS = window.WebSocket, F = window.fetch, stalled = [], live = [];
   window.sent = [];
+  window.received = [];
   window.socketsBlocked = %t;
   var send = WS.prototype.send;
   WS.prototype.send = function (d) { window.sent.push(String(d)); return send.apply(this, arguments); };
@@ -47,6 +48,7 @@ const netHooks = `(function () {
       return f;
     }
     var s = protocols === undefined ? new WS(url) : new WS(url, protocols);
+    s.addEventListener('message', function (e) { window.received.push(String(e.data)); });
     live.push(s);
     return s;
   }
@@ -644,6 +646,21 @@ func TestWidgetBrowserAcrossTabsFirstMessage(t *testing.T) {
 	widgetPoll(t, tab2, "the reply in the second tab", `plText('.log').indexOf('Welcome to both tabs.') >= 0`)
 	widgetSend(t, tab2, "And from the second")
 	widgetPoll(t, browser, "the second tab's message in the first", `plText('.log').indexOf('And from the second') >= 0`)
+	// The sending tab has its message from the post's answer, and the
+	// server skips its socket (the tab named it); the other tab's socket
+	// brings it. Each shows it once.
+	widgetSend(t, browser, "One more from the first")
+	widgetPoll(t, tab2, "the first tab's message in the second", `plText('.log').indexOf('One more from the first') >= 0`)
+	apptest.Do(t, browser, chromedp.Sleep(300*time.Millisecond))
+	for name, tab := range map[string]context.Context{"first": browser, "second": tab2} {
+		if n := widgetEval[int](t, tab, `plText('.log').split('One more from the first').length - 1`); n != 1 {
+			t.Errorf(`the %s tab shows the message %d times`, name, n)
+		}
+	}
+	frames := `window.received.filter(function (f) { return f.indexOf(%q) >= 0; }).length`
+	if own, other := widgetEval[int](t, browser, fmt.Sprintf(frames, "One more from the first")), widgetEval[int](t, browser, fmt.Sprintf(frames, "And from the second")); own != 0 || other != 1 {
+		t.Errorf(`the first tab's socket brought its own message %d times (want 0) and the other tab's %d times (want 1)`, own, other)
+	}
 	apptest.AssertNoConsoleErrors(t, browser)
 }
 
