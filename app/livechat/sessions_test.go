@@ -403,3 +403,48 @@ func (english) T(msg string, args ...any) string {
 	}
 	return fmt.Sprintf(msg, args...)
 }
+
+// A visitor's message posted from a named tab is pushed to the visitor's
+// sockets but that tab's (it has the message from its post's answer), and
+// to the operator as always; a bad tab name stores nothing.
+func TestVisitorPostFromANamedTab(t *testing.T) {
+	f := newFixture(t, 1, func(int) int { return 0 })
+	ctx := context.Background()
+	f.lc.Presence.Connect(f.ops[0].ID)
+	x := f.start(t, nil).Session
+	m, err := f.lc.PostVisitorInput(ctx, x, livechat.VisitorInput{Body: "From a tab", Tab: "tab-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	except := func(topic string) string {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			f.rec.mu.Lock()
+			for _, fr := range f.rec.frames {
+				if v, ok := fr.data.(livechat.MessageView); ok && fr.topic == topic && v.ID == m.ID {
+					f.rec.mu.Unlock()
+					return fr.except
+				}
+			}
+			f.rec.mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatalf("message %d was not pushed on %s", m.ID, topic)
+		return ""
+	}
+	if got := except(livechat.VisitorTopic(x.VisitorID)); got != "tab-1" {
+		t.Errorf("the visitor's push skips tab %q, want tab-1", got)
+	}
+	if got := except(livechat.OperatorTopic(f.ops[0].ID)); got != "" {
+		t.Errorf("the operator's push skips tab %q", got)
+	}
+
+	_, err = f.lc.PostVisitorInput(ctx, x, livechat.VisitorInput{Body: "bad", Tab: "two words"})
+	var fe *model.FieldError
+	if !errors.As(err, &fe) || fe.Field != "tab" {
+		t.Fatalf("a bad tab name: %v", err)
+	}
+	if msgs, _ := f.lc.Messages(ctx, x, 0); len(msgs) != 1 {
+		t.Fatalf("%d messages stored, want the first only", len(msgs))
+	}
+}
