@@ -14,8 +14,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -159,7 +157,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	r := &run{o: o, errs: map[string]int64{}, wsBase: "ws" + strings.TrimPrefix(o.URL, "http")}
+	base, err := baseURL(o.URL)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{o: o, base: base, errs: map[string]int64{}, wsBase: "ws" + strings.TrimPrefix(o.URL, "http")}
 	r.dialer = &websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 512, WriteBufferSize: 512}
 	start := time.Now()
 	rep := &Report{Idle: o.Idle, Chatting: o.Chatting, Operators: len(o.OperatorTokens)}
@@ -209,6 +211,7 @@ type visitor struct {
 
 type run struct {
 	o      Options
+	base   *url.URL // o.URL, parsed
 	dialer *websocket.Dialer
 	wsBase string
 
@@ -422,21 +425,6 @@ func (r *run) connectVisitors(ctx context.Context, first, n int, chatting bool) 
 	close(work)
 	wg.Wait()
 	return int(ok.Load())
-}
-
-func (r *run) request(ctx context.Context, v *visitor, method, path string, body []byte) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, r.o.URL+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if v.token != "" {
-		req.Header.Set("Authorization", "Bearer "+v.token)
-	}
-	if v.addr != "" {
-		req.Header.Set("X-Forwarded-For", v.addr)
-	}
-	return req, nil
 }
 
 func (r *run) pageView(ctx context.Context, p *poster, v *visitor) error {
@@ -742,99 +730,4 @@ func memory(pid int) (rss, file int64) {
 		}
 	}
 	return rss, file
-}
-
-// poster sends visitors' posts (page views, conversation starts,
-// messages) one at a time over a keep-alive connection of its own, without
-// http.Transport's reader and writer goroutines: at thousands of posts a
-// second those hand-offs were a third of the loader's CPU, taken from the
-// server beside it.
-type poster struct {
-	r    *run
-	conn net.Conn
-	br   *bufio.Reader
-	bw   *bufio.Writer
-}
-
-// post sends a visitor's message.
-func (p *poster) post(ctx context.Context, v *visitor, path string, body []byte) error {
-	return p.do(ctx, "post", v, path, body, http.StatusCreated, nil)
-}
-
-// do posts body as visitor v, counts any answer but want as an error of
-// step, and decodes the JSON answer into out (when not nil).
-func (p *poster) do(ctx context.Context, step string, v *visitor, path string, body []byte, want int, out any) error {
-	req, err := p.r.request(ctx, v, http.MethodPost, path, body)
-	if err != nil {
-		return err
-	}
-	if err := p.dial(ctx, req.URL); err != nil {
-		p.r.fail(errKind(step, err))
-		return err
-	}
-	_ = p.conn.SetDeadline(time.Now().Add(30 * time.Second))
-	err = req.Write(p.bw)
-	if err == nil {
-		err = p.bw.Flush()
-	}
-	var resp *http.Response
-	if err == nil {
-		resp, err = http.ReadResponse(p.br, req)
-	}
-	if err != nil {
-		p.close()
-		p.r.fail(errKind(step, err))
-		return err
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if err != nil || resp.Close {
-		p.close()
-	}
-	if err != nil {
-		p.r.fail(errKind(step, err))
-		return err
-	}
-	if resp.StatusCode != want {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(b, &e)
-		p.r.fail(fmt.Sprintf("%s: %d %s", step, resp.StatusCode, e.Error))
-		return fmt.Errorf("%s: %s", step, resp.Status)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
-}
-
-func (p *poster) dial(ctx context.Context, u *url.URL) error {
-	if p.conn != nil {
-		return nil
-	}
-	addr := u.Host
-	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), map[bool]string{true: "443", false: "80"}[u.Scheme == "https"])
-	}
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	var c net.Conn
-	var err error
-	if u.Scheme == "https" {
-		c, err = (&tls.Dialer{NetDialer: d, Config: &tls.Config{ServerName: u.Hostname()}}).DialContext(ctx, "tcp", addr)
-	} else {
-		c, err = d.DialContext(ctx, "tcp", addr)
-	}
-	if err != nil {
-		return err
-	}
-	p.conn, p.br, p.bw = c, bufio.NewReaderSize(c, 4096), bufio.NewWriterSize(c, 4096)
-	return nil
-}
-
-func (p *poster) close() {
-	if p.conn != nil {
-		p.conn.Close()
-		p.conn = nil
-	}
 }
