@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 
 	"parley/app/apptest"
@@ -327,6 +329,27 @@ func TestScrollKeptWhenAPageIsLeftBeforeItsMessages(t *testing.T) {
 func TestReadKeptWhenThePageIsLeft(t *testing.T) {
 	srv, ada, ch, op := dockOperator(t)
 
+	// What the browser held, for the failure message: this test failed once
+	// in a full CI run (the read never arrived) and never when run alone.
+	var mu sync.Mutex
+	var held []string
+	released := "never"
+	if err := chromedp.Listen(op, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			mu.Lock()
+			held = append(held, fmt.Sprintf("%s %s (%s)", e.Request.Method, e.Request.URL, time.Now().Format("15:04:05.000")))
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Logf("requests the browser held: %q; released at %s", held, released)
+		}
+	})
 	apptest.Do(t, op, apptest.HoldRequests("*/read"))
 
 	a := cvStart(t, srv, ch.ID, "https://shop.example/pricing", "Pricing · Shop")
@@ -347,6 +370,9 @@ func TestReadKeptWhenThePageIsLeft(t *testing.T) {
 	apptest.Do(t, op, chromedp.Click(chromedp.CSS(`.chat-window[data-session="`+a.ID+`"] [data-act="min"]`)),
 		chromedp.Navigate(srv.URL+"/admin/visitors"), chromedp.WaitVisible(chromedp.CSS(`.visitors-table`)))
 	apptest.Do(t, op, apptest.ReleaseRequests()) // the read goes on only if it outlived its page
+	mu.Lock()
+	released = time.Now().Format("15:04:05.000")
+	mu.Unlock()
 
 	waitRead(t, srv, ada.ID, a.ID)
 	apptest.Do(t, op, chromedp.Navigate(srv.URL+"/admin/channels"))
