@@ -167,7 +167,7 @@ func TestChatEndToEnd(t *testing.T) {
 	if code, _, body := call(t, srv, "POST", "/im_livechat/sessions/"+sid+"/messages", vtoken, `{"body":"hi","tab":"two words"}`); code != http.StatusUnprocessableEntity || body["code"] != "invalid_tab" {
 		t.Fatalf(`a bad tab name: %d %v`, code, body)
 	}
-	if code := dialStatus(t, srv, "/im_livechat/ws?tab=two+words&token="+vtoken, ""); code != http.StatusBadRequest {
+	if code := dialStatus(t, srv, "/im_livechat/ws?tab=two+words&token="+vtoken, ""); code != http.StatusUnprocessableEntity {
 		t.Fatalf(`a socket with a bad tab name: %d`, code)
 	}
 

@@ -465,7 +465,7 @@ func (s *Server) visitorSocket(c echo.Context) error {
 	}
 	tab := c.QueryParam("tab")
 	if err := livechat.CheckTab(tab); err != nil {
-		return userErr(http.StatusBadRequest, "invalid_tab", "tab must be at most %d letters, digits, '-' or '_'.", livechat.MaxTabLen)
+		return err // 422 invalid_tab, as for a post
 	}
 	req := c.Request()
 	visitorID, err := s.d.Livechat.VisitorIDByToken(req.Context(), c.QueryParam("token"))
