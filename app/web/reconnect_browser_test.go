@@ -31,9 +31,11 @@ import (
 //     openSockets() counts the connected ones;
 //   - window.sent records every frame a websocket sends, as text;
 //   - window.failFetch holds rules {method, re, status, n, code,
-//     retryAfter} that answer matching fetch calls (n times) with that
-//     status, or a network error for status 0. The rules start from
-//     sessionStorage "test.failFetch", so they can be set before a reload.
+//     retryAfter, lose} that answer matching fetch calls (n times) with that
+//     status, or a network error for status 0; with lose the request reaches
+//     the server and its answer is lost (a network error once it came). The
+//     rules start from sessionStorage "test.failFetch", so they can be set
+//     before a reload.
 const netHooks = `(function () {
   var WS = window.WebSocket, F = window.fetch, stalled = [], live = [];
   window.sent = [];
@@ -74,6 +76,7 @@ const netHooks = `(function () {
       if (r.n > 0 && r.method === method && new RegExp(r.re).test(url)) {
         r.n--;
         r.hits = (r.hits || 0) + 1;
+        if (r.lose) return F.apply(this, arguments).then(function () { throw new TypeError('Failed to fetch'); });
         if (!r.status) return Promise.reject(new TypeError('Failed to fetch'));
         var h = { 'Content-Type': 'application/json' };
         if (r.retryAfter) h['Retry-After'] = String(r.retryAfter);
@@ -221,6 +224,29 @@ func TestReconnectWidgetRestoreFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	widgetPoll(t, browser, "the live reply", `plText('.log').indexOf('5 to 7 days') >= 0`)
+	apptest.AssertNoConsoleErrors(t, browser)
+}
+
+// TestWidgetBrowserLostAnswer: a message reaches the server but its answer
+// is lost. The tab's own socket does not bring it back (the tab named
+// itself), so the widget asks the server what it holds: the message shows
+// as sent, once, and no error is left on the page.
+func TestWidgetBrowserLostAnswer(t *testing.T) {
+	srv, _, _, browser, sess := widgetChatFixture(t, "First")
+
+	apptest.Do(t, browser, chromedp.Evaluate[chromedp.Void](`failFetch.push({method: 'POST', re: '/messages$', lose: true, n: 1})`))
+	widgetSend(t, browser, "Second")
+	widgetPoll(t, browser, "the message shown as sent", `failFetch[0].hits === 1 && !pl('.m.me.failed') && !pl('.m.me.sending') && pl('.log').querySelectorAll('.m.me').length === 2`)
+	if got := widgetEval[string](t, browser, `Array.from(pl('.log').querySelectorAll('.m.me .b')).map(function (b) { return b.textContent; }).join(',') + '|' + plText('.win > .err')`); got != "First,Second|" {
+		t.Errorf(`visitor messages and error line = %q, want "First,Second|"`, got)
+	}
+	msgs, err := srv.Store.Messages(context.Background(), sess.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || msgs[1].Body != "Second" {
+		t.Errorf(`stored messages = %d, want First and Second once each`, len(msgs))
+	}
 	apptest.AssertNoConsoleErrors(t, browser)
 }
 

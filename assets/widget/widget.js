@@ -1110,6 +1110,14 @@
       render();
       if (e.code === 'session_closed') return ended(t('The conversation has ended.'));
       error(e.message);
+      if (e.status === 0 && S.sid) {
+        // The answer may be what was lost, not the message, and this tab's
+        // socket does not bring its own posts back: ask the server what it
+        // holds. A message it stored is settled by its client id.
+        pull(S.sid, SENT).then(function () {
+          if (S.pending.indexOf(p) < 0) { error(''); render(); }
+        }, function () { /* still unreachable: Retry stays */ });
+      }
       if (e.status === 429 || e.status === 503 || e.retry) { // rate limited or busy: wait as told
         var wait = (e.retry || 5) * 1000;
         S.blockedUntil = Date.now() + wait;
