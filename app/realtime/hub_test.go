@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,6 +109,43 @@ func TestPublishExceptSkipsOnlyThePostingTab(t *testing.T) {
 	}
 	if got := read(poster); got != "for every tab" {
 		t.Errorf("the posting tab's first frame is %q, want the next event only", got)
+	}
+}
+
+// countedFrame counts how often the hub encodes it.
+type countedFrame struct{ n *atomic.Int32 }
+
+func (f countedFrame) MarshalJSON() ([]byte, error) {
+	f.n.Add(1)
+	return []byte(`{"body":"counted"}`), nil
+}
+
+// A frame nobody will receive is not encoded: a visitor's own message
+// goes to its visitor topic with the only tab there excepted.
+func TestPublishEncodesOnlyForListeners(t *testing.T) {
+	h, url := newTestHub(t, nil)
+	c, _, err := websocket.DefaultDialer.Dial(url+"?topic=v&tab=t1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	waitSubscribers(t, h, "v", 1)
+	var n atomic.Int32
+	h.Publish("nobody", "message", countedFrame{&n})
+	h.PublishExcept("v", "t1", "message", countedFrame{&n})
+	if got := n.Load(); got != 0 {
+		t.Fatalf("encoded %d frames nobody receives", got)
+	}
+	h.Publish("v", "message", countedFrame{&n})
+	var ev struct {
+		Data map[string]string `json:"data"`
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := c.ReadJSON(&ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Data["body"] != "counted" || n.Load() != 1 {
+		t.Fatalf("frame %v after %d encodings, want the counted frame after 1", ev.Data, n.Load())
 	}
 }
 
