@@ -73,18 +73,27 @@ func newSessionCache() *sessionCache {
 // visitor's with that token hash, and the generation a miss must pass to put.
 func (c *sessionCache) get(tokenHash, publicID string) (*model.Session, uint64) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var hit *cachedSession
 	if e, ok := c.entries.Get(publicID); ok {
 		if time.Since(e.at) > c.ttl {
 			c.entries.Remove(publicID)
 			delete(c.ids, e.x.ID)
 		} else if e.tokenHash == tokenHash {
-			c.hits.Add(1)
-			return cloneSession(&e.x), c.gen
+			hit = e
 		}
 	}
-	c.misses.Add(1)
-	return nil, c.gen
+	gen := c.gen
+	c.mu.Unlock()
+	if hit == nil {
+		c.misses.Add(1)
+		return nil, gen
+	}
+	// The copy is made outside the lock, which every visitor request
+	// takes: an entry is never changed once put (put and flush replace or
+	// drop it), and copying under the lock made a request whose goroutine
+	// was descheduled there hold up all the others.
+	c.hits.Add(1)
+	return cloneSession(&hit.x), gen
 }
 
 // put keeps x unless a flush happened since the lookup that read it began.
