@@ -69,7 +69,7 @@ func (s *Server) visitorUpload(c echo.Context) error {
 	if err != nil {
 		return s.fileError(c, err)
 	}
-	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(s.localizer(c), x, m)})
+	return messageAnswer(c, postedStatus(m), livechat.NewMessageView(s.localizer(c), x, m))
 }
 
 // visitorAttachment serves a file of the visitor's conversation.
@@ -96,7 +96,7 @@ func (s *Server) opUpload(c echo.Context) error {
 	if err != nil {
 		return s.fileError(c, err)
 	}
-	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(s.localizer(c), x, m).At(apiPrefix(c))})
+	return messageAnswer(c, postedStatus(m), livechat.NewMessageView(s.localizer(c), x, m).At(apiPrefix(c)))
 }
 
 // opAttachment serves a file of a conversation the user may see.

@@ -3,8 +3,17 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"parley/app/livechat"
+	"parley/app/model"
 )
 
 type namesInner struct {
@@ -74,6 +83,33 @@ func BenchmarkStrictDecode(b *testing.B) {
 		}
 		if err := strictDecode(body, &in); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// messageAnswer writes what c.JSON writes for the same view, headers
+// included, and its pooled buffer does not leak one answer into the next.
+func TestMessageAnswerIsWhatJSONWrites(t *testing.T) {
+	e := echo.New()
+	at := time.Date(2026, 12, 1, 19, 30, 0, 5, time.UTC)
+	views := []livechat.MessageView{
+		{ID: 7, SessionID: "s1", Author: livechat.AuthorView{Kind: model.AuthorVisitor, Name: "Visitor #1"},
+			Body: strings.Repeat("long <body> & more ", 200), ClientID: "c7", CreatedAt: at, Attachments: []livechat.AttachmentView{}},
+		{ID: 8, SessionID: "s1", Author: livechat.AuthorView{Kind: model.AuthorOperator, Name: "Ana"},
+			Body: "short", CreatedAt: at, Attachments: []livechat.AttachmentView{}},
+	}
+	for _, v := range views {
+		want := httptest.NewRecorder()
+		if err := e.NewContext(httptest.NewRequest(http.MethodPost, "/", nil), want).JSON(http.StatusCreated, map[string]any{"message": v}); err != nil {
+			t.Fatal(err)
+		}
+		got := httptest.NewRecorder()
+		if err := messageAnswer(e.NewContext(httptest.NewRequest(http.MethodPost, "/", nil), got), http.StatusCreated, v); err != nil {
+			t.Fatal(err)
+		}
+		if got.Code != want.Code || got.Header().Get("Content-Type") != want.Header().Get("Content-Type") || got.Body.String() != want.Body.String() {
+			t.Fatalf("messageAnswer: %d %q\n%s\nc.JSON: %d %q\n%s", got.Code, got.Header().Get("Content-Type"), got.Body,
+				want.Code, want.Header().Get("Content-Type"), want.Body)
 		}
 	}
 }

@@ -90,7 +90,7 @@ func (s *Server) opPost(c echo.Context) error {
 	if answer != nil {
 		return c.JSON(http.StatusOK, map[string]any{"command": answer})
 	}
-	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(l, x, m).At(apiPrefix(c))})
+	return messageAnswer(c, postedStatus(m), livechat.NewMessageView(l, x, m).At(apiPrefix(c)))
 }
 
 func (s *Server) opTyping(c echo.Context) error {

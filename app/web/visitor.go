@@ -322,7 +322,7 @@ func (s *Server) visitorPost(c echo.Context) error {
 	if err != nil {
 		return s.postError(c, err)
 	}
-	return c.JSON(postedStatus(m), map[string]any{"message": livechat.NewMessageView(s.localizer(c), x, m)})
+	return messageAnswer(c, postedStatus(m), livechat.NewMessageView(s.localizer(c), x, m))
 }
 
 // postedStatus is 201 for a new message, 200 for a retried post that
