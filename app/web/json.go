@@ -98,22 +98,26 @@ func tooLarge(limit int64) error {
 
 // strictDecode decodes one JSON value from data into v. encoding/json
 // matches field names case-insensitively even when unknown fields are
-// refused, so names are first checked against v's json tags exactly.
+// refused, so names are also checked against v's json tags exactly. On an
+// error v is to be dropped: it may be partly filled.
 func strictDecode(data []byte, v any) error {
-	if !json.Valid(data) {
+	// Unmarshal checks the whole body's syntax before it decodes, so the
+	// body is scanned for validity once, not a second time beforehand; a
+	// misspelt name still comes before a wrong type, as it reads first.
+	err := json.Unmarshal(data, v)
+	if err != nil && !json.Valid(data) {
 		var first json.RawMessage
 		if err := json.NewDecoder(bytes.NewReader(data)).Decode(&first); err != nil {
 			return userErr(http.StatusBadRequest, "invalid_json", "The body is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 		}
 		return userErr(http.StatusBadRequest, "invalid_json", "The body must hold one JSON value.")
 	}
-	// checkNames refuses every name v does not have, exactly as spelled,
-	// so what decodes next needs no decoder of its own refusing unknown
-	// fields; json.Valid made sure the body is one value.
+	// The body is one valid value: checkNames refuses every name v does
+	// not have, exactly as spelled.
 	if err := checkNames(data, reflect.TypeOf(v)); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
 			return &apiError{Status: http.StatusBadRequest, Code: "invalid_json", Field: ute.Field,

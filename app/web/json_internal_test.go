@@ -113,3 +113,34 @@ func TestMessageAnswerIsWhatJSONWrites(t *testing.T) {
 		}
 	}
 }
+
+// strictDecode's refusals, one per kind, in the order a client reads them:
+// bad syntax, then a misspelt or unknown name (even beside a wrong type),
+// then a wrong type.
+func TestStrictDecodeRefusals(t *testing.T) {
+	type body struct {
+		Body  string `json:"body"`
+		Count int    `json:"count"`
+	}
+	for _, tc := range []struct {
+		data, field, says string
+	}{
+		{`{"body":`, "", "The body is not valid JSON: unexpected EOF"},
+		{`{"body":"a",}`, "", "The body is not valid JSON: invalid character '}'"},
+		{`{"body":"a"} {"body":"b"}`, "", "The body must hold one JSON value."},
+		{`{"Body":"a","count":"x"}`, "Body", `did you mean "body"`},
+		{`{"count":"x","text":"a"}`, "text", `Unknown field "text"`},
+		{`{"body":"a","count":"x"}`, "count", `Field "count" has the wrong type: want int.`},
+	} {
+		var v body
+		err := strictDecode([]byte(tc.data), &v)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest || ae.Code != "invalid_json" || ae.Field != tc.field || !strings.Contains(ae.Error(), tc.says) {
+			t.Errorf("%s: %#v (%v), want 400 invalid_json on %q saying %q", tc.data, ae, err, tc.field, tc.says)
+		}
+	}
+	var v body
+	if err := strictDecode([]byte(` {"body":"hi","count":2} `), &v); err != nil || v != (body{"hi", 2}) {
+		t.Fatalf("valid body: %v, %+v", err, v)
+	}
+}
