@@ -9,7 +9,11 @@ import (
 	"time"
 
 	"parley/app/model"
+	"parley/app/realtime"
 )
+
+// The hub frames a view by appending it, not through encoding/json.
+var _ realtime.JSONAppender = MessageView{}
 
 // plainMessageView has MessageView's fields and tags but not its methods,
 // so encoding/json writes it by reflection: the output AppendJSON must match.

@@ -413,3 +413,26 @@ func TestNothingPublishedDuringTheUpgradeIsLost(t *testing.T) {
 	}
 	waitSubscribers(t, h, "c", 0)
 }
+
+// appendedFrame writes its JSON both ways, as livechat's message view does.
+type appendedFrame struct{ Body string }
+
+func (f appendedFrame) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, `{"body":"`+f.Body+`"}`...), nil
+}
+
+func (f appendedFrame) MarshalJSON() ([]byte, error) { return f.AppendJSON(nil) }
+
+// Data that appends its own JSON is framed as encoding/json frames it.
+func TestEncodeEventAppendsWhatMarshalWrites(t *testing.T) {
+	for _, data := range []any{appendedFrame{"hi"}, map[string]string{"body": "hi"}, nil} {
+		got, err := encodeEvent("message <1>", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(Event{Type: "message <1>", Data: data})
+		if string(got) != string(want) {
+			t.Errorf("%T: %s, want %s", data, got, want)
+		}
+	}
+}
