@@ -18,7 +18,10 @@ type AuthorView struct {
 }
 
 // MessageView is a message as clients see it. A system notice carries its
-// code and arguments and, in Body, its text in the viewer's language.
+// code and arguments and, in Body, its text in the viewer's language. It
+// writes its own JSON (views_json.go): a field added here is added there,
+// and a struct that embeds it would encode as the view alone, so give it a
+// field name instead.
 type MessageView struct {
 	ID        int64           `json:"id"`
 	SessionID string          `json:"session_id"`
