@@ -168,6 +168,8 @@ func (s *Service) RestartBot(ctx context.Context, x *model.Session) (*model.Sess
 
 // PostVisitorInput posts what a visitor sent: while the chatbot leads, it
 // checks it against the script first (an answer's id becomes its label).
+// The caller may read x and the message afterwards but must not change
+// them: the commit's event shares them with the event bus.
 func (s *Service) PostVisitorInput(ctx context.Context, x *model.Session, in VisitorInput) (*model.Message, error) {
 	body := in.Body
 	if s.bot != nil && botLeads(x) && x.Status == model.SessionOpen {
@@ -178,7 +180,9 @@ func (s *Service) PostVisitorInput(ctx context.Context, x *model.Session, in Vis
 	} else if in.AnswerID != 0 {
 		return nil, model.Refuse(model.Conflict, "no_question", "This conversation has no question to answer.")
 	}
-	return s.post(ctx, x, &model.Message{AuthorKind: model.AuthorVisitor, AuthorName: x.VisitorName, Body: body, ClientID: in.ClientID, AnswerID: in.AnswerID, Tab: in.Tab})
+	// x and the message go to the commit's event as they are: copying
+	// them was a tenth of what a visitor's message allocated.
+	return s.postAs(ctx, x, &model.Message{AuthorKind: model.AuthorVisitor, AuthorName: x.VisitorName, Body: body, ClientID: in.ClientID, AnswerID: in.AnswerID, Tab: in.Tab}, true)
 }
 
 // StartTestSession opens a conversation outside any channel in which an

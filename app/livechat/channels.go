@@ -139,9 +139,12 @@ func New(st *store.Store, o Options) *Service {
 		s.bus, s.ownBus = events.New(o.Logger), true
 	}
 	s.commands = newCommands(s)
-	s.writer = newWriter(st, s.log, func(x *model.Session, m *model.Message) {
-		c := *m
-		s.emit(events.MessageCommitted{Session: copySession(x), Message: &c})
+	s.writer = newWriter(st, s.log, func(x *model.Session, m *model.Message, shared bool) {
+		if !shared {
+			c := *m
+			x, m = copySession(x), &c
+		}
+		s.emit(events.MessageCommitted{Session: x, Message: m})
 	})
 	s.writer.onCommit = o.OnCommit
 	if s.bot != nil {

@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -23,6 +23,9 @@ type Publisher interface {
 	Publish(topic, typ string, data any)
 	// PublishExcept skips the sockets the browser tab named except opened.
 	PublishExcept(topic, except, typ string, data any)
+	// Listening says whether PublishExcept(topic, except, …) would reach
+	// a socket now, so that a frame nobody receives is not even built.
+	Listening(topic, except string) bool
 }
 
 // Event types pushed to clients.
@@ -34,8 +37,14 @@ const (
 )
 
 // Topics.
-func VisitorTopic(id int64) string  { return fmt.Sprintf("visitor:%d", id) }
-func OperatorTopic(id int64) string { return fmt.Sprintf("operator:%d", id) }
+func VisitorTopic(id int64) string  { return topic("visitor:", id) }
+func OperatorTopic(id int64) string { return topic("operator:", id) }
+
+// topic is kind+id in one allocation: every message names two topics.
+func topic(kind string, id int64) string {
+	var b [32]byte
+	return string(strconv.AppendInt(append(b[:0], kind...), id, 10))
+}
 
 // PresenceTopic carries operators' status changes to every admin tab.
 const PresenceTopic = "presence"
@@ -50,6 +59,7 @@ type nopPublisher struct{}
 
 func (nopPublisher) Publish(string, string, any)               {}
 func (nopPublisher) PublishExcept(string, string, string, any) {}
+func (nopPublisher) Listening(string, string) bool             { return false }
 
 // Start runs the message writer; Stop commits what is queued and stops it.
 func (s *Service) Start() {
@@ -114,9 +124,10 @@ func (s *Service) pushVisitor(id int64) {
 }
 
 func (s *Service) pushMessage(x *model.Session, m *model.Message) {
-	if VisibleToVisitor(m) {
-		// The tab that posted it has it from the post's answer.
-		s.pub.PublishExcept(VisitorTopic(x.VisitorID), m.Tab, EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
+	// The tab that posted it has it from the post's answer, and is
+	// usually the visitor's only one: the view is built only for others.
+	if topic := VisitorTopic(x.VisitorID); VisibleToVisitor(m) && s.pub.Listening(topic, m.Tab) {
+		s.pub.PublishExcept(topic, m.Tab, EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
 	}
 	if x.OperatorID != 0 {
 		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, NewMessageView(s.operatorText(x.OperatorID), x, m).At(AdminAPI))
@@ -601,6 +612,12 @@ func CheckTab(tab string) error {
 }
 
 func (s *Service) post(ctx context.Context, x *model.Session, m *model.Message) (*model.Message, error) {
+	return s.postAs(ctx, x, m, false)
+}
+
+// postAs is post; shared hands x and m over to the commit's event (see
+// writer.write).
+func (s *Service) postAs(ctx context.Context, x *model.Session, m *model.Message, shared bool) (*model.Message, error) {
 	body, err := validateBody(m.Body)
 	if err != nil && !(len(m.Attachments) > 0 && CleanText(m.Body) == "") {
 		return nil, err
@@ -615,7 +632,7 @@ func (s *Service) post(ctx context.Context, x *model.Session, m *model.Message) 
 		return nil, ErrSessionClosed
 	}
 	m.SessionID, m.Body = x.ID, body
-	if err := s.writer.write(ctx, x, m); err != nil {
+	if err := s.writer.write(ctx, x, m, shared); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -624,7 +641,7 @@ func (s *Service) post(ctx context.Context, x *model.Session, m *model.Message) 
 // postNotice commits what the system says in a conversation; it may land on
 // a session that has just been closed.
 func (s *Service) postNotice(ctx context.Context, x *model.Session, n *model.Notice) error {
-	return s.writer.write(ctx, x, &model.Message{SessionID: x.ID, AuthorKind: model.AuthorSystem, Notice: n})
+	return s.writer.write(ctx, x, &model.Message{SessionID: x.ID, AuthorKind: model.AuthorSystem, Notice: n}, false)
 }
 
 // PostVisitorMessage posts as the session's visitor. A clientID already

@@ -23,6 +23,9 @@ type recorder struct {
 	mu        sync.Mutex
 	frames    []frame
 	connected map[string]int // sockets per topic, as the hub reports them
+	// only, when set for a topic, is the one tab listening there: a
+	// publish that excepts it reaches nobody.
+	only map[string]string
 }
 
 func (r *recorder) Subscribers(topic string) int {
@@ -37,6 +40,15 @@ type frame struct {
 }
 
 func (r *recorder) Publish(topic, typ string, data any) { r.PublishExcept(topic, "", typ, data) }
+
+// Listening is true but for a topic whose only tab is excepted: the
+// recorder keeps every other frame, listened to or not.
+func (r *recorder) Listening(topic, except string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tab, ok := r.only[topic]
+	return !ok || except == "" || except != tab
+}
 
 func (r *recorder) PublishExcept(topic, except, typ string, data any) {
 	r.mu.Lock()
@@ -439,12 +451,43 @@ func TestVisitorPostFromANamedTab(t *testing.T) {
 		t.Errorf("the operator's push skips tab %q", got)
 	}
 
+	// With that tab the visitor's only listener, nothing is built for the
+	// visitor's topic; the operator still gets the message.
+	f.rec.mu.Lock()
+	f.rec.only = map[string]string{livechat.VisitorTopic(x.VisitorID): "tab-1"}
+	f.rec.mu.Unlock()
+	m, err = f.lc.PostVisitorInput(ctx, x, livechat.VisitorInput{Body: "Only tab", Tab: "tab-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := except(livechat.OperatorTopic(f.ops[0].ID)); got != "" {
+		t.Errorf("the operator's push skips tab %q", got)
+	}
+	// pushMessage tells the visitor before the operator, so the visitor's
+	// frame would be recorded by now.
+	if f.rec.has(livechat.VisitorTopic(x.VisitorID), livechat.EventMessage, func(v any) bool { return v.(livechat.MessageView).ID == m.ID }) {
+		t.Error("the message was pushed to a visitor topic where only its own tab listens")
+	}
+
 	_, err = f.lc.PostVisitorInput(ctx, x, livechat.VisitorInput{Body: "bad", Tab: "two words"})
 	var fe *model.FieldError
 	if !errors.As(err, &fe) || fe.Field != "tab" {
 		t.Fatalf("a bad tab name: %v", err)
 	}
-	if msgs, _ := f.lc.Messages(ctx, x, 0); len(msgs) != 1 {
-		t.Fatalf("%d messages stored, want the first only", len(msgs))
+	if msgs, _ := f.lc.Messages(ctx, x, 0); len(msgs) != 2 {
+		t.Fatalf("%d messages stored, want the two with a good tab", len(msgs))
+	}
+}
+
+// Topic names are what sockets subscribe to; the admin's pages and the
+// widget's socket handler name them the same way.
+func TestTopicNames(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{livechat.VisitorTopic(42), "visitor:42"},
+		{livechat.OperatorTopic(9007199254740993), "operator:9007199254740993"},
+	} {
+		if c.got != c.want {
+			t.Errorf("topic %q, want %q", c.got, c.want)
+		}
 	}
 }

@@ -30,13 +30,16 @@ const (
 type writeJob struct {
 	msg     *model.Message
 	session *model.Session
-	done    chan error
+	// shared: the caller hands x and the message over, so the commit's
+	// event may carry them as they are instead of copies.
+	shared bool
+	done   chan error
 }
 
 type writer struct {
 	st   *store.Store
 	log  *slog.Logger
-	emit func(x *model.Session, m *model.Message)
+	emit func(x *model.Session, m *model.Message, shared bool)
 	// onCommit hears each group commit's size and duration (metrics).
 	onCommit func(messages int, took time.Duration)
 	q        chan writeJob
@@ -45,7 +48,7 @@ type writer struct {
 	wg       sync.WaitGroup
 }
 
-func newWriter(st *store.Store, log *slog.Logger, emit func(*model.Session, *model.Message)) *writer {
+func newWriter(st *store.Store, log *slog.Logger, emit func(x *model.Session, m *model.Message, shared bool)) *writer {
 	return &writer{st: st, log: log, emit: emit, q: make(chan writeJob, queueSize), stop: make(chan struct{})}
 }
 
@@ -60,9 +63,10 @@ func (w *writer) close() {
 	w.wg.Wait()
 }
 
-// write queues m and waits for its commit.
-func (w *writer) write(ctx context.Context, x *model.Session, m *model.Message) error {
-	j := writeJob{msg: m, session: x, done: make(chan error, 1)}
+// write queues m and waits for its commit. With shared, the caller no
+// longer changes x or m once write returns.
+func (w *writer) write(ctx context.Context, x *model.Session, m *model.Message, shared bool) error {
+	j := writeJob{msg: m, session: x, shared: shared, done: make(chan error, 1)}
 	select {
 	case w.q <- j:
 	default:
@@ -110,13 +114,13 @@ func (w *writer) loop() {
 
 // safeEmit keeps the one writer goroutine alive if emitting panics: the
 // message is committed and clients catch up with ?after=.
-func (w *writer) safeEmit(x *model.Session, m *model.Message) {
+func (w *writer) safeEmit(x *model.Session, m *model.Message, shared bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.log.Error("emit message panicked", "session_id", x.ID, "message_id", m.ID, "panic", r)
 		}
 	}()
-	w.emit(x, m)
+	w.emit(x, m, shared)
 }
 
 func (w *writer) commit(batch []writeJob) {
@@ -138,7 +142,7 @@ func (w *writer) commit(batch []writeJob) {
 			}
 		}
 		if e == nil && !j.msg.Replayed {
-			w.safeEmit(j.session, j.msg)
+			w.safeEmit(j.session, j.msg, j.shared)
 		}
 		j.done <- e
 	}

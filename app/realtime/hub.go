@@ -10,6 +10,7 @@
 package realtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -397,15 +398,32 @@ func encodeEvent(typ string, data any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, 512)
-	b = append(b, `{"type":`...)
+	// The frame is written in a pooled buffer and copied out at its size:
+	// a frame's length is not known ahead, and growing a fresh buffer
+	// allocated about twice what the frame kept.
+	sp := frameScratch.Get().(*[]byte)
+	defer frameScratch.Put(sp)
+	b := append((*sp)[:0], `{"type":`...)
 	b = append(b, t...)
 	b = append(b, `,"data":`...)
-	if b, err = a.AppendJSON(b); err != nil {
+	b, err = a.AppendJSON(b)
+	if err == nil {
+		b = append(b, '}')
+	}
+	if cap(b) <= maxScratch {
+		*sp = b
+	}
+	if err != nil {
 		return nil, err
 	}
-	return append(b, '}'), nil
+	return bytes.Clone(b), nil
 }
+
+// frameScratch lends encodeEvent a buffer; one grown past maxScratch (a
+// frame with a long history, say) is not kept.
+var frameScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxScratch = 64 << 10
 
 // Publish sends one event to every connection subscribed to topic.
 func (h *Hub) Publish(topic, typ string, data any) { h.PublishExcept(topic, "", typ, data) }
@@ -440,6 +458,22 @@ func (h *Hub) PublishExcept(topic, except, typ string, data any) {
 	for _, c := range conns {
 		h.send(c, b)
 	}
+}
+
+// Listening says whether PublishExcept(topic, except, …) would reach a
+// socket now: a publisher may skip building what nobody receives. A
+// socket that opens just after misses that frame as it would have missed
+// it a moment earlier; clients catch up from their last message on
+// (after=).
+func (h *Hub) Listening(topic, except string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.topics[topic] {
+		if except == "" || c.id.Tab != except {
+			return true
+		}
+	}
+	return false
 }
 
 // CloseTopic disconnects every connection subscribed to topic: a revoked

@@ -136,6 +136,12 @@ func TestPublishEncodesOnlyForListeners(t *testing.T) {
 	if got := n.Load(); got != 0 {
 		t.Fatalf("encoded %d frames nobody receives", got)
 	}
+	if h.Listening("nobody", "") || h.Listening("v", "t1") {
+		t.Fatal("Listening says yes where PublishExcept reaches nobody")
+	}
+	if !h.Listening("v", "") || !h.Listening("v", "t2") {
+		t.Fatal("Listening says no where PublishExcept reaches the socket of tab t1")
+	}
 	h.Publish("v", "message", countedFrame{&n})
 	var ev struct {
 		Data map[string]string `json:"data"`
@@ -425,14 +431,25 @@ func (f appendedFrame) MarshalJSON() ([]byte, error) { return f.AppendJSON(nil) 
 
 // Data that appends its own JSON is framed as encoding/json frames it.
 func TestEncodeEventAppendsWhatMarshalWrites(t *testing.T) {
-	for _, data := range []any{appendedFrame{"hi"}, map[string]string{"body": "hi"}, nil} {
+	long := strings.Repeat("y", 2*maxScratch) // past what the scratch buffers keep
+	var frames [][]byte
+	var wants []string
+	for _, data := range []any{appendedFrame{"hi"}, appendedFrame{long}, appendedFrame{"after"}, map[string]string{"body": "hi"}, nil} {
 		got, err := encodeEvent("message <1>", data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want, _ := json.Marshal(Event{Type: "message <1>", Data: data})
 		if string(got) != string(want) {
-			t.Errorf("%T: %s, want %s", data, got, want)
+			t.Errorf("%T: %.80s, want %.80s", data, got, want)
+		}
+		frames, wants = append(frames, got), append(wants, string(want))
+	}
+	// Frames are handed to sockets that write them later: none may share
+	// memory with the buffer the next one is written in.
+	for i, f := range frames {
+		if string(f) != wants[i] {
+			t.Errorf("frame %d changed after later ones were encoded: %.80s", i, f)
 		}
 	}
 }
