@@ -107,7 +107,9 @@ func RandomToken() string {
 // HashToken returns the SHA-256 of a bearer secret, as stored.
 func HashToken(t string) string {
 	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:])
+	var x [2 * sha256.Size]byte // hex.EncodeToString would allocate twice: every request with a token hashes it
+	hex.Encode(x[:], h[:])
+	return string(x[:])
 }
 
 // HashPassword validates pw for the user with this email and name and

@@ -554,3 +554,11 @@ func TestProfileLanguageRule(t *testing.T) {
 		}
 	}
 }
+
+// Stored token hashes are hex SHA-256: changing the encoding would lock
+// every visitor and integration out.
+func TestHashTokenIsHexSHA256(t *testing.T) {
+	if got, want := auth.HashToken("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; got != want {
+		t.Fatalf("HashToken(abc) = %s, want %s", got, want)
+	}
+}

@@ -248,23 +248,26 @@ func (b *Bundle) Fallback() *Localizer { return b.fallback.Load() }
 func (b *Bundle) Match(acceptLanguage string) *Localizer {
 	// Every request asks, and browsers send a handful of distinct
 	// headers: remember what they matched instead of parsing each time.
-	// What fell back is not remembered, for an admin may change the
-	// fallback; nor are more than maxMatched headers, or long ones,
-	// whoever sends them.
-	if l, ok := b.matched.Load(acceptLanguage); ok {
-		return l.(*Localizer)
-	}
-	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
-	if err != nil || len(tags) == 0 {
+	// A header that matched nothing is remembered as such and answered
+	// with the fallback of the moment, which an admin may change. No more
+	// than maxMatched headers are kept, nor long ones, whoever sends them.
+	if v, ok := b.matched.Load(acceptLanguage); ok {
+		if l, _ := v.(*Localizer); l != nil {
+			return l
+		}
 		return b.Fallback()
 	}
-	_, i, conf := b.matcher.Match(tags...)
-	if conf == language.No {
-		return b.Fallback()
+	var l *Localizer // nil: nothing suitable
+	if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil && len(tags) > 0 {
+		if _, i, conf := b.matcher.Match(tags...); conf != language.No {
+			l = b.locs[b.tags[i].String()]
+		}
 	}
-	l := b.locs[b.tags[i].String()]
 	if len(acceptLanguage) <= 128 && b.nMatched.Add(1) <= maxMatched {
 		b.matched.Store(acceptLanguage, l)
+	}
+	if l == nil {
+		return b.Fallback()
 	}
 	return l
 }

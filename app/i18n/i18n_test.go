@@ -146,7 +146,7 @@ func TestFallback(t *testing.T) {
 	if b.English().Lang() != "en" || b.Fallback().Lang() != "es" {
 		t.Errorf(`English() = %s, Fallback() = %s`, b.English().Lang(), b.Fallback().Lang())
 	}
-	// Match remembers headers, but not what fell back: a new default
+	// Match remembers headers, those that fell back as such: a new default
 	// language answers at once for a header asked before.
 	if err := b.SetFallback("en"); err != nil {
 		t.Fatal(err)

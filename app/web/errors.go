@@ -131,7 +131,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	ae := toAPIError(err)
 	if ae.Status >= 500 {
 		req := c.Request()
-		rid, _ := c.Get(ctxRequestID).(string)
+		rid := c.Response().Header().Get(requestIDHeader)
 		s.log.Error("request failed", slog.String("request_id", rid), slog.Any("error", err), slog.String("client_ip", c.RealIP()),
 			slog.Group("request", slog.String("method", req.Method), slog.String("uri", logURI(req.URL, ae.Status))))
 	}

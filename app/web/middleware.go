@@ -39,8 +39,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		id := requestID()
-		c.Set(ctxRequestID, id)
-		c.Response().Header().Set("X-Request-Id", id)
+		// The response header is where the error handler finds it too:
+		// echo's c.Set would make a map for every request.
+		c.Response().Header().Set(requestIDHeader, id)
 		err := next(c)
 		if err != nil {
 			c.Error(err) // let the error handler write the response so the status below is real
@@ -64,14 +65,16 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-const ctxRequestID = "request_id"
+const requestIDHeader = "X-Request-Id"
 
 // requestID names a request in the log and in the X-Request-Id header, so
 // a user's report ("it said error 7f3a…") finds its log lines.
 func requestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [8]byte
+	var x [16]byte
+	_, _ = rand.Read(b[:])
+	hex.Encode(x[:], b[:])
+	return string(x[:])
 }
 
 // quietPath says whether a successful request is one of the public hot
@@ -239,14 +242,10 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// withLocale picks the viewer's language once per request.
-func (s *Server) withLocale(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		c.Set(ctxL, s.d.I18n.Match(c.Request().Header.Get("Accept-Language")))
-		return next(c)
-	}
-}
-
+// localizer is the viewer's language: the one a handler chose (a signed-in
+// user's, a visitor's conversation's), else the browser's. Matching a
+// header is a map look-up (i18n remembers them), cheaper than echo's
+// per-request store, which would make a map for every request.
 func (s *Server) localizer(c echo.Context) *i18n.Localizer {
 	if l, ok := c.Get(ctxL).(*i18n.Localizer); ok {
 		return l

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"parley/app/i18n"
 )
 
 func TestRedactURI(t *testing.T) {
@@ -108,4 +111,35 @@ func TestRequestLogLine(t *testing.T) {
 			t.Errorf("%s (%d): id %q, log %q; want the id and level %s", c.path, c.status, id, line, c.level)
 		}
 	}
+}
+
+// TestFailedRequestLogsItsID: the error handler's line for a 5xx names the
+// request by the id its answer carries.
+func TestFailedRequestLogsItsID(t *testing.T) {
+	var buf bytes.Buffer
+	texts, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{log: slog.New(slog.NewTextHandler(&buf, nil)), d: Deps{I18n: texts}}
+	e := echo.New()
+	e.HTTPErrorHandler = s.handleError
+	rec := httptest.NewRecorder()
+	ctx := e.NewContext(httptest.NewRequest(http.MethodGet, "/api/v1/sessions", nil), rec)
+	if err := s.logRequests(func(echo.Context) error { return errors.New("disk on fire") })(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := rec.Header().Get("X-Request-Id")
+	if rec.Code != http.StatusInternalServerError || len(id) != 16 {
+		t.Fatalf("status %d, id %q", rec.Code, id)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if strings.Contains(line, "request failed") {
+			if !strings.Contains(line, "request_id="+id) {
+				t.Fatalf("error line %q lacks request_id=%s", line, id)
+			}
+			return
+		}
+	}
+	t.Fatalf("no error line in %q", buf.String())
 }

@@ -54,7 +54,6 @@ func (s *Server) routes() {
 				(strings.HasSuffix(p, "/messages") || strings.HasSuffix(p, "/typing") || p == "/im_livechat/pageviews")
 	}))
 	e.Use(s.limitBody)
-	e.Use(s.withLocale)
 
 	// Probes and static files: no session, no CSRF.
 	e.GET("/healthz", s.healthz)

@@ -183,8 +183,10 @@ func (s *Server) visitorSessionBy(c echo.Context, lookup func(ctx context.Contex
 		}
 	}
 	// The conversation goes on in the language it started in: the
-	// channel's, when it sets one, else the browser's then.
-	if l := s.d.I18n.Get(x.VisitorLanguage); l != nil {
+	// channel's, when it sets one, else the browser's then. Usually the
+	// browser still asks for it, and echo's c.Set would make a map for
+	// every message only to say so.
+	if l := s.d.I18n.Get(x.VisitorLanguage); l != nil && l != s.localizer(c) {
 		c.Set(ctxL, l)
 	}
 	return x, nil
