@@ -45,6 +45,13 @@ func (s *Service) LiveVisitorSession(ctx context.Context, token, publicID string
 	return s.visitorSession(ctx, token, publicID, s.st.LiveSessionOfVisitor)
 }
 
+// SharedVisitorSession is LiveVisitorSession for a caller that only reads
+// the session, such as PostVisitorInput's: it may be the store's cached
+// one, which nothing may change.
+func (s *Service) SharedVisitorSession(ctx context.Context, token, publicID string) (*model.Session, error) {
+	return s.visitorSession(ctx, token, publicID, s.st.SharedLiveSessionOfVisitor)
+}
+
 // SessionCacheStats says how often LiveVisitorSession answered from memory.
 func (s *Service) SessionCacheStats() (hits, misses int64) { return s.st.SessionCacheStats() }
 

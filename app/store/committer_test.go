@@ -184,16 +184,16 @@ func TestWriteStatementsArePreparedBetweenTransactions(t *testing.T) {
 func TestSessionCacheRefusesAReadOlderThanAFlush(t *testing.T) {
 	c := newSessionCache()
 	x := &model.Session{ID: 7, PublicID: "p", Status: model.SessionOpen}
-	_, gen := c.get("h", "p")
+	_, gen := c.get("h", "p", false)
 	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", OldRowID: 7})
 	c.flush()
 	c.put(gen, "h", x)
-	if got, _ := c.get("h", "p"); got != nil {
+	if got, _ := c.get("h", "p", false); got != nil {
 		t.Fatal("a read older than the flush was kept")
 	}
-	_, gen = c.get("h", "p")
+	_, gen = c.get("h", "p", false)
 	c.put(gen, "h", x)
-	if got, _ := c.get("h", "p"); got == nil || got.ID != 7 {
+	if got, _ := c.get("h", "p", false); got == nil || got.ID != 7 {
 		t.Fatalf("a fresh read was not kept: %+v", got)
 	}
 	// The message path's own bookkeeping does not evict it.
@@ -201,7 +201,7 @@ func TestSessionCacheRefusesAReadOlderThanAFlush(t *testing.T) {
 	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", OldRowID: 7})
 	c.touching.Store(false)
 	c.flush()
-	if got, _ := c.get("h", "p"); got == nil {
+	if got, _ := c.get("h", "p", false); got == nil {
 		t.Fatal("a message's touch evicted the session")
 	}
 }
@@ -212,20 +212,47 @@ func TestSessionCacheRefusesAReadOlderThanAFlush(t *testing.T) {
 func TestSessionCacheEntriesExpire(t *testing.T) {
 	c := newSessionCache()
 	c.ttl = 20 * time.Millisecond
-	_, gen := c.get("h", "p")
+	_, gen := c.get("h", "p", false)
 	c.put(gen, "h", &model.Session{ID: 7, PublicID: "p", Status: model.SessionOpen})
-	if got, _ := c.get("h", "p"); got == nil {
+	if got, _ := c.get("h", "p", false); got == nil {
 		t.Fatal("a fresh entry was not kept")
 	}
 	time.Sleep(30 * time.Millisecond)
-	if got, _ := c.get("h", "p"); got != nil || c.entries.Len() != 0 || len(c.ids) != 0 {
+	if got, _ := c.get("h", "p", false); got != nil || c.entries.Len() != 0 || len(c.ids) != 0 {
 		t.Fatalf("an entry older than its time: %+v, %d entries, %d ids", got, c.entries.Len(), len(c.ids))
 	}
 	// A new session's row changes nothing cached, and costs no flush.
-	_, gen = c.get("h", "p")
+	_, gen = c.get("h", "p", false)
 	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", Op: sqlite3.SQLITE_INSERT, OldRowID: 8, NewRowID: 8})
 	c.flush()
-	if _, gen2 := c.get("h", "p"); gen2 != gen {
+	if _, gen2 := c.get("h", "p", false); gen2 != gen {
 		t.Fatal("a new session made a flush")
+	}
+}
+
+// A copy from the cache is the caller's to change; a shared hit is the
+// cache's own entry, the same one every time, and a flush drops it
+// without changing it for whoever still reads it.
+func TestSessionCacheCopiesUnlessShared(t *testing.T) {
+	c := newSessionCache()
+	_, gen := c.get("h", "p", false)
+	c.put(gen, "h", &model.Session{ID: 7, PublicID: "p", Status: model.SessionOpen, Chatbot: model.ChatbotPosition{Answers: []int64{1}}})
+	mine, _ := c.get("h", "p", false)
+	mine.Status, mine.Chatbot.Answers[0] = model.SessionClosed, 2
+	a, _ := c.get("h", "p", true)
+	b, _ := c.get("h", "p", true)
+	if a == nil || a != b {
+		t.Fatalf("shared hits %p and %p, want the same entry", a, b)
+	}
+	if a.Status != model.SessionOpen || a.Chatbot.Answers[0] != 1 {
+		t.Fatalf("changing a copy changed the cache: %+v", a)
+	}
+	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", OldRowID: 7})
+	c.flush()
+	if got, _ := c.get("h", "p", true); got != nil {
+		t.Fatal("a flushed session was still shared")
+	}
+	if a.ID != 7 || a.Status != model.SessionOpen {
+		t.Fatalf("the flush changed a shared session in use: %+v", a)
 	}
 }

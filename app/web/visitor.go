@@ -305,7 +305,9 @@ func (s *Server) visitorPost(c echo.Context) error {
 	if err := check(c, s.limits.messagesPerIP, ipKey(c), s.limits.messagesPerToken, bearer(c)); err != nil {
 		return err
 	}
-	x, err := s.liveVisitorSession(c)
+	// The post only reads the session (PostVisitorInput hands it on to
+	// the commit's event unchanged): no copy of it is needed.
+	x, err := s.visitorSessionBy(c, s.d.Livechat.SharedVisitorSession)
 	if err != nil {
 		return err
 	}
