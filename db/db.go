@@ -78,12 +78,18 @@ func MigrateTo(ctx context.Context, conn *sql.DB, version int64) (int, error) {
 	// Under synchronous(FULL) every migration waits for the disk: thirty
 	// of them made a fresh start slow. Each one is atomic at NORMAL too; a
 	// power cut may only lose the latest, which the next start applies
-	// again, and the first commit after this (FULL again) syncs them all.
-	// The writer pool has one connection, so the pragmas hold for it.
+	// again, and the first synced commit after this syncs them all (the
+	// store's writer runs at NORMAL and syncs the WAL itself before it
+	// answers). The writer pool has one connection, so the pragmas hold
+	// for it; the level found is put back.
+	var level int
+	if err := conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
+		return 0, fmt.Errorf("db: migrate: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous(NORMAL)"); err != nil {
 		return 0, fmt.Errorf("db: migrate: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous(FULL)")
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA synchronous(%d)", level))
 	if n, ok, err := createFromBaseline(ctx, conn, p, version); ok || err != nil {
 		return n, err
 	}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -62,8 +63,11 @@ type Store struct {
 	outboxAdded atomic.Bool
 	outboxHook  atomic.Pointer[func()]
 
-	// Write transactions wait here for the committer (commitLoop).
+	// Write transactions wait here for the committer (commitLoop), then
+	// for the syncer (syncLoop), which answers them.
 	txq       chan *txJob
+	synq      chan synced
+	wal       *os.File // the syncer's own handle on the WAL
 	closing   chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
@@ -162,11 +166,19 @@ func (s *Store) readerStmt(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 // busy_timeout must come first: the connection has to wait on a busy
-// database before it tries to switch the journal to WAL. synchronous(FULL)
-// syncs the WAL on every commit, so an acknowledged message survives a
-// power cut or an OS crash (NORMAL would only survive a crash of the
-// process); the group-commit writer makes one sync serve a whole batch.
+// database before it tries to switch the journal to WAL. Every commit is
+// synced to disk before anyone hears it is done, so an acknowledged
+// message survives a power cut or an OS crash: the writer connection
+// commits with synchronous(NORMAL) (SQLite writes the WAL without waiting
+// for the disk, and still syncs around checkpoints) and the store's syncer
+// syncs the WAL before answering, while the committer goes on with the
+// next batch (see syncLoop). Other connections keep FULL: the command line
+// writes through them.
 const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16000)"
+
+// writerPragmas follow pragmas on the writer connection; a later pragma
+// of the same name wins.
+const writerPragmas = "&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 // Open opens (creating if needed) the database file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -175,7 +187,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	u := url.URL{Scheme: "file", Opaque: strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)}
 	dsn := u.String() + "?" + pragmas
 	sessions := newSessionCache()
-	base, err := sqlite.NewConnector(dsn + "&_txlock=immediate")
+	base, err := sqlite.NewConnector(dsn + writerPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -202,8 +214,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{w: w, r: r, path: path, live: sessions, txq: make(chan *txJob, 4*maxTxBatch), closing: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{w: w, r: r, path: path, live: sessions, txq: make(chan *txJob, 4*maxTxBatch), synq: make(chan synced, 4*maxTxBatch),
+		closing: make(chan struct{}), stopped: make(chan struct{})}
 	go s.commitLoop()
+	go s.syncLoop()
 	return s, nil
 }
 
@@ -331,7 +345,7 @@ type txJob struct {
 }
 
 func (s *Store) commitLoop() {
-	defer close(s.stopped)
+	defer close(s.synq)
 	batch := make([]*txJob, 0, maxTxBatch)
 	for {
 		var j *txJob
@@ -378,15 +392,99 @@ func (s *Store) runBatch(batch []*txJob) {
 		return
 	}
 	if len(live) == 1 || !s.runTogether(live) {
+		s.outboxAdded.Store(false) // nothing of a lost batch was kept
 		for _, j := range live {
 			j.err = s.runAlone(j.fn)
 		}
 	}
 	// Forget the sessions the batch changed before anyone hears it committed.
 	s.live.flush()
-	for _, j := range live {
-		j.done <- j.err
+	s.synq <- synced{jobs: live, outboxAdded: s.outboxAdded.Swap(false)}
+}
+
+// synced is a committed batch waiting for the disk.
+type synced struct {
+	jobs        []*txJob
+	outboxAdded bool
+}
+
+// syncLoop answers committed batches once the WAL that holds them is on
+// disk. Syncing here rather than in SQLite's commit (synchronous(FULL))
+// lets the committer run the next batch while the disk answers: the sync
+// was a third of the committer's time at 5,000 messages a second. One
+// sync serves every batch committed before it began.
+func (s *Store) syncLoop() {
+	defer close(s.stopped)
+	defer func() {
+		if s.wal != nil {
+			s.wal.Close()
+		}
+	}()
+	var pending []synced
+	for b := range s.synq {
+		pending = append(pending[:0], b)
+	more:
+		for {
+			select {
+			case b, ok := <-s.synq:
+				if !ok {
+					break more
+				}
+				pending = append(pending, b)
+			default:
+				break more
+			}
+		}
+		err := s.syncWAL()
+		if err != nil {
+			err = fmt.Errorf("store: sync: %w", err)
+		}
+		added := false
+		for _, b := range pending {
+			added = added || b.outboxAdded
+			for _, j := range b.jobs {
+				if j.err == nil {
+					j.err = err
+				}
+				j.done <- j.err
+			}
+		}
+		s.afterCommit(added && err == nil)
+		clear(pending)
 	}
+}
+
+// syncWAL puts the WAL on disk: fsync on any handle of a file writes all
+// of its pages, whichever handle wrote them. The handle is opened again
+// should the WAL have been replaced (deleted by the last connection to
+// close, which the writer's staying open prevents but the pool may not).
+func (s *Store) syncWAL() error {
+	name := s.path + "-wal"
+	if s.wal != nil {
+		a, errA := s.wal.Stat()
+		b, errB := os.Stat(name)
+		if errA != nil || errB != nil || !os.SameFile(a, b) {
+			s.wal.Close()
+			s.wal = nil
+		}
+	}
+	if s.wal == nil {
+		f, err := os.Open(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			// No WAL (the journal left WAL mode): commits went to
+			// the database file itself.
+			if f, err = os.Open(s.path); err != nil {
+				return err
+			}
+			defer f.Close()
+			return f.Sync()
+		}
+		if err != nil {
+			return err
+		}
+		s.wal = f
+	}
+	return s.wal.Sync()
 }
 
 func (s *Store) runAlone(fn func(*sql.Tx) error) error {
@@ -394,18 +492,22 @@ func (s *Store) runAlone(fn func(*sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	// outboxAdded says whether what the batch kept added outbox rows: a
+	// job rolled back leaves it as the jobs before it set it.
+	kept := s.outboxAdded.Swap(false)
 	err = run(fn, tx)
-	// Read while this transaction still holds the only writer connection,
-	// so the flag is this transaction's and no other's.
-	added := s.outboxAdded.Swap(false)
 	if err != nil {
 		_ = tx.Rollback()
+		s.outboxAdded.Store(kept)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		s.outboxAdded.Store(kept)
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	s.afterCommit(added)
+	if kept {
+		s.outboxAdded.Store(true)
+	}
 	return nil
 }
 
@@ -433,12 +535,10 @@ func (s *Store) runTogether(jobs []*txJob) bool {
 			return false
 		}
 	}
-	added := s.outboxAdded.Swap(false)
 	if err := tx.Commit(); err != nil {
 		return false
 	}
 	s.shared.Add(int64(len(jobs)))
-	s.afterCommit(added)
 	return true
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"parley/app/store"
@@ -18,9 +19,10 @@ const syncCommits = 20
 
 // TestEveryCommitIsSynced proves that a commit is on stable storage when it
 // returns: it runs syncCommits separate commits in a child process under
-// strace and counts the fsync calls. In WAL mode with synchronous(NORMAL)
-// commits do not sync at all (only checkpoints do), which loses
-// acknowledged messages on a power cut.
+// strace, which marks each return with a getppid call, and checks that an
+// fsync of the WAL completed before every mark. The writer connection
+// commits with synchronous(NORMAL), which syncs nothing at a commit: the
+// store's syncer must, or acknowledged messages are lost on a power cut.
 func TestEveryCommitIsSynced(t *testing.T) {
 	tracer, err := exec.LookPath("strace")
 	if err != nil {
@@ -31,7 +33,7 @@ func TestEveryCommitIsSynced(t *testing.T) {
 	}
 	dir := t.TempDir()
 	trace := filepath.Join(dir, "trace")
-	cmd := exec.Command(tracer, "-f", "-e", "trace=fsync,fdatasync", "-o", trace,
+	cmd := exec.Command(tracer, "-f", "-y", "-e", "trace=fsync,fdatasync,getppid", "-o", trace,
 		os.Args[0], "-test.run=^TestSyncChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "PARLEY_SYNC_CHILD_DB="+filepath.Join(dir, "parley.db"))
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -41,14 +43,34 @@ func TestEveryCommitIsSynced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	syncs := 0
+	// A thread's call may be split in two lines ("<unfinished ...>", then
+	// "<... fsync resumed>") when another thread makes one meanwhile.
+	started := map[string]bool{} // thread → its fsync of the WAL is under way
+	synced, marks := 0, 0
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.Contains(line, "fsync(") || strings.Contains(line, "fdatasync(") {
-			syncs++
+		thread, _, _ := strings.Cut(line, " ")
+		switch {
+		case strings.Contains(line, "sync(") && strings.Contains(line, "-wal>"):
+			if strings.Contains(line, "<unfinished") {
+				started[thread] = true
+			} else if strings.Contains(line, ") = 0") {
+				synced++
+			}
+		case strings.Contains(line, "sync resumed>"):
+			if started[thread] && strings.Contains(line, ") = 0") {
+				synced++
+			}
+			delete(started, thread)
+		case strings.Contains(line, "getppid()"):
+			marks++
+			if synced == 0 {
+				t.Fatalf("commit %d was answered before an fsync of the WAL completed:\n%s", marks, b)
+			}
+			synced = 0
 		}
 	}
-	if syncs < syncCommits {
-		t.Fatalf("%d syncs for %d commits: a commit is acknowledged before it is on disk", syncs, syncCommits)
+	if marks != syncCommits {
+		t.Fatalf("%d commits marked in the trace, want %d:\n%s", marks, syncCommits, b)
 	}
 }
 
@@ -76,6 +98,7 @@ func TestSyncChild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		syscall.Getppid() // marks the answer in the parent's trace
 	}
 }
 
