@@ -271,8 +271,10 @@ func TestSettingsApplyWithoutRestart(t *testing.T) {
 	res, body := saveSettings(t, admin, map[string]string{"site_name": "Acme Bikes", "geoip_database": mmdb, "default_language": "es",
 		"retention_days": "30", "retention_mode": "delete"})
 	wantStatus(t, "save", res, body, http.StatusSeeOther)
+	// The admin's browser asks for no language Parley speaks: the
+	// confirmation comes in the new default language, as the page does.
 	_, body = admin.Get("/admin/config/settings")
-	wantBody(t, "saved", body, "The settings were saved and apply now.", `value="Acme Bikes"`, `value="`+mmdb+`"`, `value="es" selected`,
+	wantBody(t, "saved", body, `<html lang="es">`, "Los ajustes se guardaron y ya se aplican.", `value="Acme Bikes"`, `value="`+mmdb+`"`, `value="es" selected`,
 		`value="30"`, `value="delete" selected`, `name="reset" value="site_name"`, "· Acme Bikes · Parley</title>")
 
 	// The next visitor is located with the new database.
