@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -254,5 +255,53 @@ func TestSessionCacheCopiesUnlessShared(t *testing.T) {
 	}
 	if a.ID != 7 || a.Status != model.SessionOpen {
 		t.Fatalf("the flush changed a shared session in use: %+v", a)
+	}
+}
+
+// The syncer's handle follows the WAL file: replaced (deleted by the last
+// connection to close and made again), it is opened anew, since syncing
+// the old file's handle would put nothing of the new one on disk; with no
+// WAL at all the database file itself is synced.
+func TestSyncWALFollowsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	s := &Store{path: filepath.Join(dir, "parley.db")}
+	defer func() {
+		if s.wal != nil {
+			s.wal.Close()
+		}
+	}()
+	if err := os.WriteFile(s.path, []byte("db"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.syncWAL(); err != nil || s.wal != nil {
+		t.Fatalf("without a WAL: err %v, handle %v; want the database synced and no handle kept", err, s.wal)
+	}
+	wal := s.path + "-wal"
+	if err := os.WriteFile(wal, []byte("one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.syncWAL(); err != nil || s.wal == nil {
+		t.Fatalf("with a WAL: err %v, handle %v", err, s.wal)
+	}
+	first := s.wal
+	if err := s.syncWAL(); err != nil || s.wal != first {
+		t.Fatalf("the same WAL was opened again (err %v)", err)
+	}
+	if err := os.Remove(wal); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wal, []byte("two"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.syncWAL(); err != nil {
+		t.Fatal(err)
+	}
+	now, err := os.Stat(wal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.wal.Stat()
+	if err != nil || !os.SameFile(held, now) {
+		t.Fatalf("after the WAL was replaced the syncer holds another file (err %v)", err)
 	}
 }
