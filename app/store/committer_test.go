@@ -305,3 +305,53 @@ func TestSyncWALFollowsTheFile(t *testing.T) {
 		t.Fatalf("after the WAL was replaced the syncer holds another file (err %v)", err)
 	}
 }
+
+// A WAL the syncer cannot put on disk fails the writes it was to make
+// durable as a storage failure (503 for clients, Health says why), and
+// the next write that syncs clears it.
+func TestSyncFailureIsAStorageFailure(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	write := func() error {
+		return st.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1)`)
+			return err
+		})
+	}
+	if err := write(); err != nil {
+		t.Fatal(err)
+	}
+	// SQLite keeps writing through its own handle; the syncer, finding
+	// another file at the WAL's name, cannot open it.
+	wal := st.path + "-wal"
+	moved := wal + ".moved"
+	if err := os.Rename(wal, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Base(wal), wal); err != nil { // a loop: opening it fails
+		t.Fatal(err)
+	}
+	err = write()
+	if !errors.Is(err, model.ErrStorage) || !strings.Contains(err.Error(), "sync") {
+		t.Fatalf("a write whose WAL could not be synced: %v, want a storage failure naming the sync", err)
+	}
+	if h := st.Health(ctx); h == nil {
+		t.Fatal("Health is fine after a failed sync")
+	}
+	if err := os.Remove(wal); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(moved, wal); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(); err != nil {
+		t.Fatal(err)
+	}
+	if h := st.Health(ctx); h != nil {
+		t.Fatalf("Health after a write synced again: %v", h)
+	}
+}

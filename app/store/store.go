@@ -437,7 +437,7 @@ func (s *Store) syncLoop() {
 		}
 		err := s.syncWAL()
 		if err != nil {
-			err = fmt.Errorf("store: sync: %w", err)
+			err = &syncError{err}
 		}
 		added := false
 		for _, b := range pending {
@@ -563,7 +563,17 @@ func (s *Store) noteWrite(err error) error {
 	return err
 }
 
+// syncError is the syncer's failure to put the WAL on disk: the writes it
+// should have made durable may be lost, which is the storage failing.
+type syncError struct{ err error }
+
+func (e *syncError) Error() string { return "store: sync: " + e.err.Error() }
+func (e *syncError) Unwrap() error { return e.err }
+
 func isStorageFailure(err error) bool {
+	if se := (*syncError)(nil); errors.As(err, &se) {
+		return true
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false
