@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,34 +44,74 @@ func TestEveryCommitIsSynced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A thread's call may be split in two lines ("<unfinished ...>", then
-	// "<... fsync resumed>") when another thread makes one meanwhile.
+	marks, unsynced := checkSyncs(string(b))
+	if unsynced > 0 {
+		t.Fatalf("commit %d was answered before an fsync of the WAL completed:\n%s", unsynced, b)
+	}
+	if marks != syncCommits {
+		t.Fatalf("%d commits marked in the trace, want %d:\n%s", marks, syncCommits, b)
+	}
+}
+
+// checkSyncs reads an strace -f -y log: how many getppid marks it holds,
+// and the first mark (counted from 1) with no completed fsync of the WAL
+// since the one before, 0 when every mark had one. A thread's call may be
+// split in two lines ("<unfinished ...>", then "<... fsync resumed>") when
+// another thread makes one meanwhile, and strace pads short lines before
+// " = ".
+func checkSyncs(log string) (marks, unsynced int) {
+	done := regexp.MustCompile(`\)\s+= 0$`)
 	started := map[string]bool{} // thread → its fsync of the WAL is under way
-	synced, marks := 0, 0
-	for _, line := range strings.Split(string(b), "\n") {
+	synced := 0
+	for _, line := range strings.Split(log, "\n") {
 		thread, _, _ := strings.Cut(line, " ")
 		switch {
 		case strings.Contains(line, "sync(") && strings.Contains(line, "-wal>"):
 			if strings.Contains(line, "<unfinished") {
 				started[thread] = true
-			} else if strings.Contains(line, ") = 0") {
+			} else if done.MatchString(line) {
 				synced++
 			}
 		case strings.Contains(line, "sync resumed>"):
-			if started[thread] && strings.Contains(line, ") = 0") {
+			if started[thread] && done.MatchString(line) {
 				synced++
 			}
 			delete(started, thread)
 		case strings.Contains(line, "getppid()"):
 			marks++
-			if synced == 0 {
-				t.Fatalf("commit %d was answered before an fsync of the WAL completed:\n%s", marks, b)
+			if synced == 0 && unsynced == 0 {
+				unsynced = marks
 			}
 			synced = 0
 		}
 	}
-	if marks != syncCommits {
-		t.Fatalf("%d commits marked in the trace, want %d:\n%s", marks, syncCommits, b)
+	return marks, unsynced
+}
+
+// TestCheckSyncs reads logs as strace writes them, interleaved threads
+// and padding included.
+func TestCheckSyncs(t *testing.T) {
+	const ok = `27811 fsync(8</d/parley.db-journal>) = 0
+27815 fsync(13</d/parley.db-wal>) = 0
+27815 getppid()                         = 27808
+27811 fsync(13</d/parley.db-wal> <unfinished ...>
+27815 --- SIGURG {si_signo=SIGURG, si_code=SI_TKILL, si_pid=27811, si_uid=0} ---
+27811 <... fsync resumed>)              = 0
+27811 getppid()                         = 27808
+27811 fsync(13</d/parley.db-wal>)       = 0
+27811 getppid()                         = 27808`
+	if marks, bad := checkSyncs(ok); marks != 3 || bad != 0 {
+		t.Errorf("a log with a sync before each mark: %d marks, mark %d unsynced; want 3 and none", marks, bad)
+	}
+	const late = `27815 fsync(13</d/parley.db-wal>) = 0
+27815 getppid()                         = 27808
+27811 fsync(13</d/parley.db-wal> <unfinished ...>
+27815 getppid()                         = 27808
+27811 <... fsync resumed>)              = 0
+27811 fsync(5</d/parley.db>)            = 0
+27811 getppid()                         = 27808`
+	if marks, bad := checkSyncs(late); marks != 3 || bad != 2 {
+		t.Errorf("a log whose second mark came before its sync ended: %d marks, mark %d unsynced; want 3 and 2", marks, bad)
 	}
 }
 
