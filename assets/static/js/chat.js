@@ -1609,7 +1609,10 @@
     var c = conv(m.session_id);
     var kind = m.author && m.author.kind;
     if (c.live && c.live === sock.ws) c.cur = Math.max(c.cur, m.id);
-    if (!c.add([m]).length) return;
+    // A fetch may have brought the message before its frame (a chat being
+    // loaded as the visitor writes): it is news all the same until unread
+    // accounts for it, or it would never be read on the server.
+    if (!c.add([m]).length && !(kind === 'visitor' && m.id > c.counted)) return;
     if (!c.s) {
       c.told = !known[c.sid];
       c.load().catch(function () { /* shown when it loads */ });
