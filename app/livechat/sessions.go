@@ -126,8 +126,10 @@ func (s *Service) pushVisitor(id int64) {
 func (s *Service) pushMessage(x *model.Session, m *model.Message) {
 	// The tab that posted it has it from the post's answer, and is
 	// usually the visitor's only one: the view is built only for others.
-	if topic := VisitorTopic(x.VisitorID); VisibleToVisitor(m) && s.pub.Listening(topic, m.Tab) {
-		s.pub.PublishExcept(topic, m.Tab, EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
+	if VisibleToVisitor(m) {
+		if topic := VisitorTopic(x.VisitorID); s.pub.Listening(topic, m.Tab) {
+			s.pub.PublishExcept(topic, m.Tab, EventMessage, NewMessageView(s.textFor(x.VisitorLanguage), x, m))
+		}
 	}
 	if x.OperatorID != 0 {
 		s.pub.Publish(OperatorTopic(x.OperatorID), EventMessage, NewMessageView(s.operatorText(x.OperatorID), x, m).At(AdminAPI))

@@ -172,8 +172,7 @@ func (s *Store) readerStmt(ctx context.Context, query string) (*sql.Stmt, error)
 // commits with synchronous(NORMAL) (SQLite writes the WAL without waiting
 // for the disk, and still syncs around checkpoints) and the store's syncer
 // syncs the WAL before answering, while the committer goes on with the
-// next batch (see syncLoop). Other connections keep FULL: the command line
-// writes through them.
+// next batch (see syncLoop). The readers never write (query_only).
 const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16000)"
 
 // writerPragmas follow pragmas on the writer connection; a later pragma
@@ -327,8 +326,9 @@ var errClosed = errors.New("store: closed")
 // capped visitor arrivals — each a write or two — at a few hundred a
 // second. The committer runs whatever transactions are queued in one
 // SQLite transaction, each inside its own savepoint so one that fails
-// rolls back alone, then commits once and answers them all: nobody hears
-// "done" before the commit that holds their writes.
+// rolls back alone, then commits once and hands them to the syncer,
+// which answers them all: nobody hears "done" before the commit that
+// holds their writes is on disk.
 const maxTxBatch = 128
 
 const (
