@@ -355,3 +355,36 @@ func TestSyncFailureIsAStorageFailure(t *testing.T) {
 		t.Fatalf("Health after a write synced again: %v", h)
 	}
 }
+
+// The visitor a token names is kept only when nothing was forgotten since
+// the read that found it began, survives changes to visitors' rows, and
+// goes with a deletion of visitors or with age.
+func TestVisitorCache(t *testing.T) {
+	c := newSessionCache()
+	_, gen := c.visitorID("h")
+	c.changed(sqlite.SQLitePreUpdateData{TableName: "chat_sessions", Op: sqlite3.SQLITE_UPDATE, OldRowID: 1})
+	c.flush()
+	c.putVisitor(gen, "h", 7)
+	if id, _ := c.visitorID("h"); id != 0 {
+		t.Fatalf("a read from before a flush was kept: visitor %d", id)
+	}
+	_, gen = c.visitorID("h")
+	c.putVisitor(gen, "h", 7)
+	c.changed(sqlite.SQLitePreUpdateData{TableName: "visitors", Op: sqlite3.SQLITE_UPDATE, OldRowID: 7})
+	c.flush()
+	if id, _ := c.visitorID("h"); id != 7 {
+		t.Fatalf("after a visitor's update: visitor %d; want 7", id)
+	}
+	c.changed(sqlite.SQLitePreUpdateData{TableName: "visitors", Op: sqlite3.SQLITE_DELETE, OldRowID: 8})
+	c.flush()
+	if id, _ := c.visitorID("h"); id != 0 {
+		t.Fatalf("after a deletion of visitors: visitor %d; want none", id)
+	}
+	c.ttl = time.Millisecond
+	_, gen = c.visitorID("h")
+	c.putVisitor(gen, "h", 7)
+	time.Sleep(5 * time.Millisecond)
+	if id, _ := c.visitorID("h"); id != 0 {
+		t.Fatalf("an entry older than the cache's age limit: visitor %d", id)
+	}
+}

@@ -48,10 +48,23 @@ type cachedSession struct {
 	at        time.Time // when it was read
 }
 
+// A visitor's socket opens on every page the visitor loads and names the
+// visitor by token. Under writes that point read cost as much as the rest
+// of the socket's opening (the reader's empty page cache again, and the
+// goroutine's stack grown for SQLite), and a token names the same visitor
+// for the row's whole life, so the answer is kept here too: forgotten
+// with everything else when visitors are deleted, and after
+// sessionCacheTTL for a deletion by another process.
+type cachedVisitor struct {
+	id int64
+	at time.Time
+}
+
 type sessionCache struct {
-	mu      sync.Mutex
-	entries *lru.Map[string, *cachedSession] // by public id
-	ids     map[int64]string                 // session id → public id
+	mu       sync.Mutex
+	entries  *lru.Map[string, *cachedSession] // by public id
+	ids      map[int64]string                 // session id → public id
+	visitors *lru.Map[string, cachedVisitor]  // by token hash
 	// gen counts the flushes that forgot something: a lookup that read
 	// SQLite before such a flush must not store what it read.
 	gen      uint64
@@ -66,7 +79,33 @@ type sessionCache struct {
 }
 
 func newSessionCache() *sessionCache {
-	return &sessionCache{entries: lru.New[string, *cachedSession](sessionCacheSize), ids: make(map[int64]string), ttl: sessionCacheTTL}
+	return &sessionCache{entries: lru.New[string, *cachedSession](sessionCacheSize), ids: make(map[int64]string),
+		visitors: lru.New[string, cachedVisitor](sessionCacheSize), ttl: sessionCacheTTL}
+}
+
+// visitorID returns the visitor that tokenHash names (0 when not cached),
+// and the generation a miss must pass to putVisitor.
+func (c *sessionCache) visitorID(tokenHash string) (id int64, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.visitors.Get(tokenHash); ok {
+		if time.Since(e.at) > c.ttl {
+			c.visitors.Remove(tokenHash)
+		} else {
+			id = e.id
+		}
+	}
+	return id, c.gen
+}
+
+// putVisitor keeps the visitor a token names unless a flush happened
+// since the lookup (or the creation) that found it began.
+func (c *sessionCache) putVisitor(gen uint64, tokenHash string, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.visitors.Put(tokenHash, cachedVisitor{id: id, at: time.Now()})
+	}
 }
 
 // get returns the session publicID when it is cached as the visitor's with
@@ -152,6 +191,7 @@ func (c *sessionCache) flush() {
 	if c.dirtyAll {
 		c.entries = lru.New[string, *cachedSession](sessionCacheSize)
 		clear(c.ids)
+		c.visitors = lru.New[string, cachedVisitor](sessionCacheSize)
 	}
 	for _, id := range c.dirty {
 		if pub, ok := c.ids[id]; ok {

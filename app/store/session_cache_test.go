@@ -123,3 +123,49 @@ func TestLiveSessionOfVisitorWaiting(t *testing.T) {
 		t.Fatalf("second in line: %v then %+v, %v; want 2 then 1", pos, x, err)
 	}
 }
+
+// A socket's opening finds the visitor behind a token from memory once the
+// token was seen (here at the visitor's creation with its first page
+// view), and a visitor deleted through this process is unknown at once.
+func TestVisitorIDByTokenFromMemory(t *testing.T) {
+	st := apptest.NewStore(t)
+	ctx := context.Background()
+	v := &model.Visitor{}
+	if err := st.CreateVisitorWithPageView(ctx, v, "hv", &model.PageView{URL: "https://example.com/", Title: "Home"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Another process's deletion is not seen by this one's hook: that
+	// the id still comes back shows it came from memory.
+	other, err := sql.Open("sqlite", st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Exec(`DELETE FROM page_views; DELETE FROM visitors WHERE id = ?`, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := st.VisitorIDByToken(ctx, "hv"); err != nil || id != v.ID {
+		t.Fatalf("after its creation: visitor %d, %v; want %d from memory", id, err, v.ID)
+	}
+	if _, err := st.VisitorIDByToken(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an unknown token: %v; want ErrNotFound", err)
+	}
+
+	// A visitor found by a read is remembered too, and forgotten when
+	// this process deletes visitors.
+	w := &model.Visitor{}
+	if err := st.CreateVisitor(ctx, w, "hw"); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := st.VisitorIDByToken(ctx, "hw"); err != nil || id != w.ID {
+		t.Fatalf("visitor %d, %v; want %d", id, err, w.ID)
+	}
+	if err := st.Tx(ctx, func(tx *sql.Tx) error { _, err := tx.Exec(`DELETE FROM visitors WHERE id = ?`, w.ID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"hw", "hv"} {
+		if id, err := st.VisitorIDByToken(ctx, h); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("token %s after deleting visitors: visitor %d, %v; want ErrNotFound", h, id, err)
+		}
+	}
+}

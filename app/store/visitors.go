@@ -34,9 +34,11 @@ func scanVisitor(row interface{ Scan(...any) error }, extra ...any) (*model.Visi
 // CreateVisitor stores a new visitor identified by the hash of its token.
 func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor, tokenHash string) error {
 	now := time.Now().UTC()
+	_, gen := s.live.visitorID(tokenHash)
 	if err := s.Tx(ctx, func(tx *sql.Tx) error { return s.txCreateVisitor(ctx, tx, v, tokenHash, now) }); err != nil {
 		return err
 	}
+	s.live.putVisitor(gen, tokenHash, v.ID) // the socket that follows asks
 	v.CreatedAt, v.LastSeenAt = now, now
 	return nil
 }
@@ -54,6 +56,7 @@ func (s *Store) txCreateVisitor(ctx context.Context, tx *sql.Tx, v *model.Visito
 
 // VisitorByToken returns the visitor owning a token hash.
 func (s *Store) VisitorByToken(ctx context.Context, tokenHash string) (*model.Visitor, error) {
+	_, gen := s.live.visitorID(tokenHash)
 	v, err := scanVisitor(s.queryRowCached(ctx, `SELECT `+visitorCols+` FROM visitors WHERE token_hash = ?`, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: visitor: %w", ErrNotFound)
@@ -61,13 +64,18 @@ func (s *Store) VisitorByToken(ctx context.Context, tokenHash string) (*model.Vi
 	if err != nil {
 		return nil, fmt.Errorf("store: visitor: %w", err)
 	}
+	s.live.putVisitor(gen, tokenHash, v.ID)
 	return v, nil
 }
 
 // VisitorIDByToken is VisitorByToken for who needs only the id (a socket
-// opening): the token's index holds it, so the row is not read.
+// opening): from memory when the token was seen before, else from the
+// token's index, which holds the id, so the row is not read.
 func (s *Store) VisitorIDByToken(ctx context.Context, tokenHash string) (int64, error) {
-	var id int64
+	id, gen := s.live.visitorID(tokenHash)
+	if id != 0 {
+		return id, nil
+	}
 	err := s.queryRowCached(ctx, `SELECT id FROM visitors WHERE token_hash = ?`, tokenHash).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: visitor: %w", ErrNotFound)
@@ -75,6 +83,7 @@ func (s *Store) VisitorIDByToken(ctx context.Context, tokenHash string) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("store: visitor: %w", err)
 	}
+	s.live.putVisitor(gen, tokenHash, id)
 	return id, nil
 }
 
@@ -125,6 +134,7 @@ func (s *Store) AddPageView(ctx context.Context, pv *model.PageView, language st
 // that page view, in one transaction: a first visit is one write.
 func (s *Store) CreateVisitorWithPageView(ctx context.Context, v *model.Visitor, tokenHash string, pv *model.PageView, language string) error {
 	now := time.Now().UTC()
+	_, gen := s.live.visitorID(tokenHash)
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.txCreateVisitor(ctx, tx, v, tokenHash, now); err != nil {
 			return err
@@ -135,6 +145,7 @@ func (s *Store) CreateVisitorWithPageView(ctx context.Context, v *model.Visitor,
 	if err != nil {
 		return err
 	}
+	s.live.putVisitor(gen, tokenHash, v.ID) // the socket that follows asks
 	v.CreatedAt, v.LastSeenAt, v.PageSince, v.Visits = now, now, now, 1
 	v.CurrentURL, v.CurrentTitle = pv.URL, pv.Title
 	if language != "" {
