@@ -199,8 +199,14 @@ func (s *Service) chatLimit(ctx context.Context, info *ChannelInfo, userID int64
 	if err != nil {
 		return 0, err
 	}
-	if n == 0 {
-		n = info.Routing.MaxChats
+	return chatLimitOf(info, n), nil
+}
+
+// chatLimitOf is an operator's maximum of concurrent chats in a channel:
+// their own (own, when not 0), else the channel's; 0 is none.
+func chatLimitOf(info *ChannelInfo, own int) int {
+	if own == 0 {
+		return info.Routing.MaxChats
 	}
-	return n, nil
+	return own
 }

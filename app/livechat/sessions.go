@@ -366,16 +366,13 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		if lang == "" {
 			lang = in.Language
 		}
-		if opID, queued, err = s.operatorOrQueue(ctx, info, prev, routingLanguage(in.Visitor, lang)); err != nil {
+		var fig store.RoutingFigures
+		if opID, fig, queued, err = s.operatorOrQueue(ctx, info, prev, routingLanguage(in.Visitor, lang)); err != nil {
 			return nil, err
 		}
 		if opID != 0 {
-			if op, err = s.st.User(ctx, opID); err != nil {
-				return nil, err
-			}
-			if limit, err = s.chatLimit(ctx, info, opID); err != nil {
-				return nil, err
-			}
+			op = &model.User{ID: opID, Name: fig.Name, ChatName: fig.ChatName}
+			limit = chatLimitOf(info, fig.Max)
 		}
 	}
 	if res.Visitor == nil {
@@ -465,56 +462,68 @@ const MaxPageURL = 2000
 // clip keeps the first n characters of s (model.Clip).
 func clip(s string, n int) string { return model.Clip(s, n) }
 
-// operatorOrQueue chooses the operator of a new chat, or says it must wait
-// in the queue: every available operator is at their maximum, or others
-// already wait (a newcomer never overtakes them). ErrNoOperator when
-// nobody of the channel is available at all.
-func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev int64, lang string) (int64, bool, error) {
-	if len(s.Presence.Online(info.OperatorIDs)) == 0 {
-		return 0, false, ErrNoOperator
+// operatorOrQueue chooses the operator of a new chat (with what routing
+// read of them), or says it must wait in the queue: every available
+// operator is at their maximum, or others already wait (a newcomer never
+// overtakes them). ErrNoOperator when nobody of the channel is available
+// at all.
+func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev int64, lang string) (int64, store.RoutingFigures, bool, error) {
+	online := s.Presence.Online(info.OperatorIDs)
+	if len(online) == 0 {
+		return 0, store.RoutingFigures{}, false, ErrNoOperator
 	}
-	waiting, err := s.st.CountWaiting(ctx, info.Channel.ID)
+	waiting, figs, err := s.st.OperatorRouting(ctx, info.Channel.ID, online, s.loadSince())
 	if err != nil {
-		return 0, false, err
+		return 0, store.RoutingFigures{}, false, err
 	}
 	if waiting > 0 {
-		return 0, true, nil
+		return 0, store.RoutingFigures{}, true, nil
 	}
-	id, err := s.pickOperator(ctx, info, info.OperatorIDs, prev, lang)
+	id, err := s.choose(info, online, figs, prev, lang)
 	if errors.Is(err, ErrNoOperator) {
-		return 0, true, nil // someone is online, so everyone online is at their maximum
+		return 0, store.RoutingFigures{}, true, nil // someone is online, so everyone online is at their maximum
 	}
-	return id, false, err
+	return id, figs[id], false, err
 }
 
-// pickOperator chooses who takes a new chat (§2.3) among candidates: the
-// visitor's previous operator when available, else the least busy
-// available operator (fewest open sessions started in the last 24 hours),
-// ties broken at random. Operators at their maximum of concurrent chats
-// are not available. When the channel prefers the visitor's language and
-// some available operator speaks lang, the choice is made among them.
+// pickOperator chooses who takes a new chat (§2.3) among candidates (see
+// choose), reading the online ones' figures.
 func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidates []int64, previous int64, lang string) (int64, error) {
-	online, err := s.underMaximum(ctx, info, s.Presence.Online(candidates), lang)
-	if err != nil {
-		return 0, err
-	}
+	online := s.Presence.Online(candidates)
 	if len(online) == 0 {
 		return 0, ErrNoOperator
 	}
-	for _, id := range online {
+	_, figs, err := s.st.OperatorRouting(ctx, 0, online, s.loadSince())
+	if err != nil {
+		return 0, err
+	}
+	return s.choose(info, online, figs, previous, lang)
+}
+
+// loadSince is where an operator's load starts: their chats still open,
+// and those that ended after a message in the last 30 minutes.
+func (s *Service) loadSince() time.Time { return s.now().Add(-30 * time.Minute) }
+
+// choose picks among the online operators: the visitor's previous
+// operator when available, else the least busy available operator (open
+// chats, and those that ended in the last half hour), ties broken at
+// random. Operators at their maximum of concurrent chats are not
+// available. When the channel prefers the visitor's language and some
+// available operator speaks lang, the choice is made among them.
+func (s *Service) choose(info *ChannelInfo, online []int64, figs map[int64]store.RoutingFigures, previous int64, lang string) (int64, error) {
+	avail := underMaximum(info, online, figs, lang)
+	if len(avail) == 0 {
+		return 0, ErrNoOperator
+	}
+	for _, id := range avail {
 		if id == previous {
 			return id, nil
 		}
 	}
-	now := s.now()
-	load, err := s.st.OperatorLoad(ctx, online, now.Add(-30*time.Minute))
-	if err != nil {
-		return 0, err
-	}
 	best := -1
 	var tied []int64
-	for _, id := range online {
-		switch n := load[id]; {
+	for _, id := range avail {
+		switch n := figs[id].Load; {
 		case best < 0 || n < best:
 			best, tied = n, []int64{id}
 		case n == best:
@@ -527,34 +536,27 @@ func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidate
 // underMaximum keeps the operators who may take one more chat: their open
 // conversations (in every channel) are fewer than their own maximum, or
 // the channel's when they set none. When the channel prefers the visitor's
-// language, only those of them who speak lang are kept, if any does.
-func (s *Service) underMaximum(ctx context.Context, info *ChannelInfo, ids []int64, lang string) ([]int64, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	caps, err := s.st.OperatorChatCaps(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
+// language, only those of them who speak lang are kept, if any does. An
+// operator routing read nothing of (deleted meanwhile) is not kept.
+func underMaximum(info *ChannelInfo, ids []int64, figs map[int64]store.RoutingFigures, lang string) []int64 {
 	var out, speakers []int64
 	want := primaryLanguage(lang)
 	for _, id := range ids {
-		c := caps[id]
-		limit := c.Max
-		if limit == 0 {
-			limit = info.Routing.MaxChats
+		f, ok := figs[id]
+		if !ok {
+			continue
 		}
-		if limit == 0 || c.Open < limit {
+		if limit := chatLimitOf(info, f.Max); limit == 0 || f.Open < limit {
 			out = append(out, id)
-			if want != "" && primaryLanguage(c.Language) == want {
+			if want != "" && primaryLanguage(f.Language) == want {
 				speakers = append(speakers, id)
 			}
 		}
 	}
 	if info.Channel.PreferLanguage && len(speakers) > 0 {
-		return speakers, nil
+		return speakers
 	}
-	return out, nil
+	return out
 }
 
 // primaryLanguage is a language tag's primary subtag in lower case, so

@@ -6,6 +6,7 @@ import (
 
 	"parley/app/apptest"
 	"parley/app/model"
+	"parley/app/store"
 )
 
 // The open-chat counter routing reads must equal the open sessions it
@@ -18,7 +19,7 @@ func TestOperatorOpenCounterFollowsEveryPath(t *testing.T) {
 	ch := newChannel(t, st, "Site", ann.ID, bob.ID)
 	check := func(step string) {
 		t.Helper()
-		caps, err := st.OperatorChatCaps(ctx, []int64{ann.ID, bob.ID})
+		_, caps, err := st.OperatorRouting(ctx, 0, []int64{ann.ID, bob.ID}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,4 +80,62 @@ func TestOperatorOpenCounterFollowsEveryPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("operator deleted")
+}
+
+// Routing's one read: the channel's queue, and each existing candidate's
+// maximum, open chats, load (open, and closed after a message since the
+// load's start), language (My Profile's, else the browser's) and names.
+func TestOperatorRoutingReadsAllInOne(t *testing.T) {
+	st := apptest.NewStore(t)
+	ann := newUser(t, st, "ann@example.com", model.RoleOperator)
+	bob := newUser(t, st, "bob@example.com", model.RoleOperator)
+	ch := newChannel(t, st, "Site", ann.ID, bob.ID)
+	other := newChannel(t, st, "Other", ann.ID)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := st.Writer().Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`UPDATE users SET max_chats = 2, browser_language = 'fr' WHERE id = ?`, ann.ID)
+	exec(`UPDATE users SET chat_name = 'Bobby', language = 'de', browser_language = 'fr' WHERE id = ?`, bob.ID)
+	newOpenSession(t, st, ch.ID, ann.ID, "h1", "p1")
+	newOpenSession(t, st, other.ID, ann.ID, "h2", "p2")
+	since := time.Now().Add(-30 * time.Minute)
+	_, recent := newOpenSession(t, st, ch.ID, bob.ID, "h3", "p3")
+	_, old := newOpenSession(t, st, ch.ID, bob.ID, "h4", "p4")
+	_, silent := newOpenSession(t, st, ch.ID, bob.ID, "h5", "p5")
+	for _, x := range []*model.Session{recent, old, silent} {
+		if ok, err := st.CloseSession(ctx, x.ID); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	exec(`UPDATE chat_sessions SET closed_at = ?, last_message_at = ? WHERE id = ?`, time.Now().UnixMilli(), time.Now().UnixMilli(), recent.ID)
+	exec(`UPDATE chat_sessions SET closed_at = ?, last_message_at = ? WHERE id = ?`, since.Add(-time.Hour).UnixMilli(), since.Add(-time.Hour).UnixMilli(), old.ID)
+	exec(`UPDATE chat_sessions SET closed_at = ?, last_message_at = ? WHERE id = ?`, time.Now().UnixMilli(), since.Add(-time.Hour).UnixMilli(), silent.ID)
+	for i, h := range []string{"w1", "w2"} {
+		v := &model.Visitor{}
+		if err := st.CreateVisitor(ctx, v, h); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateSession(ctx, &model.Session{PublicID: h, ChannelID: ch.ID, VisitorID: v.ID, QueuedAt: time.Now().Add(time.Duration(i) * time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	waiting, figs, err := st.OperatorRouting(ctx, ch.ID, []int64{ann.ID, bob.ID, 999}, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAnn := store.RoutingFigures{Max: 2, Open: 2, Load: 2, Language: "fr", Name: "ann"}
+	wantBob := store.RoutingFigures{Open: 0, Load: 1, Language: "de", Name: "bob", ChatName: "Bobby"}
+	if waiting != 2 || len(figs) != 2 || figs[ann.ID] != wantAnn || figs[bob.ID] != wantBob {
+		t.Fatalf("waiting %d, %+v; want 2, Ann %+v, Bob %+v and nobody for a user that does not exist", waiting, figs, wantAnn, wantBob)
+	}
+	if waiting, figs, err := st.OperatorRouting(ctx, ch.ID, []int64{999}, since); err != nil || waiting != 2 || len(figs) != 0 {
+		t.Fatalf("with no existing candidate: waiting %d, %+v, %v; want the queue's 2 and no figures", waiting, figs, err)
+	}
+	if waiting, _, err := st.OperatorRouting(ctx, other.ID, []int64{ann.ID}, since); err != nil || waiting != 0 {
+		t.Fatalf("another channel's queue: %d, %v; want 0", waiting, err)
+	}
 }

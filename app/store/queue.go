@@ -73,16 +73,6 @@ func (s *Store) NextWaiting(ctx context.Context, channelID int64) (*model.Sessio
 	return list[0], nil
 }
 
-// CountWaiting says how many sessions wait in a channel's queue.
-func (s *Store) CountWaiting(ctx context.Context, channelID int64) (int, error) {
-	var n int
-	err := s.queryRowCached(ctx, `SELECT count(*) FROM chat_sessions WHERE channel_id = ? AND `+waitingWhere, channelID).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: channel %d waiting: %w", channelID, err)
-	}
-	return n, nil
-}
-
 // AssignWaiting gives the oldest session waiting in a channel to an
 // operator, in one write transaction: the operator's open sessions are
 // counted there (ErrOperatorFull at maxOpen, when maxOpen > 0) and the

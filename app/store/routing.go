@@ -42,38 +42,54 @@ func (s *Store) SaveChannelRouting(ctx context.Context, r *model.ChannelRouting)
 	return nil
 }
 
-// ChatCap is an operator's own maximum of concurrent chats (0: the
-// channel's), how many open conversations they have now, and the language
-// they read the admin in (My Profile's, else their browser's).
-type ChatCap struct {
-	Max, Open int
-	Language  string
+// RoutingFigures are what choosing an operator for a chat reads of one
+// candidate: their own maximum of concurrent chats (0: the channel's),
+// their open conversations now (every channel), their load (those open
+// plus those closed since the load's start that had a message after it),
+// the language they read the admin in (My Profile's, else their
+// browser's) and the names a visitor sees.
+type RoutingFigures struct {
+	Max, Open, Load int
+	Language        string
+	Name, ChatName  string
 }
 
-// OperatorChatCaps returns the ChatCap of each user in ids.
-func (s *Store) OperatorChatCaps(ctx context.Context, ids []int64) (map[int64]ChatCap, error) {
-	out := make(map[int64]ChatCap, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
+// OperatorRouting returns, in one read, how many visitors wait in
+// channelID's queue (0 for channel 0) and the RoutingFigures of each user
+// in ids (a user that no longer exists has none), with the load counted
+// from loadSince. A chat's start used to read these in five statements;
+// each read of the pool pays for a page cache that every commit empties.
+func (s *Store) OperatorRouting(ctx context.Context, channelID int64, ids []int64, loadSince time.Time) (waiting int, figs map[int64]RoutingFigures, err error) {
+	figs = make(map[int64]RoutingFigures, len(ids))
 	// The ids go as one JSON array, so the statement's text is the same
-	// for any number of operators and stays prepared.
-	rows, err := s.queryCached(ctx, `SELECT u.id, u.max_chats, COALESCE(o.open, 0),
-		  CASE WHEN u.language != '' THEN u.language ELSE u.browser_language END
-		FROM users u LEFT JOIN operator_open_chats o ON o.user_id = u.id WHERE u.id IN (SELECT value FROM json_each(?))`, jsonIDs(ids))
+	// for any number of operators and stays prepared. The queue's count
+	// comes on every row, and on a row of its own when no user matches.
+	rows, err := s.queryCached(ctx, `WITH w(n) AS (SELECT count(*) FROM chat_sessions WHERE channel_id = ?1 AND `+waitingWhere+`)
+		SELECT w.n, COALESCE(u.id, 0), COALESCE(u.max_chats, 0), COALESCE(o.open, 0),
+		  COALESCE(o.open, 0) + (SELECT count(*) FROM chat_sessions x
+		    WHERE x.operator_id = u.id AND x.status = 'closed' AND x.closed_at > ?2 AND x.last_message_at > ?2),
+		  COALESCE(CASE WHEN u.language != '' THEN u.language ELSE u.browser_language END, ''),
+		  COALESCE(u.name, ''), COALESCE(u.chat_name, '')
+		FROM w LEFT JOIN users u ON u.id IN (SELECT value FROM json_each(?3))
+		LEFT JOIN operator_open_chats o ON o.user_id = u.id`, channelID, ms(loadSince), jsonIDs(ids))
 	if err != nil {
-		return nil, fmt.Errorf("store: operator chat caps: %w", err)
+		return 0, nil, fmt.Errorf("store: operator routing: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var c ChatCap
-		if err := rows.Scan(&id, &c.Max, &c.Open, &c.Language); err != nil {
-			return nil, fmt.Errorf("store: operator chat caps: %w", err)
+		var f RoutingFigures
+		if err := rows.Scan(&waiting, &id, &f.Max, &f.Open, &f.Load, &f.Language, &f.Name, &f.ChatName); err != nil {
+			return 0, nil, fmt.Errorf("store: operator routing: %w", err)
 		}
-		out[id] = c
+		if id != 0 {
+			figs[id] = f
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("store: operator routing: %w", err)
+	}
+	return waiting, figs, nil
 }
 
 // UserMaxChats returns a user's own maximum of concurrent chats (0: none).

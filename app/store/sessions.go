@@ -248,39 +248,6 @@ func (s *Store) CloseSession(ctx context.Context, id int64) (bool, error) {
 	return n == 1, nil
 }
 
-// OperatorLoad counts, per operator, the sessions still open or that had a
-// message after activeSince: the "least busy" measure used to assign new
-// chats (Odoo 17's).
-func (s *Store) OperatorLoad(ctx context.Context, operatorIDs []int64, activeSince time.Time) (map[int64]int, error) {
-	load := make(map[int64]int, len(operatorIDs))
-	if len(operatorIDs) == 0 {
-		return load, nil
-	}
-	for _, id := range operatorIDs {
-		load[id] = 0
-	}
-	// Open conversations from the counter; closed ones from the index of
-	// closings, those closed and written in since activeSince (a closing
-	// comes after the last message, so closed_at bounds the search).
-	rows, err := s.queryCached(ctx, `SELECT u.id, COALESCE(o.open, 0) + (SELECT count(*) FROM chat_sessions x
-		    WHERE x.operator_id = u.id AND x.status = 'closed' AND x.closed_at > ?1 AND x.last_message_at > ?1)
-		FROM users u LEFT JOIN operator_open_chats o ON o.user_id = u.id
-		WHERE u.id IN (SELECT value FROM json_each(?2))`, ms(activeSince), jsonIDs(operatorIDs))
-	if err != nil {
-		return nil, fmt.Errorf("store: operator load: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("store: operator load: %w", err)
-		}
-		load[id] = n
-	}
-	return load, rows.Err()
-}
-
 // TransferSession hands an open session from one operator to another (and
 // to channelID) and makes the new operator the visitor's preferred one, in
 // one transaction; false when the session is no longer open or no longer
