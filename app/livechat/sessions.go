@@ -375,12 +375,11 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 			limit = chatLimitOf(info, fig.Max)
 		}
 	}
-	if res.Visitor == nil {
-		v, token, err := s.NewVisitor(ctx, in.Country)
-		if err != nil {
-			return nil, err
-		}
-		res.Visitor, res.Token = v, token
+	// A new visitor is written once below, with everything this chat
+	// tells of them; a known one is updated.
+	fresh := res.Visitor == nil
+	if fresh {
+		res.Visitor = &model.Visitor{}
 	}
 	v := res.Visitor
 	if answers.Name != "" {
@@ -404,7 +403,13 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if in.URL != "" {
 		v.CurrentURL, v.CurrentTitle = clip(in.URL, MaxPageURL), clip(in.Title, 300)
 	}
-	if err := s.st.UpdateVisitor(ctx, v); err != nil {
+	if fresh {
+		token := newVisitorToken()
+		if err := s.st.CreateVisitor(ctx, v, auth.HashToken(token)); err != nil {
+			return nil, err
+		}
+		res.Token = token
+	} else if err := s.st.UpdateVisitor(ctx, v); err != nil {
 		return nil, err
 	}
 	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name, VisitorID: v.ID,

@@ -491,3 +491,54 @@ func TestTopicNames(t *testing.T) {
 		}
 	}
 }
+
+// A new visitor's first chat writes their row once, with everything the
+// chat tells of them; a known visitor's row is updated the same way.
+func TestStartSessionWritesTheVisitorsRow(t *testing.T) {
+	f := newFixture(t, 1, nil)
+	ctx := context.Background()
+	op := f.ops[0]
+	f.lc.Presence.Connect(op.ID)
+	in := livechat.StartInput{ChannelID: f.ch.ID, Country: "BE", URL: "https://shop.example/cart", Title: "Cart",
+		VisitorName: "Ada", VisitorEmail: "ada@example.com", VisitorPhone: "+32 470 12 34 56"}
+	res, err := f.lc.StartSession(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string, id int64) {
+		t.Helper()
+		v, err := f.st.Visitor(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Name != "Ada" || v.Email != "ada@example.com" || v.Phone == "" || v.Country != "BE" ||
+			v.CurrentURL != "https://shop.example/cart" || v.CurrentTitle != "Cart" || v.LastOperatorID != op.ID {
+			t.Fatalf("%s: stored visitor %+v", step, v)
+		}
+	}
+	if res.Token == "" || res.Visitor.ID == 0 {
+		t.Fatalf("a new visitor: token %q, %+v", res.Token, res.Visitor)
+	}
+	check("new visitor", res.Visitor.ID)
+	if id, err := f.lc.VisitorIDByToken(ctx, res.Token); err != nil || id != res.Visitor.ID {
+		t.Fatalf("the new token names visitor %d, %v; want %d", id, err, res.Visitor.ID)
+	}
+
+	// The same visitor comes back on another page after the chat ended:
+	// their row is updated, not made again.
+	if _, err := f.lc.CloseByVisitor(ctx, res.Session); err != nil {
+		t.Fatal(err)
+	}
+	in.VisitorToken, in.URL, in.Title = res.Token, "https://shop.example/help", "Help"
+	again, err := f.lc.StartSession(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Visitor.ID != res.Visitor.ID || again.Session.ID == res.Session.ID {
+		t.Fatalf("the returning visitor: visitor %d, session %d; want visitor %d in a new session", again.Visitor.ID, again.Session.ID, res.Visitor.ID)
+	}
+	v, err := f.st.Visitor(ctx, res.Visitor.ID)
+	if err != nil || v.CurrentURL != "https://shop.example/help" || v.Name != "Ada" {
+		t.Fatalf("the returning visitor's row: %+v, %v", v, err)
+	}
+}

@@ -44,9 +44,19 @@ func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor, tokenHash s
 }
 
 func (s *Store) txCreateVisitor(ctx context.Context, tx *sql.Tx, v *model.Visitor, tokenHash string, now time.Time) error {
+	var lastOp, verified any
+	if v.LastOperatorID != 0 {
+		lastOp = v.LastOperatorID
+	}
+	if !v.VerifiedAt.IsZero() {
+		verified = ms(v.VerifiedAt)
+	}
+	// Every field UpdateVisitor writes, so that a visitor whose first chat
+	// fills them (StartSession) is written once.
 	res, err := s.txExec(ctx, tx,
-		`INSERT INTO visitors (token_hash, name, email, country, current_url, current_title, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		tokenHash, v.Name, v.Email, v.Country, v.CurrentURL, v.CurrentTitle, ms(now), ms(now))
+		`INSERT INTO visitors (token_hash, name, email, phone, country, last_operator_id, current_url, current_title, external_id, verified_at, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tokenHash, v.Name, v.Email, v.Phone, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, v.ExternalID, verified, ms(now), ms(now))
 	if err != nil {
 		return fmt.Errorf("store: create visitor: %w", err)
 	}
