@@ -16,8 +16,13 @@ import (
 // Event is one of the types below.
 type Event interface{ event() }
 
-// SessionStarted: a visitor opened a chat and it was assigned.
-type SessionStarted struct{ Session *model.Session }
+// SessionStarted: a visitor opened a chat and it was assigned. Visitor,
+// when set, is the visitor as the start left them, which spares a
+// subscriber reading them back.
+type SessionStarted struct {
+	Session *model.Session
+	Visitor *model.Visitor
+}
 
 // MessageCommitted: a message (or a system notice) is on disk.
 type MessageCommitted struct {

@@ -98,7 +98,7 @@ func (s *Service) push(e events.Event) {
 	case events.MessageCommitted:
 		s.pushMessage(e.Session, e.Message)
 	case events.SessionStarted:
-		s.pushSession(e.Session, 0)
+		s.pushSessionOf(e.Session, 0, e.Visitor)
 		s.pushVisitor(e.Session.VisitorID)
 	case events.SessionClosed:
 		s.pushSession(e.Session, 0)
@@ -140,11 +140,18 @@ func (s *Service) pushMessage(x *model.Session, m *model.Message) {
 // alsoOperator (the one who left or handed it over) hears it too, and sees
 // from the operator field that it is no longer theirs.
 func (s *Service) pushSession(x *model.Session, alsoOperator int64) {
+	s.pushSessionOf(x, alsoOperator, nil)
+}
+
+// pushSessionOf is pushSession with the visitor at hand (nil: read).
+func (s *Service) pushSessionOf(x *model.Session, alsoOperator int64, v *model.Visitor) {
 	s.pub.Publish(VisitorTopic(x.VisitorID), EventSession, NewSessionView(s.textFor(x.VisitorLanguage), x, s.baseURL))
 	if x.OperatorID == 0 && alsoOperator == 0 {
 		return
 	}
-	v, _ := s.st.Visitor(context.Background(), x.VisitorID)
+	if v == nil {
+		v, _ = s.st.Visitor(context.Background(), x.VisitorID)
+	}
 	ops := []int64{x.OperatorID}
 	if alsoOperator != 0 && alsoOperator != x.OperatorID {
 		ops = append(ops, alsoOperator)
@@ -435,7 +442,8 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		return nil, err
 	}
 	res.Session, res.Created = x, true
-	s.emit(events.SessionStarted{Session: copySession(x)})
+	started := *v
+	s.emit(events.SessionStarted{Session: copySession(x), Visitor: &started})
 	if queued {
 		// The answer carries the visitor's place in the line.
 		if res.Session, err = s.st.Session(ctx, x.ID); err != nil {

@@ -520,6 +520,13 @@ func TestStartSessionWritesTheVisitorsRow(t *testing.T) {
 		t.Fatalf("a new visitor: token %q, %+v", res.Token, res.Visitor)
 	}
 	check("new visitor", res.Visitor.ID)
+	// The operator's frame for the new chat shows the visitor as the
+	// start left them.
+	f.rec.wait(t, livechat.OperatorTopic(op.ID), livechat.EventSession, func(d any) bool {
+		o, ok := d.(livechat.OperatorSessionView)
+		return ok && o.ID == res.Session.PublicID && o.Visitor.Email == "ada@example.com" &&
+			o.Visitor.Phone != "" && o.Visitor.CurrentURL == "https://shop.example/cart"
+	})
 	if id, err := f.lc.VisitorIDByToken(ctx, res.Token); err != nil || id != res.Visitor.ID {
 		t.Fatalf("the new token names visitor %d, %v; want %d", id, err, res.Visitor.ID)
 	}
