@@ -3,6 +3,7 @@ package livechat_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +109,52 @@ func TestOperatorAtMaximumIsNotChosen(t *testing.T) {
 	}
 	if x := f.start(t, nil).Session; x.OperatorID != 0 || !x.Waiting() || x.QueuePosition != 1 {
 		t.Fatalf("everyone at the maximum: session %+v, want it first in the queue without an operator", x)
+	}
+}
+
+// Chats starting at once never take an operator past their maximum: the
+// choice and the session are one write, so each start sees the places the
+// others took.
+func TestConcurrentStartsKeepTheMaximum(t *testing.T) {
+	f := newFixture(t, 2, nil)
+	ctx := context.Background()
+	for _, op := range f.ops {
+		f.lc.Presence.Connect(op.ID)
+	}
+	if err := f.lc.SaveRouting(ctx, &model.ChannelRouting{ChannelID: f.ch.ID, MaxChats: 3}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	var wg sync.WaitGroup
+	sessions := make([]*model.Session, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := f.lc.StartSession(ctx, livechat.StartInput{ChannelID: f.ch.ID, Country: "BE"})
+			if err == nil {
+				sessions[i] = res.Session
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	got, queued := map[int64]int{}, 0
+	for i, x := range sessions {
+		if errs[i] != nil {
+			t.Fatalf("start %d: %v", i, errs[i])
+		}
+		if x.OperatorID == 0 {
+			if !x.Waiting() {
+				t.Fatalf("start %d: neither an operator nor the queue: %+v", i, x)
+			}
+			queued++
+			continue
+		}
+		got[x.OperatorID]++
+	}
+	if got[f.ops[0].ID] != 3 || got[f.ops[1].ID] != 3 || queued != n-6 {
+		t.Fatalf("chats per operator %v, %d waiting; want 3 each (the maximum) and %d waiting", got, queued, n-6)
 	}
 }

@@ -361,29 +361,29 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 		online = 0
 	}
 	d, botName := s.decide(ctx, info, in.URL, in.Country, online)
-	var opID int64
-	var limit int
-	var queued bool
-	op := &model.User{}
+	// Without a chatbot, the operator is chosen inside the start's write,
+	// from figures read there: nobody else's start can take the chosen
+	// operator's last place in between.
+	var route func(int, map[int64]store.RoutingFigures) (store.Routed, error)
+	var candidates []int64
 	if d.Chatbot == 0 {
 		if closed {
+			return nil, ErrNoOperator
+		}
+		if candidates = s.Presence.Online(info.OperatorIDs); len(candidates) == 0 {
 			return nil, ErrNoOperator
 		}
 		lang := in.BrowserLanguage
 		if lang == "" {
 			lang = in.Language
 		}
-		var fig store.RoutingFigures
-		if opID, fig, queued, err = s.operatorOrQueue(ctx, info, prev, routingLanguage(in.Visitor, lang)); err != nil {
-			return nil, err
-		}
-		if opID != 0 {
-			op = &model.User{ID: opID, Name: fig.Name, ChatName: fig.ChatName}
-			limit = chatLimitOf(info, fig.Max)
+		lang = routingLanguage(in.Visitor, lang)
+		route = func(waiting int, figs map[int64]store.RoutingFigures) (store.Routed, error) {
+			return s.route(info, candidates, waiting, figs, prev, lang)
 		}
 	}
-	// A new visitor is written once below, with everything this chat
-	// tells of them; a known one is updated.
+	// A new visitor is written once, with everything this chat tells of
+	// them; a known one is updated.
 	fresh := res.Visitor == nil
 	if fresh {
 		res.Visitor = &model.Visitor{}
@@ -404,43 +404,35 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if externalID != "" {
 		v.ExternalID, v.VerifiedAt = externalID, s.now().UTC()
 	}
-	if opID != 0 {
-		v.LastOperatorID = opID
-	}
 	if in.URL != "" {
 		v.CurrentURL, v.CurrentTitle = clip(in.URL, MaxPageURL), clip(in.Title, 300)
 	}
-	if fresh {
-		token := newVisitorToken()
-		if err := s.st.CreateVisitor(ctx, v, auth.HashToken(token)); err != nil {
-			return nil, err
-		}
-		res.Token = token
-	} else if err := s.st.UpdateVisitor(ctx, v); err != nil {
-		return nil, err
-	}
-	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name, VisitorID: v.ID,
-		VisitorName: v.Name, Country: v.Country, OperatorID: opID, OperatorName: op.DisplayChatName(),
+	x := &model.Session{PublicID: randomID(), ChannelID: in.ChannelID, ChannelName: info.Channel.Name,
+		VisitorName: v.Name, Country: v.Country,
 		URL: clip(in.URL, MaxPageURL), Title: clip(in.Title, 300), VisitorLanguage: clip(in.Language, 16)}
 	if d.Chatbot != 0 {
 		x.ChatbotID, x.ChatbotName, x.Chatbot.State = d.Chatbot, botName, model.BotRunning
 	}
-	if queued {
-		x.QueuedAt = s.now().UTC()
+	start := &store.ChatStart{Visitor: v, Session: x, Route: route, Candidates: candidates, LoadSince: s.loadSince(), QueuedAt: s.now().UTC()}
+	var token string
+	if fresh {
+		token = newVisitorToken()
+		start.TokenHash = auth.HashToken(token)
 	}
-	if err := s.st.CreateSessionUnderMax(ctx, x, limit); err != nil {
-		switch {
-		case errors.Is(err, store.ErrConflict):
+	if err := s.st.StartChat(ctx, start); err != nil {
+		if errors.Is(err, store.ErrConflict) {
 			// Another tab opened it a moment ago: continue that one.
 			return s.StartSession(ctx, in)
-		case errors.Is(err, store.ErrOperatorFull):
-			// A chat that started meanwhile took the operator's last
-			// place: choose again, as the visitor we now have.
-			in.Visitor, in.VisitorToken = v, res.Token
-			return s.StartSession(ctx, in)
 		}
+		// ErrOperatorFull cannot come from a choice made on the figures
+		// of the same transaction; should route disagree with the store,
+		// this is the error, not a retry that would choose the same.
 		return nil, err
 	}
+	if fresh {
+		res.Token = token
+	}
+	queued := !x.QueuedAt.IsZero()
 	res.Session, res.Created = x, true
 	started := *v
 	s.emit(events.SessionStarted{Session: copySession(x), Visitor: &started})
@@ -475,28 +467,25 @@ const MaxPageURL = 2000
 // clip keeps the first n characters of s (model.Clip).
 func clip(s string, n int) string { return model.Clip(s, n) }
 
-// operatorOrQueue chooses the operator of a new chat (with what routing
-// read of them), or says it must wait in the queue: every available
-// operator is at their maximum, or others already wait (a newcomer never
-// overtakes them). ErrNoOperator when nobody of the channel is available
-// at all.
-func (s *Service) operatorOrQueue(ctx context.Context, info *ChannelInfo, prev int64, lang string) (int64, store.RoutingFigures, bool, error) {
-	online := s.Presence.Online(info.OperatorIDs)
-	if len(online) == 0 {
-		return 0, store.RoutingFigures{}, false, ErrNoOperator
-	}
-	waiting, figs, err := s.st.OperatorRouting(ctx, info.Channel.ID, online, s.loadSince())
-	if err != nil {
-		return 0, store.RoutingFigures{}, false, err
-	}
+// route is the choice a chat's start makes inside its write (store.
+// StartChat), from the channel's queue and the online candidates' figures:
+// wait when others already wait (a newcomer never overtakes them), else
+// the operator choose picks, else wait (everyone online is at their
+// maximum).
+func (s *Service) route(info *ChannelInfo, online []int64, waiting int, figs map[int64]store.RoutingFigures, prev int64, lang string) (store.Routed, error) {
 	if waiting > 0 {
-		return 0, store.RoutingFigures{}, true, nil
+		return store.Routed{Queued: true}, nil
 	}
 	id, err := s.choose(info, online, figs, prev, lang)
 	if errors.Is(err, ErrNoOperator) {
-		return 0, store.RoutingFigures{}, true, nil // someone is online, so everyone online is at their maximum
+		return store.Routed{Queued: true}, nil
 	}
-	return id, figs[id], false, err
+	if err != nil {
+		return store.Routed{}, err
+	}
+	f := figs[id]
+	op := model.User{Name: f.Name, ChatName: f.ChatName}
+	return store.Routed{OperatorID: id, Name: op.DisplayChatName(), Limit: chatLimitOf(info, f.Max)}, nil
 }
 
 // pickOperator chooses who takes a new chat (§2.3) among candidates (see

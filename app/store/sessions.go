@@ -55,16 +55,7 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*model.Sess
 // CreateSession stores a new open session. A session with QueuedAt set
 // waits in its channel's queue.
 func (s *Store) CreateSession(ctx context.Context, x *model.Session) error {
-	return s.CreateSessionUnderMax(ctx, x, 0)
-}
-
-// CreateSessionUnderMax stores a new open session like CreateSession; with
-// maxOpen > 0 its operator gets it only while they have fewer open
-// sessions than that, checked in the same write transaction
-// (ErrOperatorFull otherwise): two chats starting at once can never both
-// take an operator's last free place.
-func (s *Store) CreateSessionUnderMax(ctx context.Context, x *model.Session, maxOpen int) error {
-	_, err := s.createSession(ctx, x, maxOpen, false)
+	_, err := s.createSession(ctx, x, false)
 	return err
 }
 
@@ -73,10 +64,32 @@ func (s *Store) CreateSessionUnderMax(ctx context.Context, x *model.Session, max
 // channel when they were not one: the chat and the membership it implies
 // exist together or not at all. It reports whether the operator joined.
 func (s *Store) CreateSessionJoining(ctx context.Context, x *model.Session) (bool, error) {
-	return s.createSession(ctx, x, 0, true)
+	return s.createSession(ctx, x, true)
 }
 
-func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int, join bool) (bool, error) {
+func (s *Store) createSession(ctx context.Context, x *model.Session, join bool) (bool, error) {
+	joined := false
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		if join && x.OperatorID != 0 && x.ChannelID != 0 {
+			res, err := s.txExec(ctx, tx, `INSERT OR IGNORE INTO channel_operators (channel_id, user_id, added_at) VALUES (?, ?, ?)`,
+				x.ChannelID, x.OperatorID, ms(time.Now()))
+			if err != nil {
+				return fmt.Errorf("store: create session: join channel %d: %w", x.ChannelID, err)
+			}
+			n, _ := res.RowsAffected()
+			joined = n == 1
+		}
+		return s.txInsertSession(ctx, tx, x)
+	})
+	if err != nil {
+		return false, err
+	}
+	return joined, nil
+}
+
+// txInsertSession inserts x as a new open session and sets its id, status
+// and creation time.
+func (s *Store) txInsertSession(ctx context.Context, tx *sql.Tx, x *model.Session) error {
 	x.CreatedAt = time.Now().UTC()
 	x.Status = model.SessionOpen
 	var op any
@@ -97,47 +110,22 @@ func (s *Store) createSession(ctx context.Context, x *model.Session, maxOpen int
 	}
 	answers, err := json.Marshal(orEmpty(x.Chatbot.Answers))
 	if err != nil {
-		return false, fmt.Errorf("store: create session: %w", err)
+		return fmt.Errorf("store: create session: %w", err)
 	}
-	joined := false
-	err = s.Tx(ctx, func(tx *sql.Tx) error {
-		if join && x.OperatorID != 0 && x.ChannelID != 0 {
-			res, err := s.txExec(ctx, tx, `INSERT OR IGNORE INTO channel_operators (channel_id, user_id, added_at) VALUES (?, ?, ?)`,
-				x.ChannelID, x.OperatorID, ms(x.CreatedAt))
-			if err != nil {
-				return fmt.Errorf("store: create session: join channel %d: %w", x.ChannelID, err)
-			}
-			n, _ := res.RowsAffected()
-			joined = n == 1
-		}
-		if x.OperatorID != 0 && maxOpen > 0 {
-			n, err := s.openCount(ctx, tx, x.OperatorID)
-			if err != nil {
-				return fmt.Errorf("store: create session: %w", err)
-			}
-			if n >= maxOpen {
-				return fmt.Errorf("store: create session: operator %d has %d open sessions: %w", x.OperatorID, n, ErrOperatorFull)
-			}
-		}
-		res, err := s.txExec(ctx, tx,
-			`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language,
-			   chatbot_id, chatbot_name, chatbot_state, chatbot_answers, created_at, queued_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			x.PublicID, channel, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage,
-			bot, x.ChatbotName, string(x.Chatbot.State), string(answers), ms(x.CreatedAt), queued)
-		if isUnique(err) {
-			return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
-		}
-		if err != nil {
-			return fmt.Errorf("store: create session: %w", err)
-		}
-		x.ID, _ = res.LastInsertId()
-		return nil
-	})
+	res, err := s.txExec(ctx, tx,
+		`INSERT INTO chat_sessions (public_id, channel_id, visitor_id, operator_id, operator_name, visitor_name, country, status, url, title, visitor_language,
+		   chatbot_id, chatbot_name, chatbot_state, chatbot_answers, created_at, queued_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.PublicID, channel, x.VisitorID, op, x.OperatorName, x.VisitorName, x.Country, x.URL, x.Title, x.VisitorLanguage,
+		bot, x.ChatbotName, string(x.Chatbot.State), string(answers), ms(x.CreatedAt), queued)
+	if isUnique(err) {
+		return fmt.Errorf("store: create session: visitor %d already has an open session on channel %d: %w", x.VisitorID, x.ChannelID, ErrConflict)
+	}
 	if err != nil {
-		return false, err
+		return fmt.Errorf("store: create session: %w", err)
 	}
-	return joined, nil
+	x.ID, _ = res.LastInsertId()
+	return nil
 }
 
 func (s *Store) openCount(ctx context.Context, tx *sql.Tx, operatorID int64) (int, error) {

@@ -111,7 +111,15 @@ func (s *Store) Visitor(ctx context.Context, id int64) (*model.Visitor, error) {
 
 // UpdateVisitor saves what the visitor told about itself and where it is.
 func (s *Store) UpdateVisitor(ctx context.Context, v *model.Visitor) error {
-	v.LastSeenAt = time.Now().UTC()
+	now := time.Now().UTC()
+	if err := s.Tx(ctx, func(tx *sql.Tx) error { return s.txUpdateVisitor(ctx, tx, v, now) }); err != nil {
+		return err
+	}
+	v.LastSeenAt = now
+	return nil
+}
+
+func (s *Store) txUpdateVisitor(ctx context.Context, tx *sql.Tx, v *model.Visitor, now time.Time) error {
 	var lastOp, verified any
 	if v.LastOperatorID != 0 {
 		lastOp = v.LastOperatorID
@@ -119,10 +127,10 @@ func (s *Store) UpdateVisitor(ctx context.Context, v *model.Visitor) error {
 	if !v.VerifiedAt.IsZero() {
 		verified = ms(v.VerifiedAt)
 	}
-	_, err := s.exec(ctx,
+	_, err := s.txExec(ctx, tx,
 		`UPDATE visitors SET name = ?, email = ?, phone = ?, country = ?, last_operator_id = ?, current_url = ?, current_title = ?,
 		  external_id = ?, verified_at = ?, last_seen_at = ? WHERE id = ?`,
-		v.Name, v.Email, v.Phone, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, v.ExternalID, verified, ms(v.LastSeenAt), v.ID)
+		v.Name, v.Email, v.Phone, v.Country, lastOp, v.CurrentURL, v.CurrentTitle, v.ExternalID, verified, ms(now), v.ID)
 	if err != nil {
 		return fmt.Errorf("store: update visitor %d: %w", v.ID, err)
 	}
