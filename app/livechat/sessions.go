@@ -413,7 +413,7 @@ func (s *Service) StartSession(ctx context.Context, in StartInput) (*StartResult
 	if d.Chatbot != 0 {
 		x.ChatbotID, x.ChatbotName, x.Chatbot.State = d.Chatbot, botName, model.BotRunning
 	}
-	start := &store.ChatStart{Visitor: v, Session: x, Route: route, Candidates: candidates, LoadSince: s.loadSince(), QueuedAt: s.now().UTC()}
+	start := &store.ChatStart{Visitor: v, Session: x, Route: route, LoadSince: s.loadSince(), QueuedAt: s.now().UTC()}
 	var token string
 	if fresh {
 		token = newVisitorToken()
@@ -488,14 +488,14 @@ func (s *Service) route(info *ChannelInfo, online []int64, waiting int, figs map
 	return store.Routed{OperatorID: id, Name: op.DisplayChatName(), Limit: chatLimitOf(info, f.Max)}, nil
 }
 
-// pickOperator chooses who takes a new chat (§2.3) among candidates (see
-// choose), reading the online ones' figures.
+// pickOperator chooses who takes a new chat (§2.3) among candidates, the
+// channel's operators or some of them (see choose).
 func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidates []int64, previous int64, lang string) (int64, error) {
 	online := s.Presence.Online(candidates)
 	if len(online) == 0 {
 		return 0, ErrNoOperator
 	}
-	_, figs, err := s.st.OperatorRouting(ctx, 0, online, s.loadSince())
+	_, figs, err := s.st.OperatorRouting(ctx, info.Channel.ID, s.loadSince())
 	if err != nil {
 		return 0, err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -255,21 +254,6 @@ func (s *Store) LastMessages(ctx context.Context, sessionIDs []int64) (map[int64
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
-// jsonIDs writes ids as a JSON array, for `IN (SELECT value FROM
-// json_each(?))`: one statement text for any number of ids, so it can stay
-// prepared.
-func jsonIDs(ids []int64) string {
-	b := make([]byte, 0, 2+len(ids)*8)
-	b = append(b, '[')
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(append(b, ']'))
 }
 
 func int64sAny(ids []int64) []any {

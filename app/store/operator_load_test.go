@@ -19,7 +19,7 @@ func TestOperatorOpenCounterFollowsEveryPath(t *testing.T) {
 	ch := newChannel(t, st, "Site", ann.ID, bob.ID)
 	check := func(step string) {
 		t.Helper()
-		_, caps, err := st.OperatorRouting(ctx, 0, []int64{ann.ID, bob.ID}, time.Now())
+		_, caps, err := st.OperatorRouting(ctx, ch.ID, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,9 +82,10 @@ func TestOperatorOpenCounterFollowsEveryPath(t *testing.T) {
 	check("operator deleted")
 }
 
-// Routing's one read: the channel's queue, and each existing candidate's
-// maximum, open chats, load (open, and closed after a message since the
-// load's start), language (My Profile's, else the browser's) and names.
+// Routing's one read: the channel's queue, and each of its operators'
+// maximum, open chats (every channel), load (open, and closed after a
+// message since the load's start), language (My Profile's, else the
+// browser's) and names.
 func TestOperatorRoutingReadsAllInOne(t *testing.T) {
 	st := apptest.NewStore(t)
 	ann := newUser(t, st, "ann@example.com", model.RoleOperator)
@@ -123,19 +124,29 @@ func TestOperatorRoutingReadsAllInOne(t *testing.T) {
 		}
 	}
 
-	waiting, figs, err := st.OperatorRouting(ctx, ch.ID, []int64{ann.ID, bob.ID, 999}, since)
+	waiting, figs, err := st.OperatorRouting(ctx, ch.ID, since)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantAnn := store.RoutingFigures{Max: 2, Open: 2, Load: 2, Language: "fr", Name: "ann"}
 	wantBob := store.RoutingFigures{Open: 0, Load: 1, Language: "de", Name: "bob", ChatName: "Bobby"}
 	if waiting != 2 || len(figs) != 2 || figs[ann.ID] != wantAnn || figs[bob.ID] != wantBob {
-		t.Fatalf("waiting %d, %+v; want 2, Ann %+v, Bob %+v and nobody for a user that does not exist", waiting, figs, wantAnn, wantBob)
+		t.Fatalf("waiting %d, %+v; want 2, Ann %+v and Bob %+v", waiting, figs, wantAnn, wantBob)
 	}
-	if waiting, figs, err := st.OperatorRouting(ctx, ch.ID, []int64{999}, since); err != nil || waiting != 2 || len(figs) != 0 {
-		t.Fatalf("with no existing candidate: waiting %d, %+v, %v; want the queue's 2 and no figures", waiting, figs, err)
+	// The other channel: Ann alone, and nobody waiting.
+	if waiting, figs, err := st.OperatorRouting(ctx, other.ID, since); err != nil || waiting != 0 || len(figs) != 1 || figs[ann.ID] != wantAnn {
+		t.Fatalf("the other channel: waiting %d, %+v, %v; want 0 and Ann alone", waiting, figs, err)
 	}
-	if waiting, _, err := st.OperatorRouting(ctx, other.ID, []int64{ann.ID}, since); err != nil || waiting != 0 {
-		t.Fatalf("another channel's queue: %d, %v; want 0", waiting, err)
+	// A channel without operators still says who waits.
+	empty := newChannel(t, st, "Empty")
+	v := &model.Visitor{}
+	if err := st.CreateVisitor(ctx, v, "w3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, &model.Session{PublicID: "w3", ChannelID: empty.ID, VisitorID: v.ID, QueuedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if waiting, figs, err := st.OperatorRouting(ctx, empty.ID, since); err != nil || waiting != 1 || len(figs) != 0 {
+		t.Fatalf("a channel without operators: waiting %d, %+v, %v; want 1 and no figures", waiting, figs, err)
 	}
 }

@@ -18,14 +18,14 @@ type ChatStart struct {
 	TokenHash string
 	// Session is inserted as CreateSession does, for Visitor.
 	Session *model.Session
-	// Route, when set, chooses the session's operator from the figures
-	// of Candidates (see OperatorRouting, the load from LoadSince) read in
-	// the same transaction: an operator, or none and whether the chat
-	// waits in the queue. The store refuses an operator at their maximum
-	// (limit, 0 for none) with ErrOperatorFull.
-	Route      func(waiting int, figs map[int64]RoutingFigures) (Routed, error)
-	Candidates []int64
-	LoadSince  time.Time
+	// Route, when set, chooses the session's operator from the queue and
+	// the figures of the session's channel's operators (see
+	// OperatorRouting, the load from LoadSince) read in the same
+	// transaction: an operator, or none and whether the chat waits in the
+	// queue. The store refuses an operator at their maximum (limit, 0 for
+	// none) with ErrOperatorFull.
+	Route     func(waiting int, figs map[int64]RoutingFigures) (Routed, error)
+	LoadSince time.Time
 	// QueuedAt is when a chat Route says waits joins the queue.
 	QueuedAt time.Time
 }
@@ -60,11 +60,11 @@ func (s *Store) StartChat(ctx context.Context, c *ChatStart) error {
 		}
 		v.LastOperatorID = lastOp
 		if c.Route != nil {
-			rows, err := s.txQuery(ctx, tx, routingSQL, x.ChannelID, ms(c.LoadSince), jsonIDs(c.Candidates))
+			rows, err := s.txQuery(ctx, tx, routingSQL, x.ChannelID, ms(c.LoadSince))
 			if err != nil {
 				return fmt.Errorf("store: operator routing: %w", err)
 			}
-			waiting, figs, err := scanRouting(rows, len(c.Candidates))
+			waiting, figs, err := scanRouting(rows)
 			if err != nil {
 				return err
 			}

@@ -23,7 +23,7 @@ func TestStartChatIsOneWrite(t *testing.T) {
 	start := func(v *model.Visitor, token string, route func(int, map[int64]store.RoutingFigures) (store.Routed, error)) (*model.Session, error) {
 		x := &model.Session{PublicID: token, ChannelID: ch.ID, VisitorName: v.Name}
 		err := st.StartChat(ctx, &store.ChatStart{Visitor: v, TokenHash: token, Session: x, Route: route,
-			Candidates: []int64{ann.ID}, LoadSince: time.Now().Add(-30 * time.Minute), QueuedAt: queuedAt})
+			LoadSince: time.Now().Add(-30 * time.Minute), QueuedAt: queuedAt})
 		return x, err
 	}
 	visitors := func() int {
