@@ -117,27 +117,24 @@ func (s *Service) ForwardFromBot(ctx context.Context, x *model.Session, stepMess
 	if info.availability(s.now()).Closed {
 		return false, nil // outside office hours: the script's step for nobody available
 	}
-	opID, err := s.pickOperator(ctx, info, info.OperatorIDs, prev, lang)
+	opID, fig, err := s.pickOperator(ctx, info, info.OperatorIDs, prev, lang)
 	if errors.Is(err, ErrNoOperator) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	op, err := s.st.User(ctx, opID)
-	if err != nil {
-		return false, err
-	}
+	opName := chatNameOf(fig)
 	if stepMessage != "" {
 		if _, err := s.PostBotMessage(ctx, x, stepMessage, nil); err != nil {
 			return false, err
 		}
 	}
-	took, err := s.st.TakeFromBot(ctx, x.ID, opID, op.DisplayChatName())
+	took, err := s.st.TakeFromBot(ctx, x.ID, opID, opName)
 	if err != nil || !took {
 		return false, err
 	}
-	x.OperatorID, x.OperatorName = opID, op.DisplayChatName()
+	x.OperatorID, x.OperatorName = opID, opName
 	x.Chatbot = model.ChatbotPosition{State: model.BotForwarded, Answers: x.Chatbot.Answers}
 	if err := s.postNotice(ctx, x, &model.Notice{Code: NoticeOperatorJoined, Args: map[string]string{"operator": x.OperatorName}}); err != nil {
 		return true, err

@@ -117,7 +117,7 @@ func (s *Service) TransferSession(ctx context.Context, x *model.Session, u *mode
 				others = append(others, id)
 			}
 		}
-		toID, err = s.pickOperator(ctx, info, others, 0, s.sessionLanguage(ctx, x))
+		toID, _, err = s.pickOperator(ctx, info, others, 0, s.sessionLanguage(ctx, x))
 		if errors.Is(err, ErrNoOperator) {
 			return nil, model.Refuse(model.Unavailable, "no_operator_available", "Nobody else is available in %s right now.", info.Channel.Name)
 		}

@@ -151,22 +151,14 @@ func (s *Service) serveChannel(ctx context.Context, channelID int64) error {
 		}
 		// The operator is chosen for the visitor first in line, whom
 		// AssignWaiting gives them (the queue's passes run one at a time).
-		opID, err := s.pickOperator(ctx, info, info.OperatorIDs, 0, s.sessionLanguage(ctx, next))
+		opID, fig, err := s.pickOperator(ctx, info, info.OperatorIDs, 0, s.sessionLanguage(ctx, next))
 		if errors.Is(err, ErrNoOperator) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		op, err := s.st.User(ctx, opID)
-		if err != nil {
-			return err
-		}
-		limit, err := s.chatLimit(ctx, info, opID)
-		if err != nil {
-			return err
-		}
-		id, err := s.st.AssignWaiting(ctx, channelID, opID, op.DisplayChatName(), limit)
+		id, err := s.st.AssignWaiting(ctx, channelID, opID, chatNameOf(fig), chatLimitOf(info, fig.Max))
 		if errors.Is(err, store.ErrOperatorFull) {
 			continue // a chat started meanwhile took their last place
 		}
@@ -190,16 +182,6 @@ func (s *Service) assigned(ctx context.Context, id int64) error {
 	s.emit(events.SessionAssigned{Session: copySession(x)})
 	s.emit(events.OperatorJoined{Session: copySession(x), OperatorID: x.OperatorID})
 	return s.postNotice(ctx, x, &model.Notice{Code: NoticeOperatorJoined, Args: map[string]string{"operator": x.OperatorName}})
-}
-
-// chatLimit is an operator's maximum of concurrent chats: their own, or
-// the channel's when they set none; 0 is no maximum.
-func (s *Service) chatLimit(ctx context.Context, info *ChannelInfo, userID int64) (int, error) {
-	n, err := s.st.UserMaxChats(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
-	return chatLimitOf(info, n), nil
 }
 
 // chatLimitOf is an operator's maximum of concurrent chats in a channel:

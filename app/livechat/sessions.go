@@ -484,22 +484,29 @@ func (s *Service) route(info *ChannelInfo, online []int64, waiting int, figs map
 		return store.Routed{}, err
 	}
 	f := figs[id]
-	op := model.User{Name: f.Name, ChatName: f.ChatName}
-	return store.Routed{OperatorID: id, Name: op.DisplayChatName(), Limit: chatLimitOf(info, f.Max)}, nil
+	return store.Routed{OperatorID: id, Name: chatNameOf(f), Limit: chatLimitOf(info, f.Max)}, nil
+}
+
+// chatNameOf is the name visitors see of an operator routing read.
+func chatNameOf(f store.RoutingFigures) string {
+	u := model.User{Name: f.Name, ChatName: f.ChatName}
+	return u.DisplayChatName()
 }
 
 // pickOperator chooses who takes a new chat (§2.3) among candidates, the
-// channel's operators or some of them (see choose).
-func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidates []int64, previous int64, lang string) (int64, error) {
+// channel's operators or some of them (see choose), with what routing
+// read of them.
+func (s *Service) pickOperator(ctx context.Context, info *ChannelInfo, candidates []int64, previous int64, lang string) (int64, store.RoutingFigures, error) {
 	online := s.Presence.Online(candidates)
 	if len(online) == 0 {
-		return 0, ErrNoOperator
+		return 0, store.RoutingFigures{}, ErrNoOperator
 	}
 	_, figs, err := s.st.OperatorRouting(ctx, info.Channel.ID, s.loadSince())
 	if err != nil {
-		return 0, err
+		return 0, store.RoutingFigures{}, err
 	}
-	return s.choose(info, online, figs, previous, lang)
+	id, err := s.choose(info, online, figs, previous, lang)
+	return id, figs[id], err
 }
 
 // loadSince is where an operator's load starts: their chats still open,

@@ -98,6 +98,14 @@ func (c *sessionCache) visitorID(tokenHash string) (id int64, gen uint64) {
 	return id, c.gen
 }
 
+// generation is what a lookup about to read SQLite passes to put or
+// putVisitor afterwards.
+func (c *sessionCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
 // putVisitor keeps the visitor a token names unless a flush happened
 // since the lookup (or the creation) that found it began.
 func (c *sessionCache) putVisitor(gen uint64, tokenHash string, id int64) {

@@ -50,7 +50,7 @@ func (s *Store) StartChat(ctx context.Context, c *ChatStart) error {
 	v, x := c.Visitor, c.Session
 	fresh := v.ID == 0
 	lastOp := v.LastOperatorID
-	_, gen := s.live.visitorID(c.TokenHash)
+	gen := s.live.generation()
 	now := time.Now().UTC()
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		// A batch that fails as a whole runs again alone: start from the

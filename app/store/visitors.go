@@ -34,7 +34,7 @@ func scanVisitor(row interface{ Scan(...any) error }, extra ...any) (*model.Visi
 // CreateVisitor stores a new visitor identified by the hash of its token.
 func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor, tokenHash string) error {
 	now := time.Now().UTC()
-	_, gen := s.live.visitorID(tokenHash)
+	gen := s.live.generation()
 	if err := s.Tx(ctx, func(tx *sql.Tx) error { return s.txCreateVisitor(ctx, tx, v, tokenHash, now) }); err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (s *Store) txCreateVisitor(ctx context.Context, tx *sql.Tx, v *model.Visito
 
 // VisitorByToken returns the visitor owning a token hash.
 func (s *Store) VisitorByToken(ctx context.Context, tokenHash string) (*model.Visitor, error) {
-	_, gen := s.live.visitorID(tokenHash)
+	gen := s.live.generation()
 	v, err := scanVisitor(s.queryRowCached(ctx, `SELECT `+visitorCols+` FROM visitors WHERE token_hash = ?`, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: visitor: %w", ErrNotFound)
@@ -152,7 +152,7 @@ func (s *Store) AddPageView(ctx context.Context, pv *model.PageView, language st
 // that page view, in one transaction: a first visit is one write.
 func (s *Store) CreateVisitorWithPageView(ctx context.Context, v *model.Visitor, tokenHash string, pv *model.PageView, language string) error {
 	now := time.Now().UTC()
-	_, gen := s.live.visitorID(tokenHash)
+	gen := s.live.generation()
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		// The row is written as its first page view leaves it (the page,
 		// the time on it, the language), rather than made and then
