@@ -149,7 +149,7 @@ CREATE INDEX chat_sessions_created ON chat_sessions(created_at);
 CREATE TABLE messages (
     id          INTEGER PRIMARY KEY,
     session_id  INTEGER NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
-    author_kind TEXT    NOT NULL CHECK (author_kind IN ('visitor', 'operator', 'bot', 'system')),
+    author_kind TEXT    NOT NULL CHECK (author_kind = 'visitor' OR author_kind = 'operator' OR author_kind = 'bot' OR author_kind = 'system'),
     author_id   INTEGER,   -- the user for operator messages
     author_name TEXT    NOT NULL,
     body        TEXT    NOT NULL,
@@ -493,4 +493,5 @@ INSERT INTO goose_db_version (version_id, is_applied) VALUES
   (32, 1),
   (33, 1),
   (34, 1),
-  (35, 1);
+  (35, 1),
+  (36, 1);

@@ -45,7 +45,7 @@ func provider(conn *sql.DB) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, conn, fsys)
+	p, err := goose.NewProvider(goose.DialectSQLite3, conn, fsys, goose.WithGoMigrations(goMigrations()...))
 	if err != nil {
 		return nil, fmt.Errorf("db: goose provider: %w", err)
 	}
