@@ -324,6 +324,11 @@ func (l *Localizer) format(msg string, args []any) string {
 	if len(args) == 0 {
 		return msg
 	}
+	if len(args) == 1 {
+		if s, ok := oneInt(msg, args[0]); ok {
+			return s
+		}
+	}
 	args = append([]any(nil), args...) // the caller's slice stays as it was
 	for i, a := range args {
 		if n, ok := a.(Nested); ok {
@@ -332,6 +337,34 @@ func (l *Localizer) format(msg string, args []any) string {
 		}
 	}
 	return fmt.Sprintf(msg, args...)
+}
+
+// oneInt formats a message whose only verb is one %d of an integer
+// without fmt: a visitor's label ("Website Visitor #12") is formatted for
+// each chat message, twice, and fmt.Sprintf was 1 % of the server's CPU at
+// 5,000 messages a second. ok is false for anything else, which fmt
+// formats as before.
+func oneInt(msg string, arg any) (s string, ok bool) {
+	var n int64
+	switch v := arg.(type) {
+	case int64:
+		n = v
+	case int:
+		n = int64(v)
+	default:
+		return "", false
+	}
+	i := strings.IndexByte(msg, '%')
+	if i < 0 || i+1 >= len(msg) || msg[i+1] != 'd' || strings.IndexByte(msg[i+2:], '%') >= 0 {
+		return "", false
+	}
+	var digits [20]byte
+	var b strings.Builder
+	b.Grow(len(msg) + len(digits))
+	b.WriteString(msg[:i])
+	b.Write(strconv.AppendInt(digits[:0], n, 10))
+	b.WriteString(msg[i+2:])
+	return b.String(), true
 }
 
 // Nested is an argument that is itself a message to translate, such as a

@@ -1,6 +1,8 @@
 package i18n
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -155,5 +157,44 @@ func TestFallback(t *testing.T) {
 		if got := b.Match(accept).Lang(); got != want {
 			t.Errorf(`after the fallback became en: Match(%q) = %s, want %s`, accept, got, want)
 		}
+	}
+}
+
+// A message with one %d of an integer skips fmt, and says exactly what fmt
+// says; anything else still goes through fmt.
+func TestOneIntIsSprintf(t *testing.T) {
+	loc := New(nil).English()
+	formats := []string{"Website Visitor #%d", "Visitante del sitio web n.º %d", "%d", "%d visitors", "x %d y",
+		"%s", "%v", "%5d", "%d%%", "100%% of %d", "%", "no verb", "#%d and %d", "%x", "%D"}
+	args := []any{12, int64(-5), 0, int64(math.MaxInt64), int64(math.MinInt64), "text", 3.5, int32(7), uint(9), nil}
+	fast := 0
+	for _, f := range formats {
+		for _, a := range args {
+			want := fmt.Sprintf(f, a)
+			if got := loc.T(f, a); got != want {
+				t.Errorf("T(%q, %#v) = %q, want %q", f, a, got, want)
+			}
+			if s, ok := oneInt(f, a); ok {
+				fast++
+				if s != want {
+					t.Errorf("oneInt(%q, %#v) = %q, want %q", f, a, s, want)
+				}
+			}
+		}
+	}
+	if fast != 5*5 { // five formats with one %d, five integers of int or int64
+		t.Errorf("%d formats took the fast path, want 25", fast)
+	}
+	// T takes that path: fmt.Sprintf allocated three or four times.
+	id := int64(1000)
+	if n := testing.AllocsPerRun(100, func() { _ = loc.T("Website Visitor #%d", id) }); n > 2 {
+		t.Errorf("a visitor's label took %.0f allocations", n)
+	}
+}
+
+func BenchmarkVisitorLabel(b *testing.B) {
+	loc := New(nil).English()
+	for i := 0; b.Loop(); i++ {
+		_ = loc.T("Website Visitor #%d", int64(i))
 	}
 }
