@@ -17,7 +17,10 @@ func buildsTemporaryTable(t *testing.T, conn *sql.DB) bool {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
 	found := false
 	for rows.Next() {
 		vals := make([]any, len(cols))

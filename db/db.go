@@ -1,4 +1,5 @@
-// Package db embeds Parley's SQL migrations and applies them with goose.
+// Package db embeds Parley's SQL migrations and applies them with goose,
+// with the few that SQL alone cannot write (checks.go).
 package db
 
 import (
